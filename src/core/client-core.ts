@@ -1,0 +1,111 @@
+// Sans-I/O CRC client: one connection to its server, the state the course checks
+// (connected user ids, status log, chat log), and the messages a user can send.
+import { type Message, MessageType, encode } from '../protocol/index.ts';
+import type { CoreEvent } from './effects.ts';
+
+export interface ClientIdentity {
+  id: number;
+  name: string;
+  info: string;
+}
+
+/** A client has exactly one connection, so its effects need no connection id. */
+export type ClientEffect =
+  | { kind: 'send'; data: Buffer }
+  | { kind: 'close'; reason: string }
+  | { kind: 'event'; event: CoreEvent };
+
+export class ClientCore {
+  readonly id: number;
+  readonly name: string;
+  readonly info: string;
+  private readonly users = new Set<number>();
+  private readonly statusLog: string[] = [];
+  private readonly chatLog: string[] = [];
+  private state: 'idle' | 'open' | 'quit' = 'idle';
+
+  constructor(identity: ClientIdentity) {
+    if (!Number.isInteger(identity.id) || identity.id <= 0 || identity.id > 0xffff_ffff) {
+      throw new RangeError(`client id must be an integer from 1 to 4294967295, got ${identity.id}`);
+    }
+    this.id = identity.id;
+    this.name = identity.name;
+    this.info = identity.info;
+    this.registration(); // fail now if the name or info cannot be encoded
+  }
+
+  /** The connection to the server is up: register. */
+  opened(): ClientEffect[] {
+    this.state = 'open';
+    return [{ kind: 'send', data: this.registration() }];
+  }
+
+  received(msg: Message): ClientEffect[] {
+    switch (msg.type) {
+      case MessageType.Status:
+        this.statusLog.push(msg.content);
+        return [event({ type: 'status-logged', from: msg.sourceId, code: msg.statusCode, content: msg.content })];
+      case MessageType.ClientRegistration:
+        if (msg.sourceId === this.id || this.users.has(msg.sourceId)) return [];
+        this.users.add(msg.sourceId);
+        return [event({ type: 'host-learned', id: msg.sourceId, kind: 'client', name: msg.name, firstLinkId: msg.lastHopId })];
+      case MessageType.ClientChat:
+        this.chatLog.push(msg.content);
+        return [event({ type: 'chat-delivered', from: msg.sourceId, to: msg.destinationId, content: msg.content })];
+      case MessageType.ClientQuit:
+        if (!this.users.delete(msg.sourceId)) return [];
+        return [event({ type: 'host-forgotten', id: msg.sourceId, kind: 'client', reason: 'quit' })];
+      case MessageType.ServerRegistration:
+      case MessageType.ServerQuit:
+        // Servers are not a client's business; a well-behaved server never sends these here.
+        return [event({ type: 'protocol-error', conn: 0, reason: `server sent a ${msg.type === MessageType.ServerQuit ? 'server quit' : 'server registration'} to a client` })];
+    }
+  }
+
+  /** Build a chat to `destinationId`. */
+  chat(destinationId: number, content: string): ClientEffect[] {
+    if (this.state !== 'open') throw new Error(`client ${this.id} cannot chat: ${this.state === 'quit' ? 'it has quit' : 'not connected'}`);
+    return [{ kind: 'send', data: encode({ type: MessageType.ClientChat, sourceId: this.id, destinationId, content }) }];
+  }
+
+  /** Say goodbye: send a quit, then close the connection. */
+  quit(content = ''): ClientEffect[] {
+    if (this.state !== 'open') return [];
+    this.state = 'quit';
+    return [
+      { kind: 'send', data: encode({ type: MessageType.ClientQuit, sourceId: this.id, content }) },
+      { kind: 'close', reason: 'quit' },
+    ];
+  }
+
+  closed(): void {
+    if (this.state === 'open') this.state = 'idle';
+  }
+
+  get connected(): boolean {
+    return this.state === 'open';
+  }
+  get hasQuit(): boolean {
+    return this.state === 'quit';
+  }
+  connectedUserIds(): number[] {
+    return [...this.users];
+  }
+  knows(id: number): boolean {
+    return this.users.has(id);
+  }
+  statusUpdates(): string[] {
+    return [...this.statusLog];
+  }
+  chatMessages(): string[] {
+    return [...this.chatLog];
+  }
+
+  private registration(): Buffer {
+    return encode({ type: MessageType.ClientRegistration, sourceId: this.id, lastHopId: 0, name: this.name, info: this.info });
+  }
+}
+
+function event(e: CoreEvent): ClientEffect {
+  return { kind: 'event', event: e };
+}

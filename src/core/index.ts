@@ -1,0 +1,3 @@
+export * from './effects.ts';
+export * from './server-core.ts';
+export * from './client-core.ts';

@@ -1,0 +1,137 @@
+// A CRC client over TCP: one connection to its server, driving a ClientCore.
+import type net from 'node:net';
+import { type ClientEffect, ClientCore } from '../core/index.ts';
+import type { Limits } from '../protocol/index.ts';
+import { FramedConnection } from './connection.ts';
+import { TrafficCounters } from './counters.ts';
+import { type NodeEvent, nowMs } from './events.ts';
+import { dial } from './server-node.ts';
+
+export interface ClientNodeOptions {
+  id: number;
+  name: string;
+  info: string;
+  serverHost?: string;
+  serverPort: number;
+  limits?: Partial<Limits>;
+  maxQueueBytes?: number;
+  /** How long to keep retrying the server before giving up (ms); 0 = one try. */
+  connectDeadlineMs?: number;
+  log?: (line: string) => void;
+  onEvent?: (event: NodeEvent, t: number) => void;
+}
+
+export interface ClientState {
+  id: number;
+  name: string;
+  connected: boolean;
+  connectedUserIds: number[];
+  statusLog: string[];
+  chatLog: string[];
+}
+
+export class CrcClientNode {
+  readonly core: ClientCore;
+  readonly counters = new TrafficCounters();
+  private conn: FramedConnection | undefined;
+  private closedWaiters: Array<() => void> = [];
+
+  constructor(readonly options: ClientNodeOptions) {
+    this.core = new ClientCore({ id: options.id, name: options.name, info: options.info });
+  }
+
+  get id(): number {
+    return this.options.id;
+  }
+
+  /** Connect and register. Resolves once the registration is queued on the socket. */
+  async connect(): Promise<void> {
+    const host = this.options.serverHost ?? '127.0.0.1';
+    const deadline = Date.now() + (this.options.connectDeadlineMs ?? 0);
+    let delay = 25;
+    let socket: net.Socket;
+    for (;;) {
+      try {
+        socket = await dial(host, this.options.serverPort);
+        break;
+      } catch (err) {
+        if (Date.now() + delay > deadline) {
+          throw new Error(`client ${this.id} (${this.options.name}) cannot reach server ${host}:${this.options.serverPort}: ${(err as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 1000);
+      }
+    }
+    this.conn = new FramedConnection(0, socket, true, {
+      onMessages: (_c, msgs) => {
+        for (const m of msgs) this.apply(this.core.received(m));
+      },
+      onDecodeError: (_c, err) => {
+        this.log(`bad frame from server: ${err.message}`);
+        this.emit({ type: 'decode-error', conn: 0, code: err.code, value: err.value, message: err.message });
+      },
+      onClose: (_c, reason) => {
+        this.core.closed();
+        this.log(`connection closed: ${reason}`);
+        this.emit({ type: 'conn-closed', conn: 0, reason });
+        for (const w of this.closedWaiters.splice(0)) w();
+      },
+    }, { limits: this.options.limits, maxQueueBytes: this.options.maxQueueBytes, counters: this.counters });
+    this.emit({ type: 'conn-opened', conn: 0, remote: this.conn.remote, outbound: true });
+    this.apply(this.core.opened());
+  }
+
+  chat(destinationId: number, content: string): void {
+    this.apply(this.core.chat(destinationId, content));
+  }
+
+  /** Send a quit and close; resolves when the connection is closed. */
+  quit(content = ''): Promise<void> {
+    const closed = this.whenClosed();
+    this.apply(this.core.quit(content));
+    return closed;
+  }
+
+  /** Drop the connection abruptly, without a quit. */
+  disconnect(): Promise<void> {
+    const closed = this.whenClosed();
+    this.conn?.destroy('disconnected by user');
+    return closed;
+  }
+
+  state(): ClientState {
+    return {
+      id: this.core.id,
+      name: this.core.name,
+      connected: this.core.connected,
+      connectedUserIds: this.core.connectedUserIds(),
+      statusLog: this.core.statusUpdates(),
+      chatLog: this.core.chatMessages(),
+    };
+  }
+
+  pendingBytes(): number {
+    return this.conn?.pendingBytes ?? 0;
+  }
+
+  private whenClosed(): Promise<void> {
+    if (!this.conn || !this.conn.isOpen) return Promise.resolve();
+    return new Promise((r) => this.closedWaiters.push(r));
+  }
+
+  private apply(effects: ClientEffect[]): void {
+    for (const e of effects) {
+      if (e.kind === 'send') this.conn?.send(e.data);
+      else if (e.kind === 'close') this.conn?.end(e.reason);
+      else this.emit(e.event);
+    }
+  }
+
+  private emit(event: NodeEvent): void {
+    this.options.onEvent?.(event, nowMs());
+  }
+
+  private log(line: string): void {
+    this.options.log?.(`[${this.options.name}#${this.options.id}] ${line}`);
+  }
+}

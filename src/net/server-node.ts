@@ -1,0 +1,256 @@
+// A CRC server on a real TCP port: listens, optionally joins a bootstrap server, and drives a
+// ServerCore with the frames its connections decode. All protocol decisions live in the core.
+import net from 'node:net';
+
+import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
+import type { DecodeError, DecodedMessage, Limits } from '../protocol/index.ts';
+import { type ConnectionHandlers, FramedConnection } from './connection.ts';
+import { TrafficCounters } from './counters.ts';
+import { type NodeEvent, nowMs } from './events.ts';
+
+export interface ServerNodeOptions {
+  id: number;
+  name: string;
+  info: string;
+  /** 0 (the default) = any free port; read it back from `port` after start(). */
+  port?: number;
+  host?: string;
+  /** The bootstrap server to join, if any. */
+  connectTo?: { host: string; port: number };
+  /** How long to keep retrying the bootstrap server before giving up (ms). */
+  joinDeadlineMs?: number;
+  /** Re-dial the bootstrap server (with backoff) if that link is lost. */
+  reconnect?: boolean;
+  limits?: Partial<Limits>;
+  maxQueueBytes?: number;
+  /** Human-readable log lines (connections, rejected frames, errors). */
+  log?: (line: string) => void;
+  /** Every protocol and connection event, stamped with a time comparable across threads. */
+  onEvent?: (event: NodeEvent, t: number) => void;
+}
+
+export interface ServerState {
+  id: number;
+  name: string;
+  info: string;
+  port: number;
+  hosts: Array<{ id: number; kind: 'server' | 'client'; name: string; info: string; firstLinkId: number }>;
+  adjacentServerIds: number[];
+  adjacentUserIds: number[];
+  statusLog: string[];
+}
+
+export class CrcServerNode {
+  readonly core: ServerCore;
+  readonly counters = new TrafficCounters();
+  private readonly server: net.Server;
+  private readonly conns = new Map<number, FramedConnection>();
+  private nextConn = 1;
+  private listeningPort = 0;
+  private stopped = false;
+  private bootstrapConn: number | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  connectionsOpened = 0;
+  protocolErrors = 0;
+  private readonly handlers: ConnectionHandlers;
+
+  constructor(readonly options: ServerNodeOptions) {
+    this.core = new ServerCore({ id: options.id, name: options.name, info: options.info });
+    this.handlers = {
+      onMessages: (c, msgs) => this.onMessages(c, msgs),
+      onDecodeError: (c, err) => this.onDecodeError(c, err),
+      onClose: (c, reason) => this.onClose(c, reason),
+    };
+    this.server = net.createServer({ noDelay: true }, (socket) => this.attach(socket, false));
+    this.server.on('error', (err) => this.log(`listener error: ${err.message}`));
+  }
+
+  get id(): number {
+    return this.options.id;
+  }
+  get port(): number {
+    return this.listeningPort;
+  }
+
+  /** Listen, then join the bootstrap server if one is configured. Resolves with the port. */
+  async start(): Promise<number> {
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        reject(new Error(`server ${this.id} (${this.options.name}) cannot listen on ${host}:${this.options.port ?? 0}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`));
+      };
+      this.server.once('error', onError);
+      this.server.listen(this.options.port ?? 0, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.listeningPort = (this.server.address() as net.AddressInfo).port;
+    this.log(`listening on ${host}:${this.listeningPort}`);
+    if (this.options.connectTo) await this.join(this.options.connectTo);
+    return this.listeningPort;
+  }
+
+  /**
+   * Dial the bootstrap server, retrying with exponential backoff (25 ms doubling to 1 s)
+   * while it is not up yet, until the deadline.
+   */
+  async join(target: { host: string; port: number }, deadlineMs = this.options.joinDeadlineMs ?? 10_000): Promise<void> {
+    const giveUpAt = Date.now() + deadlineMs;
+    let delay = 25;
+    let lastError = '';
+    for (;;) {
+      if (this.stopped) throw new Error(`server ${this.id} stopped while joining ${target.host}:${target.port}`);
+      try {
+        const socket = await dial(target.host, target.port);
+        this.bootstrapConn = this.attach(socket, true);
+        return;
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      if (Date.now() + delay > giveUpAt) {
+        throw new Error(`server ${this.id} (${this.options.name}) could not join ${target.host}:${target.port} within ${deadlineMs} ms: ${lastError}`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+
+  /** Close the listener and every connection. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const c of this.conns.values()) c.destroy('server shutting down');
+    await closed;
+  }
+
+  state(): ServerState {
+    return {
+      id: this.core.id,
+      name: this.core.name,
+      info: this.core.info,
+      port: this.listeningPort,
+      hosts: this.core.knownHosts().map((h: HostRecord) => ({ id: h.id, kind: h.kind, name: h.name, info: h.info, firstLinkId: h.firstLinkId })),
+      adjacentServerIds: this.core.adjacentServerIds(),
+      adjacentUserIds: this.core.adjacentUserIds(),
+      statusLog: this.core.statusUpdates(),
+    };
+  }
+
+  /** Bytes queued but not yet handed to the kernel, across all connections. */
+  pendingBytes(): number {
+    let n = 0;
+    for (const c of this.conns.values()) n += c.pendingBytes;
+    return n;
+  }
+
+  connectionCounts(): { server: number; client: number; pending: number } {
+    const out = { server: 0, client: 0, pending: 0 };
+    for (const id of this.conns.keys()) {
+      const p = this.core.peerOf(id);
+      out[p ? p.kind : 'pending']++;
+    }
+    return out;
+  }
+
+  /** The live connection to an adjacent host, e.g. to cut it in a fault experiment. */
+  connectionTo(hostId: number): FramedConnection | undefined {
+    const id = this.core.routeTo(hostId);
+    return id === undefined ? undefined : this.conns.get(id);
+  }
+
+  private attach(socket: net.Socket, outbound: boolean): number {
+    const id = this.nextConn++;
+    const conn = new FramedConnection(id, socket, outbound, this.handlers, {
+      limits: this.options.limits,
+      maxQueueBytes: this.options.maxQueueBytes,
+      counters: this.counters,
+    });
+    this.conns.set(id, conn);
+    this.connectionsOpened++;
+    if (this.stopped) {
+      conn.destroy('server shutting down');
+      return id;
+    }
+    this.emit({ type: 'conn-opened', conn: id, remote: conn.remote, outbound });
+    this.apply(this.core.opened(id, outbound));
+    return id;
+  }
+
+  private onMessages(conn: FramedConnection, msgs: DecodedMessage[]): void {
+    for (const m of msgs) {
+      if (!conn.isOpen) return;
+      this.apply(this.core.received(conn.id, m));
+    }
+  }
+
+  private onDecodeError(conn: FramedConnection, err: DecodeError): void {
+    this.log(`closing connection ${conn.id} from ${conn.remote}: ${err.message}`);
+    this.emit({ type: 'decode-error', conn: conn.id, code: err.code, value: err.value, message: err.message });
+  }
+
+  private onClose(conn: FramedConnection, reason: string): void {
+    this.conns.delete(conn.id);
+    const peer = this.core.peerOf(conn.id);
+    this.log(`connection ${conn.id} ${peer ? `(${peer.kind} ${peer.id}) ` : ''}closed: ${reason}`);
+    this.emit({ type: 'conn-closed', conn: conn.id, reason });
+    this.apply(this.core.closed(conn.id));
+    if (conn.id === this.bootstrapConn) {
+      this.bootstrapConn = undefined;
+      if (this.options.reconnect && this.options.connectTo && !this.stopped) this.scheduleRejoin();
+    }
+  }
+
+  private scheduleRejoin(): void {
+    const target = this.options.connectTo!;
+    this.reconnectTimer = setTimeout(() => {
+      this.join(target, this.options.joinDeadlineMs ?? 60_000).catch((err: Error) => {
+        if (!this.stopped) this.log(`re-join failed: ${err.message}`);
+      });
+    }, 25);
+  }
+
+  private apply(effects: Effect[]): void {
+    for (const e of effects) {
+      if (e.kind === 'send') {
+        this.conns.get(e.conn)?.send(e.data);
+      } else if (e.kind === 'close') {
+        this.conns.get(e.conn)?.end(e.reason);
+      } else {
+        if (e.event.type === 'protocol-error') {
+          this.protocolErrors++;
+          this.log(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
+        }
+        this.emit(e.event);
+      }
+    }
+  }
+
+  private emit(event: NodeEvent): void {
+    this.options.onEvent?.(event, nowMs());
+  }
+
+  private log(line: string): void {
+    this.options.log?.(`[${this.options.name}#${this.options.id}] ${line}`);
+  }
+}
+
+/** Open a TCP connection; rejects with the socket error (e.g. ECONNREFUSED). */
+export function dial(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, noDelay: true });
+    const onError = (err: NodeJS.ErrnoException) => {
+      socket.destroy();
+      reject(new Error(`${host}:${port}: ${err.code ?? err.message}`));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+
