@@ -23,6 +23,11 @@ export interface ServerNodeOptions {
   reconnect?: boolean;
   limits?: Partial<Limits>;
   maxQueueBytes?: number;
+  /**
+   * Keep the hex of the first frame each inbound connection sends (a joining host's
+   * registration): what the course's connectivity scenarios check.
+   */
+  recordJoinFrames?: boolean;
   /** Human-readable log lines (connections, rejected frames, errors). */
   log?: (line: string) => void;
   /** Every protocol and connection event, stamped with a time comparable across threads. */
@@ -38,6 +43,8 @@ export interface ServerState {
   adjacentServerIds: number[];
   adjacentUserIds: number[];
   statusLog: string[];
+  /** Only with recordJoinFrames. */
+  joinFrames?: string[];
 }
 
 export class CrcServerNode {
@@ -53,6 +60,8 @@ export class CrcServerNode {
   connectionsOpened = 0;
   protocolErrors = 0;
   private readonly handlers: ConnectionHandlers;
+  private readonly joinFrames: string[] = [];
+  private readonly awaitingFirstFrame = new Set<number>();
 
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info });
@@ -136,6 +145,7 @@ export class CrcServerNode {
       adjacentServerIds: this.core.adjacentServerIds(),
       adjacentUserIds: this.core.adjacentUserIds(),
       statusLog: this.core.statusUpdates(),
+      ...(this.options.recordJoinFrames ? { joinFrames: [...this.joinFrames] } : {}),
     };
   }
 
@@ -174,12 +184,14 @@ export class CrcServerNode {
       conn.destroy('server shutting down');
       return id;
     }
+    if (this.options.recordJoinFrames && !outbound) this.awaitingFirstFrame.add(id);
     this.emit({ type: 'conn-opened', conn: id, remote: conn.remote, outbound });
     this.apply(this.core.opened(id, outbound));
     return id;
   }
 
   private onMessages(conn: FramedConnection, msgs: DecodedMessage[]): void {
+    if (this.awaitingFirstFrame.delete(conn.id)) this.joinFrames.push(msgs[0]!.raw.toString('hex'));
     for (const m of msgs) {
       if (!conn.isOpen) return;
       this.apply(this.core.received(conn.id, m));
@@ -193,6 +205,7 @@ export class CrcServerNode {
 
   private onClose(conn: FramedConnection, reason: string): void {
     this.conns.delete(conn.id);
+    this.awaitingFirstFrame.delete(conn.id);
     const peer = this.core.peerOf(conn.id);
     this.log(`connection ${conn.id} ${peer ? `(${peer.kind} ${peer.id}) ` : ''}closed: ${reason}`);
     this.emit({ type: 'conn-closed', conn: conn.id, reason });

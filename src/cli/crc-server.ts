@@ -1,0 +1,79 @@
+// crc-server: one CRC server as its own process. Flag names match the course harness, so a
+// course user can swap it in for the Python server.
+import { appendFileSync } from 'node:fs';
+import { startMonitor } from '../net/monitor.ts';
+import { CrcServerNode } from '../net/server-node.ts';
+import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
+
+const USAGE = `usage: crc-server --id N --servername S --port P --info I
+                  [--connect_to_host H --connect_to_port Q] [--monitor-port M]
+                  [--log-file F] [--reconnect] [--quiet]
+
+  --id N               this server's id (1 to 4294967295)
+  --servername S       its name
+  --port P             TCP port to listen on (0 = any free port; the chosen one is printed)
+  --info I             its info text
+  --connect_to_host H  bootstrap server to join (default 127.0.0.1 when a port is given)
+  --connect_to_port Q  the bootstrap server's port
+  --monitor-port M     serve GET /state (JSON) and GET /metrics (Prometheus) on 127.0.0.1:M
+  --log-file F         append log lines to F as well as stderr
+  --reconnect          re-dial the bootstrap server if that link is lost
+  --quiet              no log lines on stderr
+`;
+
+await runMain(USAGE, async () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    id: { type: 'string' },
+    servername: { type: 'string' },
+    port: { type: 'string' },
+    info: { type: 'string' },
+    connect_to_host: { type: 'string' },
+    connect_to_port: { type: 'string' },
+    'monitor-port': { type: 'string' },
+    'log-file': { type: 'string' },
+    reconnect: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const id = intFlag(values, 'id', 1, 0xffff_ffff);
+  const name = requireString(values, 'servername');
+  const port = intFlag(values, 'port', 0, 65535);
+  const info = typeof values.info === 'string' ? values.info : '';
+  if (values.info === undefined) throw new UsageError('missing required flag --info');
+  const joinPort = values.connect_to_port === undefined ? undefined : intFlag(values, 'connect_to_port', 1, 65535);
+  if (values.connect_to_host !== undefined && joinPort === undefined) {
+    throw new UsageError('--connect_to_host needs --connect_to_port');
+  }
+  const monitorPort = values['monitor-port'] === undefined ? undefined : intFlag(values, 'monitor-port', 0, 65535);
+  const logFile = values['log-file'];
+  const log = (line: string) => {
+    const stamped = `${new Date().toISOString()} ${line}`;
+    if (!values.quiet) process.stderr.write(stamped + '\n');
+    if (logFile) appendFileSync(logFile, stamped + '\n');
+  };
+
+  const node = new CrcServerNode({
+    id, name, info, port,
+    connectTo: joinPort === undefined ? undefined : { host: values.connect_to_host ?? '127.0.0.1', port: joinPort },
+    reconnect: values.reconnect ?? false,
+    log,
+  });
+  const listening = await node.start();
+  // One machine-readable line on stdout, so scripts can read the chosen port.
+  process.stdout.write(`crc-server ${id} ${name} listening on 127.0.0.1:${listening}\n`);
+  const monitor = monitorPort === undefined ? undefined : await startMonitor(node, monitorPort);
+  if (monitor) process.stdout.write(`monitor on http://127.0.0.1:${monitor.port}/state and /metrics\n`);
+
+  const shutdown = async (signal: string) => {
+    log(`${signal}: shutting down`);
+    await monitor?.close();
+    await node.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+});
