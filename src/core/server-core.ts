@@ -51,6 +51,13 @@ export class ServerCore {
   private readonly adjacentServers = new Set<number>();
   private readonly adjacentUsers = new Set<number>();
   private readonly statusLog: string[] = [];
+  /**
+   * Links this server dialled whose peer has not announced itself yet. Our registration is
+   * already the first frame on them, so anything relayed after it is attributed correctly;
+   * relaying over them closes the window where a host learned while a join is in progress
+   * would never cross the new link.
+   */
+  private readonly dialling = new Set<ConnId>();
   private out: Effect[] = [];
 
   constructor(identity: ServerIdentity) {
@@ -75,6 +82,7 @@ export class ServerCore {
   opened(conn: ConnId, outbound: boolean): Effect[] {
     this.conns.set(conn, { role: 'pending', outbound });
     if (outbound) {
+      this.dialling.add(conn);
       this.send(conn, encode(this.ownRegistration(0)));
       for (const h of this.hosts.values()) this.send(conn, this.registrationFor(h));
     }
@@ -113,6 +121,7 @@ export class ServerCore {
   closed(conn: ConnId): Effect[] {
     const peer = this.conns.get(conn);
     this.conns.delete(conn);
+    this.dialling.delete(conn);
     if (!peer || peer.role === 'pending') return this.flush();
     if (this.links.get(peer.id) !== conn) return this.flush();
     if (peer.role === 'client') {
@@ -202,6 +211,7 @@ export class ServerCore {
     this.hosts.set(src, record);
     this.event({ type: 'host-learned', id: src, kind, name: msg.name, firstLinkId: record.firstLinkId });
     if (adjacent) {
+      this.dialling.delete(conn);
       if (kind === 'server') {
         this.conns.set(conn, { role: 'server', id: src, outbound: peer.role === 'pending' && peer.outbound });
         this.adjacentServers.add(src);
@@ -230,6 +240,7 @@ export class ServerCore {
     if (dest === 0 || dest === this.id) {
       // For this server. Accepted even before the link registered: that is how a server
       // that joined with a duplicate id hears why it was refused.
+      if (peer.role === 'pending' && code === StatusCode.DuplicateId) this.dialling.delete(conn);
       this.statusLog.push(content);
       this.event({ type: 'status-logged', from: src, code, content });
       return;
@@ -289,6 +300,7 @@ export class ServerCore {
       const c = this.links.get(id)!;
       if (c !== except) this.send(c, data);
     }
+    for (const c of this.dialling) if (c !== except) this.send(c, data);
     if (!toClients) return;
     for (const id of this.adjacentUsers) {
       const c = this.links.get(id)!;

@@ -57,6 +57,8 @@ export class CrcServerNode {
   private stopped = false;
   private bootstrapConn: number | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private joinTarget: { host: string; port: number } | undefined;
+  private allClosed: Promise<void> = Promise.resolve();
   connectionsOpened = 0;
   protocolErrors = 0;
   private readonly handlers: ConnectionHandlers;
@@ -105,11 +107,12 @@ export class CrcServerNode {
    * while it is not up yet, until the deadline.
    */
   async join(target: { host: string; port: number }, deadlineMs = this.options.joinDeadlineMs ?? 10_000): Promise<void> {
+    this.joinTarget = target;
     const giveUpAt = Date.now() + deadlineMs;
     let delay = 25;
-    let lastError = '';
     for (;;) {
       if (this.stopped) throw new Error(`server ${this.id} stopped while joining ${target.host}:${target.port}`);
+      let lastError: string;
       try {
         const socket = await dial(target.host, target.port);
         this.bootstrapConn = this.attach(socket, true);
@@ -117,22 +120,29 @@ export class CrcServerNode {
       } catch (err) {
         lastError = (err as Error).message;
       }
-      if (Date.now() + delay > giveUpAt) {
+      const left = giveUpAt - Date.now();
+      if (left <= 0) {
         throw new Error(`server ${this.id} (${this.options.name}) could not join ${target.host}:${target.port} within ${deadlineMs} ms: ${lastError}`);
       }
-      await new Promise((r) => setTimeout(r, delay));
+      // Sleep no further than the deadline, so the last try happens right at it.
+      await new Promise((r) => setTimeout(r, Math.min(delay, left)));
       delay = Math.min(delay * 2, 1000);
     }
   }
 
-  /** Close the listener and every connection. */
+  /** Close the listener and every connection; resolves once every socket has closed. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped) return this.allClosed;
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
+    const socketsClosed = [...this.conns.values()].map((c) => new Promise<void>((r) => {
+      if (c.socket.closed) r();
+      else c.socket.once('close', () => setImmediate(r)); // after the connection's own close handler
+    }));
     for (const c of this.conns.values()) c.destroy('server shutting down');
-    await closed;
+    this.allClosed = Promise.all([listenerClosed, ...socketsClosed]).then(() => undefined);
+    return this.allClosed;
   }
 
   state(): ServerState {
@@ -212,12 +222,12 @@ export class CrcServerNode {
     this.apply(this.core.closed(conn.id));
     if (conn.id === this.bootstrapConn) {
       this.bootstrapConn = undefined;
-      if (this.options.reconnect && this.options.connectTo && !this.stopped) this.scheduleRejoin();
+      if (this.options.reconnect && this.joinTarget && !this.stopped) this.scheduleRejoin();
     }
   }
 
   private scheduleRejoin(): void {
-    const target = this.options.connectTo!;
+    const target = this.joinTarget!;
     this.reconnectTimer = setTimeout(() => {
       this.join(target, this.options.joinDeadlineMs ?? 60_000).catch((err: Error) => {
         if (!this.stopped) this.log(`re-join failed: ${err.message}`);

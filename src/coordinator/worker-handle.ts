@@ -1,0 +1,117 @@
+// One node-host worker as the coordinator sees it: a comlink remote whose every call is raced
+// against the worker's exit and a timeout (a call to a dead worker would otherwise never
+// settle), plus the raw event port.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
+import type { NodeHostApi } from '../../workers/node-host.ts';
+import type { EventBatch, SimEvent, WorkerData } from './protocol.ts';
+
+/**
+ * Workers always run built JS (dist/workers/*.js): Node 20 cannot start a .ts worker, and
+ * tsx in a worker costs seconds at start-up. From src/ (tests) that is ../../dist/workers;
+ * from dist/src/coordinator it is ../../workers.
+ */
+export function builtWorkerUrl(name: string): URL {
+  const url = import.meta.url.endsWith('.ts')
+    ? new URL(`../../dist/workers/${name}.js`, import.meta.url)
+    : new URL(`../../workers/${name}.js`, import.meta.url);
+  if (!existsSync(fileURLToPath(url))) {
+    throw new Error(`worker script ${fileURLToPath(url)} is missing: run "npm run build" first`);
+  }
+  return url;
+}
+
+export class WorkerCrash extends Error {
+  override readonly name = 'WorkerCrash';
+}
+
+export interface WorkerHandleOptions {
+  label: string;
+  eventTypes?: string[] | 'all';
+  onEvents?: (events: SimEvent[]) => void;
+  /** Called once if the worker dies without being asked to. */
+  onCrash?: (handle: WorkerHandle, error: WorkerCrash) => void;
+  callTimeoutMs?: number;
+}
+
+export class WorkerHandle {
+  readonly worker: Worker;
+  readonly api: Comlink.Remote<NodeHostApi>;
+  readonly label: string;
+  /** Names of the servers or clients placed here, for crash reports. */
+  readonly hosts: string[] = [];
+  private readonly events: import('node:worker_threads').MessagePort;
+  private stopping = false;
+  private crash: WorkerCrash | undefined;
+  private readonly died: Promise<never>;
+  private lastError: Error | undefined;
+  private readonly callTimeoutMs: number;
+
+  constructor(private readonly options: WorkerHandleOptions) {
+    this.label = options.label;
+    this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
+    const { port1, port2 } = new MessageChannel();
+    const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', label: options.label };
+    this.worker = new Worker(builtWorkerUrl('node-host'), { workerData: data, transferList: [port2] });
+    this.events = port1;
+    port1.on('message', (batch: EventBatch) => options.onEvents?.(batch.events));
+    this.api = Comlink.wrap<NodeHostApi>(nodeEndpoint(this.worker as never));
+    this.worker.on('error', (err) => {
+      this.lastError = err;
+    });
+    this.died = new Promise<never>((_, reject) => {
+      this.worker.once('exit', (code) => {
+        port1.close();
+        const why = this.lastError ? `crashed: ${this.lastError.message}` : `exited with code ${code}`;
+        this.crash = new WorkerCrash(`${this.describe()} ${this.stopping ? 'was stopped' : why}`);
+        reject(this.crash);
+        if (!this.stopping) options.onCrash?.(this, this.crash);
+      });
+    });
+    this.died.catch(() => {}); // observed through call()
+  }
+
+  get alive(): boolean {
+    return this.crash === undefined;
+  }
+
+  describe(): string {
+    const shown = this.hosts.slice(0, 5).join(', ') + (this.hosts.length > 5 ? `, … (${this.hosts.length})` : '');
+    return `worker ${this.label}${this.hosts.length ? ` (${shown})` : ''}`;
+  }
+
+  /** Call the worker; rejects with a clear error if it dies or takes longer than the timeout. */
+  call<T>(what: string, fn: (api: Comlink.Remote<NodeHostApi>) => Promise<T>, timeoutMs = this.callTimeoutMs): Promise<T> {
+    if (this.crash) return Promise.reject(new WorkerCrash(`${what}: ${this.crash.message}`));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: ${this.describe()} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const died = this.died.catch((err: Error) => {
+      throw new WorkerCrash(`${what}: ${err.message}`);
+    });
+    return Promise.race([fn(this.api), died, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Stop gracefully: close every node, flush events, end the thread. */
+  async stop(): Promise<void> {
+    if (this.crash) return;
+    try {
+      await this.call('stop', (api) => api.stopAll(), 5000);
+    } catch {
+      // already dead or stuck: terminate below
+    }
+    await this.terminate();
+  }
+
+  /** End the thread at once: its sockets close as a crashed process's would. */
+  async terminate(): Promise<void> {
+    this.stopping = true;
+    if (this.crash) return;
+    this.api[Comlink.releaseProxy]();
+    await this.worker.terminate();
+    this.events.close();
+  }
+}

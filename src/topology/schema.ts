@@ -1,0 +1,78 @@
+// Topologies as data: servers (each but the first joins an earlier one, so they form a tree)
+// and clients attached to servers. Validated with errors naming the file and the field.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const id = z.number().int().min(1).max(0xffff_ffff);
+
+export const TopologySchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  servers: z.array(z.strictObject({
+    id,
+    name: z.string().min(1).max(255),
+    info: z.string(),
+    /** id of the server this one joins (its bootstrap); absent for the root */
+    join: id.optional(),
+  })).min(1),
+  clients: z.array(z.strictObject({
+    id,
+    name: z.string().min(1).max(255),
+    info: z.string(),
+    /** id of the server it attaches to */
+    server: id,
+  })).default([]),
+});
+
+export type Topology = z.infer<typeof TopologySchema>;
+export type ServerSpec = Topology['servers'][number];
+export type ClientSpec = Topology['clients'][number];
+
+export class TopologyError extends Error {
+  override readonly name = 'TopologyError';
+}
+
+/** Validate a topology document; `source` names it in errors (a file path or a generator spec). */
+export function parseTopology(doc: unknown, source: string): Topology {
+  const r = TopologySchema.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : '';
+    throw new TopologyError(`${source}: ${i.path.join('.') || '(top level)'}: ${i.message}${more}`);
+  }
+  const t = r.data;
+  const seen = new Map<number, string>();
+  const servers = new Set<number>();
+  t.servers.forEach((s, i) => {
+    const at = `${source}: servers.${i}`;
+    if (seen.has(s.id)) throw new TopologyError(`${at}.id: id ${s.id} is already used by ${seen.get(s.id)}`);
+    if (i === 0 && s.join !== undefined) throw new TopologyError(`${at}.join: the first server is the root and joins nobody`);
+    if (i > 0 && s.join === undefined) throw new TopologyError(`${at}.join: every server after the first must join an earlier one (the servers form one tree)`);
+    if (s.join !== undefined && !servers.has(s.join)) throw new TopologyError(`${at}.join: no server with id ${s.join} is listed before this one`);
+    seen.set(s.id, `server ${s.name}`);
+    servers.add(s.id);
+  });
+  t.clients.forEach((c, i) => {
+    const at = `${source}: clients.${i}`;
+    if (seen.has(c.id)) throw new TopologyError(`${at}.id: id ${c.id} is already used by ${seen.get(c.id)}`);
+    if (!servers.has(c.server)) throw new TopologyError(`${at}.server: no server with id ${c.server}`);
+    seen.set(c.id, `client ${c.name}`);
+  });
+  return t;
+}
+
+export function loadTopologyFile(path: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TopologyError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new TopologyError(`${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  return parseTopology(doc, path);
+}

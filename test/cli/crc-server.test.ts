@@ -1,0 +1,71 @@
+// crc-server as a process (the built JS): usage errors, port 0, joining, monitor, SIGTERM.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../net/helpers.ts';
+import { killAll, requireBuild, run, startServer } from './helpers.ts';
+
+beforeAll(requireBuild);
+afterEach(killAll);
+
+const GOOD = ['--id', '1', '--servername', 'alpha', '--port', '0', '--info', 'first'];
+function without(flag: string): string[] {
+  const i = GOOD.indexOf(flag);
+  return [...GOOD.slice(0, i), ...GOOD.slice(i + 2)];
+}
+function replace(flag: string, value: string): string[] {
+  const out = [...GOOD];
+  out[out.indexOf(flag) + 1] = value;
+  return out;
+}
+
+describe('crc-server usage errors', () => {
+  it.each([
+    { what: 'a non-numeric id', args: replace('--id', 'abc'), names: '--id' },
+    { what: 'id 0', args: replace('--id', '0'), names: '--id' },
+    { what: 'a missing --servername', args: without('--servername'), names: '--servername' },
+    { what: 'an unknown flag', args: [...GOOD, '--bogus', 'x'], names: '--bogus' },
+    { what: 'a port out of range', args: replace('--port', '70000'), names: '--port' },
+  ])('$what: exit 2, error naming $names, usage', async ({ args, names }) => {
+    const p = run('crc-server', args);
+    const exit = await p.exitWithin();
+    expect(exit, p.stderr).toEqual({ code: 2, signal: null });
+    expect(p.stderr.startsWith('error:'), p.stderr).toBe(true);
+    const firstLine = p.stderr.split('\n')[0]!;
+    expect(firstLine).toContain(names);
+    expect(p.stderr).toContain('usage: crc-server --id N --servername S --port P --info I');
+    expect(p.stdout).not.toMatch(/listening/);
+  });
+});
+
+describe('crc-server processes', () => {
+  it('listens on port 0, a second server joins it, the monitor shows both, SIGTERM exits 0', async () => {
+    const first = await startServer(['--id', '1', '--servername', 'alpha', '--info', 'first', '--monitor-port', '0'], 'alpha');
+    console.info(`crc-server: ${first.ms} ms from spawn to 'listening' (information only)`);
+    expect(first.proc.stdout).toMatch(/^crc-server 1 alpha listening on 127\.0\.0\.1:\d+\n/);
+    expect(first.port).toBeGreaterThan(0);
+    const firstMonitor = (await first.proc.out(/monitor on (http:\/\/127\.0\.0\.1:\d+)\/state/))[1]!;
+
+    const second = await startServer(['--id', '2', '--servername', 'beta', '--info', 'second',
+      '--connect_to_host', '127.0.0.1', '--connect_to_port', String(first.port), '--monitor-port', '0'], 'beta');
+    console.info(`crc-server (joining): ${second.ms} ms from spawn to 'listening' (information only)`);
+    const monitor = (await second.proc.out(/monitor on (http:\/\/127\.0\.0\.1:\d+)\/state and \/metrics/))[1]!;
+
+    type State = { id: number; name: string; hosts: Array<{ id: number; kind: string; name: string; info: string; firstLinkId: number }>; adjacentServerIds: number[] };
+    const get = async (base: string): Promise<State> => (await (await fetch(`${base}/state`)).json()) as State;
+    const seen = await waitFor(async () => {
+      const s = await get(monitor);
+      return s.hosts.some((h) => h.id === 1) ? s : undefined;
+    }, 5000, 'beta /state to show alpha');
+    expect(seen.id).toBe(2);
+    expect(seen.name).toBe('beta');
+    expect(seen.hosts).toEqual([{ id: 1, kind: 'server', name: 'alpha', info: 'first', firstLinkId: 1 }]);
+    expect(seen.adjacentServerIds).toEqual([1]);
+    await waitFor(async () => (await get(firstMonitor)).adjacentServerIds.includes(2), 5000, 'alpha /state to show beta');
+
+    second.proc.child.kill('SIGTERM');
+    expect(await second.proc.exitWithin()).toEqual({ code: 0, signal: null });
+    // alpha notices the link is gone.
+    await waitFor(async () => (await get(firstMonitor)).hosts.length === 0, 5000, 'alpha to forget beta');
+    first.proc.child.kill('SIGTERM');
+    expect(await first.proc.exitWithin()).toEqual({ code: 0, signal: null });
+  });
+});

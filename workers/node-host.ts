@@ -1,0 +1,165 @@
+// A worker thread hosting CRC servers (one or, with --servers-per-worker K, several) or
+// simulated clients, on real TCP ports. The coordinator controls it over comlink; events
+// go back in batches over a raw MessagePort.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import v8 from 'node:v8';
+import type { ByteTotals, EventBatch, HostedClientSpec, HostedServerSpec, SimEvent, WorkerData } from '../src/coordinator/protocol.ts';
+import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
+import type { NodeEvent } from '../src/net/events.ts';
+import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
+import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
+
+const data = workerData as WorkerData;
+const eventPort = data.events;
+const wanted = data.eventTypes === 'all' || data.eventTypes === undefined ? undefined : new Set(data.eventTypes);
+
+// Events are batched: flushed when 512 are waiting or 2 ms after the first, so a burst costs
+// one postMessage per batch instead of one per event.
+let batch: SimEvent[] = [];
+let flushTimer: NodeJS.Timeout | undefined;
+function flushEvents(): void {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (batch.length === 0) return;
+  const msg: EventBatch = { events: batch };
+  batch = [];
+  eventPort.postMessage(msg);
+}
+function emitter(node: number) {
+  if (wanted && wanted.size === 0) return undefined;
+  return (event: NodeEvent, t: number) => {
+    if (wanted && !wanted.has(event.type)) return;
+    batch.push({ ...event, t, node } as SimEvent);
+    if (batch.length >= 512) flushEvents();
+    else flushTimer ??= setTimeout(flushEvents, 2);
+  };
+}
+
+const servers = new Map<string, CrcServerNode>();
+const clients = new Map<string, CrcClientNode>();
+const logLines: string[] = [];
+const log = (line: string) => {
+  logLines.push(line);
+  if (logLines.length > 1000) logLines.splice(0, logLines.length - 1000);
+};
+
+function server(key: string): CrcServerNode {
+  const s = servers.get(key);
+  if (!s) throw new Error(`${data.label}: no server '${key}' here`);
+  return s;
+}
+function client(key: string): CrcClientNode {
+  const c = clients.get(key);
+  if (!c) throw new Error(`${data.label}: no client '${key}' here`);
+  return c;
+}
+
+const api = {
+  /** Start listening (no join yet). Resolves with the port. */
+  async startServer(key: string, spec: HostedServerSpec): Promise<number> {
+    if (servers.has(key)) throw new Error(`${data.label}: server '${key}' is already running`);
+    const node = new CrcServerNode({
+      id: spec.id, name: spec.name, info: spec.info, port: spec.port ?? 0,
+      recordJoinFrames: spec.recordJoinFrames, reconnect: spec.reconnect, connectTo: spec.connectTo,
+      maxQueueBytes: spec.maxQueueBytes, log, onEvent: emitter(spec.id),
+    });
+    servers.set(key, node);
+    try {
+      await node.start();
+    } catch (err) {
+      servers.delete(key);
+      throw err;
+    }
+    return node.port;
+  },
+  async joinServer(key: string, target: { host: string; port: number }, deadlineMs?: number): Promise<void> {
+    await server(key).join(target, deadlineMs);
+  },
+  async stopServer(key: string): Promise<void> {
+    const s = servers.get(key);
+    servers.delete(key);
+    await s?.stop();
+  },
+  async startClient(key: string, spec: HostedClientSpec): Promise<void> {
+    if (clients.has(key)) throw new Error(`${data.label}: client '${key}' is already running`);
+    const node = new CrcClientNode({ id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, log, onEvent: emitter(spec.id) });
+    clients.set(key, node);
+    await node.connect();
+  },
+  chat(key: string, to: number, text: string): void {
+    client(key).chat(to, text);
+  },
+  async quit(key: string, text: string): Promise<void> {
+    await client(key).quit(text);
+  },
+  async disconnect(key: string): Promise<void> {
+    await client(key).disconnect();
+  },
+  serverState(key: string): ServerState {
+    return server(key).state();
+  },
+  clientState(key: string): ClientState {
+    return client(key).state();
+  },
+  states(): { servers: Record<string, ServerState>; clients: Record<string, ClientState> } {
+    const out = { servers: {} as Record<string, ServerState>, clients: {} as Record<string, ClientState> };
+    for (const [k, s] of servers) out.servers[k] = s.state();
+    for (const [k, c] of clients) out.clients[k] = c.state();
+    return out;
+  },
+  /** Bytes sent and received by every node here, for "is anything in flight?" checks. */
+  totals(): ByteTotals {
+    const t = { bytesIn: 0, bytesOut: 0, pending: 0 };
+    for (const s of servers.values()) {
+      t.bytesIn += s.counters.bytesIn;
+      t.bytesOut += s.counters.bytesOut;
+      t.pending += s.pendingBytes();
+    }
+    for (const c of clients.values()) {
+      t.bytesIn += c.counters.bytesIn;
+      t.bytesOut += c.counters.bytesOut;
+      t.pending += c.pendingBytes();
+    }
+    return t;
+  },
+  counters(key: string) {
+    const s = server(key);
+    return { ...s.counters.totals(), byType: s.counters.byType(), protocolErrors: s.protocolErrors, connections: s.connectionCounts() };
+  },
+  /** Cut the link from server `key` to adjacent host `peer` (both sides see it close). */
+  cutLink(key: string, peer: number, how: 'close' | 'reset' = 'close'): boolean {
+    const c = server(key).connectionTo(peer);
+    if (!c) return false;
+    if (how === 'reset') c.reset('link cut by the coordinator');
+    else c.destroy('link cut by the coordinator');
+    return true;
+  },
+  heap(): { used: number; total: number } {
+    const h = v8.getHeapStatistics();
+    return { used: h.used_heap_size, total: h.total_heap_size };
+  },
+  logs(): string[] {
+    return [...logLines];
+  },
+  flushEvents(): void {
+    flushEvents();
+  },
+  /** For tests of crash reporting: throw from a timer, as a bug in a node would. */
+  crashForTest(message: string): void {
+    setTimeout(() => {
+      throw new Error(message);
+    }, 0);
+  },
+  async stopAll(): Promise<void> {
+    await Promise.all([...clients.values()].map((c) => c.disconnect()));
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    clients.clear();
+    servers.clear();
+    flushEvents();
+  },
+};
+
+export type NodeHostApi = typeof api;
+
+Comlink.expose(api, nodeEndpoint(parentPort! as never));
