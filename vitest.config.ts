@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Tests open real sockets and worker threads; two cores here, so keep the fan-out small.
     pool: 'forks',
     maxWorkers: 2,

@@ -2,6 +2,7 @@
 // and report PASS/FAIL with a diff per difference.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkerBackend } from '../coordinator/scenario-backend.ts';
 import { InProcessBackend } from '../scenario/in-process.ts';
 import { formatResult, loadScenarioFile, runScenario } from '../scenario/runner.ts';
 import type { ScenarioBackend } from '../scenario/backend.ts';
@@ -14,6 +15,7 @@ Between steps it waits until no byte is in flight, instead of the course's fixed
 
   --exact-ports   listen on the ports a .cfg file names (default: free ports, mapped)
   --real-waits    honour .cfg WAIT commands as real pauses
+  --workers       run each server in its own worker thread (default: all in this process)
   --verbose       print notes for passing scenarios too
 `;
 
@@ -33,6 +35,7 @@ await runMain(USAGE, async () => {
   const { values, positionals } = parseFlags(process.argv.slice(2), {
     'exact-ports': { type: 'boolean' },
     'real-waits': { type: 'boolean' },
+    workers: { type: 'boolean' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   }, true);
@@ -45,7 +48,7 @@ await runMain(USAGE, async () => {
   let failed = 0;
   for (const file of files) {
     const sc = loadScenarioFile(file, { realWaits: values['real-waits'] });
-    const backend: ScenarioBackend = new InProcessBackend();
+    const backend: ScenarioBackend = values.workers ? new WorkerBackend() : new InProcessBackend();
     const r = await runScenario(sc, backend, { exactPorts: values['exact-ports'] });
     process.stdout.write(formatResult(r, values.verbose) + '\n');
     if (r.passed) passed++;
