@@ -9,19 +9,20 @@ import type { NodeHostApi } from '../../workers/node-host.ts';
 import type { EventBatch, SimEvent, WorkerData } from './protocol.ts';
 
 /**
- * Workers always run built JS (dist/workers/*.js): Node 20 cannot start a .ts worker, and
- * tsx in a worker costs seconds at start-up. From src/ (tests) that is ../../dist/workers;
- * from dist/src/coordinator it is ../../workers.
+ * Workers always run built JS (dist/): Node 20 cannot start a .ts worker, and tsx in a
+ * worker costs seconds at start-up. `path` is from the project root without extension, e.g.
+ * 'workers/node-host'. From src/ (tests) dist is ../../dist; from dist/src/coordinator, ../..
  */
-export function builtWorkerUrl(name: string): URL {
-  const url = import.meta.url.endsWith('.ts')
-    ? new URL(`../../dist/workers/${name}.js`, import.meta.url)
-    : new URL(`../../workers/${name}.js`, import.meta.url);
+export function builtUrl(path: string): URL {
+  const root = import.meta.url.endsWith('.ts') ? '../../dist/' : '../../';
+  const url = new URL(`${root}${path}.js`, import.meta.url);
   if (!existsSync(fileURLToPath(url))) {
-    throw new Error(`worker script ${fileURLToPath(url)} is missing: run "npm run build" first`);
+    throw new Error(`${fileURLToPath(url)} is missing: run "npm run build" first`);
   }
   return url;
 }
+
+export const builtWorkerUrl = (name: string): URL => builtUrl(`workers/${name}`);
 
 export class WorkerCrash extends Error {
   override readonly name = 'WorkerCrash';
@@ -29,16 +30,18 @@ export class WorkerCrash extends Error {
 
 export interface WorkerHandleOptions {
   label: string;
+  /** Worker script in workers/ (default node-host). */
+  script?: string;
   eventTypes?: string[] | 'all';
   onEvents?: (events: SimEvent[]) => void;
   /** Called once if the worker dies without being asked to. */
-  onCrash?: (handle: WorkerHandle, error: WorkerCrash) => void;
+  onCrash?: (handle: WorkerHandle<never>, error: WorkerCrash) => void;
   callTimeoutMs?: number;
 }
 
-export class WorkerHandle {
+export class WorkerHandle<Api = NodeHostApi> {
   readonly worker: Worker;
-  readonly api: Comlink.Remote<NodeHostApi>;
+  readonly api: Comlink.Remote<Api>;
   readonly label: string;
   /** Names of the servers or clients placed here, for crash reports. */
   readonly hosts: string[] = [];
@@ -54,10 +57,10 @@ export class WorkerHandle {
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     const { port1, port2 } = new MessageChannel();
     const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', label: options.label };
-    this.worker = new Worker(builtWorkerUrl('node-host'), { workerData: data, transferList: [port2] });
+    this.worker = new Worker(builtWorkerUrl(options.script ?? 'node-host'), { workerData: data, transferList: [port2] });
     this.events = port1;
     port1.on('message', (batch: EventBatch) => options.onEvents?.(batch.events));
-    this.api = Comlink.wrap<NodeHostApi>(nodeEndpoint(this.worker as never));
+    this.api = Comlink.wrap<Api>(nodeEndpoint(this.worker as never));
     this.worker.on('error', (err) => {
       this.lastError = err;
     });
@@ -67,7 +70,7 @@ export class WorkerHandle {
         const why = this.lastError ? `crashed: ${this.lastError.message}` : `exited with code ${code}`;
         this.crash = new WorkerCrash(`${this.describe()} ${this.stopping ? 'was stopped' : why}`);
         reject(this.crash);
-        if (!this.stopping) options.onCrash?.(this, this.crash);
+        if (!this.stopping) options.onCrash?.(this as never, this.crash);
       });
     });
     this.died.catch(() => {}); // observed through call()
@@ -83,7 +86,7 @@ export class WorkerHandle {
   }
 
   /** Call the worker; rejects with a clear error if it dies or takes longer than the timeout. */
-  call<T>(what: string, fn: (api: Comlink.Remote<NodeHostApi>) => Promise<T>, timeoutMs = this.callTimeoutMs): Promise<T> {
+  call<T>(what: string, fn: (api: Comlink.Remote<Api>) => Promise<T>, timeoutMs = this.callTimeoutMs): Promise<T> {
     if (this.crash) return Promise.reject(new WorkerCrash(`${what}: ${this.crash.message}`));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -99,7 +102,8 @@ export class WorkerHandle {
   async stop(): Promise<void> {
     if (this.crash) return;
     try {
-      await this.call('stop', (api) => api.stopAll(), 5000);
+      // Every worker script exposes stopAll(): close its sockets, flush its events.
+      await this.call('stop', (api) => (api as unknown as { stopAll(): Promise<void> }).stopAll(), 5000);
     } catch {
       // already dead or stuck: terminate below
     }

@@ -242,7 +242,11 @@ export class CrcServerNode {
       } else if (e.kind === 'close') {
         this.conns.get(e.conn)?.end(e.reason);
       } else {
-        if (e.event.type === 'protocol-error') {
+        if (e.event.type === 'link-up' && e.event.kind === 'server') {
+          // A registered server link is trusted: its chats were validated where they entered.
+          const c = this.conns.get(e.event.conn);
+          if (c) c.decoder.lazyChatText = true;
+        } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;
           this.log(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
         }

@@ -23,8 +23,31 @@ export interface DecodeResult {
 /** Tails at most this long are copied, so a small leftover does not pin a large read buffer. */
 const COPY_TAIL_BELOW = 4096;
 
+/**
+ * A chat whose text is decoded only if somebody reads it. Relaying servers route on the
+ * header and forward `raw`; they never need the text.
+ */
+class LazyChat {
+  readonly type = MessageType.ClientChat;
+  private text: string | undefined;
+  constructor(
+    readonly sourceId: number,
+    readonly destinationId: number,
+    readonly raw: Buffer,
+  ) {}
+  get content(): string {
+    return (this.text ??= this.raw.toString('utf8', 13));
+  }
+}
+
 export class FrameDecoder {
   readonly limits: Limits;
+  /**
+   * Skip UTF-8 validation and decoding of chat text. For trusted links only (server to
+   * server): text is validated where it enters the network, at the sender's server, so a
+   * relay forwards the frame's bytes untouched. Off by default.
+   */
+  lazyChatText = false;
   /** Unconsumed bytes, as a list so a large frame arriving in many pieces is joined once. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -144,6 +167,7 @@ export class FrameDecoder {
         return { type, sourceId, replacementId: raw.readUInt32BE(5), content, raw };
       }
       case MessageType.ClientChat: {
+        if (this.lazyChatText) return new LazyChat(sourceId, raw.readUInt32BE(5), raw) as DecodedMessage;
         const content = this.text(raw, 13, raw.length, 'content');
         if (typeof content !== 'string') return content;
         return { type, sourceId, destinationId: raw.readUInt32BE(5), content, raw };

@@ -1,6 +1,9 @@
 // Hostile or broken peers on real sockets: bad frames, spoofed sources, a peer that stops reading.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType, encode } from '../../src/protocol/index.ts';
+import net from 'node:net';
+import { CrcClientNode } from '../../src/net/client-node.ts';
+import { CrcServerNode } from '../../src/net/server-node.ts';
 import { Cleanup, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
@@ -115,5 +118,33 @@ describe('slow reader', () => {
     bystander.chat(40, 'ack');
     await waitFor(() => bystander.state().chatLog.includes('after the flood') && flooder.state().chatLog.includes('ack'), 3000, 'chats after the cut');
     expect(flooder.state().connectedUserIds).not.toContain(42);
+  });
+});
+
+describe('text validation at the edge', () => {
+  it('a client sending invalid UTF-8 is cut off by its own server; server links stay up', async () => {
+    const a = new CrcServerNode({ id: 1, name: 'a', info: '' });
+    const pa = await a.start();
+    const b = new CrcServerNode({ id: 2, name: 'b', info: '', connectTo: { host: '127.0.0.1', port: pa } });
+    const pb = await b.start();
+    const rx = new CrcClientNode({ id: 20, name: 'rx', info: '', serverPort: pa });
+    await rx.connect();
+    const bad = net.connect({ host: '127.0.0.1', port: pb });
+    bad.resume(); // read (and drop) what the server sends, so its close is seen
+    await new Promise((r) => bad.once('connect', r));
+    bad.write(encode({ type: MessageType.ClientRegistration, sourceId: 21, lastHopId: 0, name: 'bad', info: '' }));
+    await waitFor(() => rx.state().connectedUserIds.includes(21), 5000, 'rx to learn the bad client');
+    const frame = encode({ type: MessageType.ClientChat, sourceId: 21, destinationId: 20, content: 'ok' });
+    frame[13] = 0xc3; // a lead byte with no continuation
+    const closed = new Promise((r) => bad.once('close', r));
+    bad.write(frame);
+    await closed;
+    expect(b.counters.decodeErrors).toBe(1);
+    expect(a.counters.decodeErrors).toBe(0);
+    expect(rx.state().chatLog).toEqual([]);
+    expect(b.state().adjacentServerIds).toEqual([1]);
+    await rx.disconnect();
+    await b.stop();
+    await a.stop();
   });
 });

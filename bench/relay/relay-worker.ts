@@ -1,0 +1,90 @@
+// A ceiling for the router: one node of a relay chain, in its own worker thread (as each CRC
+// server is). 'raw' forwards bytes as they come, with no parsing; 'decode' runs our frame
+// decoder and forwards each frame's bytes, batched per turn like the CRC server. The chain's
+// tail forwards to the connection that greets it with the byte 'R' (the receiver).
+import net from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { FrameDecoder } from '../../src/protocol/index.ts';
+
+interface RelayConfig {
+  mode: 'raw' | 'decode';
+  /** the next relay's port; absent at the tail */
+  nextPort?: number;
+}
+
+const cfg = workerData as RelayConfig;
+let out: net.Socket | undefined;
+const early: Buffer[] = [];
+
+function forward(data: Buffer): void {
+  if (out) out.write(data);
+  else early.push(data); // the receiver has not greeted the tail yet
+}
+
+const server = net.createServer({ noDelay: true }, (socket) => {
+  socket.setNoDelay(true);
+  if (cfg.nextPort === undefined) {
+    // At the tail, the first byte says whether this is the receiver.
+    socket.once('data', (first: Buffer) => {
+      if (first[0] === 0x52 && first.length === 1 && out === undefined) {
+        out = socket;
+        for (const b of early.splice(0)) out.write(b);
+        return;
+      }
+      attachInbound(socket, first);
+    });
+  } else {
+    attachInbound(socket);
+  }
+  socket.on('error', () => {});
+});
+
+function attachInbound(socket: net.Socket, first?: Buffer): void {
+  if (cfg.mode === 'raw') {
+    if (first) forward(first);
+    socket.on('data', forward);
+    return;
+  }
+  const decoder = new FrameDecoder();
+  let pending: Buffer[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const q = pending;
+    pending = [];
+    forward(q.length === 1 ? q[0]! : Buffer.concat(q));
+  };
+  const onData = (chunk: Buffer) => {
+    const { messages, error } = decoder.feed(chunk);
+    if (error) {
+      socket.destroy();
+      return;
+    }
+    for (const m of messages) pending.push(m.raw);
+    if (pending.length && !scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  if (first) onData(first);
+  socket.on('data', onData);
+}
+
+server.listen(0, '127.0.0.1', () => {
+  const port = (server.address() as net.AddressInfo).port;
+  if (cfg.nextPort !== undefined) {
+    out = net.connect({ host: '127.0.0.1', port: cfg.nextPort, noDelay: true });
+    out.on('error', () => {});
+    out.once('connect', () => parentPort!.postMessage({ port }));
+  } else {
+    parentPort!.postMessage({ port });
+  }
+});
+
+parentPort!.on('message', (m: string) => {
+  if (m === 'stop') {
+    server.close();
+    out?.destroy();
+    process.exit(0);
+  }
+});

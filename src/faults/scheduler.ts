@@ -1,0 +1,210 @@
+// A precise one-shot timer for injected delays, and per-dispatch write batching.
+//
+// setTimeout alone fires 1-2 ms late (libuv's clock is millisecond-grained and cached per
+// loop turn), which would make a "1 ms latency" toxic deliver at 2-3 ms. So: one min-heap of
+// due times (performance.now() ms) for the whole thread; sleep with a single setTimeout until
+// ~1 ms before the earliest, then finish with setImmediate turns that compare against
+// performance.now(). The event loop keeps serving sockets during those turns (the poll phase
+// just does not block), so the spin is bounded to the last millisecond before a due time.
+//
+// Everything that runs inside one dispatch (one group of timers due at the same instant, one
+// socket read, a release of held bytes) is a "batch": sockets written during it collect their
+// chunks and write once when the batch ends, so chunks due together leave in one write.
+import { performance } from 'node:perf_hooks';
+
+export interface Timer {
+  readonly due: number;
+  /** @internal insertion order, to keep timers with equal due times FIFO */
+  readonly seq: number;
+  /** @internal cleared when fired or cancelled */
+  fn: (() => void) | undefined;
+}
+
+/** Wake this long before a due time and finish with setImmediate checks (ms). */
+const LEAD_MS = 1;
+
+const heap: Timer[] = [];
+let seq = 0;
+let cancelled = 0;
+let armedTimeout: NodeJS.Timeout | undefined;
+let armedImmediate: NodeJS.Immediate | undefined;
+let armedFor = Infinity;
+let pumping = false;
+
+export const now = (): number => performance.now();
+
+/** Run `fn` at `due` (performance.now() ms), as close as the thread allows; never before. */
+export function at(due: number, fn: () => void): Timer {
+  const t: Timer = { due, seq: seq++, fn };
+  heapPush(t);
+  if (!pumping && due < armedFor && armedImmediate === undefined) arm();
+  return t;
+}
+
+export function cancel(t: Timer | undefined): void {
+  if (!t || t.fn === undefined) return;
+  t.fn = undefined;
+  // Lazy deletion; compact when most of the heap is dead (e.g. many closed connections).
+  if (++cancelled > 64 && cancelled > heap.length / 2) compact();
+}
+
+/** Timers waiting (including cancelled ones not yet discarded): for tests and stats. */
+export function pendingTimers(): number {
+  return heap.length - cancelled;
+}
+
+function pump(): void {
+  armedTimeout = undefined;
+  armedImmediate = undefined;
+  armedFor = Infinity;
+  pumping = true;
+  try {
+    let t = performance.now();
+    for (;;) {
+      const top = heap[0];
+      if (top === undefined) break;
+      if (top.fn === undefined) {
+        heapPop();
+        cancelled--;
+        continue;
+      }
+      if (top.due > t) {
+        t = performance.now();
+        if (top.due > t) break;
+      }
+      // Everything due at exactly this instant runs in one batch: one write per socket.
+      const due = top.due;
+      batchStart();
+      try {
+        while (heap.length > 0 && heap[0]!.due === due) {
+          const e = heapPop()!;
+          const fn = e.fn;
+          if (fn === undefined) {
+            cancelled--;
+            continue;
+          }
+          e.fn = undefined;
+          try {
+            fn();
+          } catch (err) {
+            queueMicrotask(() => {
+              throw err;
+            });
+          }
+        }
+      } finally {
+        batchEnd();
+      }
+    }
+  } finally {
+    pumping = false;
+    arm();
+  }
+}
+
+function arm(): void {
+  while (heap.length > 0 && heap[0]!.fn === undefined) {
+    heapPop();
+    cancelled--;
+  }
+  const top = heap[0];
+  if (top === undefined) {
+    disarm();
+    return;
+  }
+  if (armedImmediate !== undefined) return; // already as soon as possible
+  if (armedTimeout !== undefined && armedFor <= top.due) return;
+  disarm();
+  armedFor = top.due;
+  const sleep = Math.floor(top.due - performance.now() - LEAD_MS);
+  if (sleep >= 1) armedTimeout = setTimeout(pump, sleep);
+  else armedImmediate = setImmediate(pump);
+}
+
+function disarm(): void {
+  if (armedTimeout !== undefined) clearTimeout(armedTimeout);
+  if (armedImmediate !== undefined) clearImmediate(armedImmediate);
+  armedTimeout = undefined;
+  armedImmediate = undefined;
+  armedFor = Infinity;
+}
+
+function before(a: Timer, b: Timer): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
+
+function heapPush(t: Timer): void {
+  let i = heap.length;
+  heap.push(t);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!before(t, heap[p]!)) break;
+    heap[i] = heap[p]!;
+    i = p;
+  }
+  heap[i] = t;
+}
+
+function heapPop(): Timer | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (top === undefined || last === undefined || heap.length === 0) return top;
+  const n = heap.length;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
+    if (!before(heap[c]!, last)) break;
+    heap[i] = heap[c]!;
+    i = c;
+  }
+  heap[i] = last;
+  return top;
+}
+
+function compact(): void {
+  const live = heap.filter((t) => t.fn !== undefined);
+  heap.length = 0;
+  cancelled = 0;
+  for (const t of live) heapPush(t);
+}
+
+// ---- write batching -------------------------------------------------------------------------
+
+export interface Flushable {
+  flush(): void;
+}
+
+let depth = 0;
+const dirty = new Set<Flushable>();
+
+export function inBatch(): boolean {
+  return depth > 0;
+}
+
+/** Defer `f.flush()` to the end of the current batch (call only inside one). */
+export function markDirty(f: Flushable): void {
+  dirty.add(f);
+}
+
+function batchStart(): void {
+  depth++;
+}
+
+function batchEnd(): void {
+  if (--depth > 0) return;
+  for (const f of dirty) f.flush();
+  dirty.clear();
+}
+
+/** Run `fn` as one batch: writes it causes are coalesced per socket and sent when it returns. */
+export function batch<T>(fn: () => T): T {
+  batchStart();
+  try {
+    return fn();
+  } finally {
+    batchEnd();
+  }
+}
