@@ -6,7 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import type { ByteTotals, EventBatch, HostedClientSpec, HostedServerSpec, SimEvent, WorkerData } from '../src/coordinator/protocol.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
-import type { NodeEvent } from '../src/net/events.ts';
+import { type NodeEvent, nowMs } from '../src/net/events.ts';
 import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
 
@@ -73,28 +73,75 @@ const api = {
     }
     return node.port;
   },
-  async joinServer(key: string, target: { host: string; port: number }, deadlineMs?: number): Promise<void> {
+  /** Dial the bootstrap; resolves with the time the registration was handed to the socket. */
+  async joinServer(key: string, target: { host: string; port: number }, deadlineMs?: number): Promise<number> {
     await server(key).join(target, deadlineMs);
+    return nowMs();
   },
   async stopServer(key: string): Promise<void> {
     const s = servers.get(key);
     servers.delete(key);
     await s?.stop();
   },
-  async startClient(key: string, spec: HostedClientSpec): Promise<void> {
+  /** Connect and register; resolves with the time the registration was queued (ms, epoch). */
+  async startClient(key: string, spec: HostedClientSpec): Promise<number> {
     if (clients.has(key)) throw new Error(`${data.label}: client '${key}' is already running`);
     const node = new CrcClientNode({ id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, log, onEvent: emitter(spec.id) });
     clients.set(key, node);
-    await node.connect();
+    try {
+      await node.connect();
+    } catch (err) {
+      clients.delete(key);
+      throw err;
+    }
+    return node.registeredAt;
   },
   chat(key: string, to: number, text: string): void {
     client(key).chat(to, text);
   },
-  async quit(key: string, text: string): Promise<void> {
-    await client(key).quit(text);
+  /** Send a quit and close; resolves with the time the quit was handed to the socket. */
+  async quit(key: string, text: string): Promise<number> {
+    const c = client(key);
+    const closed = c.quit(text);
+    const sentAt = c.quitSentAt;
+    await closed;
+    clients.delete(key); // the key may be used again by a client that rejoins
+    return sentAt;
   },
-  async disconnect(key: string): Promise<void> {
-    await client(key).disconnect();
+  /** Drop the connection without a quit; resolves with the time it was cut. */
+  async disconnect(key: string): Promise<number> {
+    const c = client(key);
+    const at = nowMs();
+    await c.disconnect();
+    clients.delete(key);
+    return at;
+  },
+  /**
+   * Steady chat traffic from client `key` to `to`: `rate` chats per second for `durationMs`,
+   * generated here so the coordinator does no per-message work. Each chat's text starts with
+   * "<seq> <send time in ms>" so deliveries can be matched and timed from the receiver's events.
+   * Resolves with how many were sent.
+   */
+  async traffic(key: string, to: number, rate: number, size: number, durationMs: number, tag = 't'): Promise<{ sent: number }> {
+    const c = client(key);
+    const interval = 1000 / rate;
+    const start = performance.now();
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const elapsed = performance.now() - start;
+        if (elapsed >= durationMs || !c.state().connected) return resolve();
+        // Catch up on every chat due by now (timers fire late under load; the rate holds).
+        const due = Math.min(Math.floor(elapsed / interval) + 1, Math.ceil(durationMs / interval));
+        for (; sent < due; sent++) {
+          const head = `${tag}${sent} ${nowMs().toFixed(3)} `;
+          c.chat(to, head.length >= size ? head : head + 'x'.repeat(size - head.length));
+        }
+        setTimeout(tick, Math.max(0, (sent * interval) - (performance.now() - start)));
+      };
+      tick();
+    });
+    return { sent };
   },
   serverState(key: string): ServerState {
     return server(key).state();

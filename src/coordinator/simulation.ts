@@ -5,6 +5,10 @@
 import type { ClientState } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
+import type { ProxyEvent } from '../faults/events.ts';
+import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
+import type { DownHow, ProxyStats } from '../faults/proxy.ts';
+import type { ProxyHostApi } from '../../workers/proxy-host.ts';
 import type { SimEvent } from './protocol.ts';
 import { WorkerCrash, WorkerHandle } from './worker-handle.ts';
 
@@ -25,6 +29,37 @@ export interface SimulationOptions {
   onCrash?: (message: string) => void;
   /** Start-up progress. */
   onProgress?: (phase: string, done: number, total: number) => void;
+  /**
+   * Route server links through fault-injecting proxies (in a network worker of their own):
+   * 'all' or a list of [serverA, serverB] links. Default none: every link is a direct socket.
+   * Proxied servers re-dial a lost bootstrap link, so a link that comes back heals.
+   */
+  proxyLinks?: 'all' | Array<[number, number]>;
+  /** Seeds every proxy's toxics (jitter samples, toxicity draws). Default 1. */
+  seed?: number;
+  /** Every event from the link proxies. */
+  onProxyEvent?: (e: ProxyEvent) => void;
+}
+
+/** A server-to-server link: `child` joined `parent`. Upstream = child to parent. */
+export interface LinkInfo {
+  child: number;
+  parent: number;
+  /** the proxy's name when the link is proxied */
+  proxy?: string;
+}
+
+/** Controls for one link, as `sim.link(a, b)` returns them. Directions: upstream = child to parent. */
+export interface LinkControl {
+  readonly info: LinkInfo;
+  add(toxic: ToxicSpec): Promise<string>;
+  remove(name: string): Promise<void>;
+  toxics(): Promise<ToxicInfo[]>;
+  down(direction?: DirectionSpec, how?: DownHow): Promise<void>;
+  up(direction?: DirectionSpec): Promise<void>;
+  hold(direction?: DirectionSpec): Promise<void>;
+  release(direction?: DirectionSpec): Promise<void>;
+  stats(): Promise<ProxyStats>;
 }
 
 export interface ConvergenceOptions {
@@ -58,6 +93,8 @@ export class Simulation {
   readonly crashes: string[] = [];
   private readonly placement = new Map<number, Placed>();
   private readonly ports = new Map<number, number>();
+  /** For a child on a proxied link: the proxy port it dials instead of its parent's. */
+  private readonly proxyPorts = new Map<number, number>();
   private readonly liveServers = new Set<number>();
   private readonly liveClients = new Set<number>();
   /** What each node knows, from host-learned / host-forgotten events. */
@@ -65,8 +102,16 @@ export class Simulation {
   /** How many nodes know each id. */
   private readonly holders = new Map<number, number>();
   private readonly lastForgot = new Map<number, number>();
+  private readonly lastLearned = new Map<number, number>();
+  /** "node:id" -> when that node last forgot that id */
+  private readonly forgotAt = new Map<string, number>();
   private lastEventAt = 0;
   private waiters = new Set<Waiter>();
+  private proxyHost: WorkerHandle<ProxyHostApi> | undefined;
+  private readonly links = new Map<string, LinkInfo>();
+  private partitioned: LinkInfo[] = [];
+  private readonly crashed = new Set<number>();
+  private readonly clientServer = new Map<number, number>();
   private checkScheduled = false;
   private stopped = false;
 
@@ -100,13 +145,26 @@ export class Simulation {
     let done = 0;
     await Promise.all(servers.map(async (s) => {
       const port = await this.call(s.id, `start server ${s.name}`, (api, key) =>
-        api.startServer(key, { id: s.id, name: s.name, info: s.info, reconnect: this.options.reconnect }));
+        api.startServer(key, { id: s.id, name: s.name, info: s.info, reconnect: this.reconnects }));
       this.ports.set(s.id, port);
       this.knows.set(s.id, new Set());
       this.liveServers.add(s.id);
       this.options.onProgress?.('listen', ++done, servers.length);
     }));
     this.timings.listenMs = performance.now() - t0;
+
+    // Links that go through fault proxies get one, in front of the parent's port.
+    for (const s of servers) {
+      if (s.join === undefined) continue;
+      const link: LinkInfo = { child: s.id, parent: s.join };
+      if (this.isProxied(s.id, s.join)) {
+        this.proxyHost ??= this.spawnProxyHost();
+        link.proxy = `link-${s.id}-${s.join}`;
+        const port = await this.proxyHost.call(`proxy for ${s.name}`, (api) => api.addProxy(link.proxy!, { host: '127.0.0.1', port: this.ports.get(s.join!)! }, this.options.seed ?? 1));
+        this.proxyPorts.set(s.id, port);
+      }
+      this.links.set(linkKey(s.id, s.join), link);
+    }
 
     // Every server is listening, so all joins can go at once: the tree converges the same
     // whatever order the registrations cross it in.
@@ -141,10 +199,10 @@ export class Simulation {
     return handle;
   }
 
-  private call<T>(id: number, what: string, fn: (api: WorkerHandle['api'], key: string) => Promise<T>): Promise<T> {
+  private call<T>(id: number, what: string, fn: (api: WorkerHandle['api'], key: string) => Promise<T>, timeoutMs?: number): Promise<T> {
     const p = this.placement.get(id);
     if (!p) return Promise.reject(new Error(`${what}: no server or client with id ${id} in this simulation`));
-    return p.handle.call(what, (api) => fn(api, p.key));
+    return p.handle.call(what, (api) => fn(api, p.key), timeoutMs);
   }
 
   /**
@@ -160,10 +218,11 @@ export class Simulation {
     return this.spawn(`clients-${this.workers.filter((w) => w.label.startsWith('clients-')).length + 1}`);
   }
 
-  private async joinServer(s: ServerSpec): Promise<void> {
-    const parentPort = this.ports.get(s.join!);
+  /** Join `s` to its bootstrap; resolves with the time its registration left (worker clock). */
+  private async joinServer(s: ServerSpec): Promise<number> {
+    const parentPort = this.proxyPorts.get(s.id) ?? this.ports.get(s.join!);
     if (parentPort === undefined) throw new Error(`server ${s.name} joins ${s.join}, which is not running`);
-    await this.call(s.id, `join ${s.name} to server ${s.join}`, (api, key) =>
+    return this.call(s.id, `join ${s.name} to server ${s.join}`, (api, key) =>
       api.joinServer(key, { host: '127.0.0.1', port: parentPort }, this.options.joinDeadlineMs));
   }
 
@@ -177,12 +236,14 @@ export class Simulation {
         if (set && !set.has(e.id)) {
           set.add(e.id);
           this.holders.set(e.id, (this.holders.get(e.id) ?? 0) + 1);
+          if (e.t > (this.lastLearned.get(e.id) ?? 0)) this.lastLearned.set(e.id, e.t);
         }
       } else if (e.type === 'host-forgotten') {
         const set = this.knows.get(e.node);
         if (set?.delete(e.id)) {
           this.holders.set(e.id, this.holders.get(e.id)! - 1);
           if (e.t > (this.lastForgot.get(e.id) ?? 0)) this.lastForgot.set(e.id, e.t);
+          this.forgotAt.set(`${e.node}:${e.id}`, e.t);
         }
       }
       this.options.onEvent?.(e);
@@ -208,9 +269,23 @@ export class Simulation {
     });
   }
 
+  /** Side of a node while partitioned (clients take their server's side). */
+  private sideOf(node: number): number | undefined {
+    if (!this.sides) return undefined;
+    return this.sides.get(this.liveServers.has(node) ? node : (this.clientServer.get(node) ?? -2));
+  }
+
+  /** The hosts `node` should know: every live host (on its side, while partitioned). */
+  private expectedOf(node: number): number[] {
+    const side = this.sideOf(node);
+    const same = (id: number) => side === undefined || this.sideOf(id) === side;
+    const clients = [...this.liveClients].filter((id) => id !== node && same(id));
+    if (!this.liveServers.has(node)) return clients;
+    return [...[...this.liveServers].filter((id) => id !== node && same(id)), ...clients];
+  }
+
   private expectedCount(node: number): number {
-    if (this.liveServers.has(node)) return this.liveServers.size + this.liveClients.size - 1;
-    return this.liveClients.size - 1;
+    return this.expectedOf(node).length;
   }
 
   /** Per-node differences between what nodes know and what should exist. */
@@ -219,7 +294,7 @@ export class Simulation {
     const all = [...this.liveServers, ...this.liveClients];
     for (const node of all) {
       const knows = this.knows.get(node) ?? new Set<number>();
-      const expected = this.liveServers.has(node) ? all.filter((id) => id !== node) : [...this.liveClients].filter((id) => id !== node);
+      const expected = this.expectedOf(node);
       const missing = expected.filter((id) => !knows.has(id));
       const expectedSet = new Set(expected);
       const extra = [...knows].filter((id) => !expectedSet.has(id));
@@ -259,10 +334,37 @@ export class Simulation {
    * Resolves when no server or client still knows `id`, with the time the last of them
    * forgot it (worker clock, ms since epoch).
    */
-  forgotten(id: number, { timeoutMs = 30_000 }: ConvergenceOptions = {}): Promise<{ at: number }> {
+  forgotten(id: number, { timeoutMs = 30_000, by }: ConvergenceOptions & { by?: number[] } = {}): Promise<{ at: number }> {
+    if (by !== undefined) return this.forgottenBy(id, by, timeoutMs);
     return this.waitFor(() => ((this.holders.get(id) ?? 0) === 0 ? { at: this.lastForgot.get(id) ?? 0 } : undefined), timeoutMs, () => {
       const still = [...this.knows].filter(([, set]) => set.has(id)).map(([node]) => `${this.nameOf(node)} (${node})`);
       return new ConvergenceTimeout(`${id} still known after ${timeoutMs} ms by ${still.join(', ')}`, still);
+    });
+  }
+
+  /** Like forgotten(), but only asks the servers `by` and the clients attached to them. */
+  private forgottenBy(id: number, by: number[], timeoutMs: number): Promise<{ at: number }> {
+    const servers = new Set(by);
+    const nodes = () => [...this.knows.keys()].filter((n) => servers.has(n) || servers.has(this.clientServer.get(n) ?? -1));
+    return this.waitFor(() => {
+      const asked = nodes();
+      if (asked.some((n) => this.knows.get(n)!.has(id))) return undefined;
+      return { at: Math.max(0, ...asked.map((n) => this.forgotAt.get(`${n}:${id}`) ?? 0)) };
+    }, timeoutMs, () => {
+      const still = nodes().filter((n) => this.knows.get(n)!.has(id)).map((n) => `${this.nameOf(n)} (${n})`);
+      return new ConvergenceTimeout(`${id} still known after ${timeoutMs} ms by ${still.join(', ')}`, still);
+    });
+  }
+
+  /**
+   * Resolves when every live node that should know `id` knows it, with the time the last of
+   * them learned it (worker clock, ms since epoch).
+   */
+  known(id: number, { timeoutMs = 30_000 }: ConvergenceOptions = {}): Promise<{ at: number }> {
+    const should = () => [...this.liveServers, ...(this.liveServers.has(id) ? [] : this.liveClients)].filter((n) => n !== id);
+    return this.waitFor(() => (should().every((n) => this.knows.get(n)?.has(id)) ? { at: this.lastLearned.get(id) ?? 0 } : undefined), timeoutMs, () => {
+      const missing = should().filter((n) => !this.knows.get(n)?.has(id)).map((n) => `${this.nameOf(n)} (${n})`);
+      return new ConvergenceTimeout(`${id} not yet known after ${timeoutMs} ms by ${missing.join(', ')}`, missing);
     });
   }
 
@@ -294,46 +396,62 @@ export class Simulation {
 
   // ---- actions ---------------------------------------------------------------------------
 
-  /** Attach a client (to a running server) and register it. */
-  async addClient(c: ClientSpec): Promise<void> {
+  /** Attach a client (to a running server) and register it; resolves with when its registration left. */
+  async addClient(c: ClientSpec): Promise<number> {
     const serverPort = this.ports.get(c.server);
     if (serverPort === undefined) throw new Error(`client ${c.name} attaches to server ${c.server}, which is not running`);
-    const handle = this.clientWorker();
-    handle.hosts.push(c.name);
+    if (this.liveClients.has(c.id) || this.liveServers.has(c.id)) throw new Error(`id ${c.id} is already in use`);
+    // A client that quit and comes back keeps its worker.
+    const previous = this.placement.get(c.id);
+    const handle = previous?.handle.alive ? previous.handle : this.clientWorker();
+    if (!previous) handle.hosts.push(c.name);
     this.placement.set(c.id, { key: c.name, handle });
     this.knows.set(c.id, new Set());
     this.liveClients.add(c.id);
-    await this.call(c.id, `start client ${c.name}`, (api, key) => api.startClient(key, { id: c.id, name: c.name, info: c.info, serverPort }));
+    this.clientServer.set(c.id, c.server);
+    this.lastLearned.delete(c.id);
+    return this.call(c.id, `start client ${c.name}`, (api, key) => api.startClient(key, { id: c.id, name: c.name, info: c.info, serverPort }));
   }
 
-  /** Start a new server and join it to `s.join`. */
-  async addServer(s: ServerSpec): Promise<void> {
+  /** Start a new server and join it to `s.join`; resolves with when its registration left. */
+  async addServer(s: ServerSpec): Promise<number> {
     const handle = this.spawn(`servers-${this.workers.length + 1}`);
     handle.hosts.push(s.name);
     this.placement.set(s.id, { key: s.name, handle });
-    const port = await this.call(s.id, `start server ${s.name}`, (api, key) => api.startServer(key, { id: s.id, name: s.name, info: s.info, reconnect: this.options.reconnect }));
+    const port = await this.call(s.id, `start server ${s.name}`, (api, key) => api.startServer(key, { id: s.id, name: s.name, info: s.info, reconnect: this.reconnects }));
     this.ports.set(s.id, port);
     this.knows.set(s.id, new Set());
     this.liveServers.add(s.id);
-    if (s.join !== undefined) await this.joinServer(s);
+    return s.join === undefined ? performance.timeOrigin + performance.now() : this.joinServer(s);
   }
 
   async chat(from: number, to: number, text: string): Promise<void> {
     await this.call(from, `chat from ${from}`, (api, key) => api.chat(key, to, text));
   }
 
-  /** The client sends a quit and closes. Resolves once the quit has left it. */
-  async quit(clientId: number, text = ''): Promise<void> {
-    this.liveClients.delete(clientId);
-    this.dropNode(clientId);
-    await this.call(clientId, `quit ${clientId}`, (api, key) => api.quit(key, text));
+  /**
+   * Chat traffic generated inside the client's worker: `rate` chats/s of `size` bytes for
+   * `durationMs`. Deliveries show up as chat-delivered events at the receiver; the text
+   * starts with "<tag><seq> <send time ms>".
+   */
+  async traffic(from: number, to: number, rate: number, size: number, durationMs: number, tag = 't'): Promise<{ sent: number }> {
+    return this.call(from, `traffic from ${from}`, (api, key) => api.traffic(key, to, rate, size, durationMs, tag), durationMs + 10_000);
   }
 
-  /** The client drops its connection without a quit. */
-  async disconnect(clientId: number): Promise<void> {
+  /** The client sends a quit and closes. Resolves with the time the quit left it (its thread's clock). */
+  async quit(clientId: number, text = ''): Promise<number> {
     this.liveClients.delete(clientId);
     this.dropNode(clientId);
-    await this.call(clientId, `disconnect ${clientId}`, (api, key) => api.disconnect(key));
+    this.lastForgot.delete(clientId);
+    return this.call(clientId, `quit ${clientId}`, (api, key) => api.quit(key, text));
+  }
+
+  /** The client drops its connection without a quit; resolves with the time it was cut. */
+  async disconnect(clientId: number): Promise<number> {
+    this.liveClients.delete(clientId);
+    this.dropNode(clientId);
+    this.lastForgot.delete(clientId);
+    return this.call(clientId, `disconnect ${clientId}`, (api, key) => api.disconnect(key));
   }
 
   /** A node that left: it knows nothing any more, and nobody should know it. */
@@ -344,6 +462,160 @@ export class Simulation {
     this.scheduleCheck();
   }
 
+  // ---- faults ---------------------------------------------------------------------------
+
+  private get reconnects(): boolean {
+    return this.options.reconnect ?? this.options.proxyLinks !== undefined;
+  }
+
+  private isProxied(a: number, b: number): boolean {
+    const p = this.options.proxyLinks;
+    if (p === undefined) return false;
+    if (p === 'all') return true;
+    return p.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  }
+
+  private spawnProxyHost(): WorkerHandle<ProxyHostApi> {
+    const h = new WorkerHandle<ProxyHostApi>({
+      label: 'network',
+      script: 'proxy-host',
+      callTimeoutMs: this.options.callTimeoutMs,
+      onEvents: (events) => {
+        for (const e of events as unknown as ProxyEvent[]) this.options.onProxyEvent?.(e);
+      },
+      onCrash: (h2, err) => this.onCrash(h2, err),
+    });
+    h.hosts.push('link proxies');
+    return h;
+  }
+
+  /** Every server-to-server link. */
+  linkList(): LinkInfo[] {
+    return [...this.links.values()].map((l) => ({ ...l }));
+  }
+
+  /** Controls for the link between servers a and b (either order). It must be proxied. */
+  link(a: number, b: number): LinkControl {
+    const info = this.links.get(linkKey(a, b));
+    if (!info) throw new Error(`no link between ${this.nameOf(a)} (${a}) and ${this.nameOf(b)} (${b})`);
+    if (!info.proxy || !this.proxyHost) {
+      throw new Error(`the link ${this.nameOf(info.child)}-${this.nameOf(info.parent)} is direct; start the simulation with proxyLinks to inject faults on it`);
+    }
+    const host = this.proxyHost;
+    const name = info.proxy;
+    const what = `link ${info.child}-${info.parent}`;
+    return {
+      info: { ...info },
+      add: (toxic) => host.call(`${what}: add ${toxic.type}`, (api) => api.addToxic(name, toxic)),
+      remove: (toxic) => host.call(`${what}: remove ${toxic}`, (api) => api.removeToxic(name, toxic)),
+      toxics: () => host.call(`${what}: toxics`, (api) => api.toxics(name)),
+      down: async (direction = 'both', how = 'close') => {
+        await host.call(`${what}: down`, (api) => api.down(name, direction, how));
+        if (direction === 'both') {
+          this.downLinks.add(linkKey(info.child, info.parent));
+          this.recomputeSides();
+        }
+      },
+      up: async (direction = 'both') => {
+        await host.call(`${what}: up`, (api) => api.up(name, direction));
+        if (direction === 'both' && this.downLinks.delete(linkKey(info.child, info.parent))) this.recomputeSides();
+      },
+      hold: (direction = 'both') => host.call(`${what}: hold`, (api) => api.hold(name, direction)),
+      release: (direction = 'both') => host.call(`${what}: release`, (api) => api.release(name, direction)),
+      stats: () => host.call(`${what}: stats`, (api) => api.stats(name) as Promise<ProxyStats>),
+    };
+  }
+
+  /**
+   * Split the servers into groups: every link between two groups goes down (both ways, its
+   * connections cut), so each side forgets the other. Servers not named form one more group.
+   */
+  async partition(groups: number[][]): Promise<LinkInfo[]> {
+    const groupOf = new Map<number, number>();
+    groups.forEach((g, i) => {
+      for (const id of g) {
+        if (!this.liveServers.has(id) && !this.crashed.has(id)) throw new Error(`partition: no server with id ${id}`);
+        if (groupOf.has(id)) throw new Error(`partition: server ${id} is in two groups`);
+        groupOf.set(id, i);
+      }
+    });
+    await this.heal();
+    const cut = [...this.links.values()].filter((l) => (groupOf.get(l.child) ?? -1) !== (groupOf.get(l.parent) ?? -1));
+    for (const l of cut) await this.link(l.child, l.parent).down('both');
+    this.partitioned = cut;
+    return cut;
+  }
+
+  /** Bring back every link a partition cut. */
+  async heal(): Promise<void> {
+    const cut = this.partitioned;
+    this.partitioned = [];
+    for (const l of cut) await this.link(l.child, l.parent).up('both');
+  }
+
+  /** Links cut both ways (by down() or a partition). */
+  private readonly downLinks = new Set<string>();
+  /** Component of each live server over the links that are up; undefined = one network. */
+  private sides: Map<number, number> | undefined;
+
+  /** Recompute which live servers can still reach each other. */
+  private recomputeSides(): void {
+    const parent = new Map<number, number>([...this.liveServers].map((id) => [id, id]));
+    const find = (x: number): number => {
+      let r = x;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(x, r);
+      return r;
+    };
+    for (const [key, l] of this.links) {
+      if (this.downLinks.has(key) || !parent.has(l.child) || !parent.has(l.parent)) continue;
+      parent.set(find(l.child), find(l.parent));
+    }
+    const sides = new Map([...parent.keys()].map((id) => [id, find(id)]));
+    this.sides = new Set(sides.values()).size > 1 ? sides : undefined;
+    this.scheduleCheck();
+  }
+
+  /**
+   * Crash a server: its worker thread is terminated abruptly, so its sockets close as a killed
+   * process's would. With several servers per worker, all of them go down together.
+   */
+  async crash(id: number): Promise<number[]> {
+    const p = this.placement.get(id);
+    if (!p || !this.liveServers.has(id)) throw new Error(`crash: no running server with id ${id}`);
+    const gone = [...this.placement].filter(([, q]) => q.handle === p.handle).map(([sid]) => sid);
+    for (const sid of gone) {
+      this.liveServers.delete(sid);
+      this.crashed.add(sid);
+      this.dropNode(sid);
+    }
+    // Its clients lose their server: nobody should know them any more.
+    for (const c of this.topology.clients) {
+      if (gone.includes(this.clientServer.get(c.id) ?? -1) && this.liveClients.delete(c.id)) this.dropNode(c.id);
+    }
+    await p.handle.terminate();
+    this.recomputeSides();
+    return gone;
+  }
+
+  /** Restart a crashed server with the same id, name, port and links. */
+  async restart(id: number): Promise<void> {
+    if (!this.crashed.has(id)) throw new Error(`restart: server ${id} has not crashed`);
+    const spec = this.topology.servers.find((s) => s.id === id);
+    if (!spec) throw new Error(`restart: server ${id} is not in the topology`);
+    const handle = this.spawn(`servers-${this.workers.length + 1}`);
+    handle.hosts.push(spec.name);
+    this.placement.set(id, { key: spec.name, handle });
+    const port = this.ports.get(id)!;
+    // The same port: servers that joined it (directly or through a proxy) re-dial it.
+    await this.call(id, `restart server ${spec.name}`, (api, key) => api.startServer(key, { id, name: spec.name, info: spec.info, port, reconnect: this.reconnects }));
+    this.crashed.delete(id);
+    this.knows.set(id, new Set());
+    this.liveServers.add(id);
+    this.recomputeSides();
+    if (spec.join !== undefined) await this.joinServer(spec);
+  }
+
   port(serverId: number): number {
     const p = this.ports.get(serverId);
     if (p === undefined) throw new Error(`no running server with id ${serverId}`);
@@ -352,6 +624,10 @@ export class Simulation {
 
   nameOf(id: number): string {
     return this.placement.get(id)?.key ?? String(id);
+  }
+
+  get serversPerWorker(): number {
+    return Math.max(1, this.options.serversPerWorker ?? 1);
   }
 
   get serverCount(): number {
@@ -383,5 +659,10 @@ export class Simulation {
     for (const w of this.waiters) w.fail(new Error('simulation stopped'));
     this.waiters.clear();
     await Promise.all(this.workers.map((w) => w.stop()));
+    await this.proxyHost?.stop();
   }
+}
+
+function linkKey(a: number, b: number): string {
+  return a < b ? `${a}-${b}` : `${b}-${a}`;
 }

@@ -85,7 +85,7 @@ export interface ToxicDefinition<A = any> {
   type: string;
   description: string;
   /** zod schema of the attributes (a strict object: unknown attributes are errors). */
-  schema: z.ZodType<A>;
+  schema: z.ZodType;
   create(attributes: A, ctx: ToxicContext, out: ToxicOutput): Toxic;
 }
 

@@ -35,6 +35,10 @@ export class CrcClientNode {
   readonly counters = new TrafficCounters();
   private conn: FramedConnection | undefined;
   private closedWaiters: Array<() => void> = [];
+  /** When the registration was handed to the socket (ms since epoch, this thread's clock). */
+  registeredAt = 0;
+  /** When the quit was handed to the socket. */
+  quitSentAt = 0;
 
   constructor(readonly options: ClientNodeOptions) {
     this.core = new ClientCore({ id: options.id, name: options.name, info: options.info });
@@ -79,6 +83,10 @@ export class CrcClientNode {
     }, { limits: this.options.limits, maxQueueBytes: this.options.maxQueueBytes, counters: this.counters });
     this.emit({ type: 'conn-opened', conn: 0, remote: this.conn.remote, outbound: true });
     this.apply(this.core.opened());
+    // Out now, not at the end of this turn. Stamped just before the write: the thread may be
+    // preempted right after it, and a stamp taken then could postdate the peer's handling.
+    this.registeredAt = nowMs();
+    this.conn.flush();
   }
 
   chat(destinationId: number, content: string): void {
@@ -88,7 +96,12 @@ export class CrcClientNode {
   /** Send a quit and close; resolves when the connection is closed. */
   quit(content = ''): Promise<void> {
     const closed = this.whenClosed();
-    this.apply(this.core.quit(content));
+    const effects = this.core.quit(content);
+    // Hand the quit to the socket now (before the close), and note when it left.
+    for (const e of effects) if (e.kind === 'send') this.conn?.send(e.data);
+    this.quitSentAt = nowMs(); // just before the write, as for registeredAt
+    this.conn?.flush();
+    this.apply(effects.filter((e) => e.kind !== 'send'));
     return closed;
   }
 

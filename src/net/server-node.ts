@@ -58,6 +58,8 @@ export class CrcServerNode {
   private bootstrapConn: number | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private joinTarget: { host: string; port: number } | undefined;
+  private bootstrapSince = 0;
+  private rejoinDelay = 25;
   private allClosed: Promise<void> = Promise.resolve();
   connectionsOpened = 0;
   protocolErrors = 0;
@@ -116,6 +118,7 @@ export class CrcServerNode {
       try {
         const socket = await dial(target.host, target.port);
         this.bootstrapConn = this.attach(socket, true);
+        this.bootstrapSince = Date.now();
         return;
       } catch (err) {
         lastError = (err as Error).message;
@@ -228,11 +231,15 @@ export class CrcServerNode {
 
   private scheduleRejoin(): void {
     const target = this.joinTarget!;
+    // A link that died young (e.g. a proxy whose far side is down accepts, then closes) backs
+    // off further each time; one that lived a while starts again from 25 ms.
+    const lived = Date.now() - this.bootstrapSince;
+    this.rejoinDelay = lived > 2000 ? 25 : Math.min(this.rejoinDelay * 2, 500);
     this.reconnectTimer = setTimeout(() => {
       this.join(target, this.options.joinDeadlineMs ?? 60_000).catch((err: Error) => {
         if (!this.stopped) this.log(`re-join failed: ${err.message}`);
       });
-    }, 25);
+    }, this.rejoinDelay);
   }
 
   private apply(effects: Effect[]): void {

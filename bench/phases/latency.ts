@@ -1,0 +1,8 @@
+// Inject the same one-way latency on every server link (both directions), through the proxies.
+import type { Simulation } from '../../src/coordinator/simulation.ts';
+
+export async function applyLinkLatency(sim: Simulation, ms: number): Promise<void> {
+  for (const l of sim.linkList()) {
+    await sim.link(l.child, l.parent).add({ type: 'latency', name: 'bench_latency', direction: 'both', ms });
+  }
+}

@@ -1,0 +1,319 @@
+// Link-proxy benchmark: what an empty proxy costs and how accurate injected latency is.
+//   (a) added one-way delay: ping-pong of small messages direct vs through a proxy (RTT/2);
+//   (b) throughput: 64-byte frames pipelined as fast as possible, direct vs through a proxy;
+//   (c) injected latency accuracy at 1, 10 and 100 ms: measured one-way delay − configured.
+// The proxies run in a proxy-host worker thread (as the coordinator runs them); the clients and
+// servers run in this thread. (a) and (b) are also measured with the proxy in this thread.
+// Writes results/proxy.json and results/proxy.md.
+//   node dist/bench/proxy.js [--seconds 3] [--pings 20000] [--samples 500] [--out results]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
+import { intFlag, parseFlags } from '../src/cli/args.ts';
+import { WorkerHandle } from '../src/coordinator/worker-handle.ts';
+import { LinkProxy } from '../src/faults/proxy.ts';
+import { machineInfo } from '../src/util/machine.ts';
+import type { LatenessStats } from '../src/faults/scheduler.ts';
+import type { ProxyHostApi } from '../workers/proxy-host.ts';
+
+const argv = process.argv.slice(2);
+const { values } = parseFlags(argv, {
+  seconds: { type: 'string' },
+  pings: { type: 'string' },
+  samples: { type: 'string' },
+  out: { type: 'string', default: 'results' },
+  /** a subset of a,b,c to run (a partial run prints but does not write results) */
+  phases: { type: 'string', default: 'a,b,c' },
+});
+const PHASES = new Set(values.phases!.split(','));
+const SECONDS = intFlag(values, 'seconds', 1, 600, 3);
+const PINGS = intFlag(values, 'pings', 100, 10_000_000, 20_000);
+const SAMPLES = intFlag(values, 'samples', 100, 1_000_000, 500);
+const OUT = values.out!;
+const HOST = '127.0.0.1';
+
+// ---- plumbing ------------------------------------------------------------------------------
+
+function listen(onSocket: (s: net.Socket) => void): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer({ noDelay: true }, onSocket);
+  return new Promise((r) => server.listen(0, HOST, () => r({ server, port: (server.address() as net.AddressInfo).port })));
+}
+
+function dial(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: HOST, port, noDelay: true });
+    s.once('error', reject);
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Quantiles {
+  n: number;
+  p50: number;
+  p99: number;
+  min: number;
+  max: number;
+  mean: number;
+}
+
+/** Quantiles of a histogram recorded in `unit`, divided by `div` for reporting. */
+function quantiles(h: RecordableHistogram, div: number): Quantiles {
+  return {
+    n: h.count,
+    p50: h.percentile(50) / div,
+    p99: h.percentile(99) / div,
+    min: h.min / div,
+    max: h.max / div,
+    mean: h.mean / div,
+  };
+}
+
+// ---- (a) one-way delay: ping-pong ------------------------------------------------------------
+
+const MSG = 32;
+
+/** Ping-pong `n` 32-byte messages over a connection to an echo server; one-way = RTT/2 in ns. */
+async function pingPong(port: number, n: number, warmup: number): Promise<Quantiles> {
+  const s = await dial(port);
+  const h = createHistogram();
+  const msg = Buffer.alloc(MSG, 7);
+  await new Promise<void>((done) => {
+    let i = 0;
+    let got = 0;
+    let t0 = 0n;
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got < MSG) return;
+      got -= MSG;
+      const rtt = process.hrtime.bigint() - t0;
+      if (i >= warmup) h.record(Math.max(1, Number(rtt / 2n)));
+      if (++i === n + warmup) return done();
+      t0 = process.hrtime.bigint();
+      s.write(msg);
+    });
+    t0 = process.hrtime.bigint();
+    s.write(msg);
+  });
+  s.destroy();
+  return quantiles(h, 1000); // ns -> µs
+}
+
+// ---- (b) throughput ----------------------------------------------------------------------
+
+const FRAME = 64;
+const BATCH = 1024; // frames per write: 64 KiB
+
+interface Throughput {
+  seconds: number;
+  bytes: number;
+  MBps: number;
+  msgsPerSec: number;
+}
+
+/** Stream 64-byte frames to a sink at `port` for `seconds` (after a 0.5 s warm-up). */
+async function stream(sinkCount: () => number, port: number, seconds: number): Promise<Throughput> {
+  const s = await dial(port);
+  const chunk = Buffer.alloc(FRAME * BATCH, 0x81);
+  let running = true;
+  const pump = () => {
+    while (running && s.write(chunk));
+  };
+  s.on('drain', pump);
+  pump();
+  await sleep(500);
+  const b0 = sinkCount();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const bytes = sinkCount() - b0;
+  const secs = (performance.now() - t0) / 1000;
+  running = false;
+  s.destroy();
+  await sleep(200); // let the pipeline drain before the next run
+  return { seconds: secs, bytes, MBps: bytes / secs / 1e6, msgsPerSec: bytes / FRAME / secs };
+}
+
+// ---- (c) injected latency accuracy --------------------------------------------------------------
+
+/** Send `n` timestamped messages 2 ms apart through `port`; error = one-way − configured (µs). */
+async function latencyErrors(port: number, sinkTimes: Map<number, number>, configuredMs: number, n: number): Promise<Quantiles & { early: number }> {
+  const s = await dial(port);
+  const sent = new Map<number, number>();
+  const base = 1_000_000 * (configuredMs + 1);
+  for (let i = 0; i < n; i++) {
+    const id = base + i;
+    const b = Buffer.alloc(16);
+    b.writeUInt32BE(id, 0);
+    sent.set(id, performance.now());
+    s.write(b);
+    await sleep(2);
+  }
+  const deadline = performance.now() + configuredMs + 5000;
+  while (performance.now() < deadline && [...sent.keys()].some((id) => !sinkTimes.has(id))) await sleep(5);
+  const h = createHistogram();
+  let early = 0;
+  for (const [id, t] of sent) {
+    const arrived = sinkTimes.get(id);
+    if (arrived === undefined) throw new Error(`message ${id} never arrived`);
+    const errUs = (arrived - t - configuredMs) * 1000;
+    if (errUs < 0) early++;
+    h.record(Math.max(1, Math.round(errUs)));
+  }
+  s.destroy();
+  return { ...quantiles(h, 1000), early }; // µs -> ms
+}
+
+// ---- run ---------------------------------------------------------------------------------------
+
+const echo = await listen((s) => s.on('data', (d: Buffer) => s.write(d)));
+let sunk = 0;
+const sink = await listen((s) => s.on('data', (d: Buffer) => (sunk += d.length)));
+// A sink that timestamps 16-byte messages by id (arrival of the last byte).
+const stamps = new Map<number, number>();
+const stamper = await listen((s) => {
+  let pending: Buffer = Buffer.alloc(0);
+  s.on('data', (d: Buffer) => {
+    const t = performance.now();
+    pending = pending.length ? Buffer.concat([pending, d]) : d;
+    let off = 0;
+    for (; off + 16 <= pending.length; off += 16) stamps.set(pending.readUInt32BE(off), t);
+    pending = pending.subarray(off);
+  });
+});
+
+const handle = new WorkerHandle<ProxyHostApi>({ label: 'proxies', script: 'proxy-host', eventTypes: [] });
+const wEcho = await handle.call('addProxy', (api) => api.addProxy('echo', { host: HOST, port: echo.port }, 1));
+const wSink = await handle.call('addProxy', (api) => api.addProxy('sink', { host: HOST, port: sink.port }, 2));
+const local = new LinkProxy({ name: 'echo-local', target: { host: HOST, port: echo.port } });
+const lEcho = await local.start();
+const localSink = new LinkProxy({ name: 'sink-local', target: { host: HOST, port: sink.port } });
+const lSink = await localSink.start();
+
+const log = (s: string) => process.stdout.write(s);
+log(`proxy bench: ${PINGS} pings, ${SECONDS} s streams, ${SAMPLES} latency samples\n`);
+
+const NONE: Quantiles = { n: 0, p50: NaN, p99: NaN, min: NaN, max: NaN, mean: NaN };
+const NO_T: Throughput = { seconds: 0, bytes: 0, MBps: NaN, msgsPerSec: NaN };
+const warm = Math.min(2000, PINGS / 10);
+let direct = NONE, viaWorker = NONE, viaLocal = NONE;
+if (PHASES.has('a')) {
+  log('(a) ping-pong… ');
+  direct = await pingPong(echo.port, PINGS, warm);
+  viaWorker = await pingPong(wEcho, PINGS, warm);
+  viaLocal = await pingPong(lEcho, PINGS, warm);
+  log('done\n');
+}
+let tDirect = NO_T, tWorker = NO_T, tLocal = NO_T;
+if (PHASES.has('b')) {
+  log('(b) throughput… ');
+  tDirect = await stream(() => sunk, sink.port, SECONDS);
+  tWorker = await stream(() => sunk, wSink, SECONDS);
+  tLocal = await stream(() => sunk, lSink, SECONDS);
+  log('done\n');
+}
+const accuracy: Array<{ configuredMs: number; errorMs: Quantiles & { early: number }; timerLateness: LatenessStats }> = [];
+if (PHASES.has('c')) log('(c) latency accuracy… ');
+for (const ms of PHASES.has('c') ? [1, 10, 100] : []) {
+  const name = `lat${ms}`;
+  const port = await handle.call('addProxy', (api) => api.addProxy(name, { host: HOST, port: stamper.port }, ms));
+  await handle.call('addToxic', (api) => api.addToxic(name, { type: 'latency', direction: 'upstream', ms }));
+  await handle.call('schedulerLateness', (api) => api.schedulerLateness(true));
+  const errorMs = await latencyErrors(port, stamps, ms, SAMPLES);
+  const timerLateness = await handle.call('schedulerLateness', (api) => api.schedulerLateness(true));
+  accuracy.push({ configuredMs: ms, errorMs, timerLateness });
+  await handle.call('removeProxy', (api) => api.removeProxy(name));
+}
+if (PHASES.has('c')) log('done\n');
+
+await handle.stop();
+await local.stop();
+await localSink.stop();
+for (const s of [echo, sink, stamper]) s.server.close();
+
+// ---- report ------------------------------------------------------------------------------------
+
+const added = { p50: viaWorker.p50 - direct.p50, p99: viaWorker.p99 - direct.p99 };
+const addedLocal = { p50: viaLocal.p50 - direct.p50, p99: viaLocal.p99 - direct.p99 };
+const ratio = tWorker.MBps / tDirect.MBps;
+const ratioLocal = tLocal.MBps / tDirect.MBps;
+const worstP99 = Math.max(...accuracy.map((a) => Math.abs(a.errorMs.p99)));
+const anyEarly = accuracy.some((a) => a.errorMs.early > 0);
+const goals = [
+  { goal: 'empty proxy adds < 100 µs one-way at p50 (proxy in a worker)', value: added.p50, unit: 'µs', met: added.p50 < 100 },
+  { goal: 'empty proxy costs < 15% throughput (proxy in a worker)', value: (1 - ratio) * 100, unit: '%', met: ratio > 0.85 },
+  { goal: 'injected latency accurate to ±1 ms at p99 (1, 10, 100 ms)', value: worstP99, unit: 'ms', met: worstP99 <= 1 && !anyEarly },
+];
+
+const machine = machineInfo();
+const command = `node dist/bench/proxy.js${argv.length ? ' ' + argv.join(' ') : ''}`;
+const json = {
+  command,
+  date: new Date().toISOString(),
+  machine,
+  setup: {
+    note: 'clients and servers in the main thread; proxies in a proxy-host worker thread (inProcess: in the main thread)',
+    pings: PINGS, pingBytes: MSG, warmupPings: warm, streamSeconds: SECONDS, frameBytes: FRAME, framesPerWrite: BATCH,
+    latencySamples: SAMPLES, latencySpacingMs: 2,
+  },
+  oneWayDelayUs: { unit: 'µs (RTT/2)', direct, proxyWorker: viaWorker, proxyInProcess: viaLocal, addedWorker: added, addedInProcess: addedLocal },
+  throughput: {
+    unit: { MBps: 'MB/s (10^6 bytes)', msgsPerSec: '64-byte frames/s' },
+    direct: tDirect, proxyWorker: tWorker, proxyInProcess: tLocal, ratioWorker: ratio, ratioInProcess: ratioLocal,
+  },
+  latencyAccuracyMs: { unit: 'ms, measured one-way − configured (includes the proxy\'s own delay)', rows: accuracy },
+  goals,
+};
+const full = ['a', 'b', 'c'].every((p) => PHASES.has(p));
+if (full) {
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(`${OUT}/proxy.json`, JSON.stringify(json, null, 2) + '\n');
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const f3 = (x: number) => x.toFixed(3);
+const table = [
+  '| one-way delay (RTT/2) | p50 (µs) | p99 (µs) | added p50 (µs) | added p99 (µs) |',
+  '|---|---:|---:|---:|---:|',
+  `| direct | ${f1(direct.p50)} | ${f1(direct.p99)} | | |`,
+  `| proxy in a worker | ${f1(viaWorker.p50)} | ${f1(viaWorker.p99)} | ${f1(added.p50)} | ${f1(added.p99)} |`,
+  `| proxy in the same thread | ${f1(viaLocal.p50)} | ${f1(viaLocal.p99)} | ${f1(addedLocal.p50)} | ${f1(addedLocal.p99)} |`,
+  '',
+  '| throughput, 64-byte frames | MB/s | frames/s | vs direct |',
+  '|---|---:|---:|---:|',
+  `| direct | ${f1(tDirect.MBps)} | ${Math.round(tDirect.msgsPerSec).toLocaleString('en')} | 100% |`,
+  `| proxy in a worker | ${f1(tWorker.MBps)} | ${Math.round(tWorker.msgsPerSec).toLocaleString('en')} | ${(ratio * 100).toFixed(1)}% |`,
+  `| proxy in the same thread | ${f1(tLocal.MBps)} | ${Math.round(tLocal.msgsPerSec).toLocaleString('en')} | ${(ratioLocal * 100).toFixed(1)}% |`,
+  '',
+  '| injected latency | samples | error p50 (ms) | error p99 (ms) | error max (ms) | early | proxy timer late p50 / p99 / max (µs) |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...accuracy.map((a) => `| ${a.configuredMs} ms | ${a.errorMs.n} | ${f3(a.errorMs.p50)} | ${f3(a.errorMs.p99)} | ${f3(a.errorMs.max)} | ${a.errorMs.early} | ${f1(a.timerLateness.p50Us)} / ${f1(a.timerLateness.p99Us)} / ${f1(a.timerLateness.maxUs)} |`),
+];
+const md = [
+  '# Link proxy: overhead and injected-latency accuracy',
+  '',
+  `Command: \`${command}\` — ${json.date}`,
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}, commit ${machine.commit}${machine.dirty ? ' (uncommitted changes)' : ''}`,
+  '',
+  'Clients and servers run in the main thread; the proxies in a `proxy-host` worker thread, as the',
+  'coordinator runs them (and, for comparison, in the main thread). One-way delay is half the',
+  `round trip of ${MSG}-byte ping-pongs (${PINGS} after ${warm} warm-up). Throughput streams 64-byte frames,`,
+  `${BATCH} per write, as fast as the socket takes them, for ${SECONDS} s after a 0.5 s warm-up. Latency`,
+  `accuracy sends ${SAMPLES} 16-byte messages 2 ms apart through a proxy with a latency toxic and reports`,
+  'measured one-way delay minus the configured delay (so it includes the proxy\'s own few tens of µs;',
+  '"early" counts deliveries before the configured delay: there must be none).',
+  '',
+  ...table,
+  '',
+  '## Goals',
+  '',
+  ...goals.map((g) => `- ${g.goal}: ${g.unit === 'ms' ? f3(g.value) : f1(g.value)} ${g.unit} — **${g.met ? 'met' : 'missed'}**`),
+  '',
+];
+if (full) writeFileSync(`${OUT}/proxy.md`, md.join('\n'));
+log(table.join('\n') + '\n\n' + goals.map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.unit === 'ms' ? f3(g.value) : f1(g.value)} ${g.unit}`).join('\n') + '\n');
+log(full ? `wrote ${OUT}/proxy.md and ${OUT}/proxy.json\n` : 'partial run: no results written\n');
+process.exit(0);

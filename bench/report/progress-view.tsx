@@ -1,0 +1,73 @@
+// The terminal view of the bench's progress: one bar per phase, with the latest result.
+import { Box, Text, render } from 'ink';
+import { useEffect, useState } from 'react';
+import type { ClosableProgress, PhaseState } from './progress.ts';
+
+type Listener = () => void;
+
+class Store {
+  phases: PhaseState[] = [];
+  notes: string[] = [];
+  private listeners = new Set<Listener>();
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+function Bar({ done, total, width = 30 }: { done: number; total: number; width?: number }) {
+  const filled = total > 0 ? Math.round((Math.min(done, total) / total) * width) : 0;
+  return <Text color="green">{'█'.repeat(filled)}<Text color="gray">{'░'.repeat(width - filled)}</Text></Text>;
+}
+
+function View({ store }: { store: Store }) {
+  const [, setTick] = useState(0);
+  useEffect(() => store.subscribe(() => setTick((t) => t + 1)), [store]);
+  return (
+    <Box flexDirection="column">
+      {store.phases.map((p) => (
+        <Box key={p.name} gap={1}>
+          <Text bold>{p.name.padEnd(12)}</Text>
+          <Bar done={p.done} total={p.total} />
+          <Text>{`${p.done}/${p.total}`.padStart(7)}</Text>
+          <Text color={p.finished ? 'green' : 'cyan'}>{p.finished ? `done in ${((performance.now() - p.startedAt) / 1000).toFixed(1)} s` : p.detail}</Text>
+        </Box>
+      ))}
+      {store.notes.slice(-5).map((n, i) => <Text key={i} color="yellow">note: {n}</Text>)}
+    </Box>
+  );
+}
+
+export function startInkProgress(): ClosableProgress {
+  const store = new Store();
+  const app = render(<View store={store} />);
+  const find = (name: string) => store.phases.find((p) => p.name === name);
+  return {
+    phase(name, total) {
+      store.phases.push({ name, total, done: 0, detail: '', finished: false, startedAt: performance.now() });
+      store.emit();
+    },
+    tick(name, detail = '') {
+      const p = find(name);
+      if (!p) return;
+      p.done++;
+      if (detail) p.detail = detail;
+      store.emit();
+    },
+    done(name) {
+      const p = find(name);
+      if (p) p.finished = true;
+      store.emit();
+    },
+    note(line) {
+      store.notes.push(line);
+      store.emit();
+    },
+    close() {
+      app.unmount();
+    },
+  };
+}

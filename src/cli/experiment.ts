@@ -1,0 +1,37 @@
+// npm run experiment -- <file.json> [...]: run fault-injection experiments from data and write
+// results/experiments/<name>/<timestamp>/.
+import { runExperiment } from '../experiment/runner.ts';
+import { loadExperimentFile } from '../experiment/schema.ts';
+import { UsageError, parseFlags, runMain } from './args.ts';
+
+const USAGE = `usage: npm run experiment -- [--out DIR] <experiment.json> [...]
+
+Runs each experiment (see topologies/experiments/) and writes events.jsonl, summary.json and
+summary.md to DIR/<name>/<timestamp>/ (DIR defaults to results/experiments).
+`;
+
+await runMain(USAGE, async () => {
+  const argv = process.argv.slice(2);
+  const { values, positionals } = parseFlags(argv, {
+    out: { type: 'string', default: 'results/experiments' },
+    help: { type: 'boolean', short: 'h' },
+  }, true);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (positionals.length === 0) throw new UsageError('name at least one experiment file, e.g. topologies/experiments/partition-heal.json');
+  let failed = 0;
+  for (const file of positionals) {
+    const exp = loadExperimentFile(file);
+    const s = await runExperiment(exp, {
+      file,
+      command: `npm run experiment -- ${argv.join(' ')}`,
+      outDir: values.out,
+      log: (l) => process.stdout.write(`  ${l}\n`),
+    });
+    process.stdout.write(`${s.passed ? 'PASSED' : 'FAILED'} ${s.name} -> ${s.folder}/summary.md\n`);
+    if (!s.passed) failed++;
+  }
+  process.exitCode = failed ? 1 : 0;
+});

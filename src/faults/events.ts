@@ -1,0 +1,29 @@
+// What a link proxy reports: connections, toxics and link faults, each stamped with
+// performance.timeOrigin + performance.now() (ms, comparable across worker threads).
+import { performance } from 'node:perf_hooks';
+import type { DirectionSpec } from './toxic.ts';
+
+interface Base {
+  /** the proxy's name */
+  proxy: string;
+  t: number;
+}
+
+export type ProxyEvent = Base &
+  (
+    | { type: 'proxy-conn-opened'; conn: number; remote: string }
+    | { type: 'proxy-conn-closed'; conn: number; reason: string; bytesUp: number; bytesDown: number }
+    | { type: 'proxy-conn-refused'; remote: string; how: 'close' | 'reset' }
+    | { type: 'toxic-added'; toxic: string; toxicType: string; direction: DirectionSpec; toxicity: number }
+    | { type: 'toxic-removed'; toxic: string }
+    | { type: 'link-down'; direction: DirectionSpec; how: 'close' | 'reset' }
+    | { type: 'link-up'; direction: DirectionSpec }
+    | { type: 'link-hold'; direction: DirectionSpec }
+    | { type: 'link-release'; direction: DirectionSpec }
+  );
+
+export type ProxyEventType = ProxyEvent['type'];
+
+export function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,135 @@
+// Real-socket helpers for the fault-injection tests (not a test file itself): an echo server, a
+// recording sink server, a recording client, and a Cleanup that closes all of it.
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { LinkProxy, type LinkProxyOptions } from '../../src/faults/proxy.ts';
+
+export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
+
+/** Poll until `fn` is truthy (returned) or the deadline passes (throws naming `what`). A bound, not a timing check. */
+export async function waitFor<T>(fn: () => T, timeoutMs = 5000, what = 'condition'): Promise<Truthy<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v as Truthy<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(v)})`);
+    await sleep(3);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const now = () => performance.now();
+
+/** Everything one end of a TCP connection saw, with arrival times (performance.now ms). */
+export class Peer {
+  readonly chunks: Array<{ t: number; data: Buffer }> = [];
+  bytes = 0;
+  endedAt: number | undefined;
+  closedAt: number | undefined;
+  error: NodeJS.ErrnoException | undefined;
+  readonly openedAt = now();
+
+  constructor(readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (data: Buffer) => {
+      this.chunks.push({ t: now(), data });
+      this.bytes += data.length;
+    });
+    socket.on('end', () => (this.endedAt = now()));
+    socket.on('error', (err: NodeJS.ErrnoException) => (this.error = err));
+    socket.on('close', () => (this.closedAt = now()));
+  }
+
+  received(): Buffer {
+    return Buffer.concat(this.chunks.map((c) => c.data));
+  }
+
+  write(data: Buffer | string): void {
+    this.socket.write(data);
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<Peer> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port, noDelay: true });
+      s.once('error', reject);
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new Peer(s));
+      });
+    });
+  }
+}
+
+/** A server that records every accepted connection as a Peer; `echo` writes back what it reads. */
+export class TestServer {
+  readonly peers: Peer[] = [];
+  readonly server: net.Server;
+  port = 0;
+
+  constructor(readonly echo: boolean, allowHalfOpen = false) {
+    this.server = net.createServer({ noDelay: true, allowHalfOpen }, (s) => {
+      const p = new Peer(s);
+      if (echo) s.on('data', (d: Buffer) => s.write(d));
+      this.peers.push(p);
+    });
+  }
+
+  async start(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  stop(): Promise<void> {
+    for (const p of this.peers) p.socket.destroy();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+/** Tracks what a test creates; run() in afterEach closes it all. */
+export class Cleanup {
+  private fns: Array<() => unknown> = [];
+
+  add(fn: () => unknown): void {
+    this.fns.push(fn);
+  }
+
+  async server(echo: boolean, allowHalfOpen = false): Promise<TestServer> {
+    const s = new TestServer(echo, allowHalfOpen);
+    await s.start();
+    this.add(() => s.stop());
+    return s;
+  }
+
+  async proxy(target: number, opts: Partial<LinkProxyOptions> = {}): Promise<LinkProxy> {
+    const p = new LinkProxy({ name: 'p', target: { host: '127.0.0.1', port: target }, ...opts });
+    await p.start();
+    this.add(() => p.stop());
+    return p;
+  }
+
+  async client(port: number): Promise<Peer> {
+    const c = await Peer.connect(port);
+    this.add(() => c.socket.destroy());
+    return c;
+  }
+
+  async run(): Promise<void> {
+    const fns = this.fns.reverse();
+    this.fns = [];
+    for (const f of fns) await f();
+  }
+}
+
+/** Percentile (0..100) of a list of numbers. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** A buffer of `n` bytes whose content is a running counter (so order errors show). */
+export function pattern(n: number, start = 0): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (start + i) * 31 % 251;
+  return b;
+}

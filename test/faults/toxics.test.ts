@@ -1,0 +1,314 @@
+// Each toxic's effect, observed on real sockets through a LinkProxy.
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { listToxics, parseToxicSpec } from '../../src/faults/registry.ts';
+import { ToxicSpecError, seededStream } from '../../src/faults/toxic.ts';
+import { sampleDelay } from '../../src/faults/toxics/latency.ts';
+import { Cleanup, type Peer, type TestServer, now, pattern, percentile, sleep, waitFor } from './helpers.ts';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+/** The server-side peer of the next connection accepted by `srv`. */
+async function accepted(srv: TestServer, before: number): Promise<Peer> {
+  return waitFor(() => srv.peers[before], 3000, 'the proxy to dial the server');
+}
+
+/** Arrival time of each fixed-size message (when its last byte arrived). */
+function arrivals(peer: Peer, size: number): number[] {
+  const out: number[] = [];
+  let got = 0;
+  for (const c of peer.chunks) {
+    got += c.data.length;
+    while ((out.length + 1) * size <= got) out.push(c.t);
+  }
+  return out;
+}
+
+describe('latency', () => {
+  it('delays delivery by 50 ms ± 5 ms (p50 over many messages)', async () => {
+    const srv = await cleanup.server(false);
+    const proxy = await cleanup.proxy(srv.port);
+    proxy.addToxic({ type: 'latency', direction: 'upstream', ms: 50 });
+    const client = await cleanup.client(proxy.port);
+    const server = await accepted(srv, 0);
+    const sent: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      sent.push(now());
+      client.write(pattern(16, i));
+      await sleep(4);
+    }
+    await waitFor(() => server.bytes >= 60 * 16, 3000, 'all 60 messages');
+    const delays = arrivals(server, 16).map((t, i) => t - sent[i]!);
+    const p50 = percentile(delays, 50);
+    expect(p50, `p50 ${p50.toFixed(2)} ms`).toBeGreaterThanOrEqual(45);
+    expect(p50, `p50 ${p50.toFixed(2)} ms`).toBeLessThanOrEqual(55);
+    expect(Math.min(...delays), 'never early').toBeGreaterThanOrEqual(50);
+    // The other direction is untouched.
+    const t0 = now();
+    server.write('pong');
+    await waitFor(() => client.bytes >= 4, 2000, 'the reply');
+    expect(now() - t0).toBeLessThan(40);
+  });
+
+  it('jitter samples are reproducible from the seed: uniform on [ms-j, ms+j], normal with sd j, clamped at 0', () => {
+    const uni = { ms: 20, jitter: 5, distribution: 'uniform' as const };
+    const nor = { ms: 20, jitter: 5, distribution: 'normal' as const };
+    const draw = (a: typeof uni | typeof nor, seed: number, n = 4000) => {
+      const rand = seededStream(seed, 'link-a', 1, 'upstream', 'latency_upstream');
+      return Array.from({ length: n }, () => sampleDelay(a, rand));
+    };
+    expect(draw(uni, 7)).toEqual(draw(uni, 7));
+    expect(draw(nor, 7)).toEqual(draw(nor, 7));
+    expect(draw(uni, 7)).not.toEqual(draw(uni, 8));
+    const u = draw(uni, 1);
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(15);
+    expect(Math.max(...u)).toBeLessThanOrEqual(25);
+    const n = draw(nor, 1);
+    const mean = n.reduce((a, b) => a + b, 0) / n.length;
+    const sd = Math.sqrt(n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length);
+    expect(mean).toBeCloseTo(20, 0);
+    expect(sd).toBeGreaterThan(4.5);
+    expect(sd).toBeLessThan(5.5);
+    const clamped = draw({ ms: 1, jitter: 10, distribution: 'normal' }, 3);
+    expect(Math.min(...clamped)).toBe(0);
+  });
+
+  it('the same seed gives the same per-message delays on the wire; another seed does not', async () => {
+    const srv = await cleanup.server(false);
+    // Delays 10..30 ms, messages 35 ms apart: no message waits for an earlier one.
+    const spec = { type: 'latency', direction: 'upstream' as const, ms: 20, jitter: 10 };
+    const a = await cleanup.proxy(srv.port, { name: 'link', seed: 42 });
+    const b = await cleanup.proxy(srv.port, { name: 'link', seed: 42 });
+    a.addToxic(spec);
+    b.addToxic(spec);
+    const ca = await cleanup.client(a.port);
+    const sa = await accepted(srv, 0);
+    const cb = await cleanup.client(b.port);
+    const sb = await accepted(srv, 1);
+    const sent: number[] = [];
+    const N = 16;
+    for (let i = 0; i < N; i++) {
+      sent.push(now());
+      ca.write(pattern(8, i));
+      cb.write(pattern(8, i));
+      await sleep(35);
+    }
+    await waitFor(() => sa.bytes >= N * 8 && sb.bytes >= N * 8, 3000, 'all messages on both links');
+    const da = arrivals(sa, 8).map((t, i) => t - sent[i]!);
+    const db = arrivals(sb, 8).map((t, i) => t - sent[i]!);
+    // What the seed predicts (connection 1 of proxy 'link', upstream, toxic latency_upstream).
+    const rand = seededStream(42, 'link', 1, 'upstream', 'latency_upstream');
+    const predicted = da.map(() => sampleDelay({ ms: 20, jitter: 10, distribution: 'uniform' }, rand));
+    const close = (x: number[]) => x.filter((d, i) => Math.abs(d - predicted[i]!) < 3).length;
+    expect(close(da), `delays ${da.map((d) => d.toFixed(1))} vs ${predicted.map((d) => d.toFixed(1))}`).toBeGreaterThanOrEqual(N - 2);
+    expect(close(db)).toBeGreaterThanOrEqual(N - 2);
+    const other = seededStream(43, 'link', 1, 'upstream', 'latency_upstream');
+    const otherPredicted = da.map(() => sampleDelay({ ms: 20, jitter: 10, distribution: 'uniform' }, other));
+    expect(otherPredicted.filter((d, i) => Math.abs(d - predicted[i]!) < 1).length).toBeLessThan(N / 2);
+  });
+
+  it.each(['uniform', 'normal'] as const)('%s jitter never reorders bytes', async (distribution) => {
+    const srv = await cleanup.server(true);
+    const proxy = await cleanup.proxy(srv.port, { seed: 5 });
+    proxy.addToxic({ type: 'latency', ms: 10, jitter: 10, distribution });
+    const client = await cleanup.client(proxy.port);
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 120; i++) {
+      const b = pattern(1 + (i % 13), i * 7);
+      sent.push(b);
+      client.write(b);
+      if (i % 3 === 0) await sleep(1);
+    }
+    const total = Buffer.concat(sent);
+    await waitFor(() => client.bytes >= total.length, 5000, 'the echo of everything');
+    // Echoed through the proxy both ways, each way with jitter: still byte-identical.
+    expect(client.received().equals(total)).toBe(true);
+    expect(client.chunks.length).toBeGreaterThan(1);
+  });
+});
+
+describe('bandwidth', () => {
+  it('paces delivery at the configured rate ± 15%', async () => {
+    const srv = await cleanup.server(false);
+    const proxy = await cleanup.proxy(srv.port);
+    proxy.addToxic({ type: 'bandwidth', direction: 'upstream', rate: 400 }); // 400 KB/s
+    const client = await cleanup.client(proxy.port);
+    const server = await accepted(srv, 0);
+    const total = 200_000;
+    client.write(pattern(total));
+    await waitFor(() => server.bytes >= total, 5000, 'all bytes');
+    expect(server.received().equals(pattern(total))).toBe(true);
+    const first = server.chunks[0]!;
+    const last = server.chunks.at(-1)!;
+    // Bytes after the first arrival, over the time they took.
+    const rate = (total - first.data.length) / (last.t - first.t); // bytes/ms = KB/s
+    expect(rate, `measured ${rate.toFixed(1)} KB/s`).toBeGreaterThan(400 * 0.85);
+    expect(rate, `measured ${rate.toFixed(1)} KB/s`).toBeLessThan(400 * 1.15);
+    expect(server.chunks.length).toBeGreaterThan(20);
+  });
+});
+
+describe('slicer', () => {
+  it('delivers everything intact in 1-7 byte slices, back to back, and with a delay in many small reads', async () => {
+    const srv = await cleanup.server(false);
+    const proxy = await cleanup.proxy(srv.port, { seed: 9 });
+    proxy.addToxic({ type: 'slicer', name: 'slices', direction: 'upstream', average_size: 4, size_variation: 3, delay: 0 });
+    const client = await cleanup.client(proxy.port);
+    const server = await accepted(srv, 0);
+    const data = pattern(20_000);
+    client.write(data);
+    await waitFor(() => server.bytes >= data.length, 5000, 'all bytes');
+    expect(server.received().equals(data)).toBe(true);
+
+    proxy.removeToxic('slices');
+    proxy.addToxic({ type: 'slicer', direction: 'upstream', average_size: 4, size_variation: 3, delay: 20 });
+    const client2 = await cleanup.client(proxy.port);
+    const server2 = await accepted(srv, 1);
+    const data2 = pattern(3000, 11);
+    client2.write(data2);
+    await waitFor(() => server2.bytes >= data2.length, 5000, 'all bytes');
+    expect(server2.received().equals(data2)).toBe(true);
+    expect(server2.chunks.length).toBeGreaterThan(20);
+    expect(Math.max(...server2.chunks.map((c) => c.data.length))).toBeLessThan(3000);
+  });
+});
+
+describe('timeout', () => {
+  it('drops data, then closes the connection after the timeout', async () => {
+    const srv = await cleanup.server(false);
+    const proxy = await cleanup.proxy(srv.port);
+    proxy.addToxic({ type: 'timeout', direction: 'upstream', timeout: 300 });
+    const t0 = now();
+    const client = await cleanup.client(proxy.port);
+    const server = await accepted(srv, 0);
+    client.write('this is dropped');
+    await waitFor(() => client.closedAt !== undefined && server.closedAt !== undefined, 3000, 'both ends to close');
+    expect(server.bytes).toBe(0);
+    expect(client.endedAt! - t0).toBeGreaterThanOrEqual(295);
+    expect(client.endedAt! - t0).toBeLessThan(1500);
+    expect(client.error).toBeUndefined(); // a FIN, not a reset
+    expect(server.endedAt).toBeDefined();
+  });
+});
+
+describe('reset_peer', () => {
+  it('aborts both sides with a TCP RST after the timeout: the peers see ECONNRESET', async () => {
+    const srv = await cleanup.server(true);
+    const proxy = await cleanup.proxy(srv.port);
+    proxy.addToxic({ type: 'reset_peer', timeout: 150 });
+    const t0 = now();
+    const client = await cleanup.client(proxy.port);
+    client.write('ping');
+    await waitFor(() => client.bytes >= 4, 2000, 'the echo before the reset');
+    await waitFor(() => client.closedAt !== undefined, 3000, 'the reset');
+    expect(client.error?.code).toBe('ECONNRESET');
+    expect(client.closedAt! - t0).toBeGreaterThanOrEqual(145);
+    const server = srv.peers[0]!;
+    await waitFor(() => server.closedAt !== undefined, 3000, 'the server side to close');
+    expect(server.error?.code).toBe('ECONNRESET');
+  });
+});
+
+describe('slow_close', () => {
+  it('delays the FIN but not the data', async () => {
+    const srv = await cleanup.server(false, true);
+    const proxy = await cleanup.proxy(srv.port);
+    proxy.addToxic({ type: 'slow_close', direction: 'upstream', delay: 300 });
+    const client = await cleanup.client(proxy.port);
+    const server = await accepted(srv, 0);
+    const t0 = now();
+    client.socket.end('hello');
+    await waitFor(() => server.bytes >= 5, 2000, 'the data');
+    expect(server.chunks[0]!.t - t0).toBeLessThan(150);
+    await waitFor(() => server.endedAt !== undefined, 3000, 'the FIN');
+    expect(server.endedAt! - t0).toBeGreaterThanOrEqual(295);
+    expect(server.received().toString()).toBe('hello');
+  });
+});
+
+describe('limit_data', () => {
+  it('delivers exactly N bytes, then closes the connection', async () => {
+    const srv = await cleanup.server(false);
+    const proxy = await cleanup.proxy(srv.port);
+    proxy.addToxic({ type: 'limit_data', direction: 'upstream', bytes: 1000 });
+    const client = await cleanup.client(proxy.port);
+    const server = await accepted(srv, 0);
+    client.write(pattern(700));
+    await waitFor(() => server.bytes >= 700, 2000, 'the first 700 bytes');
+    client.write(pattern(5000, 700));
+    await waitFor(() => server.closedAt !== undefined && client.closedAt !== undefined, 3000, 'both ends to close');
+    expect(server.bytes).toBe(1000);
+    expect(server.received().equals(pattern(1000))).toBe(true);
+    expect(server.endedAt).toBeDefined();
+  });
+});
+
+describe('toxicity', () => {
+  it('0 never applies; 0.5 applies to a seeded, replayable subset of connections', async () => {
+    const srv = await cleanup.server(true);
+    const never = await cleanup.proxy(srv.port, { name: 'never' });
+    never.addToxic({ type: 'timeout', timeout: 0, toxicity: 0 });
+    for (let i = 0; i < 10; i++) {
+      const c = await cleanup.client(never.port);
+      c.write('x');
+      await waitFor(() => c.bytes >= 1, 2000, `echo on connection ${i + 1}`);
+    }
+    // toxicity 0.5 with a timeout(0) toxic (silence): which connections go silent is a seeded draw.
+    const silent = async (seed: number) => {
+      const p = await cleanup.proxy(srv.port, { name: 'half', seed });
+      p.addToxic({ type: 'timeout', timeout: 0, toxicity: 0.5 });
+      const clients: Peer[] = [];
+      for (let i = 0; i < 16; i++) {
+        const c = await cleanup.client(p.port);
+        c.write('x');
+        clients.push(c);
+      }
+      await sleep(150);
+      return clients.map((c) => c.bytes === 0);
+    };
+    const first = await silent(3);
+    expect(await silent(3)).toEqual(first);
+    const hits = first.filter(Boolean).length;
+    expect(hits).toBeGreaterThan(0);
+    expect(hits).toBeLessThan(16);
+  });
+});
+
+describe('toxic specs', () => {
+  it('a bad attribute gives a zod error naming it', () => {
+    const bad = (spec: unknown) => {
+      try {
+        parseToxicSpec(spec);
+      } catch (err) {
+        return err as ToxicSpecError;
+      }
+      throw new Error('accepted a bad spec');
+    };
+    const e1 = bad({ type: 'latency', ms: -5 });
+    expect(e1).toBeInstanceOf(ToxicSpecError);
+    expect(e1.cause).toBeInstanceOf(z.ZodError);
+    expect(e1.message).toMatch(/latency.*"ms"/);
+    expect(e1.issues[0]!.path).toEqual(['ms']);
+    expect(bad({ type: 'latency', ms: 5, jiter: 1 }).message).toMatch(/unknown attribute "jiter"/);
+    expect(bad({ type: 'bandwidth', rate: 'fast' }).message).toMatch(/"rate"/);
+    expect(bad({ type: 'slicer', average_size: 3, size_variation: 3 }).message).toMatch(/"size_variation"/);
+    expect(bad({ type: 'latency', ms: 1, toxicity: 2 }).message).toMatch(/"toxicity"/);
+    expect(bad({ type: 'latency', ms: 1, direction: 'sideways' }).message).toMatch(/"direction"/);
+    expect(bad({ type: 'latencyy', ms: 1 }).message).toMatch(/unknown toxic type "latencyy".*latency/);
+    expect(parseToxicSpec({ type: 'latency', ms: 5 })).toEqual({
+      name: 'latency_both', type: 'latency', direction: 'both', toxicity: 1, attributes: { ms: 5, jitter: 0, distribution: 'uniform' },
+    });
+    expect(listToxics().map((t) => t.type).sort()).toEqual(['bandwidth', 'latency', 'limit_data', 'reset_peer', 'slicer', 'slow_close', 'timeout']);
+  });
+
+  it('the proxy rejects duplicate names and unknown removals', async () => {
+    const srv = await cleanup.server(true);
+    const proxy = await cleanup.proxy(srv.port);
+    expect(proxy.addToxic({ type: 'latency', ms: 1, direction: 'upstream' })).toBe('latency_upstream');
+    expect(() => proxy.addToxic({ type: 'latency', ms: 2, direction: 'upstream' })).toThrow(/already has a toxic named "latency_upstream"/);
+    expect(proxy.addToxic({ type: 'latency', ms: 2, direction: 'upstream', name: 'second' })).toBe('second');
+    expect(() => proxy.removeToxic('nope')).toThrow(/no toxic named "nope"/);
+    expect(proxy.toxics().map((t) => t.name)).toEqual(['latency_upstream', 'second']);
+  });
+});

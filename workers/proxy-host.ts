@@ -1,0 +1,115 @@
+// A worker thread hosting many link proxies (fault injection between nodes). The coordinator
+// drives it over comlink, like node-host:
+//   new WorkerHandle<ProxyHostApi>({ label: 'proxies', script: 'proxy-host', onEvents })
+// Proxy events go back in batches over the raw event port (workerData.events), flushed when 512
+// are waiting or 2 ms after the first.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { WorkerData } from '../src/coordinator/protocol.ts';
+import type { ProxyEvent } from '../src/faults/events.ts';
+import { type DownHow, LinkProxy, type ProxyStats } from '../src/faults/proxy.ts';
+import { type ToxicTypeInfo, listToxics } from '../src/faults/registry.ts';
+import { type LatenessStats, schedulerLateness } from '../src/faults/scheduler.ts';
+import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../src/faults/toxic.ts';
+import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
+
+const data = workerData as WorkerData;
+const eventPort = data.events;
+const wanted = data.eventTypes === 'all' || data.eventTypes === undefined ? undefined : new Set(data.eventTypes);
+
+/** What is posted on the event port. */
+export interface ProxyEventBatch {
+  events: ProxyEvent[];
+}
+
+let batch: ProxyEvent[] = [];
+let flushTimer: NodeJS.Timeout | undefined;
+function flushEvents(): void {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (batch.length === 0) return;
+  const msg: ProxyEventBatch = { events: batch };
+  batch = [];
+  eventPort.postMessage(msg);
+}
+function onEvent(e: ProxyEvent): void {
+  if (wanted && !wanted.has(e.type)) return;
+  batch.push(e);
+  if (batch.length >= 512) flushEvents();
+  else flushTimer ??= setTimeout(flushEvents, 2);
+}
+
+const proxies = new Map<string, LinkProxy>();
+
+function proxy(name: string): LinkProxy {
+  const p = proxies.get(name);
+  if (!p) throw new Error(`${data.label}: no proxy '${name}' here (have: ${[...proxies.keys()].join(', ') || 'none'})`);
+  return p;
+}
+
+const api = {
+  /** Start a proxy in front of `target` on a free port; resolves with that port. */
+  async addProxy(name: string, target: { host: string; port: number }, seed = 0, options: { listenPort?: number; maxQueueBytes?: number } = {}): Promise<number> {
+    if (proxies.has(name)) throw new Error(`${data.label}: proxy '${name}' already exists`);
+    const p = new LinkProxy({ name, target, seed, listenPort: options.listenPort ?? 0, maxQueueBytes: options.maxQueueBytes, onEvent });
+    proxies.set(name, p);
+    try {
+      return await p.start();
+    } catch (err) {
+      proxies.delete(name);
+      throw err;
+    }
+  },
+  async removeProxy(name: string): Promise<void> {
+    const p = proxies.get(name);
+    proxies.delete(name);
+    await p?.stop();
+  },
+  addToxic(name: string, spec: ToxicSpec): string {
+    return proxy(name).addToxic(spec);
+  },
+  removeToxic(name: string, toxic: string): void {
+    proxy(name).removeToxic(toxic);
+  },
+  toxics(name: string): ToxicInfo[] {
+    return proxy(name).toxics();
+  },
+  down(name: string, direction: DirectionSpec = 'both', how: DownHow = 'close'): void {
+    proxy(name).down(direction, how);
+  },
+  up(name: string, direction: DirectionSpec = 'both'): void {
+    proxy(name).up(direction);
+  },
+  hold(name: string, direction: DirectionSpec = 'both'): void {
+    proxy(name).hold(direction);
+  },
+  release(name: string, direction: DirectionSpec = 'both'): void {
+    proxy(name).release(direction);
+  },
+  /** One proxy's stats, or every proxy's keyed by name. */
+  stats(name?: string): ProxyStats | Record<string, ProxyStats> {
+    if (name !== undefined) return proxy(name).stats();
+    const out: Record<string, ProxyStats> = {};
+    for (const [k, p] of proxies) out[k] = p.stats();
+    return out;
+  },
+  toxicTypes(): ToxicTypeInfo[] {
+    return listToxics();
+  },
+  /** How late this thread's toxic timers ran (a check on injected-delay accuracy). */
+  schedulerLateness(reset = false): LatenessStats {
+    return schedulerLateness(reset);
+  },
+  flushEvents(): void {
+    flushEvents();
+  },
+  async stopAll(): Promise<void> {
+    const all = [...proxies.values()];
+    proxies.clear();
+    await Promise.all(all.map((p) => p.stop()));
+    flushEvents();
+  },
+};
+
+export type ProxyHostApi = typeof api;
+
+Comlink.expose(api, nodeEndpoint(parentPort! as never));
