@@ -8,7 +8,7 @@ import { TopologySchema } from '../topology/schema.ts';
 export const Duration = z.union([
   z.number().min(0),
   z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "2s" or "1m"'),
-]).transform((v) => {
+], { error: (issue) => (issue.input === undefined ? 'required: a duration like "500ms", "2s" or a number of ms' : 'a duration like "500ms", "2s", "1m" or a number of ms') }).transform((v) => {
   if (typeof v === 'number') return v;
   const n = Number.parseFloat(v);
   return v.endsWith('ms') ? n : v.endsWith('m') ? n * 60_000 : n * 1000;

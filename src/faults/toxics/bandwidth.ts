@@ -1,7 +1,8 @@
 // bandwidth: limit a direction to `rate` KB/s (1 KB = 1000 bytes, as toxiproxy) with a token
 // bucket. Chunks queue in order; large ones are sliced so delivery is paced in slices of about
 // 10 ms worth of bytes (at least 1 byte, at most 64 KiB). The bucket holds one slice, so a
-// link that was idle sends one slice at once and is paced from there.
+// link that was idle sends one slice at once and is paced from there; slices follow a fixed
+// schedule (slice bytes / rate apart), so a timer that fires late does not lower the rate.
 import { z } from 'zod';
 import type { Timer } from '../scheduler.ts';
 import { Fifo } from '../fifo.ts';
@@ -30,6 +31,11 @@ class BandwidthToxic implements Toxic {
   }
 
   onData(chunk: Buffer): void {
+    if (this.queue.length === 0) {
+      // Idle until now: no credit saved up beyond one slice.
+      const now = this.ctx.now();
+      if (this.nextAt < now) this.nextAt = now;
+    }
     this.queue.push(chunk);
     this.held += chunk.length;
     if (this.timer === undefined) this.pump();
@@ -43,9 +49,9 @@ class BandwidthToxic implements Toxic {
   private readonly pump = (): void => {
     this.timer = undefined;
     const now = this.ctx.now();
-    if (this.nextAt < now) this.nextAt = now; // no credit beyond one slice
-    if (this.nextAt <= now && this.queue.length > 0) {
-      // One slice per wake-up: each slice is its own write.
+    // Send every slice whose time has come, each its own write. A late timer (a busy thread)
+    // sends the slices it owes at once, so the long-run rate stays right.
+    while (this.nextAt <= now && this.queue.length > 0) {
       const head = this.queue.peek()!;
       const n = Math.min(this.slice, head.length - this.offset);
       const piece = n === head.length ? head : head.subarray(this.offset, this.offset + n);
@@ -57,6 +63,7 @@ class BandwidthToxic implements Toxic {
       this.held -= n;
       this.nextAt += n / this.bytesPerMs;
       this.out.next(piece);
+      this.ctx.flush();
     }
     if (this.queue.length > 0) this.timer = this.ctx.at(this.nextAt, this.pump);
     else if (this.ended) {

@@ -1,0 +1,158 @@
+// Experiments as data: every shipped experiment parses; bad documents fail with the file and
+// the field named; durations convert to ms; the runner rejects references to links and hosts
+// that are not in the topology before it starts anything.
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../../src/experiment/runner.ts';
+import { ACTIONS, CHECKS, Duration, ExperimentError, isCheck, loadExperimentFile, parseExperiment } from '../../src/experiment/schema.ts';
+import { resolveTopology } from '../../src/topology/generate.ts';
+
+const EXPERIMENTS = fileURLToPath(new URL('../../topologies/experiments/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'crc-exp-schema-'));
+const write = (name: string, doc: unknown) => {
+  const p = join(dir, name);
+  writeFileSync(p, JSON.stringify(doc));
+  return p;
+};
+const base = { name: 'x', topology: 'chain:3' };
+
+describe('experiment files', () => {
+  const files = readdirSync(EXPERIMENTS).filter((f) => f.endsWith('.json'));
+
+  it('there are shipped experiments', () => {
+    expect(files.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(files)('%s parses, and refers only to links and hosts of its topology', (file) => {
+    const exp = loadExperimentFile(join(EXPERIMENTS, file));
+    expect(`${exp.name}.json`).toBe(file);
+    expect(exp.timeline.length).toBeGreaterThan(0);
+    expect(exp.timeline.some(isCheck)).toBe(true);
+    const t = typeof exp.topology === 'string' ? resolveTopology(exp.topology) : exp.topology;
+    const servers = new Set(t.servers.map((s) => s.id));
+    const clients = new Set(t.clients.map((c) => c.id));
+    for (const e of exp.timeline) {
+      if ('link' in e) {
+        const [a, b] = e.link.split('-').map(Number);
+        expect(t.servers.some((s) => (s.id === a && s.join === b) || (s.id === b && s.join === a)), `${file}: link ${e.link}`).toBe(true);
+      }
+      if ('server' in e) expect(servers.has(e.server), `${file}: server ${e.server}`).toBe(true);
+      if ('client' in e) expect(clients.has(e.client), `${file}: client ${e.client}`).toBe(true);
+      if ('within' in e) expect(e.within).toBeGreaterThan(0);
+    }
+    for (const f of exp.traffic) {
+      expect(clients.has(f.from) && clients.has(f.to), `${file}: traffic ${f.from}->${f.to}`).toBe(true);
+    }
+  });
+
+  it('defaults: seed 1, one server per worker, every link proxied, no traffic, empty timeline', () => {
+    const exp = parseExperiment(base, 'min.json');
+    expect(exp).toMatchObject({ seed: 1, serversPerWorker: 1, proxyLinks: 'all', traffic: [], timeline: [] });
+    expect(exp.duration).toBeUndefined();
+    expect(ACTIONS).toContain('partition');
+    expect(CHECKS).toEqual(['forgotten', 'known', 'converged']);
+  });
+});
+
+describe('experiment errors name the file and the field', () => {
+  const bad = (name: string, doc: unknown) => {
+    const p = write(name, doc);
+    try {
+      loadExperimentFile(p);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ExperimentError);
+      return (err as Error).message;
+    }
+    throw new Error(`${name} parsed, but it should not have`);
+  };
+
+  it('an unknown action', () => {
+    const m = bad('explode.json', { ...base, timeline: [{ at: '1s', do: 'down', link: '2-1' }, { at: '2s', do: 'explode' }] });
+    expect(m).toMatch(/explode\.json: timeline\.1: unknown action "explode" \(one of .*partition/);
+  });
+
+  it('an unknown check, and an entry that is neither', () => {
+    expect(bad('check.json', { ...base, timeline: [{ expect: 'happy', within: '1s' }] })).toMatch(/check\.json: timeline\.0: unknown check "happy"/);
+    expect(bad('neither.json', { ...base, timeline: [{ at: '1s' }] })).toMatch(/neither\.json: timeline\.0: an entry needs "do"/);
+  });
+
+  it('a bad duration', () => {
+    expect(bad('dur.json', { ...base, duration: '2 seconds' })).toMatch(/dur\.json: duration: a duration like "500ms"/);
+    expect(bad('at.json', { ...base, timeline: [{ at: '1 s', do: 'heal' }] })).toMatch(/at\.json: timeline\.0\.at: a duration like/);
+    expect(bad('start.json', { ...base, traffic: [{ from: 1, to: 2, rate: 1, start: '-1s' }] })).toMatch(/start\.json: traffic\.0\.start/);
+  });
+
+  it('a bad link format', () => {
+    expect(bad('link.json', { ...base, timeline: [{ do: 'down', link: '2to1' }] })).toMatch(/link\.json: timeline\.0\.link: a link "a-b"/);
+    expect(bad('plinks.json', { ...base, proxyLinks: ['1-2', '2:3'] })).toMatch(/plinks\.json: proxyLinks\.1: a link "a-b"/);
+  });
+
+  it('a check without "within"', () => {
+    expect(bad('within.json', { ...base, timeline: [{ at: '1s', expect: 'forgotten', id: 101 }] })).toMatch(/within\.json: timeline\.0\.within: /);
+  });
+
+  it('an unknown key, at the top level and in an entry', () => {
+    expect(bad('key.json', { ...base, colour: 'red' })).toMatch(/key\.json: \(top level\): .*"colour"/);
+    expect(bad('ekey.json', { ...base, timeline: [{ do: 'quit', client: 101, colour: 'red' }] })).toMatch(/ekey\.json: timeline\.0: .*"colour"/);
+  });
+
+  it('a bad name, and a file that is not JSON or not there', () => {
+    expect(bad('name.json', { ...base, name: 'Has Spaces' })).toMatch(/name\.json: name: lower-case/);
+    const p = join(dir, 'broken.json');
+    writeFileSync(p, '{"name": ');
+    expect(() => loadExperimentFile(p)).toThrow(/broken\.json: not valid JSON/);
+    expect(() => loadExperimentFile(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read: ENOENT/);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500],
+    ['2s', 2000],
+    ['1.5s', 1500],
+    ['1m', 60_000],
+    ['0s', 0],
+    [250, 250],
+  ] as const)('%s -> %d ms', (v, ms) => {
+    expect(Duration.parse(v)).toBe(ms);
+  });
+
+  it.each(['2 seconds', '1h', 's', '-1s', '1.s', ''])('%j is refused', (v) => {
+    expect(Duration.safeParse(v).success).toBe(false);
+  });
+
+  it('a negative number is refused', () => {
+    expect(Duration.safeParse(-1).success).toBe(false);
+  });
+});
+
+describe('runner-level validation (before anything starts)', () => {
+  const topology = resolveTopology('chain:3', { clients: 2 }); // clients 100001 on s1, 100002 on s2
+  const out = mkdtempSync(join(tmpdir(), 'crc-exp-invalid-'));
+  const run = (doc: unknown) => runExperiment(parseExperiment(doc, 'v.json'), { file: 'v.json', command: 'test', outDir: out });
+
+  it('a link that is not in the topology names timeline.N.link', async () => {
+    await expect(run({ name: 'v', topology, timeline: [{ at: '1s', do: 'heal' }, { do: 'down', link: '1-3' }] }))
+      .rejects.toThrow(/v\.json: timeline\.1\.link: no link between servers 1 and 3/);
+    await expect(run({ name: 'v', topology, timeline: [{ do: 'latency', link: '3-2', ms: 5 }, { do: 'hold', link: '3-9' }] }))
+      .rejects.toThrow(ExperimentError);
+  });
+
+  it('a client, or a server, not in the topology names the field', async () => {
+    await expect(run({ name: 'v', topology, traffic: [{ from: 100001, to: 100009, rate: 10 }] }))
+      .rejects.toThrow(/v\.json: traffic\.0\.to: no client 100009/);
+    await expect(run({ name: 'v', topology, traffic: [{ from: 100001, to: 100002, rate: 10 }, { from: 7, to: 100002, rate: 10 }] }))
+      .rejects.toThrow(/v\.json: traffic\.1\.from: no client 7/);
+    await expect(run({ name: 'v', topology, timeline: [{ do: 'quit', client: 100005 }] }))
+      .rejects.toThrow(/v\.json: timeline\.0\.client: no client 100005/);
+    await expect(run({ name: 'v', topology, timeline: [{ do: 'crash', server: 4 }] }))
+      .rejects.toThrow(/v\.json: timeline\.0\.server: no server 4/);
+    await expect(run({ name: 'v', topology, timeline: [{ expect: 'forgotten', id: 100001, within: '1s', by: [1, 9] }] }))
+      .rejects.toThrow(/v\.json: timeline\.0\.by\.1: no server 9/);
+    // Nothing was started or written.
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
