@@ -85,13 +85,16 @@ const api = {
   },
   /** Connect and register; resolves with the time the registration was queued (ms, epoch). */
   async startClient(key: string, spec: HostedClientSpec): Promise<number> {
-    if (clients.has(key)) throw new Error(`${data.label}: client '${key}' is already running`);
+    const previous = clients.get(key);
+    // A client that quit or was cut off keeps its state for reading until it rejoins.
+    if (previous?.state().connected) throw new Error(`${data.label}: client '${key}' is already running`);
     const node = new CrcClientNode({ id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, log, onEvent: emitter(spec.id) });
     clients.set(key, node);
     try {
       await node.connect();
     } catch (err) {
-      clients.delete(key);
+      if (previous) clients.set(key, previous);
+      else clients.delete(key);
       throw err;
     }
     return node.registeredAt;
@@ -105,7 +108,6 @@ const api = {
     const closed = c.quit(text);
     const sentAt = c.quitSentAt;
     await closed;
-    clients.delete(key); // the key may be used again by a client that rejoins
     return sentAt;
   },
   /** Drop the connection without a quit; resolves with the time it was cut. */
@@ -113,7 +115,6 @@ const api = {
     const c = client(key);
     const at = nowMs();
     await c.disconnect();
-    clients.delete(key);
     return at;
   },
   /**

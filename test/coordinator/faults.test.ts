@@ -291,13 +291,14 @@ describe('seeded jitter', () => {
     };
     const expected = predict(42);
     const off = measured.map((m, i) => +(m - expected[i]!).toFixed(2));
-    // Measured = sample + the nodes' own handling (well under 10 ms even on a busy machine).
-    for (const d of off) {
-      expect(d).toBeGreaterThanOrEqual(-1);
-      expect(d).toBeLessThan(12);
-    }
-    // Another seed's samples do not explain the delays.
+    // Measured = sample + the nodes' own handling: never earlier than the sample, and later by
+    // well under 12 ms, except when the whole machine stalls (parallel test files on 2 cores):
+    // allow at most two such outliers out of eight.
+    for (const d of off) expect(d, `offsets ${off.join(', ')}`).toBeGreaterThanOrEqual(-1);
+    expect(off.filter((d) => d < 12).length, `offsets ${off.join(', ')}`).toBeGreaterThanOrEqual(6);
+    // Another seed's samples do not explain the delays (its predictions are fixed: for seed 1
+    // several of the eight differ from seed 42's by more than 12 ms).
     const wrong = predict(1);
-    expect(measured.some((m, i) => Math.abs(m - wrong[i]!) > 12)).toBe(true);
+    expect(measured.filter((m, i) => Math.abs(m - wrong[i]!) > 12).length).toBeGreaterThanOrEqual(3);
   });
 });
