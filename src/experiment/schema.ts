@@ -1,8 +1,8 @@
 // Experiments as data (topologies/experiments/*.json): a topology, a seed, traffic, and a
 // timeline of faults and checks. Validated with errors naming the file and the field.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TopologySchema } from '../topology/schema.ts';
+import { readJsonFile } from '../util/json-file.ts';
 
 /** "2s", "500ms", "1.5s", "1m", or a number of ms. */
 export const Duration = z.union([
@@ -117,19 +117,7 @@ export function parseExperiment(doc: unknown, file: string): Experiment {
 }
 
 export function loadExperimentFile(path: string): Experiment {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ExperimentError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new ExperimentError(`${path}: not valid JSON: ${(err as Error).message}`);
-  }
-  return parseExperiment(doc, path);
+  return parseExperiment(readJsonFile(path, (m) => new ExperimentError(m)), path);
 }
 
 export const isCheck = (e: TimelineEntry): e is Check => 'expect' in e;

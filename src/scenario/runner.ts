@@ -1,6 +1,7 @@
 // Runs a Scenario on a backend and compares the final state with the expectation, reporting
 // every difference as "host.field: ..." lines.
 import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../util/json-file.ts';
 import type { NetworkSnapshot, ScenarioBackend } from './backend.ts';
 import { parseCfg, type CfgOptions } from './cfg.ts';
 import { type Expectation, type Scenario, ScenarioError, isClientStep, isServerStep, parseScenario } from './model.ts';
@@ -22,20 +23,16 @@ export interface ScenarioResult {
 
 /** Load a scenario file: our own .json, or a course .cfg. */
 export function loadScenarioFile(path: string, cfgOptions?: CfgOptions): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ScenarioError(`${path}: cannot read: ${(err as Error).message}`);
+  if (path.endsWith('.cfg')) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ScenarioError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return parseCfg(text, path, cfgOptions);
   }
-  if (path.endsWith('.cfg')) return parseCfg(text, path, cfgOptions);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new ScenarioError(`${path}: not valid JSON: ${(err as Error).message}`);
-  }
-  return parseScenario(doc, path);
+  return parseScenario(readJsonFile(path, (m) => new ScenarioError(m)), path);
 }
 
 export async function runScenario(sc: Scenario, backend: ScenarioBackend, options: RunOptions = {}): Promise<ScenarioResult> {

@@ -1,7 +1,7 @@
 // Topologies as data: servers (each but the first joins an earlier one, so they form a tree)
 // and clients attached to servers. Validated with errors naming the file and the field.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readJsonFile } from '../util/json-file.ts';
 
 const id = z.number().int().min(1).max(0xffff_ffff);
 
@@ -62,17 +62,5 @@ export function parseTopology(doc: unknown, source: string): Topology {
 }
 
 export function loadTopologyFile(path: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new TopologyError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new TopologyError(`${path}: not valid JSON: ${(err as Error).message}`);
-  }
-  return parseTopology(doc, path);
+  return parseTopology(readJsonFile(path, (m) => new TopologyError(m)), path);
 }

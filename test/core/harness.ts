@@ -8,6 +8,7 @@
 // of per-end turns) and runs until quiescent. With `chunkSeed` set, each turn delivers a
 // seeded-random number of bytes instead of exactly one send, so frames are split across
 // reads and several frames share one read: the cores must not care.
+import { mulberry32 } from '../../src/util/random.ts';
 import { type ClientEffect, ClientCore, type ConnId, type CoreEvent, type Effect, ServerCore } from '../../src/core/index.ts';
 import { type DecodedMessage, FrameDecoder } from '../../src/protocol/index.ts';
 
@@ -69,17 +70,7 @@ export interface ProbeNode extends BaseNode {
 }
 type AnyNode = ServerNode | ClientNode | ProbeNode;
 
-/** mulberry32: small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 export interface NetOptions {
   /** deliver random-sized chunks (seeded) instead of exactly one send per turn */
@@ -104,7 +95,7 @@ export class Net {
   private readonly maxSteps: number;
 
   constructor(opts: NetOptions = {}) {
-    this.random = opts.chunkSeed === undefined ? undefined : rng(opts.chunkSeed);
+    this.random = opts.chunkSeed === undefined ? undefined : mulberry32(opts.chunkSeed);
     this.maxSteps = opts.maxSteps ?? 200_000;
   }
 

@@ -2,6 +2,7 @@
 // client written in the course reference's style (struct layouts, select() loop, hosts_db)
 // from PROTOCOL.md only. Our side is the BUILT bin/crc-server and bin/crc-client (npm run
 // build first). Every port is 0 and read back; every child is killed after each test.
+import { waitFor } from '../net/helpers.ts';
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
@@ -56,25 +57,6 @@ function launch(cmd: string, args: string[], label: string): Proc {
   return p;
 }
 
-async function waitFor<T>(fn: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      last = await fn();
-      lastErr = undefined;
-      if (last) return last as NonNullable<T>;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastErr ? `last error: ${(lastErr as Error).message}` : `last value: ${JSON.stringify(last)}`;
-      throw new Error(`timed out after ${ms} ms waiting for ${what} (${detail})`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const sorted = (xs: Iterable<number>) => [...xs].sort((a, b) => a - b);
 const without = (xs: number[], ...drop: number[]) => xs.filter((x) => !drop.includes(x));

@@ -9,17 +9,9 @@ import {
   MessageType,
 } from '../../src/protocol/index.ts';
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, re-exported for the tests. */
+export { mulberry32 } from '../../src/util/random.ts';
+
 
 export type Rng = () => number;
 
