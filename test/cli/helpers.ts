@@ -60,8 +60,17 @@ export class Proc {
 
 const running = new Set<Proc>();
 
-export function run(command: 'crc-server' | 'crc-client', args: string[], label: string = command): Proc {
-  const child = spawn(process.execPath, [`bin/${command}`, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+/** The commands: bin/ entry points, and the npm scripts' built entry points. */
+const ENTRY = {
+  'crc-server': 'bin/crc-server',
+  'crc-client': 'bin/crc-client',
+  'crc-scenario': 'bin/crc-scenario',
+  sim: 'dist/src/cli/sim.js',
+  experiment: 'dist/src/cli/experiment.js',
+} as const;
+
+export function run(command: keyof typeof ENTRY, args: string[], label: string = command): Proc {
+  const child = spawn(process.execPath, [ENTRY[command], ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
   const p = new Proc(child, label);
   running.add(p);
   void p.exit.then(() => running.delete(p));

@@ -1,0 +1,73 @@
+// npm start (dist/src/cli/sim.js), crc-scenario and experiment, as users run them.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killAll, requireBuild, run } from './helpers.ts';
+
+afterEach(killAll);
+
+describe('npm start', () => {
+  it('starts middle-earth in workers, prints the summary with every port, and --once exits 0', async () => {
+    requireBuild();
+    const p = run('sim', ['--once']);
+    await p.out(/converged in +\d+ ms/, 20_000);
+    const exit = await p.exitWithin(10_000);
+    expect(exit.code).toBe(0);
+    expect(p.stdout).toMatch(/servers +11 in 11 worker threads \(1 per worker\)/);
+    expect(p.stdout).toMatch(/clients +8 in 1 client worker thread/);
+    for (const name of ['theshire', 'rivendale', 'barad-dur']) expect(p.stdout).toMatch(new RegExp(`${name} +127\\.0\\.0\\.1:\\d+`));
+  });
+
+  it('Ctrl-C stops every worker and exits 0', async () => {
+    const p = run('sim', ['--topology', 'chain:5']);
+    await p.out(/running; Ctrl-C/, 20_000);
+    p.child.kill('SIGINT');
+    expect((await p.exitWithin(10_000)).code).toBe(0);
+    expect(p.stdout).toMatch(/SIGINT: stopping 5 workers/);
+  });
+
+  it('a bad topology gives a clear error naming it', async () => {
+    const p = run('sim', ['--topology', 'ring:5']);
+    const exit = await p.exitWithin(10_000);
+    expect(exit.code).not.toBe(0);
+    expect(p.stderr).toMatch(/error: unknown topology 'ring:5'/);
+  });
+});
+
+describe('crc-scenario', () => {
+  it('runs scenario files and ends with the count; a wrong expectation exits 1 with a diff; a non-scenario names the field', async () => {
+    const ok = run('crc-scenario', ['topologies/scenarios/4_1_message_zero_hops.json']);
+    expect((await ok.exitWithin(15_000)).code).toBe(0);
+    expect(ok.stdout).toMatch(/^PASS 4_1_Message_Zero_Hops/m);
+    expect(ok.stdout).toMatch(/^1 passed, 0 failed$/m);
+
+    const dir = mkdtempSync(join(tmpdir(), 'crc-sc-'));
+    const wrong = join(dir, 'wrong.json');
+    writeFileSync(wrong, JSON.stringify({
+      name: 'wrong',
+      steps: [{ server: 'a', id: 1, info: '' }, { client: 'c', id: 101, info: '', server: 'a' }],
+      expect: { a: { hosts: [101, 102] } },
+    }));
+    const failing = run('crc-scenario', [wrong]);
+    expect((await failing.exitWithin(15_000)).code).toBe(1);
+    expect(failing.stdout).toMatch(/^FAIL wrong/m);
+    expect(failing.stdout).toMatch(/a\.hosts: missing \[102\]/);
+    expect(failing.stdout).toMatch(/^0 passed, 1 failed$/m);
+
+    const notScenario = run('crc-scenario', ['topologies/middle-earth.json']);
+    expect((await notScenario.exitWithin(15_000)).code).not.toBe(0);
+    expect(notScenario.stderr).toMatch(/middle-earth\.json: /);
+  });
+});
+
+describe('experiment', () => {
+  it('needs a file, and names a missing one', async () => {
+    const none = run('experiment', []);
+    expect((await none.exitWithin(10_000)).code).toBe(2);
+    expect(none.stderr).toMatch(/error: name at least one experiment file/);
+    const missing = run('experiment', ['topologies/experiments/nope.json']);
+    expect((await missing.exitWithin(10_000)).code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.json: cannot read: ENOENT/);
+  });
+});
