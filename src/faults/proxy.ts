@@ -53,6 +53,8 @@ export interface DirectionStats {
   out: number;
   /** bytes queued now because the direction is stalled or held */
   queued: number;
+  /** bytes past the gate but not yet taken by the kernel: held by toxics, batched, or in the socket's buffer */
+  buffered: number;
 }
 
 export interface ProxyStats {
@@ -212,7 +214,8 @@ class Pipe implements Stage, Flushable {
     this.maybeResume();
   };
 
-  private pressure(): number {
+  /** Bytes past the gate not yet handed to the kernel. */
+  pressure(): number {
     let n = this.dst.writableLength + this.pendingBytes;
     for (const s of this.stages) n += s.toxic.buffered();
     return n;
@@ -508,6 +511,10 @@ export class LinkProxy {
   private readonly totals = { connections: 0, refused: 0, upIn: 0, upOut: 0, downIn: 0, downOut: 0 };
 
   constructor(private readonly options: LinkProxyOptions) {
+    const { host, port } = options.target ?? {};
+    if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`proxy ${options.name}: target must be { host, port } with a port from 1 to 65535, got ${JSON.stringify(options.target)}`);
+    }
     this.name = options.name;
     this.target = { ...options.target };
     this.seed = options.seed ?? 0;
@@ -672,14 +679,15 @@ export class LinkProxy {
 
   stats(): ProxyStats {
     const t = this.totals;
-    const up: DirectionStats = { in: t.upIn, out: t.upOut, queued: 0 };
-    const down: DirectionStats = { in: t.downIn, out: t.downOut, queued: 0 };
+    const up: DirectionStats = { in: t.upIn, out: t.upOut, queued: 0, buffered: 0 };
+    const down: DirectionStats = { in: t.downIn, out: t.downOut, queued: 0, buffered: 0 };
     for (const c of this.conns.values()) {
       for (const [p, s] of [[c.up, up], [c.down, down]] as const) {
         if (!p) continue;
         s.in += p.bytesIn;
         s.out += p.bytesOut;
         s.queued += p.queued;
+        s.buffered += p.pressure();
       }
     }
     return {

@@ -3,9 +3,14 @@
 // setTimeout alone fires 1-2 ms late (libuv's clock is millisecond-grained and cached per
 // loop turn), which would make a "1 ms latency" toxic deliver at 2-3 ms. So: one min-heap of
 // due times (performance.now() ms) for the whole thread; sleep with a single setTimeout until
-// ~1 ms before the earliest, then finish with setImmediate turns that compare against
-// performance.now(). The event loop keeps serving sockets during those turns (the poll phase
-// just does not block), so the spin is bounded to the last millisecond before a due time.
+// ~1 ms before the earliest (whole milliseconds, so 1-2 ms before), then finish with
+// setImmediate turns that compare against performance.now(). The event loop keeps serving
+// sockets during those turns (the poll phase just does not block), so this is bounded to the
+// last 1-2 ms before a due time. Each of those turns also sleeps up to 50 µs in Atomics.wait (a futex wait with µs
+// resolution; never past the due time) instead of spinning: a bare setImmediate spin runs
+// ~10^6 turns/s, burns a core the simulated nodes need, and allocates enough to trigger a
+// scavenge every ~25 ms, and a scavenge (0.3-1 ms) is exactly the jitter this is meant to
+// avoid. Sockets wait at most those 50 µs.
 //
 // Everything that runs inside one dispatch (one group of timers due at the same instant, one
 // socket read, a release of held bytes) is a "batch": sockets written during it collect their
@@ -21,7 +26,13 @@ export interface Timer {
 }
 
 /** Wake this long before a due time and finish with setImmediate checks (ms). */
-const LEAD_MS = 2;
+const LEAD_MS = 1;
+/** Longest blocking wait per turn in the last LEAD_MS (ms). */
+const SPIN_SLICE_MS = 0.05;
+/** Busy-wait (rather than sleep) this close to a due time (ms). */
+const SPIN_FINAL_MS = 0.08;
+/** Nobody ever notifies it: Atomics.wait on it is a precise sleep. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 const heap: Timer[] = [];
 let seq = 0;
@@ -78,7 +89,23 @@ function pump(): void {
   armedFor = Infinity;
   pumping = true;
   try {
-    const t = performance.now();
+    let t = performance.now();
+    const first = heap[0];
+    if (first !== undefined && first.fn !== undefined && first.due > t && first.due - t < LEAD_MS + 1) {
+      // In the setImmediate phase (arm() sleeps whole milliseconds, so that is the last 1-2 ms):
+      // sleep up to one slice, but wake ~80 µs early (the kernel's default timer slack is
+      // 50 µs) and busy-wait the last stretch.
+      const left = first.due - t;
+      if (left > SPIN_FINAL_MS) {
+        Atomics.wait(sleeper, 0, 0, Math.min(left - SPIN_FINAL_MS, SPIN_SLICE_MS));
+        t = performance.now();
+      } else {
+        while (t < first.due) t = performance.now();
+      }
+    }
+    // Timers added while this pump runs (a toxic scheduling its next step) wait for the next
+    // turn even when already due: a pump always ends, and sockets get a poll phase between.
+    const limit = seq;
     for (;;) {
       const top = heap[0];
       if (top === undefined) break;
@@ -89,13 +116,13 @@ function pump(): void {
       }
       // Only what was due when this turn began: anything later waits for the next turn, so
       // sockets (and a receiver in this thread) get a poll phase between deliveries.
-      if (top.due > t) break;
+      if (top.due > t || top.seq >= limit) break;
       // Everything due at exactly this instant runs in one batch: one write per socket.
       const due = top.due;
       lateness.record(Math.max(1, Math.round((performance.now() - due) * 1e6)));
       batchStart();
       try {
-        while (heap.length > 0 && heap[0]!.due === due) {
+        while (heap.length > 0 && heap[0]!.due === due && heap[0]!.seq < limit) {
           const e = heapPop()!;
           const fn = e.fn;
           if (fn === undefined) {

@@ -35,8 +35,9 @@ describe('LinkProxy without toxics', () => {
     await waitFor(() => proxy.stats().connections.open === 0, 2000, 'the proxy to forget the connection');
     const st = proxy.stats();
     expect(st.connections).toEqual({ open: 0, total: 1, refused: 0 });
-    expect(st.upstream).toEqual({ in: 100_000, out: 100_000, queued: 0 });
-    expect(st.downstream).toEqual({ in: 26, out: 26, queued: 0 });
+    expect(st.upstream).toEqual({ in: 100_000, out: 100_000, queued: 0, buffered: 0 });
+    expect(st.downstream).toEqual({ in: 26, out: 26, queued: 0, buffered: 0 });
+    expect(() => new LinkProxy({ name: 'bad', target: { host: '127.0.0.1', port: 0 } })).toThrow(/port from 1 to 65535/);
     expect(events.map((e) => e.type)).toEqual(['proxy-conn-opened', 'proxy-conn-closed']);
     expect(events[1]).toMatchObject({ proxy: 'p', conn: 1, bytesUp: 100_000, bytesDown: 26 });
     expect(events[0]!.t).toBeGreaterThan(Date.now() - 60_000);
@@ -219,6 +220,7 @@ describe('toxics on live connections', () => {
     client.write('three|');
     await sleep(80);
     expect(server.bytes).toBe(4);
+    expect(proxy.stats().upstream.buffered).toBe(10);
     const t0 = now();
     proxy.removeToxic('slow');
     await waitFor(() => server.bytes === 14, 2000, 'the held bytes');

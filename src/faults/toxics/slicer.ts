@@ -1,7 +1,9 @@
 // slicer: cut every chunk into small slices, each its own write, to exercise the receiver's
 // stream decoder (a frame split across many reads). Slice sizes are uniform integers in
 // [average_size - size_variation, average_size + size_variation] from the seeded stream;
-// slices leave `delay` µs apart (0: back to back, still one write each). Order is kept.
+// slices leave `delay` µs apart, or later (each in its own write and event-loop turn, so a
+// busy thread spreads them out rather than bunching them); with delay 0 they leave back to
+// back, still one write each. Order is kept.
 import { z } from 'zod';
 import type { Timer } from '../scheduler.ts';
 import { Fifo } from '../fifo.ts';
@@ -67,16 +69,15 @@ class SlicerToxic implements Toxic {
     else this.queue.push({ at: this.last, chunk: null });
   }
 
+  /** One slice per call, so each leaves in its own write and its own event-loop turn. */
   private readonly deliver = (): void => {
     this.timer = undefined;
-    const now = this.ctx.now();
-    for (let s = this.queue.peek(); s !== undefined && s.at <= now; s = this.queue.peek()) {
-      this.queue.shift();
-      this.pass(s);
-      this.ctx.flush(); // one write per slice even when several are due
-    }
+    const s = this.queue.shift();
+    if (s === undefined) return;
+    this.pass(s);
+    this.ctx.flush();
     const next = this.queue.peek();
-    if (next) this.timer = this.ctx.at(next.at, this.deliver);
+    if (next) this.timer = this.ctx.at(Math.max(next.at, this.ctx.now()), this.deliver);
   };
 
   private pass(s: Slice): void {
