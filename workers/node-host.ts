@@ -4,35 +4,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
-import type { ByteTotals, EventBatch, HostedClientSpec, HostedServerSpec, SimEvent, WorkerData } from '../src/coordinator/protocol.ts';
+import { EventBatcher } from '../src/coordinator/event-batcher.ts';
+import type { ByteTotals, HostedClientSpec, HostedServerSpec, SimEvent, WorkerData } from '../src/coordinator/protocol.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
 import { type NodeEvent, nowMs } from '../src/net/events.ts';
 import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
 
 const data = workerData as WorkerData;
-const eventPort = data.events;
-const wanted = data.eventTypes === 'all' || data.eventTypes === undefined ? undefined : new Set(data.eventTypes);
-
-// Events are batched: flushed when 512 are waiting or 2 ms after the first, so a burst costs
-// one postMessage per batch instead of one per event.
-let batch: SimEvent[] = [];
-let flushTimer: NodeJS.Timeout | undefined;
-function flushEvents(): void {
-  clearTimeout(flushTimer);
-  flushTimer = undefined;
-  if (batch.length === 0) return;
-  const msg: EventBatch = { events: batch };
-  batch = [];
-  eventPort.postMessage(msg);
-}
+const events = new EventBatcher<SimEvent>(data.events, data.eventTypes);
+const flushEvents = () => events.flush();
 function emitter(node: number) {
-  if (wanted && wanted.size === 0) return undefined;
+  if (!events.enabled) return undefined;
   return (event: NodeEvent, t: number) => {
-    if (wanted && !wanted.has(event.type)) return;
-    batch.push({ ...event, t, node } as SimEvent);
-    if (batch.length >= 512) flushEvents();
-    else flushTimer ??= setTimeout(flushEvents, 2);
+    if (events.wants(event.type)) events.push({ ...event, t, node } as SimEvent);
   };
 }
 

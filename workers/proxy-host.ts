@@ -4,6 +4,7 @@
 // Proxy events go back in batches over the raw event port (workerData.events), flushed when 512
 // are waiting or 2 ms after the first.
 import { parentPort, workerData } from 'node:worker_threads';
+import { EventBatcher } from '../src/coordinator/event-batcher.ts';
 import type { WorkerData } from '../src/coordinator/protocol.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { type DownHow, LinkProxy, type ProxyStats } from '../src/faults/proxy.ts';
@@ -13,30 +14,9 @@ import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../src/faults/toxic.ts
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
 
 const data = workerData as WorkerData;
-const eventPort = data.events;
-const wanted = data.eventTypes === 'all' || data.eventTypes === undefined ? undefined : new Set(data.eventTypes);
-
-/** What is posted on the event port. */
-export interface ProxyEventBatch {
-  events: ProxyEvent[];
-}
-
-let batch: ProxyEvent[] = [];
-let flushTimer: NodeJS.Timeout | undefined;
-function flushEvents(): void {
-  clearTimeout(flushTimer);
-  flushTimer = undefined;
-  if (batch.length === 0) return;
-  const msg: ProxyEventBatch = { events: batch };
-  batch = [];
-  eventPort.postMessage(msg);
-}
-function onEvent(e: ProxyEvent): void {
-  if (wanted && !wanted.has(e.type)) return;
-  batch.push(e);
-  if (batch.length >= 512) flushEvents();
-  else flushTimer ??= setTimeout(flushEvents, 2);
-}
+const events = new EventBatcher<ProxyEvent>(data.events, data.eventTypes);
+const flushEvents = () => events.flush();
+const onEvent = (e: ProxyEvent) => events.push(e);
 
 const proxies = new Map<string, LinkProxy>();
 
@@ -86,8 +66,10 @@ const api = {
     proxy(name).release(direction);
   },
   /** One proxy's stats, or every proxy's keyed by name. */
-  stats(name?: string): ProxyStats | Record<string, ProxyStats> {
-    if (name !== undefined) return proxy(name).stats();
+  stats(name: string): ProxyStats {
+    return proxy(name).stats();
+  },
+  allStats(): Record<string, ProxyStats> {
     const out: Record<string, ProxyStats> = {};
     for (const [k, p] of proxies) out[k] = p.stats();
     return out;

@@ -41,8 +41,3 @@ export interface WorkerData {
   eventTypes?: string[] | 'all';
   label: string;
 }
-
-/** A batch of events as posted on the event port. */
-export interface EventBatch {
-  events: SimEvent[];
-}

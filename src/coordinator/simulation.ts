@@ -107,7 +107,7 @@ export class Simulation {
   private readonly forgotAt = new Map<string, number>();
   private lastEventAt = 0;
   private waiters = new Set<Waiter>();
-  private proxyHost: WorkerHandle<ProxyHostApi> | undefined;
+  private proxyHost: WorkerHandle<ProxyHostApi, ProxyEvent> | undefined;
   private readonly links = new Map<string, LinkInfo>();
   private partitioned: LinkInfo[] = [];
   private readonly crashed = new Set<number>();
@@ -475,13 +475,13 @@ export class Simulation {
     return p.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
   }
 
-  private spawnProxyHost(): WorkerHandle<ProxyHostApi> {
-    const h = new WorkerHandle<ProxyHostApi>({
+  private spawnProxyHost(): WorkerHandle<ProxyHostApi, ProxyEvent> {
+    const h = new WorkerHandle<ProxyHostApi, ProxyEvent>({
       label: 'network',
       script: 'proxy-host',
       callTimeoutMs: this.options.callTimeoutMs,
       onEvents: (events) => {
-        for (const e of events as unknown as ProxyEvent[]) this.options.onProxyEvent?.(e);
+        for (const e of events) this.options.onProxyEvent?.(e);
       },
       onCrash: (h2, err) => this.onCrash(h2, err),
     });
@@ -522,7 +522,7 @@ export class Simulation {
       },
       hold: (direction = 'both') => host.call(`${what}: hold`, (api) => api.hold(name, direction)),
       release: (direction = 'both') => host.call(`${what}: release`, (api) => api.release(name, direction)),
-      stats: () => host.call(`${what}: stats`, (api) => api.stats(name) as Promise<ProxyStats>),
+      stats: () => host.call(`${what}: stats`, (api) => api.stats(name)),
     };
   }
 

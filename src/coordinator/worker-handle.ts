@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
 import type { NodeHostApi } from '../../workers/node-host.ts';
-import type { EventBatch, SimEvent, WorkerData } from './protocol.ts';
+import type { SimEvent, WorkerData } from './protocol.ts';
 
 /**
  * Workers always run built JS (dist/): Node 20 cannot start a .ts worker, and tsx in a
@@ -28,18 +28,18 @@ export class WorkerCrash extends Error {
   override readonly name = 'WorkerCrash';
 }
 
-export interface WorkerHandleOptions {
+export interface WorkerHandleOptions<Ev = SimEvent> {
   label: string;
   /** Worker script in workers/ (default node-host). */
   script?: string;
   eventTypes?: string[] | 'all';
-  onEvents?: (events: SimEvent[]) => void;
+  onEvents?: (events: Ev[]) => void;
   /** Called once if the worker dies without being asked to. */
   onCrash?: (handle: WorkerHandle<never>, error: WorkerCrash) => void;
   callTimeoutMs?: number;
 }
 
-export class WorkerHandle<Api = NodeHostApi> {
+export class WorkerHandle<Api = NodeHostApi, Ev = SimEvent> {
   readonly worker: Worker;
   readonly api: Comlink.Remote<Api>;
   readonly label: string;
@@ -52,14 +52,14 @@ export class WorkerHandle<Api = NodeHostApi> {
   private lastError: Error | undefined;
   private readonly callTimeoutMs: number;
 
-  constructor(private readonly options: WorkerHandleOptions) {
+  constructor(private readonly options: WorkerHandleOptions<Ev>) {
     this.label = options.label;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     const { port1, port2 } = new MessageChannel();
     const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', label: options.label };
     this.worker = new Worker(builtWorkerUrl(options.script ?? 'node-host'), { workerData: data, transferList: [port2] });
     this.events = port1;
-    port1.on('message', (batch: EventBatch) => options.onEvents?.(batch.events));
+    port1.on('message', (batch: { events: Ev[] }) => options.onEvents?.(batch.events));
     this.api = Comlink.wrap<Api>(nodeEndpoint(this.worker as never));
     this.worker.on('error', (err) => {
       this.lastError = err;

@@ -13,9 +13,9 @@ afterEach(() => cleanup.run());
 describe('proxy-host worker', () => {
   it('hosts proxies over comlink: add, toxics, faults, stats, events, errors, stop', async () => {
     const events: ProxyEvent[] = [];
-    const handle = new WorkerHandle<ProxyHostApi>({
+    const handle = new WorkerHandle<ProxyHostApi, ProxyEvent>({
       label: 'proxies', script: 'proxy-host',
-      onEvents: (batch) => events.push(...(batch as unknown as ProxyEvent[])),
+      onEvents: (batch) => events.push(...batch),
     });
     cleanup.add(() => handle.stop());
     const echo = await cleanup.server(true);
@@ -40,12 +40,12 @@ describe('proxy-host worker', () => {
 
     await handle.call('hold', (api) => api.hold('a-b'));
     client.write('held');
-    await waitFor(async () => ((await handle.call('stats', (api) => api.stats('a-b'))) as ProxyStats).upstream.queued === 4, 3000, 'bytes queued');
+    await waitFor(async () => (await handle.call('stats', (api) => api.stats('a-b'))).upstream.queued === 4, 3000, 'bytes queued');
     await handle.call('release', (api) => api.release('a-b'));
     await waitFor(() => client.bytes === 8, 3000, 'the held bytes');
     await handle.call('removeToxic', (api) => api.removeToxic('a-b', 'latency_upstream'));
 
-    const all = (await handle.call('stats', (api) => api.stats())) as Record<string, ProxyStats>;
+    const all = await handle.call('stats', (api) => api.allStats());
     expect(Object.keys(all).sort()).toEqual(['a-b', 'a-c']);
     expect(all['a-b']).toMatchObject({ connections: { open: 1, total: 1 }, upstream: { out: 8 }, toxics: [] });
 

@@ -10,9 +10,8 @@
 // real FIFO link). Chunks due at the same time leave in one write.
 import { z } from 'zod';
 import { normal } from '../../util/random.ts';
-import type { Timer } from '../scheduler.ts';
-import { Fifo } from '../fifo.ts';
-import { type Toxic, type ToxicContext, type ToxicOutput, defineToxic } from '../toxic.ts';
+import { TimedQueueToxic } from '../timed-queue.ts';
+import { type ToxicContext, type ToxicOutput, defineToxic } from '../toxic.ts';
 
 const schema = z.strictObject({
   ms: z.number().min(0).max(3_600_000).describe('mean delay, ms'),
@@ -28,18 +27,10 @@ export function sampleDelay(a: LatencyAttributes, rand: () => number): number {
   return d > 0 ? d : 0;
 }
 
-interface Held {
-  at: number;
-  chunk: Buffer | null; // null = the half-close
-}
-
-class LatencyToxic implements Toxic {
-  private readonly queue = new Fifo<Held>();
-  private held = 0;
-  private last = 0;
-  private timer: Timer | undefined;
-
-  constructor(private readonly a: LatencyAttributes, private readonly ctx: ToxicContext, private readonly out: ToxicOutput) {}
+class LatencyToxic extends TimedQueueToxic {
+  constructor(private readonly a: LatencyAttributes, ctx: ToxicContext, out: ToxicOutput) {
+    super(ctx, out);
+  }
 
   onData(chunk: Buffer): void {
     this.enqueue(chunk);
@@ -68,31 +59,6 @@ class LatencyToxic implements Toxic {
     const next = this.queue.peek();
     if (next) this.timer = this.ctx.at(next.at, this.deliver);
   };
-
-  private pass(h: Held): void {
-    if (h.chunk === null) {
-      this.out.end();
-    } else {
-      this.held -= h.chunk.length;
-      this.out.next(h.chunk);
-    }
-  }
-
-  flush(): void {
-    this.ctx.cancel(this.timer);
-    this.timer = undefined;
-    for (let h = this.queue.shift(); h !== undefined; h = this.queue.shift()) this.pass(h);
-  }
-
-  destroy(): void {
-    this.ctx.cancel(this.timer);
-    this.queue.clear();
-    this.held = 0;
-  }
-
-  buffered(): number {
-    return this.held;
-  }
 }
 
 export const latency = defineToxic({

@@ -5,9 +5,8 @@
 // busy thread spreads them out rather than bunching them); with delay 0 they leave back to
 // back, still one write each. Order is kept.
 import { z } from 'zod';
-import type { Timer } from '../scheduler.ts';
-import { Fifo } from '../fifo.ts';
-import { type Toxic, type ToxicContext, type ToxicOutput, defineToxic } from '../toxic.ts';
+import { TimedQueueToxic } from '../timed-queue.ts';
+import { type ToxicContext, type ToxicOutput, defineToxic } from '../toxic.ts';
 
 const schema = z
   .strictObject({
@@ -21,19 +20,11 @@ const schema = z
   });
 export type SlicerAttributes = z.output<typeof schema>;
 
-interface Slice {
-  at: number;
-  chunk: Buffer | null; // null = the half-close
-}
-
-class SlicerToxic implements Toxic {
-  private readonly queue = new Fifo<Slice>();
-  private held = 0;
-  private last = 0;
-  private timer: Timer | undefined;
+class SlicerToxic extends TimedQueueToxic {
   private readonly delayMs: number;
 
-  constructor(private readonly a: SlicerAttributes, private readonly ctx: ToxicContext, private readonly out: ToxicOutput) {
+  constructor(private readonly a: SlicerAttributes, ctx: ToxicContext, out: ToxicOutput) {
+    super(ctx, out);
     this.delayMs = a.delay / 1000;
   }
 
@@ -79,31 +70,6 @@ class SlicerToxic implements Toxic {
     const next = this.queue.peek();
     if (next) this.timer = this.ctx.at(Math.max(next.at, this.ctx.now()), this.deliver);
   };
-
-  private pass(s: Slice): void {
-    if (s.chunk === null) {
-      this.out.end();
-    } else {
-      this.held -= s.chunk.length;
-      this.out.next(s.chunk);
-    }
-  }
-
-  flush(): void {
-    this.ctx.cancel(this.timer);
-    this.timer = undefined;
-    for (let s = this.queue.shift(); s !== undefined; s = this.queue.shift()) this.pass(s);
-  }
-
-  destroy(): void {
-    this.ctx.cancel(this.timer);
-    this.queue.clear();
-    this.held = 0;
-  }
-
-  buffered(): number {
-    return this.held;
-  }
 }
 
 export const slicer = defineToxic({
