@@ -31,14 +31,16 @@ export async function renderCharts(r: BenchReport, dir: string): Promise<string[
     const size = tput.some((t) => t.size === 64) ? 64 : tput[0]!.size;
     await write('throughput.svg', {
       ...base,
-      title: `Throughput by server hops and window (${size} B chats)`,
-      data: { values: tput.filter((t) => t.size === size).map((t) => ({ hops: `${t.hops} hops`, window: `window ${t.window}`, system: t.system, msgs: Math.round(t.msgsPerSec) })) },
-      mark: 'bar',
+      title: 'Delivered msgs/s by server hops, window and chat size (log scale)',
+      width: 160,
+      height: 140,
+      data: { values: tput.map((t) => ({ hops: t.hops, window: t.window, size: t.size, system: t.system, msgs: Math.max(1, Math.round(t.msgsPerSec)) })) },
+      mark: { type: 'line', point: { filled: true, size: 60 } },
       encoding: {
-        column: { field: 'hops', type: 'nominal', title: null },
-        x: { field: 'window', type: 'nominal', title: null, sort: ['window 1', 'window 16', 'window 256'] },
-        xOffset: { field: 'system', type: 'nominal' },
-        y: { field: 'msgs', type: 'quantitative', title: 'delivered msgs/s' },
+        row: { field: 'size', type: 'ordinal', title: 'chat size (bytes)', sort: 'ascending' },
+        column: { field: 'hops', type: 'ordinal', title: 'server hops', sort: 'ascending' },
+        x: { field: 'window', type: 'ordinal', title: 'messages in flight', sort: 'ascending' },
+        y: { field: 'msgs', type: 'quantitative', title: 'msgs/s', scale: { type: 'log' } },
         color: { field: 'system', type: 'nominal', title: 'system', scale: { domain: ['crc', 'decode', 'raw'] } },
       },
     } as vl.TopLevelSpec);
