@@ -2,7 +2,7 @@
 import type { Simulation } from '../../src/coordinator/simulation.ts';
 
 export async function applyLinkLatency(sim: Simulation, ms: number): Promise<void> {
-  for (const l of sim.linkList()) {
+  for (const l of sim.linkList().filter((x) => x.kind === 'server')) {
     await sim.link(l.child, l.parent).add({ type: 'latency', name: 'bench_latency', direction: 'both', ms });
   }
 }

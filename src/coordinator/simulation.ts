@@ -35,14 +35,23 @@ export interface SimulationOptions {
    * Proxied servers re-dial a lost bootstrap link, so a link that comes back heals.
    */
   proxyLinks?: 'all' | Array<[number, number]>;
+  /**
+   * Route these clients' links to their servers through proxies too ('all' or client ids),
+   * so `sim.link(clientId, serverId)` can inject faults on them. Default none.
+   */
+  proxyClients?: 'all' | number[];
   /** Seeds every proxy's toxics (jitter samples, toxicity draws). Default 1. */
   seed?: number;
   /** Every event from the link proxies. */
   onProxyEvent?: (e: ProxyEvent) => void;
 }
 
-/** A server-to-server link: `child` joined `parent`. Upstream = child to parent. */
+/**
+ * A link: `child` dialled `parent` (a server its bootstrap, or a client its server).
+ * Upstream = child to parent.
+ */
 export interface LinkInfo {
+  kind: 'server' | 'client';
   child: number;
   parent: number;
   /** the proxy's name when the link is proxied */
@@ -95,6 +104,7 @@ export class Simulation {
   private readonly ports = new Map<number, number>();
   /** For a child on a proxied link: the proxy port it dials instead of its parent's. */
   private readonly proxyPorts = new Map<number, number>();
+  private readonly clientProxyPorts = new Map<number, number>();
   private readonly liveServers = new Set<number>();
   private readonly liveClients = new Set<number>();
   /** What each node knows, from host-learned / host-forgotten events. */
@@ -156,7 +166,7 @@ export class Simulation {
     // Links that go through fault proxies get one, in front of the parent's port.
     for (const s of servers) {
       if (s.join === undefined) continue;
-      const link: LinkInfo = { child: s.id, parent: s.join };
+      const link: LinkInfo = { kind: 'server', child: s.id, parent: s.join };
       if (this.isProxied(s.id, s.join)) {
         this.proxyHost ??= this.spawnProxyHost();
         link.proxy = `link-${s.id}-${s.join}`;
@@ -410,7 +420,26 @@ export class Simulation {
     this.liveClients.add(c.id);
     this.clientServer.set(c.id, c.server);
     this.lastLearned.delete(c.id);
-    return this.call(c.id, `start client ${c.name}`, (api, key) => api.startClient(key, { id: c.id, name: c.name, info: c.info, serverPort }));
+    const port = this.isProxiedClient(c.id) ? await this.clientProxy(c, serverPort) : serverPort;
+    return this.call(c.id, `start client ${c.name}`, (api, key) => api.startClient(key, { id: c.id, name: c.name, info: c.info, serverPort: port }));
+  }
+
+  private isProxiedClient(id: number): boolean {
+    const p = this.options.proxyClients;
+    return p === 'all' || (Array.isArray(p) && p.includes(id));
+  }
+
+  /** The proxy in front of a client's server (made once; a rejoining client reuses it). */
+  private async clientProxy(c: ClientSpec, serverPort: number): Promise<number> {
+    const key = linkKey(c.id, c.server);
+    const known = this.links.get(key);
+    if (known?.proxy && this.clientProxyPorts.has(c.id)) return this.clientProxyPorts.get(c.id)!;
+    this.proxyHost ??= this.spawnProxyHost();
+    const link: LinkInfo = { kind: 'client', child: c.id, parent: c.server, proxy: `client-${c.id}-${c.server}` };
+    const port = await this.proxyHost.call(`proxy for client ${c.name}`, (api) => api.addProxy(link.proxy!, { host: '127.0.0.1', port: serverPort }, this.options.seed ?? 1));
+    this.links.set(key, link);
+    this.clientProxyPorts.set(c.id, port);
+    return port;
   }
 
   /** Start a new server and join it to `s.join`; resolves with when its registration left. */
@@ -489,7 +518,7 @@ export class Simulation {
     return h;
   }
 
-  /** Every server-to-server link. */
+  /** Every link: server-to-server, and the proxied clients' links. */
   linkList(): LinkInfo[] {
     return [...this.links.values()].map((l) => ({ ...l }));
   }
@@ -499,7 +528,7 @@ export class Simulation {
     const info = this.links.get(linkKey(a, b));
     if (!info) throw new Error(`no link between ${this.nameOf(a)} (${a}) and ${this.nameOf(b)} (${b})`);
     if (!info.proxy || !this.proxyHost) {
-      throw new Error(`the link ${this.nameOf(info.child)}-${this.nameOf(info.parent)} is direct; start the simulation with proxyLinks to inject faults on it`);
+      throw new Error(`the link ${this.nameOf(info.child)}-${this.nameOf(info.parent)} is direct; start the simulation with ${info.kind === 'client' ? 'proxyClients' : 'proxyLinks'} to inject faults on it`);
     }
     const host = this.proxyHost;
     const name = info.proxy;
@@ -511,10 +540,14 @@ export class Simulation {
       toxics: () => host.call(`${what}: toxics`, (api) => api.toxics(name)),
       down: async (direction = 'both', how = 'close') => {
         await host.call(`${what}: down`, (api) => api.down(name, direction, how));
-        if (direction === 'both') {
-          this.downLinks.add(linkKey(info.child, info.parent));
-          this.recomputeSides();
+        if (direction !== 'both') return;
+        if (info.kind === 'client') {
+          // A client cut off is gone, as if it had disconnected; it does not re-dial by itself.
+          if (this.liveClients.delete(info.child)) this.dropNode(info.child);
+          return;
         }
+        this.downLinks.add(linkKey(info.child, info.parent));
+        this.recomputeSides();
       },
       up: async (direction = 'both') => {
         await host.call(`${what}: up`, (api) => api.up(name, direction));
@@ -540,7 +573,7 @@ export class Simulation {
       }
     });
     await this.heal();
-    const cut = [...this.links.values()].filter((l) => (groupOf.get(l.child) ?? -1) !== (groupOf.get(l.parent) ?? -1));
+    const cut = [...this.links.values()].filter((l) => l.kind === 'server' && (groupOf.get(l.child) ?? -1) !== (groupOf.get(l.parent) ?? -1));
     for (const l of cut) await this.link(l.child, l.parent).down('both');
     this.partitioned = cut;
     return cut;
@@ -568,7 +601,7 @@ export class Simulation {
       return r;
     };
     for (const [key, l] of this.links) {
-      if (this.downLinks.has(key) || !parent.has(l.child) || !parent.has(l.parent)) continue;
+      if (l.kind !== 'server' || this.downLinks.has(key) || !parent.has(l.child) || !parent.has(l.parent)) continue;
       parent.set(find(l.child), find(l.parent));
     }
     const sides = new Map([...parent.keys()].map((id) => [id, find(id)]));

@@ -96,7 +96,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     if ('link' in e) {
       const [a, b] = linkIds(e.link);
       const linked = topology.servers.some((s) => (s.id === a && s.join === b) || (s.id === b && s.join === a));
-      if (!linked) throw new ExperimentError(`${where(i)}.link: no link between servers ${a} and ${b} in ${topology.name}`);
+      const client = topology.clients.find((c) => (c.id === a && c.server === b) || (c.id === b && c.server === a));
+      if (!linked && !client) throw new ExperimentError(`${where(i)}.link: no link between ${a} and ${b} in ${topology.name}`);
+      if (client && exp.proxyClients !== 'all' && !exp.proxyClients.includes(client.id)) {
+        throw new ExperimentError(`${where(i)}.link: client ${client.id}'s link is direct; list it in proxyClients`);
+      }
     }
     if ('server' in e && !serverIds.has(e.server)) throw new ExperimentError(`${where(i)}.server: no server ${e.server} in ${topology.name}`);
     if ('client' in e && !clientIds.has(e.client)) throw new ExperimentError(`${where(i)}.client: no client ${e.client} in ${topology.name}`);
@@ -131,6 +135,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     seed: exp.seed,
     serversPerWorker: exp.serversPerWorker,
     proxyLinks: proxied,
+    proxyClients: exp.proxyClients,
     onEvent: (e) => {
       if (e.type === 'chat-delivered') {
         const m = /^(f\d+-)\d+ (\d+\.\d+) /.exec(e.content);
@@ -151,7 +156,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     machine: machineInfo(),
     topology: {
       name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker,
-      proxiedLinks: sim.linkList().filter((l) => l.proxy).length, directLinks: sim.linkList().filter((l) => !l.proxy).length,
+      proxiedLinks: sim.linkList().filter((l) => l.proxy).length,
+      directLinks: sim.linkList().filter((l) => !l.proxy).length + topology.clients.length - sim.linkList().filter((l) => l.kind === 'client').length,
     },
     initialConvergenceMs: 0, durationMs: endMs, actions: [], checks: [], traffic: [], passed: false,
   };

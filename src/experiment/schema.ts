@@ -14,8 +14,8 @@ export const Duration = z.union([
   return v.endsWith('ms') ? n : v.endsWith('m') ? n * 60_000 : n * 1000;
 });
 
-/** A server link as "a-b" (server ids), either order. */
-const Link = z.string().regex(/^\d+-\d+$/, 'a link "a-b" between two server ids');
+/** A link as "a-b": two adjacent server ids, or a proxied client and its server; either order. */
+const Link = z.string().regex(/^\d+-\d+$/, 'a link "a-b" between two server ids (or a client and its server)');
 const Direction = z.enum(['upstream', 'downstream', 'both']).default('both');
 const id = z.number().int().min(1).max(0xffff_ffff);
 const at = { at: Duration.optional() };
@@ -88,6 +88,8 @@ export const ExperimentSchema = z.strictObject({
   serversPerWorker: z.number().int().min(1).default(1),
   /** which server links go through the fault proxies: all (default) or a list of "a-b" */
   proxyLinks: z.union([z.literal('all'), z.array(Link)]).default('all'),
+  /** clients whose link to their server also goes through a proxy ("all" or ids); its link is "<client>-<server>" */
+  proxyClients: z.union([z.literal('all'), z.array(id)]).default([]),
   traffic: z.array(z.strictObject({
     from: id,
     to: id,

@@ -302,3 +302,23 @@ describe('seeded jitter', () => {
     expect(measured.filter((m, i) => Math.abs(m - wrong[i]!) > 12).length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('client links through proxies', () => {
+  it('latency on a proxied client link delays its chats; cutting it makes the network forget the client', async () => {
+    // chain:2 with 3 clients: 100001 on s1, 100002 on s2, 100003 on s1; only 100002's link is proxied.
+    const { sim, events } = await start({ topology: resolveTopology('chain:2', { clients: 3 }), proxyClients: [100002] });
+    await sim.converged({ timeoutMs: 10_000 });
+    expect(sim.linkList().filter((l) => l.kind === 'client')).toEqual([{ kind: 'client', child: 100002, parent: 2, proxy: 'client-100002-2' }]);
+    expect(() => sim.link(100001, 1)).toThrow(/no link|direct/);
+    await sim.link(100002, 2).add({ type: 'latency', direction: 'downstream', ms: 25 });
+    const r = await sim.traffic(100001, 100002, 20, 64, 500, 'c');
+    await waitUntil(() => delivered(events, 100002, 'c').length === r.sent, 5000, 'the delayed chats');
+    const slow = delays(events, 100002, 'c');
+    expect(Math.min(...slow)).toBeGreaterThanOrEqual(24.5);
+    // Cut it: the server sees the client's connection drop, and everyone forgets the client.
+    await sim.link(2, 100002).down();
+    await sim.forgotten(100002, { timeoutMs: 5000 });
+    await sim.converged({ timeoutMs: 5000 });
+    expect((await sim.serverState(1)).hosts.map((h) => h.id)).not.toContain(100002);
+  });
+});
