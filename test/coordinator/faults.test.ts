@@ -65,7 +65,7 @@ describe('link faults through the coordinator (proxyLinks)', () => {
     const { sim, events } = await start({ topology: resolveTopology('chain:2', { clients: 2 }), proxyLinks: 'all' });
     const [c1, c2] = [100001, 100002]; // on s1 and s2
     const link = sim.link(1, 2);
-    expect(link.info).toEqual({ child: 2, parent: 1, proxy: 'link-2-1' });
+    expect(link.info).toEqual({ kind: 'server', child: 2, parent: 1, proxy: 'link-2-1' });
     const name = await link.add({ type: 'latency', ms: 30 });
     expect(name).toBe('latency_both');
 
@@ -89,7 +89,7 @@ describe('link faults through the coordinator (proxyLinks)', () => {
   it('link() refuses a direct link ("direct") and a pair of servers with no link ("no link")', async () => {
     sim = await Simulation.start({ topology: resolveTopology('chain:3'), proxyLinks: [[1, 2]] });
     await sim.converged({ timeoutMs: 10_000 });
-    expect(sim.linkList()).toEqual([{ child: 2, parent: 1, proxy: 'link-2-1' }, { child: 3, parent: 2 }]);
+    expect(sim.linkList()).toEqual([{ kind: 'server', child: 2, parent: 1, proxy: 'link-2-1' }, { kind: 'server', child: 3, parent: 2 }]);
     expect(sim.link(2, 1).info.proxy).toBe('link-2-1'); // either order
     expect(() => sim!.link(2, 3)).toThrow(/direct/);
     expect(() => sim!.link(3, 2)).toThrow(/proxyLinks/);
@@ -195,7 +195,7 @@ describe('link faults through the coordinator (proxyLinks)', () => {
   it('partition() then heal() on middle-earth: clients across the cut are forgotten by the other side only, then relearned', async () => {
     const { sim } = await start({ topology: resolveTopology('middle-earth'), proxyLinks: 'all' });
     const cut = await sim.partition([SIDE_A, SIDE_B]);
-    expect(cut).toEqual([{ child: 4, parent: 2, proxy: 'link-4-2' }]);
+    expect(cut).toEqual([{ kind: 'server', child: 4, parent: 2, proxy: 'link-4-2' }]);
     await Promise.all([
       sim.forgotten(108, { by: SIDE_A, timeoutMs: 5000 }),
       sim.forgotten(105, { by: SIDE_A, timeoutMs: 5000 }),

@@ -42,7 +42,7 @@ describe('runExperiment', () => {
 
     expect(summary.passed, JSON.stringify({ checks: summary.checks, actions: summary.actions })).toBe(true);
     expect(summary).toMatchObject({ name: 'tiny-quit', seed: 9, file: 'tiny.json', command: 'vitest', durationMs: 1500 });
-    expect(summary.topology).toMatchObject({ servers: 3, clients: 3, proxiedLinks: 2, directLinks: 0 });
+    expect(summary.topology).toMatchObject({ servers: 3, clients: 3, proxiedLinks: 2, directLinks: 3 }); // the 3 client links are direct
     expect(relative(out, summary.folder).startsWith('tiny-quit')).toBe(true);
 
     expect(summary.actions).toHaveLength(1);

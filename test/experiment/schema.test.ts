@@ -136,7 +136,7 @@ describe('runner-level validation (before anything starts)', () => {
 
   it('a link that is not in the topology names timeline.N.link', async () => {
     await expect(run({ name: 'v', topology, timeline: [{ at: '1s', do: 'heal' }, { do: 'down', link: '1-3' }] }))
-      .rejects.toThrow(/v\.json: timeline\.1\.link: no link between servers 1 and 3/);
+      .rejects.toThrow(/v\.json: timeline\.1\.link: no link between 1 and 3/);
     await expect(run({ name: 'v', topology, timeline: [{ do: 'latency', link: '3-2', ms: 5 }, { do: 'hold', link: '3-9' }] }))
       .rejects.toThrow(ExperimentError);
   });
