@@ -33,6 +33,11 @@ await runMain(USAGE, async () => {
   const timeoutMs = intFlag(values, 'timeout-ms', 1, 3_600_000, 60_000);
   const topology = resolveTopology(values.topology!, { clients: extraClients });
   const reporter: SimReporter = new PlainReporter();
+  const threads = Math.ceil(topology.servers.length / k);
+  if (threads > 100) {
+    // Each worker thread costs ~15-20 MiB and a share of 2 cores; say so before it hurts.
+    reporter.info(`note: ${topology.servers.length} servers at ${k} per worker is ${threads} worker threads (~${Math.round(threads * 17)} MiB); --servers-per-worker ${Math.ceil(topology.servers.length / 20)} would use 20`);
+  }
 
   const t0 = performance.now();
   const sim = await Simulation.start({
