@@ -66,9 +66,11 @@ export class CrcServerNode {
   private readonly handlers: ConnectionHandlers;
   private readonly joinFrames: string[] = [];
   private readonly awaitingFirstFrame = new Set<number>();
+  private readonly recordJoinFrames: boolean;
 
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info });
+    this.recordJoinFrames = options.recordJoinFrames ?? false;
     this.handlers = {
       onMessages: (c, msgs) => this.onMessages(c, msgs),
       onDecodeError: (c, err) => this.onDecodeError(c, err),
@@ -197,14 +199,15 @@ export class CrcServerNode {
       conn.destroy('server shutting down');
       return id;
     }
-    if (this.options.recordJoinFrames && !outbound) this.awaitingFirstFrame.add(id);
+    if (this.recordJoinFrames && !outbound) this.awaitingFirstFrame.add(id);
     this.emit({ type: 'conn-opened', conn: id, remote: conn.remote, outbound });
     this.apply(this.core.opened(id, outbound));
     return id;
   }
 
   private onMessages(conn: FramedConnection, msgs: DecodedMessage[]): void {
-    if (this.awaitingFirstFrame.delete(conn.id)) this.joinFrames.push(msgs[0]!.raw.toString('hex'));
+    // Only scenario runs record join frames; keep the per-chunk path free of it otherwise.
+    if (this.recordJoinFrames && this.awaitingFirstFrame.delete(conn.id)) this.joinFrames.push(msgs[0]!.raw.toString('hex'));
     for (const m of msgs) {
       if (!conn.isOpen) return;
       this.apply(this.core.received(conn.id, m));
