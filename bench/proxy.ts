@@ -14,6 +14,8 @@ import { createHistogram, performance, type RecordableHistogram } from 'node:per
 import { intFlag, parseFlags } from '../src/cli/args.ts';
 import { WorkerHandle } from '../src/coordinator/worker-handle.ts';
 import { LinkProxy } from '../src/faults/proxy.ts';
+import { dial as dialTcp } from '../src/net/dial.ts';
+import { nowMs } from '../src/util/clock.ts';
 import { machineInfo } from '../src/util/machine.ts';
 import type { LatenessStats } from '../src/faults/scheduler.ts';
 import type { ProxyHostApi } from '../workers/proxy-host.ts';
@@ -43,16 +45,7 @@ function listen(onSocket: (s: net.Socket) => void): Promise<{ server: net.Server
   return new Promise((r) => server.listen(0, HOST, () => r({ server, port: (server.address() as net.AddressInfo).port })));
 }
 
-function dial(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: HOST, port, noDelay: true });
-    s.once('error', reject);
-    s.once('connect', () => {
-      s.off('error', reject);
-      resolve(s);
-    });
-  });
-}
+const dial = (port: number): Promise<net.Socket> => dialTcp(HOST, port);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -147,7 +140,6 @@ async function stream(sinkCount: () => number, port: number, seconds: number): P
 
 // ---- (c) injected latency accuracy --------------------------------------------------------------
 
-const wall = () => performance.timeOrigin + performance.now();
 const WARMUP_MESSAGES = 50;
 
 /**
@@ -161,7 +153,7 @@ async function latencyErrors(port: number, configuredMs: number, n: number): Pro
   for (let i = 0; i < n + WARMUP_MESSAGES; i++) {
     const b = Buffer.alloc(16);
     b.writeUInt32BE(base + i, 0);
-    if (i >= WARMUP_MESSAGES) sent.set(base + i, wall());
+    if (i >= WARMUP_MESSAGES) sent.set(base + i, nowMs());
     s.write(b);
     await sleep(2);
   }

@@ -4,10 +4,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
+import { trafficText } from '../src/coordinator/traffic-text.ts';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
 import type { ByteTotals, HostedClientSpec, HostedServerSpec, SimEvent, WorkerData } from '../src/coordinator/protocol.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
-import { type NodeEvent, nowMs } from '../src/net/events.ts';
+import type { NodeEvent } from '../src/net/events.ts';
+import { nowMs } from '../src/util/clock.ts';
 import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
 
@@ -120,8 +122,7 @@ const api = {
         // Catch up on every chat due by now (timers fire late under load; the rate holds).
         const due = Math.min(Math.floor(elapsed / interval) + 1, Math.ceil(durationMs / interval));
         for (; sent < due; sent++) {
-          const head = `${tag}${sent} ${nowMs().toFixed(3)} `;
-          c.chat(to, head.length >= size ? head : head + 'x'.repeat(size - head.length));
+          c.chat(to, trafficText(tag, sent, nowMs(), size));
         }
         setTimeout(tick, Math.max(0, (sent * interval) - (performance.now() - start)));
       };

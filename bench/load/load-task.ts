@@ -7,6 +7,7 @@
 // sequence for loss, duplication and reordering.
 import net from 'node:net';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { dial } from '../../src/net/dial.ts';
 import { FrameDecoder, MessageType, encode } from '../../src/protocol/index.ts';
 
 export interface LoadTask {
@@ -61,16 +62,7 @@ function readHex8(buf: Buffer, at: number): number {
 
 const nowUs = () => Math.round(performance.now() * 1000);
 
-function connect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port, noDelay: true });
-    s.once('error', reject);
-    s.once('connect', () => {
-      s.off('error', reject);
-      resolve(s);
-    });
-  });
-}
+const connect = (port: number): Promise<net.Socket> => dial('127.0.0.1', port);
 
 export default async function run(task: LoadTask): Promise<LoadResult> {
   const size = Math.max(16, task.size);

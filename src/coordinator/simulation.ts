@@ -10,6 +10,7 @@ import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
 import type { DownHow, ProxyStats } from '../faults/proxy.ts';
 import type { ProxyHostApi } from '../../workers/proxy-host.ts';
 import type { SimEvent } from './protocol.ts';
+import { nowMs } from '../util/clock.ts';
 import { WorkerCrash, WorkerHandle } from './worker-handle.ts';
 
 export interface SimulationOptions {
@@ -451,7 +452,7 @@ export class Simulation {
     this.ports.set(s.id, port);
     this.knows.set(s.id, new Set());
     this.liveServers.add(s.id);
-    return s.join === undefined ? performance.timeOrigin + performance.now() : this.joinServer(s);
+    return s.join === undefined ? nowMs() : this.joinServer(s);
   }
 
   async chat(from: number, to: number, text: string): Promise<void> {

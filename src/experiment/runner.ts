@@ -5,7 +5,8 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { ConvergenceTimeout, Simulation } from '../coordinator/simulation.ts';
-import { nowMs } from '../net/events.ts';
+import { parseTrafficText } from '../coordinator/traffic-text.ts';
+import { nowMs } from '../util/clock.ts';
 import { resolveTopology } from '../topology/generate.ts';
 import { type Topology, parseTopology } from '../topology/schema.ts';
 import { machineInfo } from '../util/machine.ts';
@@ -138,11 +139,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     proxyClients: exp.proxyClients,
     onEvent: (e) => {
       if (e.type === 'chat-delivered') {
-        const m = /^(f\d+-)\d+ (\d+\.\d+) /.exec(e.content);
-        const flow = m ? flows.find((f) => f.tag === m[1]) : undefined;
+        const stamp = parseTrafficText(e.content);
+        const flow = stamp ? flows.find((f) => f.tag === stamp.tag) : undefined;
         if (flow) {
           flow.delivered++;
-          flow.latency.record(Math.max(1, Math.round((e.t - Number(m![2])) * 1000)));
+          flow.latency.record(Math.max(1, Math.round((e.t - stamp!.sentAt) * 1000)));
           return; // traffic is summarised, not logged chat by chat
         }
       }

@@ -1,6 +1,5 @@
 // What a link proxy reports: connections, toxics and link faults, each stamped with
-// performance.timeOrigin + performance.now() (ms, comparable across worker threads).
-import { performance } from 'node:perf_hooks';
+// nowMs() from util/clock.ts (ms, comparable across worker threads).
 import type { DirectionSpec } from './toxic.ts';
 
 interface Base {
@@ -23,7 +22,3 @@ export type ProxyEvent = Base &
   );
 
 export type ProxyEventType = ProxyEvent['type'];
-
-export function wallMs(): number {
-  return performance.timeOrigin + performance.now();
-}

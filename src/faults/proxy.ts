@@ -9,7 +9,8 @@
 // during one dispatch (one read, one group of timers due together, a release) are coalesced
 // per socket into one write.
 import net from 'node:net';
-import { type ProxyEvent, wallMs } from './events.ts';
+import { nowMs } from '../util/clock.ts';
+import type { ProxyEvent } from './events.ts';
 import { parseToxicSpec, registry } from './registry.ts';
 import { at as schedAt, batch, cancel as schedCancel, type Flushable, inBatch, markDirty, now as schedNow } from './scheduler.ts';
 import {
@@ -545,7 +546,7 @@ export class LinkProxy {
   }
 
   private emit(e: Record<string, unknown> & { type: ProxyEvent['type'] }): void {
-    this.onEvent?.({ ...e, proxy: this.name, t: wallMs() } as ProxyEvent);
+    this.onEvent?.({ ...e, proxy: this.name, t: nowMs() } as ProxyEvent);
   }
 
   private accept(socket: net.Socket): void {

@@ -4,8 +4,9 @@ import { type ClientEffect, ClientCore } from '../core/index.ts';
 import type { Limits } from '../protocol/index.ts';
 import { FramedConnection } from './connection.ts';
 import { TrafficCounters } from './counters.ts';
-import { type NodeEvent, nowMs } from './events.ts';
-import { dial } from './server-node.ts';
+import { nowMs } from '../util/clock.ts';
+import { dial } from './dial.ts';
+import type { NodeEvent } from './events.ts';
 
 export interface ClientNodeOptions {
   id: number;

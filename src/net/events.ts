@@ -1,5 +1,4 @@
 // Events a node reports beyond the core's own: connections and bad frames.
-import { performance } from 'node:perf_hooks';
 import type { ConnId, CoreEvent } from '../core/index.ts';
 
 export type NodeEvent =
@@ -7,8 +6,3 @@ export type NodeEvent =
   | { type: 'conn-opened'; conn: ConnId; remote: string; outbound: boolean }
   | { type: 'conn-closed'; conn: ConnId; reason: string }
   | { type: 'decode-error'; conn: ConnId; code: string; value: number | string; message: string };
-
-/** Wall-clock milliseconds with sub-ms precision, comparable across worker threads. */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}

@@ -6,7 +6,9 @@ import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
 import type { DecodeError, DecodedMessage, Limits } from '../protocol/index.ts';
 import { type ConnectionHandlers, FramedConnection } from './connection.ts';
 import { TrafficCounters } from './counters.ts';
-import { type NodeEvent, nowMs } from './events.ts';
+import { nowMs } from '../util/clock.ts';
+import { dial } from './dial.ts';
+import type { NodeEvent } from './events.ts';
 
 export interface ServerNodeOptions {
   id: number;
@@ -273,21 +275,3 @@ export class CrcServerNode {
     this.options.log?.(`[${this.options.name}#${this.options.id}] ${line}`);
   }
 }
-
-/** Open a TCP connection; rejects with the socket error (e.g. ECONNREFUSED). */
-export function dial(host: string, port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, noDelay: true });
-    const onError = (err: NodeJS.ErrnoException) => {
-      socket.destroy();
-      reject(new Error(`${host}:${port}: ${err.code ?? err.message}`));
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
-}
-
-

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConvergenceTimeout, Simulation, type SimulationOptions } from '../../src/coordinator/simulation.ts';
 import type { SimEvent } from '../../src/coordinator/protocol.ts';
+import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { seededStream } from '../../src/faults/toxic.ts';
 import { sampleDelay } from '../../src/faults/toxics/latency.ts';
@@ -48,8 +49,7 @@ const delivered = (events: SimEvent[], at: number, prefix: string): Chat[] =>
 /** One-way delays (ms) of traffic() chats with `tag`: receiver's event time minus the send time in the text. */
 function delays(events: SimEvent[], at: number, tag: string): number[] {
   return delivered(events, at, tag).map((e) => {
-    const m = /^\S+ (\d+\.\d+) /.exec(e.content)!;
-    return e.t - Number(m[1]);
+    return e.t - parseTrafficText(e.content)!.sentAt;
   });
 }
 
