@@ -18,7 +18,7 @@ import { dial as dialTcp } from '../src/net/dial.ts';
 import { nowMs } from '../src/util/clock.ts';
 import { machineInfo } from '../src/util/machine.ts';
 import type { LatenessStats } from '../src/faults/scheduler.ts';
-import type { ProxyHostApi } from '../workers/proxy-host.ts';
+import type { ProxyHostApi } from '../src/coordinator/worker-api.ts';
 
 const argv = process.argv.slice(2);
 const { values } = parseFlags(argv, {
@@ -211,7 +211,7 @@ function stamperCollect(): Promise<Array<[number, number]>> {
   });
 }
 
-const handle = new WorkerHandle<ProxyHostApi>({ label: 'proxies', script: 'proxy-host', eventTypes: [] });
+const handle = new WorkerHandle<ProxyHostApi>({ kind: 'network', label: 'proxies', eventTypes: [] });
 const wEcho = await handle.call('addProxy', (api) => api.addProxy('echo', { host: HOST, port: echo.port }, 1));
 const wSink = await handle.call('addProxy', (api) => api.addProxy('sink', { host: HOST, port: sink.port }, 2));
 const local = new LinkProxy({ name: 'echo-local', target: { host: HOST, port: echo.port } });

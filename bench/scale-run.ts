@@ -18,7 +18,7 @@ await sim.converged({ timeoutMs: intFlag(values, 'timeout-ms', 1, 3_600_000, 120
 const convergeMs = performance.now() - t0;
 const rss = process.memoryUsage().rss;
 const maxRss = process.resourceUsage().maxRSS * 1024;
-const serverWorkers = sim.workers.filter((w) => w.label.startsWith('servers-')).length;
+const serverWorkers = sim.workers.filter((w) => w.kind === 'servers').length;
 await sim.stop();
 process.stdout.write(JSON.stringify({
   topology: topology.name, servers: topology.servers.length, clients: topology.clients.length,

@@ -6,7 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { trafficText } from '../src/coordinator/traffic-text.ts';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
-import type { ByteTotals, HostedClientSpec, HostedServerSpec, SimEvent, WorkerData } from '../src/coordinator/protocol.ts';
+import type { ByteTotals, HostedClientSpec, HostedServerSpec, NodeHostApi, ServerCounters, SimEvent, WorkerData } from '../src/coordinator/worker-api.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
 import type { NodeEvent } from '../src/net/events.ts';
 import { nowMs } from '../src/util/clock.ts';
@@ -42,7 +42,7 @@ function client(key: string): CrcClientNode {
   return c;
 }
 
-const api = {
+const api: NodeHostApi = {
   /** Start listening (no join yet). Resolves with the port. */
   async startServer(key: string, spec: HostedServerSpec): Promise<number> {
     if (servers.has(key)) throw new Error(`${data.label}: server '${key}' is already running`);
@@ -157,7 +157,7 @@ const api = {
     }
     return t;
   },
-  counters(key: string) {
+  counters(key: string): ServerCounters {
     const s = server(key);
     return { ...s.counters.totals(), byType: s.counters.byType(), protocolErrors: s.protocolErrors, connections: s.connectionCounts() };
   },
@@ -193,7 +193,5 @@ const api = {
     flushEvents();
   },
 };
-
-export type NodeHostApi = typeof api;
 
 Comlink.expose(api, nodeEndpoint(parentPort! as never));

@@ -1,11 +1,11 @@
 // A worker thread hosting many link proxies (fault injection between nodes). The coordinator
 // drives it over comlink, like node-host:
-//   new WorkerHandle<ProxyHostApi>({ label: 'proxies', script: 'proxy-host', onEvents })
+//   new WorkerHandle<ProxyHostApi>({ kind: 'network', label: 'network', onEvents })
 // Proxy events go back in batches over the raw event port (workerData.events), flushed when 512
 // are waiting or 2 ms after the first.
 import { parentPort, workerData } from 'node:worker_threads';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
-import type { WorkerData } from '../src/coordinator/protocol.ts';
+import type { ProxyHostApi, WorkerData } from '../src/coordinator/worker-api.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { type DownHow, LinkProxy, type ProxyStats } from '../src/faults/proxy.ts';
 import { type ToxicTypeInfo, listToxics } from '../src/faults/registry.ts';
@@ -26,7 +26,7 @@ function proxy(name: string): LinkProxy {
   return p;
 }
 
-const api = {
+const api: ProxyHostApi = {
   /** Start a proxy in front of `target` on a free port; resolves with that port. */
   async addProxy(name: string, target: { host: string; port: number }, seed = 0, options: { listenPort?: number; maxQueueBytes?: number } = {}): Promise<number> {
     if (proxies.has(name)) throw new Error(`${data.label}: proxy '${name}' already exists`);
@@ -91,7 +91,5 @@ const api = {
     flushEvents();
   },
 };
-
-export type ProxyHostApi = typeof api;
 
 Comlink.expose(api, nodeEndpoint(parentPort! as never));

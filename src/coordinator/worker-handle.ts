@@ -1,12 +1,11 @@
-// One node-host worker as the coordinator sees it: a comlink remote whose every call is raced
+// One worker thread as the coordinator sees it: a comlink remote whose every call is raced
 // against the worker's exit and a timeout (a call to a dead worker would otherwise never
-// settle), plus the raw event port.
+// settle), plus the raw event port. Its kind picks the script (worker-api.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
-import type { NodeHostApi } from '../../workers/node-host.ts';
-import type { SimEvent, WorkerData } from './protocol.ts';
+import { type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
 
 /**
  * Workers always run built JS (dist/): Node 20 cannot start a .ts worker, and tsx in a
@@ -28,20 +27,20 @@ export class WorkerCrash extends Error {
   override readonly name = 'WorkerCrash';
 }
 
-export interface WorkerHandleOptions<Ev = SimEvent> {
+export interface WorkerHandleOptions<Api extends WorkerControl = NodeHostApi, Ev = SimEvent> {
+  kind: WorkerKind;
   label: string;
-  /** Worker script in workers/ (default node-host). */
-  script?: string;
   eventTypes?: string[] | 'all';
   onEvents?: (events: Ev[]) => void;
   /** Called once if the worker dies without being asked to. */
-  onCrash?: (handle: WorkerHandle<never>, error: WorkerCrash) => void;
+  onCrash?: (handle: WorkerHandle<Api, Ev>, error: WorkerCrash) => void;
   callTimeoutMs?: number;
 }
 
-export class WorkerHandle<Api = NodeHostApi, Ev = SimEvent> {
+export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent> {
   readonly worker: Worker;
   readonly api: Comlink.Remote<Api>;
+  readonly kind: WorkerKind;
   readonly label: string;
   /** Names of the servers or clients placed here, for crash reports. */
   readonly hosts: string[] = [];
@@ -52,12 +51,13 @@ export class WorkerHandle<Api = NodeHostApi, Ev = SimEvent> {
   private lastError: Error | undefined;
   private readonly callTimeoutMs: number;
 
-  constructor(private readonly options: WorkerHandleOptions<Ev>) {
+  constructor(private readonly options: WorkerHandleOptions<Api, Ev>) {
+    this.kind = options.kind;
     this.label = options.label;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     const { port1, port2 } = new MessageChannel();
     const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', label: options.label };
-    this.worker = new Worker(builtWorkerUrl(options.script ?? 'node-host'), { workerData: data, transferList: [port2] });
+    this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2] });
     this.events = port1;
     port1.on('message', (batch: { events: Ev[] }) => options.onEvents?.(batch.events));
     this.api = Comlink.wrap<Api>(nodeEndpoint(this.worker as never));
@@ -70,7 +70,7 @@ export class WorkerHandle<Api = NodeHostApi, Ev = SimEvent> {
         const why = this.lastError ? `crashed: ${this.lastError.message}` : `exited with code ${code}`;
         this.crash = new WorkerCrash(`${this.describe()} ${this.stopping ? 'was stopped' : why}`);
         reject(this.crash);
-        if (!this.stopping) options.onCrash?.(this as never, this.crash);
+        if (!this.stopping) options.onCrash?.(this, this.crash);
       });
     });
     this.died.catch(() => {}); // observed through call()
@@ -102,8 +102,7 @@ export class WorkerHandle<Api = NodeHostApi, Ev = SimEvent> {
   async stop(): Promise<void> {
     if (this.crash) return;
     try {
-      // Every worker script exposes stopAll(): close its sockets, flush its events.
-      await this.call('stop', (api) => (api as unknown as { stopAll(): Promise<void> }).stopAll(), 5000);
+      await this.call('stop', (api) => api.stopAll(), 5000);
     } catch {
       // already dead or stuck: terminate below
     }

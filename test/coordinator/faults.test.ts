@@ -4,7 +4,7 @@
 // on its own (the short quiet periods below only give a wrong delivery the chance to show).
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConvergenceTimeout, Simulation, type SimulationOptions } from '../../src/coordinator/simulation.ts';
-import type { SimEvent } from '../../src/coordinator/protocol.ts';
+import type { SimEvent } from '../../src/coordinator/worker-api.ts';
 import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { seededStream } from '../../src/faults/toxic.ts';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerHandle } from '../../src/coordinator/worker-handle.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import type { ProxyStats } from '../../src/faults/proxy.ts';
-import type { ProxyHostApi } from '../../workers/proxy-host.ts';
+import type { ProxyHostApi } from '../../src/coordinator/worker-api.ts';
 import { Cleanup, now, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
@@ -14,7 +14,7 @@ describe('proxy-host worker', () => {
   it('hosts proxies over comlink: add, toxics, faults, stats, events, errors, stop', async () => {
     const events: ProxyEvent[] = [];
     const handle = new WorkerHandle<ProxyHostApi, ProxyEvent>({
-      label: 'proxies', script: 'proxy-host',
+      label: 'proxies', kind: 'network',
       onEvents: (batch) => events.push(...batch),
     });
     cleanup.add(() => handle.stop());

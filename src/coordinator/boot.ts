@@ -1,0 +1,86 @@
+// Bringing a topology up: every server listening first, then the proxies in front of the
+// proxied links, then every join at once (the tree converges the same whatever order the
+// registrations cross it in), then the clients. The Simulation facade calls this once.
+import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
+import type { Ledger } from './ledger.ts';
+import type { Links } from './links.ts';
+import type { World } from './world.ts';
+
+export interface BootTimings {
+  /** spawn and listen */
+  listenMs: number;
+  joinMs: number;
+  clientsMs: number;
+  startMs: number;
+}
+
+export interface Network {
+  world: World;
+  links: Links;
+  ledger: Ledger;
+  topology: Topology;
+  /** Servers re-dial a lost bootstrap link. */
+  reconnect: boolean;
+  /** The name of a host by id (hosts added after start included). */
+  nameOf: (id: number) => string;
+  joinDeadlineMs?: number;
+}
+
+/** Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it from now on. */
+export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
+  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect }, { ownWorker });
+  net.ledger.addServer(s.id);
+  return p;
+}
+
+/** Join `s` to its bootstrap (through the link's proxy if it has one); resolves with when its registration left. */
+export function joinServer(net: Network, s: ServerSpec): Promise<number> {
+  const port = net.links.dialPort(s.id, s.join!) ?? net.world.port(net.nameOf(s.join!));
+  if (port === undefined) throw new Error(`server ${s.name} joins ${s.join}, which is not running`);
+  return net.world.joinServer(s.name, { host: '127.0.0.1', port }, net.joinDeadlineMs);
+}
+
+/** Attach client `c` to its (running) server and register it; resolves with when its registration left. */
+export async function startClient(net: Network, c: ClientSpec): Promise<number> {
+  const serverPort = net.world.port(net.nameOf(c.server));
+  if (serverPort === undefined || !net.ledger.liveServers.has(c.server)) throw new Error(`client ${c.name} attaches to server ${c.server}, which is not running`);
+  if (net.ledger.isLive(c.id)) throw new Error(`id ${c.id} is already in use`);
+  net.ledger.addClient(c.id, c.server);
+  const port = await net.links.clientPort(c.id, c.server, serverPort);
+  return net.world.startClient({ id: c.id, name: c.name, info: c.info, serverPort: port });
+}
+
+export async function boot(net: Network, onProgress?: (phase: string, done: number, total: number) => void): Promise<BootTimings> {
+  const t0 = performance.now();
+  const { servers, clients } = net.topology;
+  let done = 0;
+  // Placement is decided in order, before the first await: servers fill workers K at a time.
+  await Promise.all(servers.map(async (s) => {
+    await startServer(net, s);
+    onProgress?.('listen', ++done, servers.length);
+  }));
+  const listenMs = performance.now() - t0;
+
+  for (const s of servers) {
+    if (s.join === undefined) continue;
+    await net.links.addServerLink(s.id, s.join, net.world.port(net.nameOf(s.join))!);
+  }
+
+  const t1 = performance.now();
+  done = 0;
+  const joining = servers.filter((s) => s.join !== undefined);
+  await Promise.all(joining.map(async (s) => {
+    await joinServer(net, s);
+    onProgress?.('join', ++done, joining.length);
+  }));
+  const joinMs = performance.now() - t1;
+
+  const t2 = performance.now();
+  done = 0;
+  await Promise.all(clients.map(async (c) => {
+    await startClient(net, c);
+    onProgress?.('clients', ++done, clients.length);
+  }));
+  const clientsMs = performance.now() - t2;
+  return { listenMs, joinMs, clientsMs, startMs: performance.now() - t0 };
+}

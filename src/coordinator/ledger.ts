@@ -1,0 +1,260 @@
+// The knowledge model: what every node knows, built only from the nodes' own events
+// (host-learned / host-forgotten), against what it should know given who is alive and which
+// servers can still reach each other. Pure: no workers, no sockets; fed by plain event
+// arrays, so it is tested without threads. converged() / forgotten() / known() resolve on
+// the batch of events that makes them true, with the time of the event that did it (stamped
+// in the thread where it happened), not the time the coordinator noticed.
+import type { SimEvent } from './worker-api.ts';
+
+export interface Convergence {
+  /** Time of the last event that completed convergence (worker clock, ms since epoch). */
+  at: number;
+}
+
+export interface ConvergenceOptions {
+  timeoutMs?: number;
+}
+
+export class ConvergenceTimeout extends Error {
+  override readonly name = 'ConvergenceTimeout';
+  constructor(message: string, readonly diff: string[]) {
+    super(message);
+  }
+}
+
+type Waiter = { check: () => boolean; fail: (err: Error) => void };
+
+export class Ledger {
+  private readonly servers = new Set<number>();
+  private readonly clients = new Set<number>();
+  /** Each client's server: a client is on its server's side of a split. */
+  private readonly clientServer = new Map<number, number>();
+  /** What each live node knows. */
+  private readonly knows = new Map<number, Set<number>>();
+  /** How many nodes know each id. */
+  private readonly holders = new Map<number, number>();
+  private readonly lastForgot = new Map<number, number>();
+  private readonly lastLearned = new Map<number, number>();
+  /** "node:id" -> when that node last forgot that id */
+  private readonly forgotAt = new Map<string, number>();
+  /** Component of each live server over the links that are up; undefined = one network. */
+  private sides: ReadonlyMap<number, number> | undefined;
+  private lastEventAt = 0;
+  private readonly waiters = new Set<Waiter>();
+  private checkScheduled = false;
+  private failure: Error | undefined;
+
+  /** `nameOf` names nodes in diffs and timeouts. */
+  constructor(private readonly nameOf: (id: number) => string = String) {}
+
+  // ---- who is alive ----------------------------------------------------------------------
+
+  get serverCount(): number {
+    return this.servers.size;
+  }
+  get clientCount(): number {
+    return this.clients.size;
+  }
+  get liveServers(): ReadonlySet<number> {
+    return this.servers;
+  }
+  /** The live clients attached to `server`. */
+  clientsOf(server: number): number[] {
+    return [...this.clients].filter((c) => this.clientServer.get(c) === server);
+  }
+  isLive(id: number): boolean {
+    return this.servers.has(id) || this.clients.has(id);
+  }
+
+  /** A server started: it knows nothing yet, and every node should come to know it. */
+  addServer(id: number): void {
+    this.servers.add(id);
+    this.knows.set(id, new Set());
+    this.scheduleCheck();
+  }
+
+  /** A client is attaching to `server`. */
+  addClient(id: number, server: number): void {
+    this.clients.add(id);
+    this.clientServer.set(id, server);
+    this.knows.set(id, new Set());
+    this.lastLearned.delete(id);
+    this.scheduleCheck();
+  }
+
+  /**
+   * A node left (quit, cut off, crashed): it knows nothing any more, and nobody should know
+   * it. `leaving`: it is about to leave by its own doing (a quit, a disconnect), so the
+   * forgetting starts now and an earlier departure's times no longer count. Returns false if
+   * it was not live.
+   */
+  remove(id: number, { leaving = false } = {}): boolean {
+    if (!this.servers.delete(id) && !this.clients.delete(id)) return false;
+    const set = this.knows.get(id);
+    if (set) for (const h of set) this.holders.set(h, this.holders.get(h)! - 1);
+    this.knows.delete(id);
+    if (leaving) this.lastForgot.delete(id);
+    this.scheduleCheck();
+    return true;
+  }
+
+  /** Which servers can reach which (component id per server), or undefined for one network. */
+  setSides(sides: ReadonlyMap<number, number> | undefined): void {
+    this.sides = sides;
+    this.scheduleCheck();
+  }
+
+  // ---- events ----------------------------------------------------------------------------
+
+  apply(events: readonly SimEvent[]): void {
+    for (const e of events) {
+      if (e.t > this.lastEventAt) this.lastEventAt = e.t;
+      if (e.type === 'host-learned') {
+        const set = this.knows.get(e.node);
+        if (set && !set.has(e.id)) {
+          set.add(e.id);
+          this.holders.set(e.id, (this.holders.get(e.id) ?? 0) + 1);
+          if (e.t > (this.lastLearned.get(e.id) ?? 0)) this.lastLearned.set(e.id, e.t);
+        }
+      } else if (e.type === 'host-forgotten') {
+        const set = this.knows.get(e.node);
+        if (set?.delete(e.id)) {
+          this.holders.set(e.id, this.holders.get(e.id)! - 1);
+          if (e.t > (this.lastForgot.get(e.id) ?? 0)) this.lastForgot.set(e.id, e.t);
+          this.forgotAt.set(`${e.node}:${e.id}`, e.t);
+        }
+      }
+    }
+    this.scheduleCheck();
+  }
+
+  // ---- the expected model ----------------------------------------------------------------
+
+  private sideOf(node: number): number | undefined {
+    if (!this.sides) return undefined;
+    return this.sides.get(this.servers.has(node) ? node : (this.clientServer.get(node) ?? -2));
+  }
+
+  /** The hosts `node` should know: every live host but itself (on its side, while split); clients know only clients. */
+  expectedOf(node: number): number[] {
+    const side = this.sideOf(node);
+    const same = (id: number) => side === undefined || this.sideOf(id) === side;
+    const clients = [...this.clients].filter((id) => id !== node && same(id));
+    if (!this.servers.has(node)) return clients;
+    return [...[...this.servers].filter((id) => id !== node && same(id)), ...clients];
+  }
+
+  knownBy(node: number): ReadonlySet<number> {
+    return this.knows.get(node) ?? new Set();
+  }
+
+  /** Per-node differences between what nodes know and what they should, at most `limit` lines. */
+  diff(limit = 20): string[] {
+    const out: string[] = [];
+    for (const node of [...this.servers, ...this.clients]) {
+      const knows = this.knownBy(node);
+      const expected = this.expectedOf(node);
+      const missing = expected.filter((id) => !knows.has(id));
+      const expectedSet = new Set(expected);
+      const extra = [...knows].filter((id) => !expectedSet.has(id));
+      if (missing.length || extra.length) {
+        const show = (xs: number[]) => xs.slice(0, 10).join(', ') + (xs.length > 10 ? `, … (${xs.length})` : '');
+        out.push(`${this.nameOf(node)} (${node}):${missing.length ? ` missing [${show(missing)}]` : ''}${extra.length ? ` extra [${show(extra)}]` : ''}`);
+        if (out.length >= limit) {
+          out.push('…');
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** True when every live node knows exactly the hosts it should. */
+  isConverged(): boolean {
+    // Counts first (cheap); the exact check only when every count is right.
+    for (const node of [...this.servers, ...this.clients]) {
+      if (this.knownBy(node).size !== this.expectedOf(node).length) return false;
+    }
+    return this.diff(1).length === 0;
+  }
+
+  // ---- waits -----------------------------------------------------------------------------
+
+  /** Resolves when every live node knows exactly what it should; rejects on timeout with a per-host diff. */
+  converged({ timeoutMs = 30_000 }: ConvergenceOptions = {}): Promise<Convergence> {
+    return this.waitFor(() => (this.isConverged() ? { at: this.lastEventAt } : undefined), timeoutMs, () => {
+      const diff = this.diff();
+      return new ConvergenceTimeout(`not converged after ${timeoutMs} ms:\n  ${diff.join('\n  ')}`, diff);
+    });
+  }
+
+  /**
+   * Resolves when no node still knows `id` (with `by`: none of those servers and their
+   * clients), with the time the last of them forgot it.
+   */
+  forgotten(id: number, { timeoutMs = 30_000, by }: ConvergenceOptions & { by?: number[] } = {}): Promise<Convergence> {
+    const asked = by === undefined ? undefined : new Set(by);
+    const nodes = () => [...this.knows.keys()].filter((n) => !asked || asked.has(n) || asked.has(this.clientServer.get(n) ?? -1));
+    const still = () => nodes().filter((n) => this.knows.get(n)!.has(id));
+    const probe = asked === undefined
+      ? () => ((this.holders.get(id) ?? 0) === 0 ? { at: this.lastForgot.get(id) ?? 0 } : undefined)
+      : () => (still().length ? undefined : { at: Math.max(0, ...nodes().map((n) => this.forgotAt.get(`${n}:${id}`) ?? 0)) });
+    return this.waitFor(probe, timeoutMs, () => {
+      const names = still().map((n) => `${this.nameOf(n)} (${n})`);
+      return new ConvergenceTimeout(`${id} still known after ${timeoutMs} ms by ${names.join(', ')}`, names);
+    });
+  }
+
+  /** Resolves when every live node that should know `id` knows it, with the time the last of them learned it. */
+  known(id: number, { timeoutMs = 30_000 }: ConvergenceOptions = {}): Promise<Convergence> {
+    const should = () => [...this.servers, ...(this.servers.has(id) ? [] : this.clients)].filter((n) => n !== id);
+    const missing = () => should().filter((n) => !this.knows.get(n)?.has(id));
+    return this.waitFor(() => (missing().length === 0 ? { at: this.lastLearned.get(id) ?? 0 } : undefined), timeoutMs, () => {
+      const names = missing().map((n) => `${this.nameOf(n)} (${n})`);
+      return new ConvergenceTimeout(`${id} not yet known after ${timeoutMs} ms by ${names.join(', ')}`, names);
+    });
+  }
+
+  /** Fail every wait now and every later one at once (a worker crashed, or the run stopped). */
+  fail(err: Error): void {
+    this.failure ??= err;
+    for (const w of this.waiters) w.fail(err);
+    this.waiters.clear();
+  }
+
+  private waitFor<T>(probe: () => T | undefined, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+    const now = probe();
+    if (now !== undefined) return Promise.resolve(now);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(onTimeout());
+      }, timeoutMs);
+      const waiter: Waiter = {
+        check: () => {
+          const v = probe();
+          if (v === undefined) return false;
+          clearTimeout(timer);
+          resolve(v);
+          return true;
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Evaluate waiters at most once per turn of the event loop, after a batch of changes. */
+  private scheduleCheck(): void {
+    if (this.checkScheduled || this.waiters.size === 0) return;
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      for (const w of this.waiters) if (w.check()) this.waiters.delete(w);
+    });
+  }
+}

@@ -1,0 +1,243 @@
+// The network between the hosts: every link (a server and its bootstrap, or a client and its
+// server), the fault proxies in front of the proxied ones (all in one network worker), the
+// fault state of each link held as data per direction, link controls, partition / heal, and
+// which servers can still reach each other. It never touches the knowledge model: it reports
+// cuts and repairs to one listener (the Simulation), which tells the Ledger.
+import type { ProxyEvent } from '../faults/events.ts';
+import type { DownHow, ProxyStats } from '../faults/proxy.ts';
+import { type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
+import type { ProxyHostApi } from './worker-api.ts';
+import type { WorkerHandle } from './worker-handle.ts';
+import type { World } from './world.ts';
+
+/** A link: `child` dialled `parent` (a server its bootstrap, or a client its server). Upstream = child to parent. */
+export interface LinkInfo {
+  kind: 'server' | 'client';
+  child: number;
+  parent: number;
+  /** the proxy's name when the link is proxied */
+  proxy?: string;
+}
+
+/** One direction of a link: stalled by a one-way down, or held. */
+export interface DirectionFaults {
+  stalled: boolean;
+  held: boolean;
+}
+
+/** What has been done to a link, as data. */
+export interface LinkFaults {
+  /** 'close' / 'reset' while it is down both ways (its connections cut, new ones refused). */
+  cut: DownHow | undefined;
+  upstream: DirectionFaults;
+  downstream: DirectionFaults;
+  /** names of the toxics added and not removed */
+  toxics: string[];
+}
+
+/** Controls for one link, as `sim.link(a, b)` returns them. Directions: upstream = child to parent. */
+export interface LinkControl {
+  readonly info: LinkInfo;
+  /** The link's fault state now (a copy). */
+  faults(): LinkFaults;
+  add(toxic: ToxicSpec): Promise<string>;
+  remove(name: string): Promise<void>;
+  toxics(): Promise<ToxicInfo[]>;
+  down(direction?: DirectionSpec, how?: DownHow): Promise<void>;
+  up(direction?: DirectionSpec): Promise<void>;
+  hold(direction?: DirectionSpec): Promise<void>;
+  release(direction?: DirectionSpec): Promise<void>;
+  stats(): Promise<ProxyStats>;
+}
+
+/** A link was cut both ways (`cut`) or brought back (`!cut`). */
+export type LinkChange = { link: LinkInfo; cut: boolean };
+
+export interface LinksOptions {
+  /** 'all' or a list of [serverA, serverB] links to route through proxies. Default none. */
+  proxyLinks?: 'all' | Array<[number, number]>;
+  /** 'all' or client ids whose link to their server goes through a proxy. Default none. */
+  proxyClients?: 'all' | number[];
+  /** Seeds every proxy's toxics. Default 1. */
+  seed?: number;
+  onProxyEvent?: (e: ProxyEvent) => void;
+  /** Names hosts in errors. */
+  nameOf?: (id: number) => string;
+}
+
+interface Entry {
+  info: LinkInfo;
+  /** the port the child dials: the proxy's, when proxied */
+  dialPort?: number;
+  faults: LinkFaults;
+}
+
+export const linkKey = (a: number, b: number): string => (a < b ? `${a}-${b}` : `${b}-${a}`);
+
+const noFaults = (): LinkFaults => ({ cut: undefined, upstream: { stalled: false, held: false }, downstream: { stalled: false, held: false }, toxics: [] });
+
+export class Links {
+  /** Told of every cut and repair: the one place the knowledge model hears of them. */
+  onChange: ((change: LinkChange) => void) | undefined;
+  private readonly table = new Map<string, Entry>();
+  private proxyHost: WorkerHandle<ProxyHostApi, ProxyEvent> | undefined;
+  private partitioned: LinkInfo[] = [];
+  private readonly nameOf: (id: number) => string;
+
+  constructor(private readonly world: World, private readonly options: LinksOptions = {}) {
+    this.nameOf = options.nameOf ?? String;
+  }
+
+  isProxied(a: number, b: number): boolean {
+    const p = this.options.proxyLinks;
+    if (p === undefined) return false;
+    if (p === 'all') return true;
+    return p.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  }
+
+  isProxiedClient(id: number): boolean {
+    const p = this.options.proxyClients;
+    return p === 'all' || (Array.isArray(p) && p.includes(id));
+  }
+
+  /** Record server `child`'s link to `parent` (listening on `parentPort`); resolves with the port `child` dials. */
+  async addServerLink(child: number, parent: number, parentPort: number): Promise<number> {
+    const info: LinkInfo = { kind: 'server', child, parent };
+    const entry: Entry = { info, faults: noFaults() };
+    if (this.isProxied(child, parent)) {
+      info.proxy = `link-${child}-${parent}`;
+      entry.dialPort = await this.addProxy(info.proxy, parentPort, `proxy for ${this.nameOf(child)}`);
+    }
+    this.table.set(linkKey(child, parent), entry);
+    return entry.dialPort ?? parentPort;
+  }
+
+  /** The port client `id` dials to reach `server`: a proxy made once (a rejoining client reuses it), or the server's own. */
+  async clientPort(id: number, server: number, serverPort: number): Promise<number> {
+    if (!this.isProxiedClient(id)) return serverPort;
+    const known = this.table.get(linkKey(id, server));
+    if (known?.dialPort !== undefined) return known.dialPort;
+    const info: LinkInfo = { kind: 'client', child: id, parent: server, proxy: `client-${id}-${server}` };
+    const dialPort = await this.addProxy(info.proxy!, serverPort, `proxy for client ${this.nameOf(id)}`);
+    this.table.set(linkKey(id, server), { info, dialPort, faults: noFaults() });
+    return dialPort;
+  }
+
+  /** The port server `child` dials to reach its bootstrap, when that link is proxied. */
+  dialPort(child: number, parent: number): number | undefined {
+    return this.table.get(linkKey(child, parent))?.dialPort;
+  }
+
+  private addProxy(name: string, targetPort: number, what: string): Promise<number> {
+    this.proxyHost ??= this.world.networkWorker((events) => {
+      for (const e of events) this.options.onProxyEvent?.(e);
+    });
+    return this.proxyHost.call(what, (api) => api.addProxy(name, { host: '127.0.0.1', port: targetPort }, this.options.seed ?? 1));
+  }
+
+  /** Every link: server-to-server, and the proxied clients' links. */
+  list(): LinkInfo[] {
+    return [...this.table.values()].map((e) => ({ ...e.info }));
+  }
+
+  /** Controls for the link between a and b (either order). It must be proxied. */
+  control(a: number, b: number): LinkControl {
+    const entry = this.table.get(linkKey(a, b));
+    if (!entry) throw new Error(`no link between ${this.nameOf(a)} (${a}) and ${this.nameOf(b)} (${b})`);
+    const { info, faults } = entry;
+    if (!info.proxy || !this.proxyHost) {
+      throw new Error(`the link ${this.nameOf(info.child)}-${this.nameOf(info.parent)} is direct; start the simulation with ${info.kind === 'client' ? 'proxyClients' : 'proxyLinks'} to inject faults on it`);
+    }
+    const host = this.proxyHost;
+    const name = info.proxy;
+    const what = `link ${info.child}-${info.parent}`;
+    const call = <T>(verb: string, fn: (api: WorkerHandle<ProxyHostApi>['api']) => Promise<T>) => host.call(`${what}: ${verb}`, fn);
+    const mark = (direction: DirectionSpec, key: keyof DirectionFaults, on: boolean) => {
+      for (const d of directionsOf(direction)) faults[d as Direction][key] = on;
+    };
+    return {
+      info: { ...info },
+      faults: () => structuredClone(faults),
+      add: async (toxic) => {
+        const added = await call(`add ${toxic.type}`, (api) => api.addToxic(name, toxic));
+        faults.toxics.push(added);
+        return added;
+      },
+      remove: async (toxic) => {
+        await call(`remove ${toxic}`, (api) => api.removeToxic(name, toxic));
+        faults.toxics = faults.toxics.filter((t) => t !== toxic);
+      },
+      toxics: () => call('toxics', (api) => api.toxics(name)),
+      down: async (direction = 'both', how = 'close') => {
+        await call('down', (api) => api.down(name, direction, how));
+        if (direction !== 'both') return mark(direction, 'stalled', true);
+        faults.cut = how;
+        this.onChange?.({ link: { ...info }, cut: true });
+      },
+      up: async (direction = 'both') => {
+        await call('up', (api) => api.up(name, direction));
+        mark(direction, 'stalled', false);
+        if (direction !== 'both' || faults.cut === undefined) return;
+        faults.cut = undefined;
+        this.onChange?.({ link: { ...info }, cut: false });
+      },
+      hold: async (direction = 'both') => {
+        await call('hold', (api) => api.hold(name, direction));
+        mark(direction, 'held', true);
+      },
+      release: async (direction = 'both') => {
+        await call('release', (api) => api.release(name, direction));
+        mark(direction, 'held', false);
+      },
+      stats: () => call('stats', (api) => api.stats(name)),
+    };
+  }
+
+  /**
+   * Split the servers into groups: every server link between two groups goes down (both ways,
+   * its connections cut), so each side forgets the other. Servers not named form one more
+   * group. `isServer` says which ids may be named.
+   */
+  async partition(groups: number[][], isServer: (id: number) => boolean): Promise<LinkInfo[]> {
+    const groupOf = new Map<number, number>();
+    groups.forEach((g, i) => {
+      for (const id of g) {
+        if (!isServer(id)) throw new Error(`partition: no server with id ${id}`);
+        if (groupOf.has(id)) throw new Error(`partition: server ${id} is in two groups`);
+        groupOf.set(id, i);
+      }
+    });
+    await this.heal();
+    const cut = this.list().filter((l) => l.kind === 'server' && (groupOf.get(l.child) ?? -1) !== (groupOf.get(l.parent) ?? -1));
+    for (const l of cut) await this.control(l.child, l.parent).down('both');
+    this.partitioned = cut;
+    return cut;
+  }
+
+  /** Bring back every link a partition cut. */
+  async heal(): Promise<void> {
+    const cut = this.partitioned;
+    this.partitioned = [];
+    for (const l of cut) await this.control(l.child, l.parent).up('both');
+  }
+
+  /**
+   * Which of `servers` can still reach each other over server links that are not cut: a
+   * component id per server, or undefined when they are all one network.
+   */
+  components(servers: Iterable<number>): Map<number, number> | undefined {
+    const parent = new Map<number, number>([...servers].map((id) => [id, id]));
+    const find = (x: number): number => {
+      let r = x;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(x, r);
+      return r;
+    };
+    for (const { info, faults } of this.table.values()) {
+      if (info.kind !== 'server' || faults.cut !== undefined || !parent.has(info.child) || !parent.has(info.parent)) continue;
+      parent.set(find(info.child), find(info.parent));
+    }
+    const sides = new Map([...parent.keys()].map((id) => [id, find(id)]));
+    return new Set(sides.values()).size > 1 ? sides : undefined;
+  }
+}

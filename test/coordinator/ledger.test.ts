@@ -1,0 +1,102 @@
+// The knowledge model on its own: plain event arrays in, answers out; no threads, no sockets.
+import { describe, expect, it } from 'vitest';
+import { ConvergenceTimeout, Ledger } from '../../src/coordinator/ledger.ts';
+import { Links } from '../../src/coordinator/links.ts';
+import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { World } from '../../src/coordinator/world.ts';
+
+const learned = (node: number, id: number, t: number): SimEvent => ({ type: 'host-learned', node, id, t, kind: id > 100 ? 'client' : 'server', name: `h${id}`, firstLinkId: id });
+const forgot = (node: number, id: number, t: number): SimEvent => ({ type: 'host-forgotten', node, id, t, reason: 'quit' } as SimEvent);
+
+/** Servers 1-2-3 in a chain, client 101 on 1 and 103 on 3: every node learns every host it should. */
+function chain(): { ledger: Ledger; all: SimEvent[] } {
+  const ledger = new Ledger((id) => `n${id}`);
+  for (const s of [1, 2, 3]) ledger.addServer(s);
+  ledger.addClient(101, 1);
+  ledger.addClient(103, 3);
+  const all: SimEvent[] = [];
+  let t = 1000;
+  for (const node of [1, 2, 3]) for (const id of [1, 2, 3, 101, 103]) if (id !== node) all.push(learned(node, id, t++));
+  all.push(learned(101, 103, t++), learned(103, 101, t++));
+  return { ledger, all };
+}
+
+describe('Ledger', () => {
+  it('converges on the batch that completes the model, at that batch\'s last event time', async () => {
+    const { ledger, all } = chain();
+    ledger.apply(all.slice(0, -1));
+    expect(ledger.isConverged()).toBe(false);
+    expect(ledger.diff()).toEqual(['n103 (103): missing [101]']);
+    const waiting = ledger.converged({ timeoutMs: 1000 });
+    ledger.apply(all.slice(-1));
+    expect(await waiting).toEqual({ at: all.at(-1)!.t });
+  });
+
+  it('reports extra hosts, and times out with the per-host diff', async () => {
+    const { ledger, all } = chain();
+    ledger.apply([...all, learned(101, 2, 5000)]);
+    expect(ledger.diff()).toEqual(['n101 (101): extra [2]']);
+    const err = await ledger.converged({ timeoutMs: 20 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConvergenceTimeout);
+    expect((err as ConvergenceTimeout).diff).toEqual(['n101 (101): extra [2]']);
+  });
+
+  it('forgotten() answers with the last forget; with `by`, only those servers and their clients count', async () => {
+    const { ledger, all } = chain();
+    ledger.apply(all);
+    ledger.remove(103, { leaving: true });
+    const byOne = ledger.forgotten(103, { by: [1], timeoutMs: 1000 });
+    const everyone = ledger.forgotten(103, { timeoutMs: 1000 });
+    ledger.apply([forgot(1, 103, 7001), forgot(101, 103, 7002)]);
+    expect(await byOne).toEqual({ at: 7002 });
+    ledger.apply([forgot(2, 103, 7003), forgot(3, 103, 7004)]);
+    expect(await everyone).toEqual({ at: 7004 });
+    expect(ledger.isConverged()).toBe(true);
+  });
+
+  it('known() waits until every node that should know an id does', async () => {
+    const { ledger, all } = chain();
+    ledger.apply(all);
+    ledger.addClient(102, 2);
+    const known = ledger.known(102, { timeoutMs: 1000 });
+    ledger.apply([1, 2, 3, 101].map((n, i) => learned(n, 102, 8000 + i)));
+    const err = await ledger.known(102, { timeoutMs: 20 }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/not yet known .* by n103 \(103\)/);
+    ledger.apply([learned(103, 102, 8010)]);
+    expect(await known).toEqual({ at: 8010 });
+  });
+
+  it('while split, each side is expected to know only its own side', () => {
+    const { ledger, all } = chain();
+    ledger.apply(all);
+    ledger.setSides(new Map([[1, 1], [2, 1], [3, 3]]));
+    expect(ledger.expectedOf(1).sort((a, b) => a - b)).toEqual([2, 101]);
+    expect(ledger.expectedOf(103)).toEqual([]);
+    expect(ledger.diff()).toContain('n103 (103): extra [101]');
+    ledger.setSides(undefined);
+    expect(ledger.isConverged()).toBe(true);
+  });
+
+  it('a failure rejects every pending wait and every later one', async () => {
+    const { ledger } = chain();
+    const pending = ledger.converged({ timeoutMs: 5000 });
+    ledger.fail(new Error('worker servers-2 crashed'));
+    await expect(pending).rejects.toThrow('crashed');
+    await expect(ledger.known(1, { timeoutMs: 5000 })).rejects.toThrow('crashed');
+  });
+});
+
+describe('Links.components', () => {
+  it('splits the servers where a link is cut, and is one network again when it comes back', async () => {
+    const links = new Links({} as World); // direct links only: no worker is ever asked for
+    await links.addServerLink(2, 1, 1001);
+    await links.addServerLink(3, 2, 1002);
+    await links.addServerLink(4, 2, 1002);
+    expect(links.components([1, 2, 3, 4])).toBeUndefined();
+    expect(links.dialPort(3, 2)).toBeUndefined();
+    expect(() => links.control(3, 2)).toThrow(/direct; start the simulation with proxyLinks/);
+    // A crashed server splits the tree too: 3 and 4 hang off 2.
+    const sides = links.components([1, 3, 4])!;
+    expect(new Set([sides.get(1), sides.get(3), sides.get(4)]).size).toBe(3);
+  });
+});
