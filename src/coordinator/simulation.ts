@@ -6,7 +6,7 @@ import type { ClientState } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
 import type { ProxyEvent } from '../faults/events.ts';
-import { type BootTimings, type Network, boot, joinServer, startClient, startServer } from './boot.ts';
+import { type BootTimings, type Network, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
 import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
 import { type LinkChange, type LinkControl, type LinkInfo, Links, type LinksOptions } from './links.ts';
 import type { ServerCounters, SimEvent } from './worker-api.ts';
@@ -75,13 +75,15 @@ export class Simulation {
   }
 
   private onLinkChange({ link, cut }: LinkChange): void {
-    const { ledger, links } = this.net;
     // A client cut off is gone, as if it had disconnected; it does not re-dial by itself.
     if (link.kind === 'client') {
-      if (cut) ledger.remove(link.child);
-      return;
-    }
-    ledger.setSides(links.components(ledger.liveServers));
+      if (cut) this.net.ledger.remove(link.child);
+    } else this.resync();
+  }
+
+  /** Tell the Ledger which live servers can still reach each other. */
+  private resync(): void {
+    this.net.ledger.setSides(this.net.links.components(this.net.ledger.liveServers));
   }
 
   get workers() { return this.net.world.workers; }
@@ -134,31 +136,19 @@ export class Simulation {
     return this.net.world.call(this.nameOf(clientId), `disconnect ${clientId}`, (api, key) => api.disconnect(key));
   }
 
-  /**
-   * Crash a server: its worker thread is terminated abruptly, so its sockets close as a
-   * killed process's would. With several servers per worker, all of them go down together.
-   */
+  /** Crash a server's worker thread (every server in it goes down together); resolves with their ids. */
   async crash(id: number): Promise<number[]> {
-    const { world, ledger, links } = this.net;
-    if (!ledger.liveServers.has(id)) throw new Error(`crash: no running server with id ${id}`);
-    const gone = world.colocated(this.nameOf(id)).map((h) => h.id);
-    for (const sid of gone) {
-      // Its clients lose their server: nobody should know them any more.
-      for (const c of ledger.clientsOf(sid)) ledger.remove(c);
-      ledger.remove(sid);
-    }
-    await world.crash(this.nameOf(id));
-    ledger.setSides(links.components(ledger.liveServers));
+    const gone = await crashServer(this.net, id);
+    this.resync();
     return gone;
   }
 
   /** Restart a crashed server with the same id, name, port and links. */
   async restart(id: number): Promise<void> {
     const spec = this.topology.servers.find((s) => s.id === id);
-    if (!spec || this.net.ledger.liveServers.has(id) || !this.net.world.has(spec.name)) throw new Error(`restart: server ${id} has not crashed`);
-    // The same port: servers that joined it (directly or through a proxy) re-dial it.
-    await startServer(this.net, spec, { ownWorker: true, port: this.net.world.port(spec.name) });
-    this.net.ledger.setSides(this.net.links.components(this.net.ledger.liveServers));
+    if (!spec) throw new Error(`restart: server ${id} is not in the topology`);
+    await restartServer(this.net, spec);
+    this.resync();
     if (spec.join !== undefined) await joinServer(this.net, spec);
   }
 

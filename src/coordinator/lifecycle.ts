@@ -1,6 +1,8 @@
-// Bringing a topology up: every server listening first, then the proxies in front of the
-// proxied links, then every join at once (the tree converges the same whatever order the
-// registrations cross it in), then the clients. The Simulation facade calls this once.
+// Hosts coming and going, over the World, keeping the Ledger's idea of who is alive in step:
+// bringing a topology up (every server listening first, then the proxies in front of the
+// proxied links, then every join at once: the tree converges the same whatever order the
+// registrations cross it in; then the clients), crashes and restarts. What this does to the
+// links' components is left to the Simulation facade, which alone tells the Ledger of it.
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
 import type { Ledger } from './ledger.ts';
 import type { Links } from './links.ts';
@@ -83,4 +85,26 @@ export async function boot(net: Network, onProgress?: (phase: string, done: numb
   }));
   const clientsMs = performance.now() - t2;
   return { listenMs, joinMs, clientsMs, startMs: performance.now() - t0 };
+}
+
+/**
+ * Crash server `id`: its worker thread is terminated abruptly, so its sockets close as a
+ * killed process's would; every server sharing that thread goes down with it, and their
+ * clients are gone too. Resolves with the ids of the servers that went down.
+ */
+export async function crashServer(net: Network, id: number): Promise<number[]> {
+  if (!net.ledger.liveServers.has(id)) throw new Error(`crash: no running server with id ${id}`);
+  const gone = net.world.colocated(net.nameOf(id)).map((h) => h.id);
+  for (const sid of gone) {
+    for (const c of net.ledger.clientsOf(sid)) net.ledger.remove(c);
+    net.ledger.remove(sid);
+  }
+  await net.world.crash(net.nameOf(id));
+  return gone;
+}
+
+/** Start crashed server `s` again in a thread of its own, on the same port: servers that joined it re-dial it. */
+export async function restartServer(net: Network, s: ServerSpec): Promise<void> {
+  if (net.ledger.liveServers.has(s.id) || !net.world.has(s.name)) throw new Error(`restart: server ${s.id} has not crashed`);
+  await startServer(net, s, { ownWorker: true, port: net.world.port(s.name) });
 }
