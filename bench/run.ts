@@ -19,7 +19,8 @@ import { createProgress } from './report/progress.ts';
 const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--only PHASES] [--repeats R] [--duration-ms D]
 
   --quick          a smoke run in under a minute (fewer cases, shorter runs); numbers are not comparable
-  --out DIR        where to write results (default results/)
+  --out DIR        where to write results (default results/, or results/quick/ with --quick, so a
+                   smoke run never replaces the committed full run)
   --only PHASES    comma list of throughput,convergence,registration,scale (default all)
   --repeats R      repeats per convergence case (default 30; quick 5)
   --duration-ms D  load duration per throughput case (default 2000; quick 300)
@@ -29,7 +30,7 @@ await runMain(USAGE, async () => {
   const argv = process.argv.slice(2);
   const { values } = parseFlags(argv, {
     quick: { type: 'boolean' },
-    out: { type: 'string', default: 'results' },
+    out: { type: 'string' },
     only: { type: 'string' },
     repeats: { type: 'string' },
     'duration-ms': { type: 'string' },
@@ -46,7 +47,7 @@ await runMain(USAGE, async () => {
   for (const p of phases) {
     if (!['throughput', 'convergence', 'registration', 'scale'].includes(p)) throw new Error(`--only: unknown phase '${p}'`);
   }
-  const out = values.out!;
+  const out = values.out ?? (quick ? join('results', 'quick') : 'results');
   const started = new Date();
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const progress: ClosableProgress = createProgress();
