@@ -1,6 +1,7 @@
 // Client quit, client disconnect without quit, netsplit and re-join.
 import { describe, expect, it } from 'vitest';
-import { Net, sortedIds } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
+import { sortedIds } from './helpers.ts';
 import { MessageType, StatusCode, clientQuit, hexes, status } from './msgs.ts';
 
 const MODES = [
@@ -9,13 +10,13 @@ const MODES = [
   { label: 'random chunks (seed 777)', chunkSeed: 777 },
 ] as const;
 
-function expectNoProtocolErrors(net: Net): void {
+function expectNoProtocolErrors(net: MemoryNet): void {
   const bad = net.events.filter((e) => e.event.type === 'protocol-error' || e.event.type === 'duplicate-id');
   expect(bad).toEqual([]);
 }
 
 /** Everyone knows every other host (servers: all hosts but itself; clients: all other clients). */
-function expectFullKnowledge(net: Net): void {
+function expectFullKnowledge(net: MemoryNet): void {
   const serverIds = net.servers().map((s) => s.id);
   const clientIds = net.clients().filter((c) => c.core.connected).map((c) => c.id);
   for (const s of net.servers()) {
@@ -28,8 +29,8 @@ function expectFullKnowledge(net: Net): void {
 }
 
 /** s1 - s2 - s3, s4 on s1; a, b on s1, c on s2, d on s3, e on s4. */
-function tree(chunkSeed: number | undefined): Net {
-  const net = new Net({ chunkSeed });
+function tree(chunkSeed: number | undefined): MemoryNet {
+  const net = new MemoryNet({ chunkSeed });
   net.addServer(1, 's1', 'i1');
   net.addServer(2, 's2', 'i2', 's1');
   net.addServer(3, 's3', 'i3', 's2');
@@ -123,8 +124,8 @@ describe.each(MODES)('client quit — $label', ({ chunkSeed }) => {
  * Side X: s1 (a), s4 (d) joined s1, s5 (e) joined s4.
  * Side Y: s2 (b) joined s1, s3 (c) joined s2.
  */
-function splitTree(chunkSeed: number | undefined): Net {
-  const net = new Net({ chunkSeed });
+function splitTree(chunkSeed: number | undefined): MemoryNet {
+  const net = new MemoryNet({ chunkSeed });
   net.addServer(1, 's1', 'i1');
   net.addServer(2, 's2', 'i2', 's1');
   net.addServer(3, 's3', 'i3', 's2');

@@ -1,6 +1,7 @@
 // Server and client registration, seeding, rebroadcast, first_link ids, duplicates.
 import { describe, expect, it } from 'vitest';
-import { Net, sortedIds } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
+import { sortedIds } from './helpers.ts';
 import { MessageType, StatusCode, clientReg, hexes, serverReg, status } from './msgs.ts';
 
 const MODES = [
@@ -13,7 +14,7 @@ const welcome = (name: string) => `Welcome to the Clemson Relay Chat network ${n
 
 describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   it('the joining server sends exactly its own registration with last_hop 0', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home of the Hobbits');
     net.addServer(2, 'rivendale', 'Elronds House', 'theshire');
     expect(hexes(net.frames('rivendale', 'theshire').map((f) => f.raw))).toEqual(
@@ -22,7 +23,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   });
 
   it('the accepting side seeds its own registration first (last_hop = its id), then every other known host', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home of the Hobbits');
     net.addClient(101, 'frodo', 'ring bearer', 'theshire');
     net.addServer(2, 'rivendale', 'Elronds House', 'theshire');
@@ -44,7 +45,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   });
 
   it('rebroadcasts a new server to every other adjacent server (last_hop = own id), never to the origin nor to clients', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     net.addServer(3, 's3', 'i3', 's1');
@@ -64,7 +65,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   });
 
   it('first_link ids are correct across a 4-level chain, and adjacency lists match the topology', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     net.addServer(3, 's3', 'i3', 's2');
@@ -99,7 +100,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   });
 
   it('each side of a link gets its own ConnId and peerOf() names the registered peer', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 's1', 'i1');
     const { childConn, parentConn } = net.link(net.addServer(2, 's2', 'i2').name, 's1');
     expect(childConn).not.toBe(parentConn);
@@ -110,7 +111,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
 
 describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
   it('welcomes the client (status 0, source = server, dest 0, exact text), then 0x80 for every other known client', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     net.addClient(101, 'frodobaggins', 'Test info', 's1');
@@ -132,7 +133,7 @@ describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
   });
 
   it('rebroadcasts the client to adjacent servers and adjacent clients, never back to its origin', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     net.addServer(3, 's3', 'i3', 's1');
@@ -164,7 +165,7 @@ describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
   });
 
   it('counts name/info lengths in UTF-8 bytes across relays', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'sé', 'ïnfo ✓');
     net.addServer(2, 's2', 'i2', 'sé');
     net.addClient(101, 'Frödo', 'Ring 💍', 's2');
@@ -175,7 +176,7 @@ describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
 
 describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   it('a server with a known id gets status 2 over the same connection and learns nothing', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home');
     net.addServer(2, 'rivendale', 'Elronds House', 'theshire');
     net.addClient(101, 'frodo', 'x', 'theshire');
@@ -204,7 +205,7 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   });
 
   it("a server registering with the receiving server's own id is a duplicate", () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home');
     const m = net.mark();
     net.addServer(1, 'impostor', 'x', 'theshire');
@@ -217,7 +218,7 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   });
 
   it('a client with a known id gets `Someone has already registered with ID <id>` and is not announced', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     net.addClient(102, 'samgamgee', 'x', 's2');
@@ -237,7 +238,7 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   });
 
   it('a client taking a server id is a duplicate too', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     const m = net.mark();
@@ -251,7 +252,7 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
 
 describe('harness', () => {
   it('random chunking really splits frames and coalesces several frames per read', () => {
-    const net = new Net({ chunkSeed: 99 });
+    const net = new MemoryNet({ chunkSeed: 99 });
     net.addServer(1, 's1', 'i1');
     for (let i = 2; i <= 6; i++) net.addServer(i, `s${i}`, `info ${i}`, `s${i - 1}`);
     for (let i = 1; i <= 6; i++) net.addClient(100 + i, `c${i}`, 'x', `s${i}`);

@@ -1,6 +1,6 @@
 // Chat routing over 0, 1 and 3 hops, unknown destinations, and status routing through the tree.
 import { describe, expect, it } from 'vitest';
-import { Net } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
 import { MessageType, StatusCode, chatMsg, hexes, status } from './msgs.ts';
 
 const MODES = [
@@ -10,8 +10,8 @@ const MODES = [
 ] as const;
 
 /** s1 - s2 - s3 - s4 chain; a and b on s1, d on s2, z on s4. */
-function chain(chunkSeed: number | undefined): Net {
-  const net = new Net({ chunkSeed });
+function chain(chunkSeed: number | undefined): MemoryNet {
+  const net = new MemoryNet({ chunkSeed });
   net.addServer(1, 's1', 'i1');
   net.addServer(2, 's2', 'i2', 's1');
   net.addServer(3, 's3', 'i3', 's2');
@@ -23,7 +23,7 @@ function chain(chunkSeed: number | undefined): Net {
   return net;
 }
 
-const chatPath = (net: Net, since: number) =>
+const chatPath = (net: MemoryNet, since: number) =>
   net.trace.slice(since).filter((f) => f.msg.type === MessageType.ClientChat).map((f) => [f.from, f.to]);
 
 describe.each(MODES)('chat routing — $label', ({ chunkSeed }) => {
@@ -79,7 +79,7 @@ describe.each(MODES)('chat routing — $label', ({ chunkSeed }) => {
 
 describe('status routing to a non-adjacent destination (whole frames, deterministic interleaving)', () => {
   it('a chat overtaking a quit: the far server replies to the sender id, and the status walks the tree', () => {
-    const net = new Net();
+    const net = new MemoryNet();
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     net.addServer(3, 's3', 'i3', 's2');
@@ -103,7 +103,7 @@ describe('status routing to a non-adjacent destination (whole frames, determinis
   });
 
   it('a status addressed to a far client is forwarded unchanged; one addressed to a server is logged there', () => {
-    const net = new Net();
+    const net = new MemoryNet();
     net.addServer(1, 's1', 'i1');
     net.addServer(2, 's2', 'i2', 's1');
     net.addServer(3, 's3', 'i3', 's2');

@@ -2,12 +2,13 @@
 // with a protocol-error event and never relayed.
 import { describe, expect, it } from 'vitest';
 import { ClientCore } from '../../src/core/index.ts';
-import { Net, sortedIds } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
+import { sortedIds } from './helpers.ts';
 import { MessageType, chatMsg, clientQuit, clientReg, serverReg, status } from './msgs.ts';
 
 /** s1 - s2 - s3, s4 on s1; a on s1, b on s1, c on s2, d on s3, e on s4. */
-function net3(): Net {
-  const net = new Net();
+function net3(): MemoryNet {
+  const net = new MemoryNet();
   net.addServer(1, 's1', 'i1');
   net.addServer(2, 's2', 'i2', 's1');
   net.addServer(3, 's3', 'i3', 's2');
@@ -20,10 +21,10 @@ function net3(): Net {
   return net;
 }
 
-const protocolErrors = (net: Net, node: string, since: number) =>
+const protocolErrors = (net: MemoryNet, node: string, since: number) =>
   net.eventsOf(node, since).filter((e) => e.type === 'protocol-error');
 
-function snapshot(net: Net) {
+function snapshot(net: MemoryNet) {
   return {
     servers: Object.fromEntries(net.servers().map((s) => [s.name, sortedIds(s.core.hostIds())])),
     clients: Object.fromEntries(net.clients().map((c) => [c.name, {
