@@ -1,23 +1,53 @@
-// crc-scenario: run scenario files (our .json or the course's .cfg) against real TCP nodes
-// and report PASS/FAIL with a diff per difference.
+// crc-scenario: run scenario files (our .json or the course's .cfg) on a backend (real TCP
+// nodes in this process, servers in worker threads, or the in-memory network) and report
+// PASS/FAIL with a diff per difference.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkerBackend } from '../coordinator/scenario-backend.ts';
+import { MemoryBackend } from '../memory/backend.ts';
 import { InProcessBackend } from '../scenario/in-process.ts';
 import { formatResult, loadScenarioFile, runScenario } from '../scenario/runner.ts';
 import type { ScenarioBackend } from '../scenario/backend.ts';
-import { parseFlags, runMain } from './args.ts';
+import { UsageError, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: crc-scenario [options] [file-or-folder ...]
 
 Runs scenario files: our own .json (default: topologies/scenarios/) or the course's .cfg.
 Between steps it waits until no byte is in flight, instead of the course's fixed WAITs.
 
-  --exact-ports   listen on the ports a .cfg file names (default: free ports, mapped)
-  --real-waits    honour .cfg WAIT commands as real pauses
-  --workers       run each server in its own worker thread (default: all in this process)
+  --backend B     where the network runs:
+                    tcp      every server and client in this process, on real TCP ports (default)
+                    workers  each server in its own worker thread, on real TCP ports
+                    memory   the in-memory network: no sockets, no timers, the same result every run
+  --workers       the same as --backend workers
+  --exact-ports   listen on the ports a .cfg file names (default: free ports, mapped); not with memory
+  --real-waits    honour .cfg WAIT commands as real pauses; not with memory
   --verbose       print notes for passing scenarios too
 `;
+
+const BACKENDS = {
+  tcp: () => new InProcessBackend(),
+  workers: () => new WorkerBackend(),
+  memory: () => new MemoryBackend(),
+} satisfies Record<string, () => ScenarioBackend>;
+type BackendName = keyof typeof BACKENDS;
+
+/** --backend, with --workers as its alias; refuses flags that mean nothing in memory. */
+function backendChoice(values: { backend?: string; workers?: boolean; 'exact-ports'?: boolean; 'real-waits'?: boolean }): BackendName {
+  const named = values.backend;
+  if (named !== undefined && !Object.hasOwn(BACKENDS, named)) {
+    throw new UsageError(`--backend must be one of ${Object.keys(BACKENDS).join(', ')}, got '${named}'`);
+  }
+  if (values.workers && named !== undefined && named !== 'workers') {
+    throw new UsageError(`--workers means --backend workers; it contradicts --backend ${named}`);
+  }
+  const choice = (named ?? (values.workers ? 'workers' : 'tcp')) as BackendName;
+  if (choice === 'memory') {
+    if (values['exact-ports']) throw new UsageError('--exact-ports means nothing with --backend memory: the in-memory network has no ports to listen on');
+    if (values['real-waits']) throw new UsageError('--real-waits means nothing with --backend memory: no time passes in the in-memory network, so a pause changes nothing');
+  }
+  return choice;
+}
 
 export function scenarioFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -35,6 +65,7 @@ await runMain(USAGE, async () => {
   const { values, positionals } = parseFlags(process.argv.slice(2), {
     'exact-ports': { type: 'boolean' },
     'real-waits': { type: 'boolean' },
+    backend: { type: 'string' },
     workers: { type: 'boolean' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -43,13 +74,13 @@ await runMain(USAGE, async () => {
     process.stdout.write(USAGE);
     return;
   }
+  const backend = BACKENDS[backendChoice(values)];
   const files = scenarioFiles(positionals.length ? positionals : ['topologies/scenarios']);
   let passed = 0;
   let failed = 0;
   for (const file of files) {
     const sc = loadScenarioFile(file, { realWaits: values['real-waits'] });
-    const backend: ScenarioBackend = values.workers ? new WorkerBackend() : new InProcessBackend();
-    const r = await runScenario(sc, backend, { exactPorts: values['exact-ports'] });
+    const r = await runScenario(sc, backend(), { exactPorts: values['exact-ports'] });
     process.stdout.write(formatResult(r, values.verbose) + '\n');
     if (r.passed) passed++;
     else failed++;

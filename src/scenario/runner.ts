@@ -37,39 +37,44 @@ export function loadScenarioFile(path: string, cfgOptions?: CfgOptions): Scenari
 
 export async function runScenario(sc: Scenario, backend: ScenarioBackend, options: RunOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
-  const ports = new Map<string, number>();
   try {
-    for (const [i, step] of sc.steps.entries()) {
-      if (isServerStep(step)) {
-        options.onStep?.(i, sc.steps.length, `server ${step.server} (${step.id})${step.join ? ` joins ${step.join}` : ''}`);
-        const port = await backend.launchServer({
-          name: step.server, id: step.id, info: step.info,
-          port: options.exactPorts ? (sc.ports?.[step.server] ?? 0) : 0,
-          joinPort: step.join === undefined ? undefined : ports.get(step.join),
-        });
-        ports.set(step.server, port);
-      } else if (isClientStep(step)) {
-        options.onStep?.(i, sc.steps.length, `client ${step.client} (${step.id}) on ${step.server}`);
-        await backend.launchClient({ name: step.client, id: step.id, info: step.info, serverPort: ports.get(step.server)! });
-      } else if ('msg' in step) {
-        options.onStep?.(i, sc.steps.length, `${step.msg} -> ${step.to}: ${step.text}`);
-        await backend.chat(step.msg, step.to, step.text);
-      } else if ('quit' in step) {
-        options.onStep?.(i, sc.steps.length, `${step.quit} quits`);
-        await backend.quit(step.quit, step.text);
-      } else {
-        options.onStep?.(i, sc.steps.length, `wait ${step.wait} ms`);
-        await new Promise((r) => setTimeout(r, step.wait));
-      }
-      // The course waited a fixed time after each command; we wait until nothing is in flight.
-      await backend.settle();
-    }
-    const snap = await backend.snapshot();
+    const snap = await playScenario(sc, backend, options);
     const failures = compare(sc, snap);
     return { name: sc.name, passed: failures.length === 0, failures, notes: sc.notes ?? [], ms: performance.now() - started };
   } finally {
     await backend.close();
   }
+}
+
+/** Run the steps, settling after each, and read the final state (the backend stays open). */
+export async function playScenario(sc: Scenario, backend: ScenarioBackend, options: RunOptions = {}): Promise<NetworkSnapshot> {
+  const ports = new Map<string, number>();
+  for (const [i, step] of sc.steps.entries()) {
+    if (isServerStep(step)) {
+      options.onStep?.(i, sc.steps.length, `server ${step.server} (${step.id})${step.join ? ` joins ${step.join}` : ''}`);
+      const port = await backend.launchServer({
+        name: step.server, id: step.id, info: step.info,
+        port: options.exactPorts ? (sc.ports?.[step.server] ?? 0) : 0,
+        joinPort: step.join === undefined ? undefined : ports.get(step.join),
+      });
+      ports.set(step.server, port);
+    } else if (isClientStep(step)) {
+      options.onStep?.(i, sc.steps.length, `client ${step.client} (${step.id}) on ${step.server}`);
+      await backend.launchClient({ name: step.client, id: step.id, info: step.info, serverPort: ports.get(step.server)! });
+    } else if ('msg' in step) {
+      options.onStep?.(i, sc.steps.length, `${step.msg} -> ${step.to}: ${step.text}`);
+      await backend.chat(step.msg, step.to, step.text);
+    } else if ('quit' in step) {
+      options.onStep?.(i, sc.steps.length, `${step.quit} quits`);
+      await backend.quit(step.quit, step.text);
+    } else {
+      options.onStep?.(i, sc.steps.length, `wait ${step.wait} ms`);
+      await new Promise((r) => setTimeout(r, step.wait));
+    }
+    // The course waited a fixed time after each command; we wait until nothing is in flight.
+    await backend.settle();
+  }
+  return backend.snapshot();
 }
 
 export function compare(sc: Scenario, snap: NetworkSnapshot): string[] {

@@ -1,7 +1,4 @@
-// npm start (dist/src/cli/sim.js), crc-scenario and experiment, as users run them.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// npm start (dist/src/cli/sim.js) and experiment, as users run them (crc-scenario: crc-scenario.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAll, requireBuild, run } from './helpers.ts';
 
@@ -32,32 +29,6 @@ describe('npm start', () => {
     const exit = await p.exitWithin(10_000);
     expect(exit.code).not.toBe(0);
     expect(p.stderr).toMatch(/error: unknown topology 'ring:5'/);
-  });
-});
-
-describe('crc-scenario', () => {
-  it('runs scenario files and ends with the count; a wrong expectation exits 1 with a diff; a non-scenario names the field', async () => {
-    const ok = run('crc-scenario', ['topologies/scenarios/4_1_message_zero_hops.json']);
-    expect((await ok.exitWithin(15_000)).code).toBe(0);
-    expect(ok.stdout).toMatch(/^PASS 4_1_Message_Zero_Hops/m);
-    expect(ok.stdout).toMatch(/^1 passed, 0 failed$/m);
-
-    const dir = mkdtempSync(join(tmpdir(), 'crc-sc-'));
-    const wrong = join(dir, 'wrong.json');
-    writeFileSync(wrong, JSON.stringify({
-      name: 'wrong',
-      steps: [{ server: 'a', id: 1, info: '' }, { client: 'c', id: 101, info: '', server: 'a' }],
-      expect: { a: { hosts: [101, 102] } },
-    }));
-    const failing = run('crc-scenario', [wrong]);
-    expect((await failing.exitWithin(15_000)).code).toBe(1);
-    expect(failing.stdout).toMatch(/^FAIL wrong/m);
-    expect(failing.stdout).toMatch(/a\.hosts: missing \[102\]/);
-    expect(failing.stdout).toMatch(/^0 passed, 1 failed$/m);
-
-    const notScenario = run('crc-scenario', ['topologies/middle-earth.json']);
-    expect((await notScenario.exitWithin(15_000)).code).not.toBe(0);
-    expect(notScenario.stderr).toMatch(/middle-earth\.json: /);
   });
 });
 

@@ -1,7 +1,8 @@
 // Servers that join at the same time (as the coordinator starts them) must still converge:
 // a host learned while a server's own join is in flight has to cross the new link too.
 import { describe, expect, it } from 'vitest';
-import { Net, sortedIds } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
+import { sortedIds } from './helpers.ts';
 
 // middle-earth: [id, parent]
 const TREE: Array<[number, number | undefined]> = [
@@ -12,7 +13,7 @@ describe('concurrent joins', () => {
   for (const order of ['parents first', 'children first'] as const) {
     for (const chunkSeed of [undefined, 3, 17]) {
       it(`all eleven servers dial at once (${order}, chunking ${chunkSeed ?? 'none'}) and every server learns every other`, () => {
-        const net = new Net({ chunkSeed });
+        const net = new MemoryNet({ chunkSeed });
         for (const [id] of TREE) net.addServer(id, `s${id}`, 'x');
         net.paused = true; // nothing is delivered until every link is dialled
         const links = TREE.filter(([, p]) => p !== undefined);
@@ -26,7 +27,7 @@ describe('concurrent joins', () => {
   }
 
   it('a client registering at a server whose join is still in flight reaches the rest of the tree', () => {
-    const net = new Net();
+    const net = new MemoryNet();
     net.addServer(1, 'root', 'x');
     net.addServer(2, 'mid', 'x');
     net.addClient(201, 'early', 'x', 'mid'); // mid knows a client before it joins anyone

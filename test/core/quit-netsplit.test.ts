@@ -1,6 +1,7 @@
 // Client quit, client disconnect without quit, netsplit and re-join.
 import { describe, expect, it } from 'vitest';
-import { Net, sortedIds } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
+import { branchedTree, build, framesHex, sortedIds } from './helpers.ts';
 import { MessageType, StatusCode, clientQuit, hexes, status } from './msgs.ts';
 
 const MODES = [
@@ -9,13 +10,13 @@ const MODES = [
   { label: 'random chunks (seed 777)', chunkSeed: 777 },
 ] as const;
 
-function expectNoProtocolErrors(net: Net): void {
+function expectNoProtocolErrors(net: MemoryNet): void {
   const bad = net.events.filter((e) => e.event.type === 'protocol-error' || e.event.type === 'duplicate-id');
   expect(bad).toEqual([]);
 }
 
 /** Everyone knows every other host (servers: all hosts but itself; clients: all other clients). */
-function expectFullKnowledge(net: Net): void {
+function expectFullKnowledge(net: MemoryNet): void {
   const serverIds = net.servers().map((s) => s.id);
   const clientIds = net.clients().filter((c) => c.core.connected).map((c) => c.id);
   for (const s of net.servers()) {
@@ -27,24 +28,9 @@ function expectFullKnowledge(net: Net): void {
   }
 }
 
-/** s1 - s2 - s3, s4 on s1; a, b on s1, c on s2, d on s3, e on s4. */
-function tree(chunkSeed: number | undefined): Net {
-  const net = new Net({ chunkSeed });
-  net.addServer(1, 's1', 'i1');
-  net.addServer(2, 's2', 'i2', 's1');
-  net.addServer(3, 's3', 'i3', 's2');
-  net.addServer(4, 's4', 'i4', 's1');
-  net.addClient(101, 'a', 'x', 's1');
-  net.addClient(102, 'b', 'x', 's1');
-  net.addClient(103, 'c', 'x', 's2');
-  net.addClient(104, 'd', 'x', 's3');
-  net.addClient(105, 'e', 'x', 's4');
-  return net;
-}
-
 describe.each(MODES)('client quit — $label', ({ chunkSeed }) => {
   it('propagates to every server and client exactly once, unchanged, and everyone forgets the client', () => {
-    const net = tree(chunkSeed);
+    const net = branchedTree(chunkSeed);
     expectFullKnowledge(net);
     const m = net.mark();
     const ev = net.eventMark();
@@ -72,7 +58,7 @@ describe.each(MODES)('client quit — $label', ({ chunkSeed }) => {
   });
 
   it('a second quit for the now unknown client is not forwarded (no loop)', () => {
-    const net = tree(chunkSeed);
+    const net = branchedTree(chunkSeed);
     net.quit('d', 'bye');
     const replay = clientQuit(104, 'bye');
     for (const [from, to] of [['s2', 's1'], ['s1', 's2'], ['s1', 's4'], ['s3', 's2']] as const) {
@@ -84,16 +70,16 @@ describe.each(MODES)('client quit — $label', ({ chunkSeed }) => {
   });
 
   it('after a quit, a chat to that client gets Unknown ID', () => {
-    const net = tree(chunkSeed);
+    const net = branchedTree(chunkSeed);
     net.quit('d');
     const m = net.mark();
     net.chat('e', 104, 'hello?');
-    expect(hexes(net.frames('s4', 'e', m).map((f) => f.raw))).toEqual(hexes([status(4, 0, StatusCode.UnknownId, 'Unknown ID 104')]));
+    expect(framesHex(net, 's4', 'e', m)).toEqual(hexes([status(4, 0, StatusCode.UnknownId, 'Unknown ID 104')]));
     expect(net.frames('s4', 's1', m)).toEqual([]);
   });
 
   it('a disconnect without quit is treated as a quit with empty content', () => {
-    const net = tree(chunkSeed);
+    const net = branchedTree(chunkSeed);
     const m = net.mark();
     const ev = net.eventMark();
     net.disconnect('e');
@@ -108,7 +94,7 @@ describe.each(MODES)('client quit — $label', ({ chunkSeed }) => {
   });
 
   it('a client refused as a duplicate that then disconnects does not make anyone forget the real holder of the id', () => {
-    const net = tree(chunkSeed);
+    const net = branchedTree(chunkSeed);
     net.addClient(103, 'gollum', 'x', 's4');
     expect(net.client('gollum').core.statusUpdates()).toEqual(['Someone has already registered with ID 103']);
     const m = net.mark();
@@ -123,20 +109,8 @@ describe.each(MODES)('client quit — $label', ({ chunkSeed }) => {
  * Side X: s1 (a), s4 (d) joined s1, s5 (e) joined s4.
  * Side Y: s2 (b) joined s1, s3 (c) joined s2.
  */
-function splitTree(chunkSeed: number | undefined): Net {
-  const net = new Net({ chunkSeed });
-  net.addServer(1, 's1', 'i1');
-  net.addServer(2, 's2', 'i2', 's1');
-  net.addServer(3, 's3', 'i3', 's2');
-  net.addServer(4, 's4', 'i4', 's1');
-  net.addServer(5, 's5', 'i5', 's4');
-  net.addClient(101, 'a', 'x', 's1');
-  net.addClient(102, 'b', 'x', 's2');
-  net.addClient(103, 'c', 'x', 's3');
-  net.addClient(104, 'd', 'x', 's4');
-  net.addClient(105, 'e', 'x', 's5');
-  return net;
-}
+const splitTree = (chunkSeed: number | undefined): MemoryNet =>
+  build(new MemoryNet({ chunkSeed }), [[1], [2, 1], [3, 2], [4, 1], [5, 4]], [[101, 'a', 1], [102, 'b', 2], [103, 'c', 3], [104, 'd', 4], [105, 'e', 5]]);
 
 const X = { servers: [1, 4, 5], clients: [101, 104, 105] };
 const Y = { servers: [2, 3], clients: [102, 103] };
@@ -201,7 +175,7 @@ describe.each(MODES)('netsplit — $label', ({ chunkSeed }) => {
     // a chat across the split now gets Unknown ID from the sender's own server
     const m2 = net.mark();
     net.chat('e', 103, 'hello?');
-    expect(hexes(net.frames('s5', 'e', m2).map((f) => f.raw))).toEqual(hexes([status(5, 0, StatusCode.UnknownId, 'Unknown ID 103')]));
+    expect(framesHex(net, 's5', 'e', m2)).toEqual(hexes([status(5, 0, StatusCode.UnknownId, 'Unknown ID 103')]));
   });
 
   it('re-joining the same link (outbound from the child) converges back to everyone knowing everyone', () => {

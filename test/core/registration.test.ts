@@ -1,6 +1,7 @@
 // Server and client registration, seeding, rebroadcast, first_link ids, duplicates.
 import { describe, expect, it } from 'vitest';
-import { Net, sortedIds } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
+import { build, framesHex, sortedIds } from './helpers.ts';
 import { MessageType, StatusCode, clientReg, hexes, serverReg, status } from './msgs.ts';
 
 const MODES = [
@@ -13,16 +14,16 @@ const welcome = (name: string) => `Welcome to the Clemson Relay Chat network ${n
 
 describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   it('the joining server sends exactly its own registration with last_hop 0', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home of the Hobbits');
     net.addServer(2, 'rivendale', 'Elronds House', 'theshire');
-    expect(hexes(net.frames('rivendale', 'theshire').map((f) => f.raw))).toEqual(
+    expect(framesHex(net, 'rivendale', 'theshire')).toEqual(
       hexes([serverReg(2, 0, 'rivendale', 'Elronds House')]),
     );
   });
 
   it('the accepting side seeds its own registration first (last_hop = its id), then every other known host', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home of the Hobbits');
     net.addClient(101, 'frodo', 'ring bearer', 'theshire');
     net.addServer(2, 'rivendale', 'Elronds House', 'theshire');
@@ -44,15 +45,11 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   });
 
   it('rebroadcasts a new server to every other adjacent server (last_hop = own id), never to the origin nor to clients', () => {
-    const net = new Net({ chunkSeed });
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
-    net.addServer(3, 's3', 'i3', 's1');
-    net.addClient(101, 'c1', 'x', 's1');
+    const net = build(new MemoryNet({ chunkSeed }), [[1], [2, 1], [3, 1]], [[101, 'c1', 1]]);
     const m = net.mark();
     net.addServer(4, 's4', 'i4', 's1');
-    expect(hexes(net.frames('s1', 's2', m).map((f) => f.raw))).toEqual(hexes([serverReg(4, 1, 's4', 'i4')]));
-    expect(hexes(net.frames('s1', 's3', m).map((f) => f.raw))).toEqual(hexes([serverReg(4, 1, 's4', 'i4')]));
+    expect(framesHex(net, 's1', 's2', m)).toEqual(hexes([serverReg(4, 1, 's4', 'i4')]));
+    expect(framesHex(net, 's1', 's3', m)).toEqual(hexes([serverReg(4, 1, 's4', 'i4')]));
     expect(net.frames('s1', 'c1', m)).toEqual([]);
     // s2 and s3 are leaves: they relay nothing further
     expect(net.framesFrom('s2', m)).toEqual([]);
@@ -64,13 +61,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   });
 
   it('first_link ids are correct across a 4-level chain, and adjacency lists match the topology', () => {
-    const net = new Net({ chunkSeed });
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
-    net.addServer(3, 's3', 'i3', 's2');
-    net.addServer(4, 's4', 'i4', 's3');
-    net.addClient(101, 'c1', 'x', 's1');
-    net.addClient(104, 'c4', 'x', 's4');
+    const net = build(new MemoryNet({ chunkSeed }), [[1], [2, 1], [3, 2], [4, 3]], [[101, 'c1', 1], [104, 'c4', 4]]);
     const fl = (s: string) => Object.fromEntries(net.server(s).core.knownHosts().map((h) => [h.id, h.firstLinkId]));
     expect(fl('s1')).toEqual({ 2: 2, 3: 2, 4: 2, 101: 101, 104: 2 });
     expect(fl('s2')).toEqual({ 1: 1, 3: 3, 4: 3, 101: 1, 104: 3 });
@@ -99,8 +90,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
   });
 
   it('each side of a link gets its own ConnId and peerOf() names the registered peer', () => {
-    const net = new Net({ chunkSeed });
-    net.addServer(1, 's1', 'i1');
+    const net = build(new MemoryNet({ chunkSeed }), [[1]]);
     const { childConn, parentConn } = net.link(net.addServer(2, 's2', 'i2').name, 's1');
     expect(childConn).not.toBe(parentConn);
     expect(net.server('s1').core.peerOf(parentConn)).toEqual({ kind: 'server', id: 2 });
@@ -110,9 +100,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
 
 describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
   it('welcomes the client (status 0, source = server, dest 0, exact text), then 0x80 for every other known client', () => {
-    const net = new Net({ chunkSeed });
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
+    const net = build(new MemoryNet({ chunkSeed }), [[1], [2, 1]]);
     net.addClient(101, 'frodobaggins', 'Test info', 's1');
     net.addClient(102, 'elrond', 'elf', 's2');
     const m = net.mark();
@@ -132,10 +120,7 @@ describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
   });
 
   it('rebroadcasts the client to adjacent servers and adjacent clients, never back to its origin', () => {
-    const net = new Net({ chunkSeed });
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
-    net.addServer(3, 's3', 'i3', 's1');
+    const net = build(new MemoryNet({ chunkSeed }), [[1], [2, 1], [3, 1]]);
     net.addClient(101, 'a', 'ia', 's1');
     net.addClient(102, 'b', 'ib', 's2');
     net.addClient(103, 'c', 'ic', 's3');
@@ -143,16 +128,16 @@ describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
     net.addClient(104, 'd', 'id', 's2');
     const reg = (hop: number) => clientReg(104, hop, 'd', 'id').toString('hex');
     // the client's own registration, as sent
-    expect(hexes(net.frames('d', 's2', m).map((f) => f.raw))).toEqual([reg(0)]);
+    expect(framesHex(net, 'd', 's2', m)).toEqual([reg(0)]);
     // s2 -> s1 and s2 -> b (adjacent client); never back to d
-    expect(hexes(net.frames('s2', 's1', m).map((f) => f.raw))).toEqual([reg(2)]);
-    expect(hexes(net.frames('s2', 'b', m).map((f) => f.raw))).toEqual([reg(2)]);
+    expect(framesHex(net, 's2', 's1', m)).toEqual([reg(2)]);
+    expect(framesHex(net, 's2', 'b', m)).toEqual([reg(2)]);
     expect(net.frames('s2', 'd', m).some((f) => f.msg.sourceId === 104)).toBe(false);
     // s1 relays to s3 and a, not back to s2
-    expect(hexes(net.frames('s1', 's3', m).map((f) => f.raw))).toEqual([reg(1)]);
-    expect(hexes(net.frames('s1', 'a', m).map((f) => f.raw))).toEqual([reg(1)]);
+    expect(framesHex(net, 's1', 's3', m)).toEqual([reg(1)]);
+    expect(framesHex(net, 's1', 'a', m)).toEqual([reg(1)]);
     expect(net.frames('s1', 's2', m)).toEqual([]);
-    expect(hexes(net.frames('s3', 'c', m).map((f) => f.raw))).toEqual([reg(3)]);
+    expect(framesHex(net, 's3', 'c', m)).toEqual([reg(3)]);
     expect(net.frames('s3', 's1', m)).toEqual([]);
     // everyone knows everyone, nobody knows itself
     for (const c of net.clients()) {
@@ -164,7 +149,7 @@ describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
   });
 
   it('counts name/info lengths in UTF-8 bytes across relays', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'sé', 'ïnfo ✓');
     net.addServer(2, 's2', 'i2', 'sé');
     net.addClient(101, 'Frödo', 'Ring 💍', 's2');
@@ -175,14 +160,14 @@ describe.each(MODES)('client registration — $label', ({ chunkSeed }) => {
 
 describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   it('a server with a known id gets status 2 over the same connection and learns nothing', () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home');
     net.addServer(2, 'rivendale', 'Elronds House', 'theshire');
     net.addClient(101, 'frodo', 'x', 'theshire');
     const m = net.mark();
     const ev = net.eventMark();
     net.addServer(2, 'osgiliath', 'dup', 'theshire');
-    expect(hexes(net.frames('theshire', 'osgiliath', m).map((f) => f.raw))).toEqual(
+    expect(framesHex(net, 'theshire', 'osgiliath', m)).toEqual(
       hexes([status(1, 0, StatusCode.DuplicateId, 'A machine has already registered with ID 2')]),
     );
     const osg = net.server('osgiliath').core;
@@ -204,11 +189,11 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   });
 
   it("a server registering with the receiving server's own id is a duplicate", () => {
-    const net = new Net({ chunkSeed });
+    const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home');
     const m = net.mark();
     net.addServer(1, 'impostor', 'x', 'theshire');
-    expect(hexes(net.frames('theshire', 'impostor', m).map((f) => f.raw))).toEqual(
+    expect(framesHex(net, 'theshire', 'impostor', m)).toEqual(
       hexes([status(1, 0, StatusCode.DuplicateId, 'A machine has already registered with ID 1')]),
     );
     expect(net.server('theshire').core.hostIds()).toEqual([]);
@@ -217,14 +202,12 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   });
 
   it('a client with a known id gets `Someone has already registered with ID <id>` and is not announced', () => {
-    const net = new Net({ chunkSeed });
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
+    const net = build(new MemoryNet({ chunkSeed }), [[1], [2, 1]]);
     net.addClient(102, 'samgamgee', 'x', 's2');
     net.addClient(103, 'elrond', 'x', 's1');
     const m = net.mark();
     net.addClient(102, 'gollum', 'precious', 's1');
-    expect(hexes(net.frames('s1', 'gollum', m).map((f) => f.raw))).toEqual(
+    expect(framesHex(net, 's1', 'gollum', m)).toEqual(
       hexes([status(1, 0, StatusCode.DuplicateId, 'Someone has already registered with ID 102')]),
     );
     const gollum = net.client('gollum').core;
@@ -237,12 +220,10 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
   });
 
   it('a client taking a server id is a duplicate too', () => {
-    const net = new Net({ chunkSeed });
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
+    const net = build(new MemoryNet({ chunkSeed }), [[1], [2, 1]]);
     const m = net.mark();
     net.addClient(2, 'sneaky', 'x', 's1');
-    expect(hexes(net.frames('s1', 'sneaky', m).map((f) => f.raw))).toEqual(
+    expect(framesHex(net, 's1', 'sneaky', m)).toEqual(
       hexes([status(1, 0, StatusCode.DuplicateId, 'Someone has already registered with ID 2')]),
     );
     expect(net.server('s1').core.host(2)?.kind).toBe('server');
@@ -251,7 +232,7 @@ describe.each(MODES)('duplicate ids — $label', ({ chunkSeed }) => {
 
 describe('harness', () => {
   it('random chunking really splits frames and coalesces several frames per read', () => {
-    const net = new Net({ chunkSeed: 99 });
+    const net = new MemoryNet({ chunkSeed: 99 });
     net.addServer(1, 's1', 'i1');
     for (let i = 2; i <= 6; i++) net.addServer(i, `s${i}`, `info ${i}`, `s${i - 1}`);
     for (let i = 1; i <= 6; i++) net.addClient(100 + i, `c${i}`, 'x', `s${i}`);

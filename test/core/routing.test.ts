@@ -1,6 +1,7 @@
 // Chat routing over 0, 1 and 3 hops, unknown destinations, and status routing through the tree.
 import { describe, expect, it } from 'vitest';
-import { Net } from './harness.ts';
+import { MemoryNet } from '../../src/memory/net.ts';
+import { build } from './helpers.ts';
 import { MessageType, StatusCode, chatMsg, hexes, status } from './msgs.ts';
 
 const MODES = [
@@ -10,20 +11,10 @@ const MODES = [
 ] as const;
 
 /** s1 - s2 - s3 - s4 chain; a and b on s1, d on s2, z on s4. */
-function chain(chunkSeed: number | undefined): Net {
-  const net = new Net({ chunkSeed });
-  net.addServer(1, 's1', 'i1');
-  net.addServer(2, 's2', 'i2', 's1');
-  net.addServer(3, 's3', 'i3', 's2');
-  net.addServer(4, 's4', 'i4', 's3');
-  net.addClient(101, 'a', 'x', 's1');
-  net.addClient(102, 'b', 'x', 's1');
-  net.addClient(103, 'd', 'x', 's2');
-  net.addClient(104, 'z', 'x', 's4');
-  return net;
-}
+const chain = (chunkSeed: number | undefined): MemoryNet =>
+  build(new MemoryNet({ chunkSeed }), [[1], [2, 1], [3, 2], [4, 3]], [[101, 'a', 1], [102, 'b', 1], [103, 'd', 2], [104, 'z', 4]]);
 
-const chatPath = (net: Net, since: number) =>
+const chatPath = (net: MemoryNet, since: number) =>
   net.trace.slice(since).filter((f) => f.msg.type === MessageType.ClientChat).map((f) => [f.from, f.to]);
 
 describe.each(MODES)('chat routing — $label', ({ chunkSeed }) => {
@@ -79,12 +70,7 @@ describe.each(MODES)('chat routing — $label', ({ chunkSeed }) => {
 
 describe('status routing to a non-adjacent destination (whole frames, deterministic interleaving)', () => {
   it('a chat overtaking a quit: the far server replies to the sender id, and the status walks the tree', () => {
-    const net = new Net();
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
-    net.addServer(3, 's3', 'i3', 's2');
-    net.addClient(101, 'a', 'x', 's1');
-    net.addClient(104, 'b', 'x', 's3');
+    const net = build(new MemoryNet(), [[1], [2, 1], [3, 2]], [[101, 'a', 1], [104, 'b', 3]]);
     net.paused = true;
     const m = net.mark();
     net.chat('a', 104, 'are you there?'); // s1 still knows 104 and forwards the chat...
@@ -103,11 +89,7 @@ describe('status routing to a non-adjacent destination (whole frames, determinis
   });
 
   it('a status addressed to a far client is forwarded unchanged; one addressed to a server is logged there', () => {
-    const net = new Net();
-    net.addServer(1, 's1', 'i1');
-    net.addServer(2, 's2', 'i2', 's1');
-    net.addServer(3, 's3', 'i3', 's2');
-    net.addClient(101, 'a', 'x', 's1');
+    const net = build(new MemoryNet(), [[1], [2, 1], [3, 2]], [[101, 'a', 1]]);
     const m = net.mark();
     const toClient = status(3, 101, 7, 'hello from s3');
     net.inject('s3', 's2', toClient);

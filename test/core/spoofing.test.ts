@@ -1,29 +1,12 @@
 // Messages whose source does not belong behind the connection they arrived on are rejected
 // with a protocol-error event and never relayed.
 import { describe, expect, it } from 'vitest';
-import { ClientCore } from '../../src/core/index.ts';
-import { Net, sortedIds } from './harness.ts';
+import { ClientCore, type CoreEvent } from '../../src/core/index.ts';
+import type { MemoryNet } from '../../src/memory/net.ts';
+import { branchedTree, sortedIds } from './helpers.ts';
 import { MessageType, chatMsg, clientQuit, clientReg, serverReg, status } from './msgs.ts';
 
-/** s1 - s2 - s3, s4 on s1; a on s1, b on s1, c on s2, d on s3, e on s4. */
-function net3(): Net {
-  const net = new Net();
-  net.addServer(1, 's1', 'i1');
-  net.addServer(2, 's2', 'i2', 's1');
-  net.addServer(3, 's3', 'i3', 's2');
-  net.addServer(4, 's4', 'i4', 's1');
-  net.addClient(101, 'a', 'x', 's1');
-  net.addClient(102, 'b', 'x', 's1');
-  net.addClient(103, 'c', 'x', 's2');
-  net.addClient(104, 'd', 'x', 's3');
-  net.addClient(105, 'e', 'x', 's4');
-  return net;
-}
-
-const protocolErrors = (net: Net, node: string, since: number) =>
-  net.eventsOf(node, since).filter((e) => e.type === 'protocol-error');
-
-function snapshot(net: Net) {
+function snapshot(net: MemoryNet) {
   return {
     servers: Object.fromEntries(net.servers().map((s) => [s.name, sortedIds(s.core.hostIds())])),
     clients: Object.fromEntries(net.clients().map((c) => [c.name, {
@@ -32,16 +15,27 @@ function snapshot(net: Net) {
   };
 }
 
+/**
+ * `from` (a host or a probe) writes `frame` to s1, which refuses it: exactly one protocol
+ * error there, and the frame goes no further than s1. Returns the protocol-error events.
+ */
+function expectRefusedAtS1(net: MemoryNet, from: string, frame: Buffer): CoreEvent[] {
+  const m = net.mark();
+  const ev = net.eventMark();
+  if (net.resolve(from).kind === 'probe') net.probeSend(from, frame);
+  else net.inject(from, 's1', frame);
+  const errors = net.eventsOf('s1', ev).filter((e) => e.type === 'protocol-error');
+  expect(errors).toHaveLength(1);
+  expect(net.trace.slice(m).map((f) => `${f.from}>${f.to}`)).toEqual([`${from}>s1`]);
+  return errors;
+}
+
 describe('spoofing', () => {
   it("a client chatting with another client's source id is rejected and never relayed", () => {
-    const net = net3();
+    const net = branchedTree();
     const before = snapshot(net);
-    const m = net.mark();
-    const ev = net.eventMark();
-    net.inject('a', 's1', chatMsg(102, 104, 'I am b, honest'));
-    expect(protocolErrors(net, 's1', ev)).toHaveLength(1);
-    expect(protocolErrors(net, 's1', ev)[0]).toMatchObject({ type: 'protocol-error', reason: expect.stringContaining('102') });
-    expect(net.trace.slice(m).map((f) => `${f.from}>${f.to}`)).toEqual(['a>s1']);
+    const [error] = expectRefusedAtS1(net, 'a', chatMsg(102, 104, 'I am b, honest'));
+    expect(error).toMatchObject({ type: 'protocol-error', reason: expect.stringContaining('102') });
     expect(snapshot(net)).toEqual(before);
     // the same connection still works for honest traffic
     net.chat('a', 104, 'really a');
@@ -49,64 +43,40 @@ describe('spoofing', () => {
   });
 
   it("a client sending a quit for another client is rejected; the other client stays known", () => {
-    const net = net3();
+    const net = branchedTree();
     const before = snapshot(net);
-    const m = net.mark();
-    const ev = net.eventMark();
-    net.inject('a', 's1', clientQuit(104, ''));
-    expect(protocolErrors(net, 's1', ev)).toHaveLength(1);
-    expect(net.trace.slice(m).map((f) => `${f.from}>${f.to}`)).toEqual(['a>s1']);
+    expectRefusedAtS1(net, 'a', clientQuit(104, ''));
     expect(snapshot(net)).toEqual(before);
   });
 
   it('a client sending a registration for another id on its registered connection is rejected', () => {
-    const net = net3();
-    const m = net.mark();
-    const ev = net.eventMark();
-    net.inject('a', 's1', clientReg(150, 0, 'alt', 'x'));
-    expect(protocolErrors(net, 's1', ev)).toHaveLength(1);
-    expect(net.trace.slice(m)).toHaveLength(1);
+    const net = branchedTree();
+    expectRefusedAtS1(net, 'a', clientReg(150, 0, 'alt', 'x'));
     expect(net.server('s1').core.host(150)).toBeUndefined();
   });
 
   it('a server relaying a chat from a client that lives elsewhere is rejected', () => {
-    const net = net3();
-    const m = net.mark();
-    const ev = net.eventMark();
+    const net = branchedTree();
     // 101 is adjacent to s1; a chat "from 101" arriving from s2 cannot be genuine
-    net.inject('s2', 's1', chatMsg(101, 105, 'forged'));
-    expect(protocolErrors(net, 's1', ev)).toHaveLength(1);
-    expect(net.trace.slice(m)).toHaveLength(1);
+    expectRefusedAtS1(net, 's2', chatMsg(101, 105, 'forged'));
     expect(net.client('e').core.chatMessages()).toEqual([]);
     // 105 lives behind s4; a forged status "from 4" arriving from s2 is not forwarded either
-    const ev2 = net.eventMark();
-    const m2 = net.mark();
-    net.inject('s2', 's1', status(4, 101, 0, 'forged status'));
-    expect(protocolErrors(net, 's1', ev2)).toHaveLength(1);
-    expect(net.trace.slice(m2)).toHaveLength(1);
+    expectRefusedAtS1(net, 's2', status(4, 101, 0, 'forged status'));
     expect(net.client('a').core.statusUpdates()).not.toContain('forged status');
   });
 
   it('a server link claiming a new host is its own connection (last_hop 0) is rejected', () => {
-    const net = net3();
-    const m = net.mark();
-    const ev = net.eventMark();
-    net.inject('s2', 's1', serverReg(60, 0, 'ghost', 'x'));
-    expect(protocolErrors(net, 's1', ev)).toHaveLength(1);
+    const net = branchedTree();
+    expectRefusedAtS1(net, 's2', serverReg(60, 0, 'ghost', 'x'));
     expect(net.server('s1').core.host(60)).toBeUndefined();
-    expect(net.trace.slice(m)).toHaveLength(1);
   });
 
   it('a registration for the reserved id 0 is rejected (server and client), nothing learned or relayed', () => {
-    const net = net3();
+    const net = branchedTree();
     const before = snapshot(net);
     for (const [i, frame] of [serverReg(0, 0, 'zero', 'x'), clientReg(0, 0, 'zero', 'x')].entries()) {
       net.addProbe(`p${i}`, 's1');
-      const m = net.mark();
-      const ev = net.eventMark();
-      net.probeSend(`p${i}`, frame);
-      expect(protocolErrors(net, 's1', ev), `frame ${i}`).toHaveLength(1);
-      expect(net.trace.slice(m), `frame ${i}`).toHaveLength(1);
+      expectRefusedAtS1(net, `p${i}`, frame);
       expect(net.probe(`p${i}`).received).toEqual([]);
       expect(net.server('s1').core.host(0)).toBeUndefined();
     }
@@ -114,27 +84,19 @@ describe('spoofing', () => {
   });
 
   it('a relayed registration (last_hop neither 0 nor the source) on an unregistered connection is rejected', () => {
-    const net = net3();
+    const net = branchedTree();
     const before = snapshot(net);
     net.addProbe('p', 's1');
-    for (const frame of [serverReg(50, 7, 'relayed', 'x'), clientReg(51, 7, 'relayed', 'x')]) {
-      const m = net.mark();
-      const ev = net.eventMark();
-      net.probeSend('p', frame);
-      expect(protocolErrors(net, 's1', ev)).toHaveLength(1);
-      expect(net.trace.slice(m)).toHaveLength(1);
-    }
+    for (const frame of [serverReg(50, 7, 'relayed', 'x'), clientReg(51, 7, 'relayed', 'x')]) expectRefusedAtS1(net, 'p', frame);
     expect(net.probe('p').received).toEqual([]);
     expect(snapshot(net)).toEqual(before);
     // and the connection is still unregistered: a chat from it is rejected too
-    const ev = net.eventMark();
-    net.probeSend('p', chatMsg(50, 101, 'hi'));
-    expect(protocolErrors(net, 's1', ev)).toHaveLength(1);
+    expectRefusedAtS1(net, 'p', chatMsg(50, 101, 'hi'));
     expect(net.client('a').core.chatMessages()).toEqual([]);
   });
 
   it('a well-formed registration on a probe connection is accepted (the probe is a real peer)', () => {
-    const net = net3();
+    const net = branchedTree();
     net.addProbe('p', 's1');
     net.probeSend('p', serverReg(60, 60, 'announced', 'x')); // last_hop == source: adjacent
     expect(net.server('s1').core.host(60)).toMatchObject({ kind: 'server', firstLinkId: 60 });
