@@ -4,7 +4,7 @@
 import { resolveTopology } from '../topology/generate.ts';
 import { type Topology, TopologyError, checkTopology } from '../topology/schema.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import { type Checked, type Issue, formatIssues, fromZod, under } from '../util/zod-issues.ts';
+import { type Checked, type Issue, fromZod, under, valueOrThrow } from '../util/zod-issues.ts';
 import { referenceIssues } from './references.ts';
 import { type Experiment, type ExperimentDoc, ExperimentError, ExperimentSchema } from './schema.ts';
 
@@ -34,9 +34,7 @@ function checkExperiment(doc: unknown): Checked<Experiment> {
 
 /** Check an experiment document; `file` names it in errors. Throws ExperimentError listing every issue. */
 export function parseExperiment(doc: unknown, file: string): Experiment {
-  const r = checkExperiment(doc);
-  if ('issues' in r) throw new ExperimentError(formatIssues(file, r.issues));
-  return r.value;
+  return valueOrThrow(checkExperiment(doc), file, (m) => new ExperimentError(m));
 }
 
 export function loadExperimentFile(path: string): Experiment {

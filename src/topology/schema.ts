@@ -2,7 +2,7 @@
 // and clients attached to servers. Validated with errors naming the file and the field.
 import { z } from 'zod';
 import { readJsonFile } from '../util/json-file.ts';
-import { type Checked, type Issue, formatIssues, fromZod } from '../util/zod-issues.ts';
+import { type Checked, type Issue, fromZod, valueOrThrow } from '../util/zod-issues.ts';
 
 const id = z.number().int().min(1).max(0xffff_ffff);
 
@@ -61,9 +61,7 @@ export function checkTopology(doc: unknown): Checked<Topology> {
 
 /** Validate a topology document; `source` names it in errors (a file path or a generator spec). */
 export function parseTopology(doc: unknown, source: string): Topology {
-  const r = checkTopology(doc);
-  if ('issues' in r) throw new TopologyError(formatIssues(source, r.issues));
-  return r.value;
+  return valueOrThrow(checkTopology(doc), source, (m) => new TopologyError(m));
 }
 
 export function loadTopologyFile(path: string): Topology {

@@ -37,6 +37,12 @@ export function formatIssues(source: string, issues: readonly Issue[]): string {
   return issues.map((i) => `${source}: ${pathText(i.path)}: ${i.message}`).join('\n');
 }
 
+/** The checked value, or an error (made by `makeError`) listing every issue of `source`. */
+export function valueOrThrow<T>(r: Checked<T>, source: string, makeError: (message: string) => Error): T {
+  if ('issues' in r) throw makeError(formatIssues(source, r.issues));
+  return r.value;
+}
+
 /**
  * The issues of an object that has no file (a toxic spec handed to a proxy) on one line:
  * `attribute "ms": Too small…; unknown attribute "jiter"`.
