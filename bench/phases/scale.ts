@@ -56,10 +56,15 @@ const FAR_END = 500_002;
 const WINDOW = 256;
 const SIZE = 64;
 
-/** The servers of a size's tree, with one client at each end of its diameter: the quitter and the far end. */
-function scaleTopology(n: number) {
+/**
+ * A size's tree. For quits and load, its servers with one client at each end of its diameter
+ * (the quitter and the far end); for start-up and memory alone, as generated (middle-earth
+ * with its 8 clients, trees with none), so those figures compare with earlier runs.
+ */
+function scaleTopology(n: number, ends: boolean) {
   const base = resolveTopology(scaleSpec(n));
   const d = diameter(base);
+  if (!ends) return { topology: base, d };
   const topology = parseTopology({
     ...base,
     clients: [
@@ -72,7 +77,7 @@ function scaleTopology(n: number) {
 
 /** One size, in this process (run by scale-run.ts, in a fresh one). */
 export async function measureScale(n: number, opts: ScaleOptions, progress: Progress, log: (l: string) => void): Promise<ScaleMeasurement> {
-  const { topology, d } = scaleTopology(n);
+  const { topology, d } = scaleTopology(n, opts.repeats > 0 || opts.durationMs > 0);
   const k = placement(n);
   const t0 = performance.now();
   const sim = await Simulation.start({ topology, serversPerWorker: k });
