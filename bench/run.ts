@@ -10,7 +10,7 @@ import { machineInfo } from '../src/util/machine.ts';
 import { type ConvergenceRow, type RegistrationRow, eccentricity, measureClientJoin, measureQuit, measureServerJoin } from './phases/convergence.ts';
 import type { ClosableProgress } from './report/progress.ts';
 import { type ThroughputRow, runThroughput, PAIRS } from './phases/throughput.ts';
-import { type ScaleRow, runScale } from './phases/scale.ts';
+import { type ScaleRow, isFullRow, runScale } from './phases/scale.ts';
 import { applyLinkLatency } from './phases/latency.ts';
 import { renderMarkdown, type BenchReport } from './report/markdown.ts';
 import { renderCharts } from './report/charts.ts';
@@ -102,7 +102,9 @@ await runMain(USAGE, async () => {
 
   let scale: ScaleRow[] = [];
   if (phases.has('scale')) {
-    scale = await runScale({ sizes: quick ? [11, 100] : [11, 100, 1000], repeats: Math.min(repeats, quick ? 3 : 10), durationMs }, progress, log);
+    // Each size in a fresh process, as npm run bench:scale runs it; here with quits and load too.
+    const rows = await runScale({ sizes: quick ? [11, 100] : [11, 100, 1000], repeats: Math.min(repeats, quick ? 3 : 10), durationMs }, progress, log);
+    scale = rows.filter(isFullRow);
   }
 
   const report: BenchReport = {

@@ -1,28 +1,26 @@
-// One scale measurement in a fresh process (so its memory is its own): start a topology in
-// workers, wait for convergence, print one JSON line.
-import { Simulation } from '../src/coordinator/simulation.ts';
-import { diameter, resolveTopology } from '../src/topology/generate.ts';
+// One size of the scale benchmark in a fresh process, so its memory is its own (see
+// phases/scale.ts, which starts it): progress and the result as JSON lines on stdout.
 import { intFlag, parseFlags } from '../src/cli/args.ts';
+import type { Progress } from './phases/common.ts';
+import { type ScaleRunLine, measureScale } from './phases/scale.ts';
 
 const { values } = parseFlags(process.argv.slice(2), {
-  topology: { type: 'string' },
-  k: { type: 'string' },
+  size: { type: 'string' },
+  repeats: { type: 'string' },
+  'duration-ms': { type: 'string' },
   'timeout-ms': { type: 'string' },
 });
-const topology = resolveTopology(values.topology ?? 'middle-earth');
-const k = intFlag(values, 'k', 1, 100_000, 1);
-const t0 = performance.now();
-const sim = await Simulation.start({ topology, serversPerWorker: k });
-const startMs = performance.now() - t0;
-await sim.converged({ timeoutMs: intFlag(values, 'timeout-ms', 1, 3_600_000, 120_000) });
-const convergeMs = performance.now() - t0;
-const rss = process.memoryUsage().rss;
-const maxRss = process.resourceUsage().maxRSS * 1024;
-const serverWorkers = sim.workers.filter((w) => w.kind === 'servers').length;
-await sim.stop();
-process.stdout.write(JSON.stringify({
-  topology: topology.name, servers: topology.servers.length, clients: topology.clients.length,
-  diameter: diameter(topology).hops, serversPerWorker: k, serverWorkers,
-  startMs, convergeMs, rssBytes: rss, maxRssBytes: maxRss,
-}) + '\n');
+const say = (line: ScaleRunLine) => process.stdout.write(JSON.stringify(line) + '\n');
+const progress: Progress = {
+  phase: () => {},
+  tick: (_name, detail = '') => say({ tick: detail }),
+  done: () => {},
+  note: (note) => say({ note }),
+};
+const row = await measureScale(intFlag(values, 'size', 1, 100_000), {
+  repeats: intFlag(values, 'repeats', 0, 10_000, 0),
+  durationMs: intFlag(values, 'duration-ms', 0, 600_000, 0),
+  timeoutMs: intFlag(values, 'timeout-ms', 1, 3_600_000, 120_000),
+}, progress, progress.note);
+say({ row });
 process.exit(0);

@@ -1,35 +1,20 @@
 // Scale benchmark: trees of 11, 100 and 1,000 servers in worker threads — start-up time, time
 // to full convergence, resident memory in total and per server. Each size runs in a fresh
-// process. Writes results/scale.json and results/scale.md.
-import { execFileSync } from 'node:child_process';
+// process (phases/scale.ts, the same measurement as the scale phase of npm run bench).
+// Writes results/scale.json and results/scale.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../src/util/machine.ts';
 import { parseFlags } from '../src/cli/args.ts';
+import { runScale } from './phases/scale.ts';
 
 const { values } = parseFlags(process.argv.slice(2), {
   sizes: { type: 'string', default: '11,100,1000' },
   out: { type: 'string', default: 'results' },
 });
 const sizes = values.sizes!.split(',').map(Number);
-const runner = fileURLToPath(new URL('./scale-run.js', import.meta.url));
-
-/** Placement: one worker per server up to 11; beyond, enough servers per worker to keep ~10-20 threads on 2 cores. */
-const placement = (n: number) => (n <= 11 ? 1 : n <= 100 ? 10 : 50);
-
-interface Row {
-  topology: string; servers: number; clients: number; diameter: number; serversPerWorker: number; serverWorkers: number;
-  startMs: number; convergeMs: number; rssBytes: number; maxRssBytes: number;
-}
-const rows: Row[] = [];
-for (const n of sizes) {
-  const spec = n === 11 ? 'middle-earth' : `tree:${n}:7`;
-  process.stdout.write(`scale: ${spec} (${placement(n)} per worker)… `);
-  const out = execFileSync(process.execPath, [runner, '--topology', spec, '--k', String(placement(n))], { encoding: 'utf8' });
-  const row = JSON.parse(out.trim().split('\n').pop()!) as Row;
-  rows.push(row);
-  process.stdout.write(`converged in ${row.convergeMs.toFixed(0)} ms, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak\n`);
-}
+const say = (line: string) => process.stdout.write(`scale: ${line}\n`);
+// Start-up, convergence and memory only (no quits, no load): the scale phase of npm run bench adds those.
+const rows = await runScale({ sizes, repeats: 0, durationMs: 0 }, { phase: () => {}, tick: (_p, detail) => say(detail ?? ''), done: () => {}, note: say }, say);
 
 const machine = machineInfo();
 const command = `npm run bench:scale -- --sizes ${values.sizes}`;

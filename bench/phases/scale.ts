@@ -1,7 +1,13 @@
-// Scale sweep: generated trees of 11, 100 and 1,000 servers. For each: convergence after a
-// quit by a client at one end of the tree's diameter (so the news must cross the whole tree),
-// and throughput along that longest path.
+// Scale: generated trees of 11, 100 and 1,000 servers, each size in a fresh process (so its
+// memory is its own; bench/scale-run.ts is that process). For each: start-up, time to full
+// convergence and resident memory; then, unless asked not to, convergence after a quit by a
+// client at one end of the tree's diameter (so the news must cross the whole tree) and
+// throughput along that longest path. `npm run bench:scale` and the scale phase of
+// `npm run bench` both run this.
+import { spawn } from 'node:child_process';
 import type { RecordableHistogram } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import { builtUrl } from '../../src/coordinator/worker-handle.ts';
@@ -11,65 +17,151 @@ import type { LoadResult } from '../load/load-task.ts';
 import { type Percentiles, type Progress, freshId, percentiles } from './common.ts';
 import { measureQuit } from './convergence.ts';
 
-export interface ScaleRow {
-  topology: string;
-  servers: number;
-  diameter: number;
-  serversPerWorker: number;
-  startMs: number;
-  convergeMs: number;
-  quitMs: Percentiles;
-  longestPath: { msgsPerSec: number; latencyUs: Percentiles; lost: number; duplicated: number; reordered: number; window: number; size: number };
+export interface ScaleOptions {
+  /** quits to measure per size; 0: measure start-up, convergence and memory only */
+  repeats: number;
+  /** load along the longest path, ms; 0: none */
+  durationMs: number;
+  /** convergence timeout, ms */
+  timeoutMs?: number;
 }
 
-export async function runScale(opts: { sizes: number[]; repeats: number; durationMs: number }, progress: Progress, log: (l: string) => void): Promise<ScaleRow[]> {
-  progress.phase('scale', opts.sizes.length * (opts.repeats + 2));
-  const rows: ScaleRow[] = [];
+export interface ScaleMeasurement {
+  topology: string;
+  servers: number;
+  clients: number;
+  diameter: number;
+  serversPerWorker: number;
+  serverWorkers: number;
+  startMs: number;
+  convergeMs: number;
+  /** whole process (all threads), after convergence */
+  rssBytes: number;
+  maxRssBytes: number;
+  quitMs?: Percentiles;
+  longestPath?: { msgsPerSec: number; latencyUs: Percentiles; lost: number; duplicated: number; reordered: number; window: number; size: number };
+}
+
+/** A row of the bench report: every part measured. */
+export type ScaleRow = ScaleMeasurement & Required<Pick<ScaleMeasurement, 'quitMs' | 'longestPath'>>;
+export const isFullRow = (r: ScaleMeasurement): r is ScaleRow => r.quitMs !== undefined && r.longestPath !== undefined;
+
+/** Placement: one worker per server up to 11; beyond, enough servers per worker to keep ~10-20 threads on 2 cores. */
+export const placement = (n: number) => (n <= 11 ? 1 : n <= 100 ? 10 : 50);
+
+export const scaleSpec = (n: number) => (n === 11 ? 'middle-earth' : `tree:${n}:7`);
+
+const QUITTER = 500_001;
+const FAR_END = 500_002;
+const WINDOW = 256;
+const SIZE = 64;
+
+/**
+ * A size's tree. For quits and load, its servers with one client at each end of its diameter
+ * (the quitter and the far end); for start-up and memory alone, as generated (middle-earth
+ * with its 8 clients, trees with none), so those figures compare with earlier runs.
+ */
+function scaleTopology(n: number, ends: boolean) {
+  const base = resolveTopology(scaleSpec(n));
+  const d = diameter(base);
+  if (!ends) return { topology: base, d };
+  const topology = parseTopology({
+    ...base,
+    clients: [
+      { id: QUITTER, name: 'end-a', info: 'bench', server: d.from },
+      { id: FAR_END, name: 'end-b', info: 'bench', server: d.to },
+    ],
+  }, base.name);
+  return { topology, d };
+}
+
+/** One size, in this process (run by scale-run.ts, in a fresh one). */
+export async function measureScale(n: number, opts: ScaleOptions, progress: Progress, log: (l: string) => void): Promise<ScaleMeasurement> {
+  const { topology, d } = scaleTopology(n, opts.repeats > 0 || opts.durationMs > 0);
+  const k = placement(n);
+  const t0 = performance.now();
+  const sim = await Simulation.start({ topology, serversPerWorker: k });
+  try {
+    const startMs = performance.now() - t0;
+    await sim.converged({ timeoutMs: opts.timeoutMs ?? 120_000 });
+    const convergeMs = performance.now() - t0;
+    const row: ScaleMeasurement = {
+      topology: topology.name, servers: topology.servers.length, clients: topology.clients.length, diameter: d.hops,
+      serversPerWorker: k, serverWorkers: sim.workers.filter((w) => w.kind === 'servers').length,
+      startMs, convergeMs, rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+    progress.tick('scale', `${topology.name}: converged in ${convergeMs.toFixed(0)} ms, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+    if (opts.repeats > 0) {
+      const quit = await measureQuit({ sim, topology, quitter: QUITTER, repeats: opts.repeats, linkLatencyMs: 0, links: 'direct', diameter: d.hops, serversPerWorker: k }, progress, 'scale');
+      row.quitMs = quit.ms;
+    }
+    if (opts.durationMs > 0) row.longestPath = await longestPath(sim, d, opts.durationMs, progress, log, topology.name);
+    return row;
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function longestPath(sim: Simulation, d: { hops: number; from: number; to: number }, durationMs: number, progress: Progress, log: (l: string) => void, name: string): Promise<ScaleMeasurement['longestPath']> {
   const pool = new Piscina({ filename: builtUrl('bench/load/load-task').href, minThreads: 1, maxThreads: 1 });
   try {
-    for (const n of opts.sizes) {
-      const base = resolveTopology(n === 11 ? 'middle-earth' : `tree:${n}:7`);
-      const d = diameter(base);
-      // One client at each end of the diameter: the quitter and the far end.
-      const topology = parseTopology({
-        ...base,
-        name: base.name,
-        clients: [
-          { id: 500_001, name: 'end-a', info: 'bench', server: d.from },
-          { id: 500_002, name: 'end-b', info: 'bench', server: d.to },
-        ],
-      }, base.name);
-      const k = n <= 11 ? 1 : n <= 100 ? 10 : 50;
-      const t0 = performance.now();
-      const sim = await Simulation.start({ topology, serversPerWorker: k });
-      try {
-        await sim.converged({ timeoutMs: 120_000 });
-        const convergeMs = performance.now() - t0;
-        progress.tick('scale', `${topology.name}: converged in ${convergeMs.toFixed(0)} ms`);
-        const quit = await measureQuit({ sim, topology, quitter: 500_001, repeats: opts.repeats, linkLatencyMs: 0, links: 'direct', diameter: d.hops, serversPerWorker: k }, progress, 'scale');
-        const r = (await pool.run({
-          mode: 'crc', senderPort: sim.port(d.from), receiverPort: sim.port(d.to), senderId: freshId(), receiverId: freshId(),
-          window: 256, size: 64, durationMs: opts.durationMs, timeoutMs: 30_000,
-        })) as LoadResult;
-        if (r.error) log(`scale ${topology.name} longest path: ${r.error}`);
-        progress.tick('scale', `${topology.name}: ${Math.round((r.delivered / r.elapsedMs) * 1000).toLocaleString('en-US')} msgs/s over ${d.hops} hops`);
-        rows.push({
-          topology: topology.name, servers: n, diameter: d.hops, serversPerWorker: k, startMs: sim.timings.startMs, convergeMs,
-          quitMs: quit.ms,
-          longestPath: {
-            msgsPerSec: r.elapsedMs > 0 ? (r.delivered / r.elapsedMs) * 1000 : 0,
-            latencyUs: percentiles(r.latency as RecordableHistogram), lost: r.lost, duplicated: r.duplicated, reordered: r.reordered,
-            window: 256, size: 64,
-          },
-        });
-      } finally {
-        await sim.stop();
-      }
+    const r = (await pool.run({
+      mode: 'crc', senderPort: sim.port(d.from), receiverPort: sim.port(d.to), senderId: freshId(), receiverId: freshId(),
+      window: WINDOW, size: SIZE, durationMs, timeoutMs: 30_000,
+    })) as LoadResult;
+    if (r.error) log(`scale ${name} longest path: ${r.error}`);
+    const msgsPerSec = r.elapsedMs > 0 ? (r.delivered / r.elapsedMs) * 1000 : 0;
+    progress.tick('scale', `${name}: ${Math.round(msgsPerSec).toLocaleString('en-US')} msgs/s over ${d.hops} hops`);
+    return {
+      msgsPerSec, latencyUs: percentiles(r.latency as RecordableHistogram), lost: r.lost, duplicated: r.duplicated, reordered: r.reordered,
+      window: WINDOW, size: SIZE,
+    };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** What scale-run.ts prints, one JSON object a line. */
+export type ScaleRunLine = { tick: string } | { note: string } | { row: ScaleMeasurement };
+
+const RUNNER = fileURLToPath(new URL('../scale-run.js', import.meta.url));
+
+/** One size in a fresh process: its progress relayed as it comes, its row when it ends. */
+function runFresh(n: number, opts: ScaleOptions, progress: Progress, log: (l: string) => void): Promise<ScaleMeasurement> {
+  const args = [RUNNER, '--size', String(n), '--repeats', String(opts.repeats), '--duration-ms', String(opts.durationMs)];
+  if (opts.timeoutMs !== undefined) args.push('--timeout-ms', String(opts.timeoutMs));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  let row: ScaleMeasurement | undefined;
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    let m: ScaleRunLine;
+    try {
+      m = JSON.parse(l) as ScaleRunLine;
+    } catch {
+      return log(`scale ${scaleSpec(n)}: ${l}`); // something else printed; keep it
     }
+    if ('tick' in m) progress.tick('scale', m.tick);
+    else if ('note' in m) log(m.note);
+    else row = m.row;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0 && row) resolve(row);
+      else reject(new Error(`scale ${scaleSpec(n)}: the measuring process exited with ${code}${stderr ? `: ${stderr.trim()}` : ''}`));
+    });
+  });
+}
+
+/** Every size, each in a fresh process, one after another. */
+export async function runScale(opts: ScaleOptions & { sizes: number[] }, progress: Progress, log: (l: string) => void): Promise<ScaleMeasurement[]> {
+  progress.phase('scale', opts.sizes.length * (1 + opts.repeats + (opts.durationMs > 0 ? 1 : 0)));
+  const rows: ScaleMeasurement[] = [];
+  try {
+    for (const n of opts.sizes) rows.push(await runFresh(n, opts, progress, log));
   } finally {
     progress.done('scale');
-    await pool.destroy();
   }
   return rows;
 }
-

@@ -1,7 +1,8 @@
 // npm run experiment -- <file.json> [...]: run fault-injection experiments from data and write
 // results/experiments/<name>/<timestamp>/.
+import { loadExperimentFile } from '../experiment/parse.ts';
 import { runExperiment } from '../experiment/runner.ts';
-import { loadExperimentFile } from '../experiment/schema.ts';
+import { type Experiment, ExperimentError } from '../experiment/schema.ts';
 import { UsageError, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: npm run experiment -- [--out DIR] <experiment.json> [...]
@@ -21,9 +22,20 @@ await runMain(USAGE, async () => {
     return;
   }
   if (positionals.length === 0) throw new UsageError('name at least one experiment file, e.g. topologies/experiments/partition-heal.json');
-  let failed = 0;
+  // Check every file before running any, so a typo in the last one is not found minutes in.
+  const experiments: Array<{ file: string; exp: Experiment }> = [];
+  const errors: string[] = [];
   for (const file of positionals) {
-    const exp = loadExperimentFile(file);
+    try {
+      experiments.push({ file, exp: loadExperimentFile(file) });
+    } catch (err) {
+      if (!(err instanceof ExperimentError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  if (errors.length) throw new ExperimentError(errors.join('\n'));
+  let failed = 0;
+  for (const { file, exp } of experiments) {
     const s = await runExperiment(exp, {
       file,
       command: `npm run experiment -- ${argv.join(' ')}`,

@@ -1,58 +1,19 @@
 // Runs an experiment: start the topology (server links through the fault proxies), wait for
 // convergence, then play the timeline against a clock while traffic flows, and record every
 // event. Writes results/experiments/<name>/<timestamp>/{events.jsonl, summary.json, summary.md}.
+// The experiment comes checked (parse.ts): its topology resolved, its references valid.
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { ConvergenceTimeout, Simulation } from '../coordinator/simulation.ts';
 import { parseTrafficText } from '../coordinator/traffic-text.ts';
+import type { Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
-import { resolveTopology } from '../topology/generate.ts';
-import { type Topology, parseTopology } from '../topology/schema.ts';
 import { machineInfo } from '../util/machine.ts';
-import { type Action, type Check, type Experiment, ExperimentError, isCheck } from './schema.ts';
+import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
+import { type CheckResult, type ExperimentSummary, summaryMarkdown } from './summary.ts';
 
-export interface CheckResult {
-  index: number;
-  check: string;
-  /** ms after the experiment's start when the clock for this check started */
-  startMs: number;
-  withinMs: number;
-  /** how long it took, ms (null: it never happened within the limit) */
-  tookMs: number | null;
-  passed: boolean;
-  detail?: string;
-}
-
-export interface FlowResult {
-  from: number;
-  to: number;
-  rate: number;
-  size: number;
-  sent: number;
-  delivered: number;
-  /** sent but never delivered (e.g. lost to a cut link or a netsplit) */
-  lost: number;
-  latencyMs: { p50: number; p99: number; max: number } | null;
-}
-
-export interface ExperimentSummary {
-  name: string;
-  description?: string;
-  seed: number;
-  file: string;
-  command: string;
-  started: string;
-  folder: string;
-  machine: ReturnType<typeof machineInfo>;
-  topology: { name: string; servers: number; clients: number; serversPerWorker: number; proxiedLinks: number; directLinks: number };
-  initialConvergenceMs: number;
-  durationMs: number;
-  actions: Array<{ index: number; at: number; did: string; lateMs: number; error?: string }>;
-  checks: CheckResult[];
-  traffic: FlowResult[];
-  passed: boolean;
-}
+export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
 
 export interface RunExperimentOptions {
   file: string;
@@ -75,41 +36,9 @@ function describe(e: Action | Check): string {
   return `${what} ${JSON.stringify(rest)}`;
 }
 
-function linkIds(link: string): [number, number] {
-  const [a, b] = link.split('-').map(Number) as [number, number];
-  return [a, b];
-}
-
 export async function runExperiment(exp: Experiment, opts: RunExperimentOptions): Promise<ExperimentSummary> {
   const log = opts.log ?? (() => {});
-  const topology: Topology = typeof exp.topology === 'string' ? resolveTopology(exp.topology) : parseTopology(exp.topology, `${opts.file}: topology`);
-  const serverIds = new Set(topology.servers.map((s) => s.id));
-  const clientIds = new Set(topology.clients.map((c) => c.id));
-  // Validate references before starting anything.
-  const where = (i: number) => `${opts.file}: timeline.${i}`;
-  exp.timeline.forEach((e, i) => {
-    if (isCheck(e)) {
-      for (const [k, sid] of ('by' in e && e.by ? e.by : []).entries()) {
-        if (!serverIds.has(sid)) throw new ExperimentError(`${where(i)}.by.${k}: no server ${sid} in ${topology.name}`);
-      }
-      return;
-    }
-    if ('link' in e) {
-      const [a, b] = linkIds(e.link);
-      const linked = topology.servers.some((s) => (s.id === a && s.join === b) || (s.id === b && s.join === a));
-      const client = topology.clients.find((c) => (c.id === a && c.server === b) || (c.id === b && c.server === a));
-      if (!linked && !client) throw new ExperimentError(`${where(i)}.link: no link between ${a} and ${b} in ${topology.name}`);
-      if (client && exp.proxyClients !== 'all' && !exp.proxyClients.includes(client.id)) {
-        throw new ExperimentError(`${where(i)}.link: client ${client.id}'s link is direct; list it in proxyClients`);
-      }
-    }
-    if ('server' in e && !serverIds.has(e.server)) throw new ExperimentError(`${where(i)}.server: no server ${e.server} in ${topology.name}`);
-    if ('client' in e && !clientIds.has(e.client)) throw new ExperimentError(`${where(i)}.client: no client ${e.client} in ${topology.name}`);
-  });
-  exp.traffic.forEach((f, i) => {
-    if (!clientIds.has(f.from)) throw new ExperimentError(`${opts.file}: traffic.${i}.from: no client ${f.from} in ${topology.name}`);
-    if (!clientIds.has(f.to)) throw new ExperimentError(`${opts.file}: traffic.${i}.to: no client ${f.to} in ${topology.name}`);
-  });
+  const topology = exp.topology;
 
   // Times: entries without `at` run right after the previous one.
   let last = 0;
@@ -130,7 +59,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
 
   // Traffic deliveries, matched from the receivers' chat-delivered events.
   const flows = exp.traffic.map((f, i) => ({ ...f, tag: `f${i}-`, sent: 0, delivered: 0, latency: createHistogram() }));
-  const proxied = exp.proxyLinks === 'all' ? 'all' as const : exp.proxyLinks.map(linkIds);
+  const proxied = exp.proxyLinks === 'all' ? 'all' as const : exp.proxyLinks.map(linkEnds);
   const sim = await Simulation.start({
     topology,
     seed: exp.seed,
@@ -232,25 +161,23 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
 async function runAction(sim: Simulation, topology: Topology, e: Action): Promise<void> {
   switch (e.do) {
     case 'latency': {
-      const [a, b] = linkIds(e.link);
-      await sim.link(a, b).add({ type: 'latency', name: e.name ?? `latency_${e.direction}`, direction: e.direction, ms: e.ms, jitter: e.jitter, distribution: e.distribution });
+      const { at: _at, do: _do, link, ...spec } = e;
+      await sim.link(...linkEnds(link)).add({ ...spec, type: 'latency' });
       return;
     }
-    case 'toxic': {
-      const [a, b] = linkIds(e.link);
-      await sim.link(a, b).add(e.toxic as { type: string });
+    case 'toxic':
+      await sim.link(...linkEnds(e.link)).add(e.toxic);
       return;
-    }
     case 'remove':
-      return sim.link(...linkIds(e.link)).remove(e.name);
+      return sim.link(...linkEnds(e.link)).remove(e.name);
     case 'down':
-      return sim.link(...linkIds(e.link)).down(e.direction, e.how);
+      return sim.link(...linkEnds(e.link)).down(e.direction, e.how);
     case 'up':
-      return sim.link(...linkIds(e.link)).up(e.direction);
+      return sim.link(...linkEnds(e.link)).up(e.direction);
     case 'hold':
-      return sim.link(...linkIds(e.link)).hold(e.direction);
+      return sim.link(...linkEnds(e.link)).hold(e.direction);
     case 'release':
-      return sim.link(...linkIds(e.link)).release(e.direction);
+      return sim.link(...linkEnds(e.link)).release(e.direction);
     case 'partition':
       await sim.partition(e.groups);
       return;
@@ -287,26 +214,4 @@ async function runCheck(sim: Simulation, c: Check, index: number, start: number,
     const detail = err instanceof ConvergenceTimeout ? err.diff.slice(0, 5).join('; ') : (err as Error).message;
     return { ...base, tookMs: null, passed: false, detail };
   }
-}
-
-export function summaryMarkdown(s: ExperimentSummary): string {
-  const L: string[] = [];
-  L.push(`# Experiment ${s.name}: ${s.passed ? 'PASSED' : 'FAILED'}`, '');
-  if (s.description) L.push(s.description, '');
-  L.push(`Command: \`${s.command}\` — file \`${s.file}\`, seed ${s.seed}, started ${s.started}`, '');
-  L.push(`Machine: ${s.machine.cpu}, ${s.machine.cores} cores, Node ${s.machine.node}, commit ${s.machine.commit}`, '');
-  L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.serversPerWorker} per worker), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
-  L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
-  for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.error ?? ''} |`);
-  L.push('', '## Checks', '', '| check | from (s) | limit (ms) | took (ms) | result |', '|---|---:|---:|---:|---|');
-  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.passed ? 'pass' : `**fail**${c.detail ? `: ${c.detail}` : ''}`} |`);
-  if (s.traffic.length) {
-    L.push('', '## Traffic', '', '| from | to | rate (/s) | size (B) | sent | delivered | lost | latency p50 (ms) | p99 (ms) | max (ms) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const f of s.traffic) {
-      L.push(`| ${f.from} | ${f.to} | ${f.rate} | ${f.size} | ${f.sent} | ${f.delivered} | ${f.lost} | ${f.latencyMs?.p50.toFixed(2) ?? '–'} | ${f.latencyMs?.p99.toFixed(2) ?? '–'} | ${f.latencyMs?.max.toFixed(2) ?? '–'} |`);
-    }
-    L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
-  }
-  L.push('', 'Every event (nodes and proxies, with worker timestamps) is in `events.jsonl` beside this file.', '');
-  return L.join('\n');
 }

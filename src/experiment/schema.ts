@@ -1,8 +1,12 @@
 // Experiments as data (topologies/experiments/*.json): a topology, a seed, traffic, and a
-// timeline of faults and checks. Validated with errors naming the file and the field.
+// timeline of faults and checks. This is the document's shape; parse.ts checks a file against
+// it and against its topology.
 import { z } from 'zod';
-import { TopologySchema } from '../topology/schema.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { checkToxicSpec } from '../faults/registry.ts';
+import type { ToxicSpec } from '../faults/toxic.ts';
+import type { LatencyAttributes } from '../faults/toxics/latency.ts';
+import type { Topology } from '../topology/schema.ts';
+import { type Issue, under } from '../util/zod-issues.ts';
 
 /** "2s", "500ms", "1.5s", "1m", or a number of ms. */
 export const Duration = z.union([
@@ -20,38 +24,82 @@ const Direction = z.enum(['upstream', 'downstream', 'both']).default('both');
 const id = z.number().int().min(1).max(0xffff_ffff);
 const at = { at: Duration.optional() };
 
-const actions = [
-  z.strictObject({ ...at, do: z.literal('latency'), link: Link, ms: z.number().min(0), jitter: z.number().min(0).default(0), distribution: z.enum(['uniform', 'normal']).default('uniform'), direction: Direction, name: z.string().optional() }),
-  z.strictObject({ ...at, do: z.literal('toxic'), link: Link, toxic: z.looseObject({ type: z.string() }) }),
-  z.strictObject({ ...at, do: z.literal('remove'), link: Link, name: z.string() }),
-  z.strictObject({ ...at, do: z.literal('down'), link: Link, direction: Direction, how: z.enum(['close', 'reset']).default('close') }),
-  z.strictObject({ ...at, do: z.literal('up'), link: Link, direction: Direction }),
-  z.strictObject({ ...at, do: z.literal('hold'), link: Link, direction: Direction }),
-  z.strictObject({ ...at, do: z.literal('release'), link: Link, direction: Direction }),
-  z.strictObject({ ...at, do: z.literal('partition'), groups: z.array(z.array(id).min(1)).min(1) }),
-  z.strictObject({ ...at, do: z.literal('heal') }),
-  z.strictObject({ ...at, do: z.literal('crash'), server: id }),
-  z.strictObject({ ...at, do: z.literal('restart'), server: id }),
-  z.strictObject({ ...at, do: z.literal('quit'), client: id, text: z.string().default('') }),
-  z.strictObject({ ...at, do: z.literal('disconnect'), client: id }),
-  z.strictObject({ ...at, do: z.literal('join'), client: id }),
-] as const;
+/** The two ids of a link "a-b". */
+export function linkEnds(link: string): [number, number] {
+  const [a, b] = link.split('-').map(Number) as [number, number];
+  return [a, b];
+}
 
-const checks = [
+/** Issues found outside zod (by the toxic registry), reported from inside a transform. */
+function report(ctx: z.RefinementCtx, issues: readonly Issue[]): typeof z.NEVER {
+  for (const i of issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+  return z.NEVER;
+}
+
+/**
+ * `latency` is a latency toxic with its attributes beside `link`: checked by the latency toxic's
+ * own schema (the registry's, as the proxy checks it), so its bounds are defined once.
+ */
+const LatencyAction = z.looseObject({ ...at, do: z.literal('latency'), link: Link }).transform((v, ctx) => {
+  const { at: when, do: what, link, ...spec } = v;
+  if ('type' in spec) return report(ctx, [{ path: ['type'], message: 'unknown field "type": a latency action is a latency toxic (use "do": "toxic" for others)' }]);
+  const r = checkToxicSpec({ ...spec, type: 'latency' });
+  if ('issues' in r) return report(ctx, r.issues);
+  const { direction, name, toxicity } = r.value;
+  return {
+    at: when, do: what, link, ...(r.value.attributes as LatencyAttributes), direction,
+    ...('name' in spec ? { name } : {}), ...('toxicity' in spec ? { toxicity } : {}),
+  };
+});
+
+/** `toxic`: any toxic spec, checked by the registry as the proxy will check it. */
+const ToxicAction = z.strictObject({
+  ...at,
+  do: z.literal('toxic'),
+  link: Link,
+  toxic: z.record(z.string(), z.unknown(), { error: 'a toxic spec like {"type": "latency", "ms": 50}' }),
+}).transform((v, ctx) => {
+  const r = checkToxicSpec(v.toxic);
+  return 'issues' in r ? report(ctx, under(['toxic'], r.issues)) : v as typeof v & { toxic: ToxicSpec };
+});
+
+/** The actions, by their `do`, in the order the docs list them. */
+const actions = {
+  latency: LatencyAction,
+  toxic: ToxicAction,
+  remove: z.strictObject({ ...at, do: z.literal('remove'), link: Link, name: z.string() }),
+  down: z.strictObject({ ...at, do: z.literal('down'), link: Link, direction: Direction, how: z.enum(['close', 'reset']).default('close') }),
+  up: z.strictObject({ ...at, do: z.literal('up'), link: Link, direction: Direction }),
+  hold: z.strictObject({ ...at, do: z.literal('hold'), link: Link, direction: Direction }),
+  release: z.strictObject({ ...at, do: z.literal('release'), link: Link, direction: Direction }),
+  partition: z.strictObject({ ...at, do: z.literal('partition'), groups: z.array(z.array(id).min(1)).min(1) }),
+  heal: z.strictObject({ ...at, do: z.literal('heal') }),
+  crash: z.strictObject({ ...at, do: z.literal('crash'), server: id }),
+  restart: z.strictObject({ ...at, do: z.literal('restart'), server: id }),
+  quit: z.strictObject({ ...at, do: z.literal('quit'), client: id, text: z.string().default('') }),
+  disconnect: z.strictObject({ ...at, do: z.literal('disconnect'), client: id }),
+  join: z.strictObject({ ...at, do: z.literal('join'), client: id }),
+} as const;
+
+/** The checks, by their `expect`. */
+const checks = {
   /** no node still knows `id` (or, with `by`, none of those servers and their clients), within the time */
-  z.strictObject({ ...at, expect: z.literal('forgotten'), id, within: Duration, by: z.array(id).min(1).optional() }),
+  forgotten: z.strictObject({ ...at, expect: z.literal('forgotten'), id, within: Duration, by: z.array(id).min(1).optional() }),
   /** every node that should know `id` does */
-  z.strictObject({ ...at, expect: z.literal('known'), id, within: Duration }),
+  known: z.strictObject({ ...at, expect: z.literal('known'), id, within: Duration }),
   /** every live node knows exactly what it should (per side, while split) */
-  z.strictObject({ ...at, expect: z.literal('converged'), within: Duration }),
-] as const;
+  converged: z.strictObject({ ...at, expect: z.literal('converged'), within: Duration }),
+} as const;
 
-const byKey = <T extends readonly z.ZodTypeAny[]>(key: string, options: T) => {
-  const kinds = new Map(options.map((o) => [((o as unknown as z.ZodObject).shape[key] as z.ZodLiteral).value as string, o]));
-  return [...kinds.keys()];
-};
-export const ACTIONS = byKey('do', actions);
-export const CHECKS = byKey('expect', checks);
+export const ACTIONS = Object.keys(actions);
+export const CHECKS = Object.keys(checks);
+
+export type Action = z.output<(typeof actions)[keyof typeof actions]>;
+export type Check = z.output<(typeof checks)[keyof typeof checks]>;
+export type TimelineEntry = Action | Check;
+
+const lookup = <T extends object>(table: T, key: unknown): T[keyof T] | undefined =>
+  typeof key === 'string' && Object.hasOwn(table, key) ? table[key as keyof T] : undefined;
 
 /**
  * One timeline entry, checked against the schema its `do` or `expect` names, so an error
@@ -59,30 +107,24 @@ export const CHECKS = byKey('expect', checks);
  */
 const Entry = z.unknown().transform((v, ctx) => {
   const o = (v ?? {}) as Record<string, unknown>;
-  const schema = typeof o.do === 'string'
-    ? actions.find((a) => (a.shape.do as z.ZodLiteral).value === o.do)
-    : typeof o.expect === 'string' ? checks.find((c) => (c.shape.expect as z.ZodLiteral).value === o.expect) : undefined;
+  const schema: z.ZodType | undefined = lookup(actions, o.do) ?? lookup(checks, o.expect);
   if (!schema) {
     ctx.addIssue({ code: 'custom', message: typeof o.do === 'string' ? `unknown action "${o.do}" (one of ${ACTIONS.join(', ')})` : typeof o.expect === 'string' ? `unknown check "${o.expect}" (one of ${CHECKS.join(', ')})` : 'an entry needs "do" (an action) or "expect" (a check)' });
     return z.NEVER;
   }
-  const r = (schema as z.ZodTypeAny).safeParse(v);
+  const r = schema.safeParse(v);
   if (!r.success) {
     for (const issue of r.error.issues) ctx.addIssue({ ...issue } as never);
     return z.NEVER;
   }
-  return r.data as Action | Check;
+  return r.data as TimelineEntry;
 });
-
-export type Action = z.infer<(typeof actions)[number]>;
-export type Check = z.infer<(typeof checks)[number]>;
-export type TimelineEntry = Action | Check;
 
 export const ExperimentSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-" (it names a results folder)'),
   description: z.string().optional(),
   /** a generator spec ("middle-earth", "tree:20:3", …), a path to a topology file, or the topology itself */
-  topology: z.union([z.string(), TopologySchema]),
+  topology: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'a generator spec ("middle-earth", "tree:20:3", …), a path to a topology file, or a topology object' }),
   /** seeds jitter samples and toxicity draws: the same seed replays the same experiment */
   seed: z.number().int().min(0).max(0xffff_ffff).default(1),
   serversPerWorker: z.number().int().min(1).default(1),
@@ -104,22 +146,13 @@ export const ExperimentSchema = z.strictObject({
   duration: Duration.optional(),
 });
 
-export type Experiment = z.infer<typeof ExperimentSchema>;
+/** An experiment document as written (its topology a spec, a path or inline). */
+export type ExperimentDoc = z.output<typeof ExperimentSchema>;
+/** A checked experiment (see parse.ts): its topology resolved, every reference in it valid. */
+export type Experiment = Omit<ExperimentDoc, 'topology'> & { topology: Topology };
 
 export class ExperimentError extends Error {
   override readonly name = 'ExperimentError';
-}
-
-export function parseExperiment(doc: unknown, file: string): Experiment {
-  const r = ExperimentSchema.safeParse(doc);
-  if (!r.success) {
-    throw new ExperimentError(r.error.issues.map((i) => `${file}: ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('\n'));
-  }
-  return r.data;
-}
-
-export function loadExperimentFile(path: string): Experiment {
-  return parseExperiment(readJsonFile(path, (m) => new ExperimentError(m)), path);
 }
 
 export const isCheck = (e: TimelineEntry): e is Check => 'expect' in e;

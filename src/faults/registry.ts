@@ -8,6 +8,7 @@ import { resetPeer } from './toxics/reset_peer.ts';
 import { slicer } from './toxics/slicer.ts';
 import { slowClose } from './toxics/slow_close.ts';
 import { timeout } from './toxics/timeout.ts';
+import { type Issue, fromZod, inlineIssues } from '../util/zod-issues.ts';
 import { type DirectionSpec, type ToxicDefinition, type ToxicInfo, ToxicSpecError, commonSpecSchema } from './toxic.ts';
 
 export const registry: ReadonlyMap<string, ToxicDefinition> = new Map<string, ToxicDefinition>(
@@ -31,44 +32,52 @@ export function listToxics(): ToxicTypeInfo[] {
 
 const COMMON_KEYS = new Set(['type', 'name', 'direction', 'toxicity']);
 
-function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>): string {
-  return issues
-    .map((i) => {
-      if (i.code === 'unrecognized_keys' && i.keys) return `unknown attribute${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-      return i.path.length ? `attribute "${i.path.map(String).join('.')}": ${i.message}` : i.message;
-    })
-    .join('; ');
-}
+/** A checked spec: its info, or its issues and the one-line message the proxy throws. */
+export type ToxicCheck = { value: ToxicInfo } | { issues: Issue[]; message: string; cause?: z.ZodError };
 
-/** Validate a spec: the common fields, then the toxic's own attributes. Throws ToxicSpecError. */
-export function parseToxicSpec(spec: unknown): ToxicInfo {
+/**
+ * Check a spec without throwing: the common fields, then the toxic's own attributes. Issues
+ * have paths into the spec, so a document holding it (an experiment) can name the field.
+ */
+export function checkToxicSpec(spec: unknown): ToxicCheck {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new ToxicSpecError(`a toxic spec must be an object like { type: 'latency', ms: 50 }, got ${JSON.stringify(spec)}`);
+    const message = `a toxic spec must be an object like { type: 'latency', ms: 50 }, got ${JSON.stringify(spec)}`;
+    return { issues: [{ path: [], message }], message };
   }
   const raw = spec as Record<string, unknown>;
   const common = commonSpecSchema.safeParse({ type: raw.type, name: raw.name, direction: raw.direction, toxicity: raw.toxicity });
   if (!common.success) {
+    const issues = fromZod(common.error.issues, 'attribute');
     const what = typeof raw.type === 'string' ? `${raw.type} toxic` : 'toxic';
-    throw new ToxicSpecError(`invalid ${what}: ${describeIssues(common.error.issues)}`, common.error.issues, common.error);
+    return { issues, message: `invalid ${what}: ${inlineIssues(issues, 'attribute')}`, cause: common.error };
   }
   const def = registry.get(common.data.type);
   if (!def) {
-    throw new ToxicSpecError(`unknown toxic type "${common.data.type}" (known: ${[...registry.keys()].join(', ')})`, [
-      { path: ['type'], message: 'unknown toxic type' },
-    ]);
+    const message = `unknown toxic type "${common.data.type}" (known: ${[...registry.keys()].join(', ')})`;
+    return { issues: [{ path: ['type'], message }], message };
   }
   const attrs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!COMMON_KEYS.has(k)) attrs[k] = v;
   const parsed = def.schema.safeParse(attrs);
   if (!parsed.success) {
-    throw new ToxicSpecError(`invalid ${def.type} toxic: ${describeIssues(parsed.error.issues as never)}`, parsed.error.issues, parsed.error);
+    const issues = fromZod(parsed.error.issues, 'attribute');
+    return { issues, message: `invalid ${def.type} toxic: ${inlineIssues(issues, 'attribute')}`, cause: parsed.error };
   }
   const direction: DirectionSpec = common.data.direction;
   return {
-    name: common.data.name ?? `${def.type}_${direction}`,
-    type: def.type,
-    direction,
-    toxicity: common.data.toxicity,
-    attributes: parsed.data as Record<string, unknown>,
+    value: {
+      name: common.data.name ?? `${def.type}_${direction}`,
+      type: def.type,
+      direction,
+      toxicity: common.data.toxicity,
+      attributes: parsed.data as Record<string, unknown>,
+    },
   };
+}
+
+/** Validate a spec (as the proxy does when a toxic is added). Throws ToxicSpecError. */
+export function parseToxicSpec(spec: unknown): ToxicInfo {
+  const r = checkToxicSpec(spec);
+  if ('issues' in r) throw new ToxicSpecError(r.message, r.issues, r.cause);
+  return r.value;
 }

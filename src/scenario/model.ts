@@ -1,6 +1,7 @@
 // Scenarios as data: hosts, steps, expected final state. One model serves both our own
 // scenario files (topologies/scenarios/*.json) and course .cfg files (parsed in cfg.ts).
 import { z } from 'zod';
+import { type Issue, formatIssues, fromZod } from '../util/zod-issues.ts';
 
 const id = z.number().int().min(1).max(0xffff_ffff);
 const name = z.string().min(1);
@@ -83,13 +84,6 @@ export type Scenario = z.infer<typeof ScenarioSchema> & {
   notes?: string[];
 };
 
-/** Format zod issues as "file: field.path: message" lines. */
-export function formatIssues(file: string, error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${file}: ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`)
-    .join('\n');
-}
-
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
@@ -97,33 +91,38 @@ export class ScenarioError extends Error {
 /** Validate a parsed scenario document, then check names refer to hosts launched earlier. */
 export function parseScenario(doc: unknown, file: string): Scenario {
   const parsed = ScenarioSchema.safeParse(doc);
-  if (!parsed.success) throw new ScenarioError(formatIssues(file, parsed.error));
+  if (!parsed.success) throw new ScenarioError(formatIssues(file, fromZod(parsed.error.issues)));
   const sc = parsed.data;
+  const issues: Issue[] = [];
   const servers = new Set<string>();
   const clients = new Set<string>();
   sc.steps.forEach((s, i) => {
-    const at = `${file}: steps.${i}`;
+    const at = (field: string, message: string) => issues.push({ path: ['steps', i, field], message });
     if (isServerStep(s)) {
-      if (servers.has(s.server) || clients.has(s.server)) throw new ScenarioError(`${at}.server: host name '${s.server}' is used twice`);
-      if (s.join !== undefined && !servers.has(s.join)) throw new ScenarioError(`${at}.join: no server named '${s.join}' was launched before this step`);
+      if (servers.has(s.server) || clients.has(s.server)) at('server', `host name '${s.server}' is used twice`);
+      if (s.join !== undefined && !servers.has(s.join)) at('join', `no server named '${s.join}' was launched before this step`);
       servers.add(s.server);
     } else if (isClientStep(s)) {
-      if (servers.has(s.client) || clients.has(s.client)) throw new ScenarioError(`${at}.client: host name '${s.client}' is used twice`);
-      if (!servers.has(s.server)) throw new ScenarioError(`${at}.server: no server named '${s.server}' was launched before this step`);
+      if (servers.has(s.client) || clients.has(s.client)) at('client', `host name '${s.client}' is used twice`);
+      if (!servers.has(s.server)) at('server', `no server named '${s.server}' was launched before this step`);
       clients.add(s.client);
     } else if ('msg' in s) {
-      if (!clients.has(s.msg)) throw new ScenarioError(`${at}.msg: no client named '${s.msg}' was launched before this step`);
+      if (!clients.has(s.msg)) at('msg', `no client named '${s.msg}' was launched before this step`);
     } else if ('quit' in s) {
-      if (!clients.has(s.quit)) throw new ScenarioError(`${at}.quit: no client named '${s.quit}' was launched before this step`);
+      if (!clients.has(s.quit)) at('quit', `no client named '${s.quit}' was launched before this step`);
     }
   });
   for (const [host, e] of Object.entries(sc.expect)) {
     const isServer = servers.has(host);
-    if (!isServer && !clients.has(host)) throw new ScenarioError(`${file}: expect.${host}: no host of that name is launched`);
+    if (!isServer && !clients.has(host)) {
+      issues.push({ path: ['expect', host], message: 'no host of that name is launched' });
+      continue;
+    }
     const wrong = isServer
       ? (['users', 'chatLog'] as const).filter((k) => e[k] !== undefined)
       : (['hosts', 'adjacentServers', 'adjacentUsers', 'joinFrames'] as const).filter((k) => e[k] !== undefined);
-    if (wrong.length) throw new ScenarioError(`${file}: expect.${host}.${wrong[0]}: not a field of a ${isServer ? 'server' : 'client'}`);
+    for (const k of wrong) issues.push({ path: ['expect', host, k], message: `not a field of a ${isServer ? 'server' : 'client'}` });
   }
+  if (issues.length) throw new ScenarioError(formatIssues(file, issues));
   return sc;
 }

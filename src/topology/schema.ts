@@ -2,6 +2,7 @@
 // and clients attached to servers. Validated with errors naming the file and the field.
 import { z } from 'zod';
 import { readJsonFile } from '../util/json-file.ts';
+import { type Checked, type Issue, fromZod, valueOrThrow } from '../util/zod-issues.ts';
 
 const id = z.number().int().min(1).max(0xffff_ffff);
 
@@ -32,33 +33,35 @@ export class TopologyError extends Error {
   override readonly name = 'TopologyError';
 }
 
-/** Validate a topology document; `source` names it in errors (a file path or a generator spec). */
-export function parseTopology(doc: unknown, source: string): Topology {
+/** Check a topology document, finding every issue (paths into the document); throws nothing. */
+export function checkTopology(doc: unknown): Checked<Topology> {
   const r = TopologySchema.safeParse(doc);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : '';
-    throw new TopologyError(`${source}: ${i.path.join('.') || '(top level)'}: ${i.message}${more}`);
-  }
+  if (!r.success) return { issues: fromZod(r.error.issues) };
   const t = r.data;
+  const issues: Issue[] = [];
   const seen = new Map<number, string>();
   const servers = new Set<number>();
   t.servers.forEach((s, i) => {
-    const at = `${source}: servers.${i}`;
-    if (seen.has(s.id)) throw new TopologyError(`${at}.id: id ${s.id} is already used by ${seen.get(s.id)}`);
-    if (i === 0 && s.join !== undefined) throw new TopologyError(`${at}.join: the first server is the root and joins nobody`);
-    if (i > 0 && s.join === undefined) throw new TopologyError(`${at}.join: every server after the first must join an earlier one (the servers form one tree)`);
-    if (s.join !== undefined && !servers.has(s.join)) throw new TopologyError(`${at}.join: no server with id ${s.join} is listed before this one`);
-    seen.set(s.id, `server ${s.name}`);
+    const at = (field: string, message: string) => issues.push({ path: ['servers', i, field], message });
+    if (seen.has(s.id)) at('id', `id ${s.id} is already used by ${seen.get(s.id)}`);
+    if (i === 0 && s.join !== undefined) at('join', 'the first server is the root and joins nobody');
+    if (i > 0 && s.join === undefined) at('join', 'every server after the first must join an earlier one (the servers form one tree)');
+    if (i > 0 && s.join !== undefined && !servers.has(s.join)) at('join', `no server with id ${s.join} is listed before this one`);
+    if (!seen.has(s.id)) seen.set(s.id, `server ${s.name}`);
     servers.add(s.id);
   });
   t.clients.forEach((c, i) => {
-    const at = `${source}: clients.${i}`;
-    if (seen.has(c.id)) throw new TopologyError(`${at}.id: id ${c.id} is already used by ${seen.get(c.id)}`);
-    if (!servers.has(c.server)) throw new TopologyError(`${at}.server: no server with id ${c.server}`);
-    seen.set(c.id, `client ${c.name}`);
+    const at = (field: string, message: string) => issues.push({ path: ['clients', i, field], message });
+    if (seen.has(c.id)) at('id', `id ${c.id} is already used by ${seen.get(c.id)}`);
+    if (!servers.has(c.server)) at('server', `no server with id ${c.server}`);
+    if (!seen.has(c.id)) seen.set(c.id, `client ${c.name}`);
   });
-  return t;
+  return issues.length ? { issues } : { value: t };
+}
+
+/** Validate a topology document; `source` names it in errors (a file path or a generator spec). */
+export function parseTopology(doc: unknown, source: string): Topology {
+  return valueOrThrow(checkTopology(doc), source, (m) => new TopologyError(m));
 }
 
 export function loadTopologyFile(path: string): Topology {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/experiment/runner.ts';
-import { parseExperiment } from '../../src/experiment/schema.ts';
+import { parseExperiment } from '../../src/experiment/parse.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 
 // s1-s2-s3; clients 100001 on s1, 100002 on s2, 100003 on s3.

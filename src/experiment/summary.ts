@@ -1,0 +1,67 @@
+// What an experiment run leaves behind: summary.json's shape and summary.md, the table a
+// person reads.
+import type { machineInfo } from '../util/machine.ts';
+
+export interface CheckResult {
+  index: number;
+  check: string;
+  /** ms after the experiment's start when the clock for this check started */
+  startMs: number;
+  withinMs: number;
+  /** how long it took, ms (null: it never happened within the limit) */
+  tookMs: number | null;
+  passed: boolean;
+  detail?: string;
+}
+
+export interface FlowResult {
+  from: number;
+  to: number;
+  rate: number;
+  size: number;
+  sent: number;
+  delivered: number;
+  /** sent but never delivered (e.g. lost to a cut link or a netsplit) */
+  lost: number;
+  latencyMs: { p50: number; p99: number; max: number } | null;
+}
+
+export interface ExperimentSummary {
+  name: string;
+  description?: string;
+  seed: number;
+  file: string;
+  command: string;
+  started: string;
+  folder: string;
+  machine: ReturnType<typeof machineInfo>;
+  topology: { name: string; servers: number; clients: number; serversPerWorker: number; proxiedLinks: number; directLinks: number };
+  initialConvergenceMs: number;
+  durationMs: number;
+  actions: Array<{ index: number; at: number; did: string; lateMs: number; error?: string }>;
+  checks: CheckResult[];
+  traffic: FlowResult[];
+  passed: boolean;
+}
+
+export function summaryMarkdown(s: ExperimentSummary): string {
+  const L: string[] = [];
+  L.push(`# Experiment ${s.name}: ${s.passed ? 'PASSED' : 'FAILED'}`, '');
+  if (s.description) L.push(s.description, '');
+  L.push(`Command: \`${s.command}\` — file \`${s.file}\`, seed ${s.seed}, started ${s.started}`, '');
+  L.push(`Machine: ${s.machine.cpu}, ${s.machine.cores} cores, Node ${s.machine.node}, commit ${s.machine.commit}`, '');
+  L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.serversPerWorker} per worker), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
+  L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
+  for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.error ?? ''} |`);
+  L.push('', '## Checks', '', '| check | from (s) | limit (ms) | took (ms) | result |', '|---|---:|---:|---:|---|');
+  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.passed ? 'pass' : `**fail**${c.detail ? `: ${c.detail}` : ''}`} |`);
+  if (s.traffic.length) {
+    L.push('', '## Traffic', '', '| from | to | rate (/s) | size (B) | sent | delivered | lost | latency p50 (ms) | p99 (ms) | max (ms) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const f of s.traffic) {
+      L.push(`| ${f.from} | ${f.to} | ${f.rate} | ${f.size} | ${f.sent} | ${f.delivered} | ${f.lost} | ${f.latencyMs?.p50.toFixed(2) ?? '–'} | ${f.latencyMs?.p99.toFixed(2) ?? '–'} | ${f.latencyMs?.max.toFixed(2) ?? '–'} |`);
+    }
+    L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
+  }
+  L.push('', 'Every event (nodes and proxies, with worker timestamps) is in `events.jsonl` beside this file.', '');
+  return L.join('\n');
+}
