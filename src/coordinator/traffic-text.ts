@@ -15,7 +15,7 @@ export interface TrafficStamp {
 }
 
 // A tag is any run of non-space characters that does not end in a digit, so "<tag><seq>" splits.
-const STAMP = /^(\S*?\D|)(\d+) (\d+\.\d+) /;
+const STAMP = /^(\S*?[^\s\d]|)(\d+) (\d+\.\d+) /;
 
 /** The tag, sequence number and send time of a traffic chat, or undefined for any other text. */
 export function parseTrafficText(content: string): TrafficStamp | undefined {

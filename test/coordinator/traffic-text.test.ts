@@ -26,7 +26,7 @@ describe('traffic text', () => {
     expect(parseTrafficText(trafficText('f1-', 23, 5, 0))).toMatchObject({ tag: 'f1-', seq: 23 });
   });
 
-  it.each(['hello', '', 'f0-12 3 ', 'f0-12 3.5', ' f0-1 2.000 ', '12x 3.000 ', 'f0-1\t2.000 '])('%j is not traffic', (text) => {
+  it.each(['hello', '', 'f0-12 3 ', 'f0-12 3.5', ' f0-1 2.000 ', '12x 3.000 ', 'f0-1\t2.000 ', 'f0- 12 3.500 '])('%j is not traffic', (text) => {
     expect(parseTrafficText(text)).toBeUndefined();
   });
 });
