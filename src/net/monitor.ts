@@ -8,6 +8,8 @@ import type { CrcServerNode } from './server-node.ts';
 
 /** Status lines in /state: `?limit=` picks up to MAX; DEFAULT without it. */
 export const STATE_STATUS_LINES = { default: 100, max: 1000 } as const;
+/** And at most this much JSON of them: the newest lines that fit (a line may be 64 KiB, escaped six-fold). */
+export const STATE_STATUS_BYTES = 8 * 1024 * 1024;
 /** About this many bytes of JSON per write, so no single turn of the event loop runs long. */
 const SLICE_BYTES = 256 * 1024;
 
@@ -96,8 +98,9 @@ function statusLimit(raw: string | null): number | string {
 
 /**
  * The /state document: id, name, hosts, adjacentServerIds, adjacentUserIds and the newest
- * `limit` status lines. Its parts are taken at once (one consistent picture; host records are
- * never changed, so holding them is enough), then written in slices of about SLICE_BYTES.
+ * `limit` status lines (as many as fit STATE_STATUS_BYTES). Its parts are taken at once (one
+ * consistent picture; host records are never changed, so holding them is enough), then
+ * written in slices of about SLICE_BYTES.
  */
 async function writeState(node: CrcServerNode, res: http.ServerResponse, limit: number): Promise<void> {
   const core = node.core;
@@ -111,9 +114,27 @@ async function writeState(node: CrcServerNode, res: http.ServerResponse, limit: 
   await out.items(hosts, (h) => ({ id: h.id, kind: h.kind, name: h.name, info: h.info, firstLinkId: h.firstLinkId }),
     (h) => 80 + h.name.length + h.info.length);
   await out.write(`],"adjacentServerIds":${JSON.stringify(servers)},"adjacentUserIds":${JSON.stringify(users)},"statusLog":[`);
-  // A status line may escape to six bytes a character ("\u0001"): budget for the worst.
-  await out.items(statusLog, (s) => s, (s) => 2 + 6 * s.length);
+  await out.joined(await newestThatFit(statusLog, STATE_STATUS_BYTES));
   res.end(']}');
+}
+
+/** The JSON of the newest `lines` whose total fits `budget` bytes, oldest first; yields as it goes. */
+async function newestThatFit(lines: readonly string[], budget: number): Promise<string[]> {
+  const kept: string[] = [];
+  let bytes = 0;
+  let sinceYield = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const json = JSON.stringify(lines[i]);
+    if (bytes + json.length + 1 > budget) break;
+    kept.push(json);
+    bytes += json.length + 1;
+    sinceYield += json.length;
+    if (sinceYield >= SLICE_BYTES) {
+      sinceYield = 0;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  return kept.reverse();
 }
 
 /** Writes a JSON body in slices, waiting for the socket to drain and yielding between them. */
@@ -132,6 +153,20 @@ class SlicedWriter {
         };
         this.res.on('drain', done).on('close', done);
       });
+    }
+  }
+
+  /** Already-serialized JSON values, comma-separated, `SLICE_BYTES` or so at a time. */
+  async joined(values: readonly string[]): Promise<void> {
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < values.length; i++) {
+      bytes += values[i]!.length;
+      if (bytes >= SLICE_BYTES || i === values.length - 1) {
+        await this.write(`${start === 0 ? '' : ','}${values.slice(start, i + 1).join(',')}`);
+        start = i + 1;
+        bytes = 0;
+      }
     }
   }
 
