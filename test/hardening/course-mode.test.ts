@@ -3,14 +3,14 @@
 // course harness passes them, is dialled at 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup, hostIds, waitFor } from '../net/helpers.ts';
+import { serverPair } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 describe('staticTree (course-reference mode)', () => {
   it('a client gone without a quit, then a lost server link, change nobody\'s state; a quit still does', async () => {
-    const { node: a } = await cleanup.server({ id: 1, staticTree: true });
-    const { node: b } = await cleanup.server({ id: 2, staticTree: true, connectTo: { host: '127.0.0.1', port: a.port } });
+    const { a, b } = await serverPair(cleanup, { staticTree: true });
     const watcher = await cleanup.client({ id: 101, serverPort: a.port });
     const leaver = await cleanup.client({ id: 103, serverPort: a.port });
     const vanisher = await cleanup.client({ id: 102, serverPort: b.port });

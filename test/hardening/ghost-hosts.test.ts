@@ -3,17 +3,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType, encode } from '../../src/protocol/index.ts';
 import { Cleanup, hostIds, waitFor } from '../net/helpers.ts';
-import { expectTalking, rawServer, relayedClients } from './helpers.ts';
+import { expectTalking, honestPair, rawServer, relayedClients, serverPair } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 describe('a server that quits for its own id', () => {
   it('takes every host behind it out of both servers\' tables, and a newcomer may take their ids', async () => {
-    const { node: a } = await cleanup.server({ id: 1 });
-    const { node: b } = await cleanup.server({ id: 2, connectTo: { host: '127.0.0.1', port: a.port } });
-    const alice = await cleanup.client({ id: 101, serverPort: a.port });
-    const bob = await cleanup.client({ id: 102, serverPort: b.port });
+    const { a, b } = await serverPair(cleanup);
+    const { alice, bob } = await honestPair(cleanup, a.port, b.port);
     const quitter = await rawServer(cleanup, a.port, 50);
     // Behind it: server 51 and clients 60..64.
     quitter.write(Buffer.concat([

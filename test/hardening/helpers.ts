@@ -1,8 +1,33 @@
 // Shared pieces of the hardening tests (not a test file itself): hostile or legacy peers that
 // speak raw CRC bytes to real CrcServerNodes on port 0.
 import type { CrcClientNode } from '../../src/net/client-node.ts';
+import { startMonitor } from '../../src/net/monitor.ts';
+import type { CrcServerNode, ServerNodeOptions } from '../../src/net/server-node.ts';
 import { MessageType, encode } from '../../src/protocol/index.ts';
 import { type Cleanup, type RawPeer, waitFor } from '../net/helpers.ts';
+
+/** Server 1, and server 2 joined to it, both with `opts`; resolves once each knows the other. */
+export async function serverPair(cleanup: Cleanup, opts: Partial<ServerNodeOptions> = {}): Promise<{ a: CrcServerNode; b: CrcServerNode }> {
+  const { node: a } = await cleanup.server({ id: 1, ...opts });
+  const { node: b } = await cleanup.server({ id: 2, ...opts, connectTo: { host: '127.0.0.1', port: a.port } });
+  await waitFor(() => a.core.host(2) && b.core.host(1), 3000, 'servers 1 and 2 joined');
+  return { a, b };
+}
+
+/** Two honest clients, 101 on `portA` and 102 on `portB`. */
+export async function honestPair(cleanup: Cleanup, portA: number, portB = portA): Promise<{ alice: CrcClientNode; bob: CrcClientNode }> {
+  const alice = await cleanup.client({ id: 101, name: 'alice', serverPort: portA });
+  const bob = await cleanup.client({ id: 102, name: 'bob', serverPort: portB });
+  await waitFor(() => alice.state().connectedUserIds.includes(102) && bob.state().connectedUserIds.includes(101), 3000, 'alice and bob to know each other');
+  return { alice, bob };
+}
+
+/** A monitor on `node`, closed with the rest; resolves with its base URL. */
+export async function monitorOf(cleanup: Cleanup, node: CrcServerNode): Promise<string> {
+  const monitor = await startMonitor(node, 0);
+  cleanup.add(() => monitor.close());
+  return `http://127.0.0.1:${monitor.port}`;
+}
 
 /** A raw peer registered at `port` as server `id` (last hop 0); resolves once it is seeded. */
 export async function rawServer(cleanup: Cleanup, port: number, id: number): Promise<RawPeer> {

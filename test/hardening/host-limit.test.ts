@@ -3,10 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_HOSTS, HOST_LIMIT_STATUS } from '../../src/core/index.ts';
-import { startMonitor } from '../../src/net/monitor.ts';
 import { MessageType } from '../../src/protocol/index.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
-import { expectTalking, rawServer, relayedClients, sample } from './helpers.ts';
+import { expectTalking, honestPair, monitorOf, rawServer, relayedClients, sample } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -15,10 +14,8 @@ describe('the host limit', () => {
   it('refuses a flood of registrations past maxHosts; the honest are still served and newcomers fit once it is gone', async () => {
     const max = 1000;
     const { node, logs } = await cleanup.server({ id: 1, maxHosts: max });
-    const monitor = await startMonitor(node, 0);
-    cleanup.add(() => monitor.close());
-    const alice = await cleanup.client({ id: 101, serverPort: node.port });
-    const bob = await cleanup.client({ id: 102, serverPort: node.port });
+    const monitor = await monitorOf(cleanup, node);
+    const { alice, bob } = await honestPair(cleanup, node.port);
     const flooder = await rawServer(cleanup, node.port, 50);
     const n = 50_000;
     const t0 = performance.now();
@@ -31,7 +28,7 @@ describe('the host limit', () => {
     // Each refusal is answered, with its own status code.
     await waitFor(() => flooder.messages.filter((m) => m.type === MessageType.Status && m.statusCode === HOST_LIMIT_STATUS).length === n - admitted, 5000, 'a refusal status for each');
     expect(logs.filter((l) => l.includes(`host table full (${max} hosts)`))).toHaveLength(1);
-    const metrics = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
+    const metrics = await (await fetch(`${monitor}/metrics`)).text();
     expect(sample(metrics, 'crc_registrations_refused_total', 1)).toBe(n - admitted);
     expect(sample(metrics, 'crc_max_hosts', 1)).toBe(max);
     await expectTalking(alice, bob, 'during the flood');

@@ -3,9 +3,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerNodeOptions } from '../../src/net/server-node.ts';
-import { STATE_STATUS_BYTES, STATE_STATUS_LINES, startMonitor } from '../../src/net/monitor.ts';
+import { STATE_STATUS_BYTES, STATE_STATUS_LINES } from '../../src/net/monitor.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
-import { rawClient, rawServer, relayedClients, statusFrame } from './helpers.ts';
+import { honestPair, monitorOf, rawClient, rawServer, relayedClients, statusFrame } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(async () => {
@@ -17,16 +17,13 @@ afterEach(async () => {
 async function watched(opts: Partial<ServerNodeOptions> = {}) {
   let logged = 0;
   const { node } = await cleanup.server({ id: 1, ...opts, onEvent: (e) => { if (e.type === 'status-logged') logged++; } });
-  const monitor = await startMonitor(node, 0);
-  cleanup.add(() => monitor.close());
-  return { node, base: `http://127.0.0.1:${monitor.port}`, logged: () => logged };
+  return { node, base: await monitorOf(cleanup, node), logged: () => logged };
 }
 
 describe('GET /state', () => {
   it('after 1,400 statuses of 64 KiB: a bounded body, a bounded log, and a chat meanwhile is not held up', async () => {
     const { node, base, logged } = await watched();
-    const alice = await cleanup.client({ id: 101, serverPort: node.port });
-    const bob = await cleanup.client({ id: 102, serverPort: node.port });
+    const { alice, bob } = await honestPair(cleanup, node.port);
     const writer = await rawClient(cleanup, node.port, 30);
     // Control characters escape to six bytes of JSON each ("\u0001"): 1,400 of these lines
     // are a 550 MB document, past the longest string V8 can make.
@@ -70,8 +67,7 @@ describe('GET /state', () => {
 
   it('an error while building it is an HTTP 500 naming the error; the server keeps serving', async () => {
     const { node, base } = await watched();
-    const alice = await cleanup.client({ id: 101, serverPort: node.port });
-    const bob = await cleanup.client({ id: 102, serverPort: node.port });
+    const { alice, bob } = await honestPair(cleanup, node.port);
     const spy = vi.spyOn(node.core, 'statusUpdates').mockImplementation(() => { throw new Error('the log is on fire'); });
     const res = await fetch(`${base}/state`);
     expect(res.status).toBe(500);

@@ -2,10 +2,9 @@
 // behind whose connection the source lies (or the answer to our own join), into a ring.
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMonitor } from '../../src/net/monitor.ts';
 import { StatusCode } from '../../src/protocol/index.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
-import { expectTalking, rawClient, sample, statusFrame } from './helpers.ts';
+import { expectTalking, honestPair, monitorOf, rawClient, sample, statusFrame } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -14,8 +13,7 @@ describe('the status log', () => {
   it('is not written by an unregistered connection nor with a forged source; those are counted', async () => {
     let rejected = 0;
     const { node, logs } = await cleanup.server({ id: 1, onEvent: (e) => { if (e.type === 'protocol-error') rejected++; } });
-    const alice = await cleanup.client({ id: 101, serverPort: node.port });
-    const bob = await cleanup.client({ id: 102, serverPort: node.port });
+    const { alice, bob } = await honestPair(cleanup, node.port);
     const stranger = await cleanup.raw(node.port); // never registers
     const forger = await rawClient(cleanup, node.port, 30);
     const n = 20_000;
@@ -35,10 +33,8 @@ describe('the status log', () => {
 
   it('keeps the newest statusLogSize entries of a registered peer, counts the dropped, says so once', async () => {
     const { node, logs } = await cleanup.server({ id: 1, statusLogSize: 100 });
-    const monitor = await startMonitor(node, 0);
-    cleanup.add(() => monitor.close());
-    const alice = await cleanup.client({ id: 101, serverPort: node.port });
-    const bob = await cleanup.client({ id: 102, serverPort: node.port });
+    const monitor = await monitorOf(cleanup, node);
+    const { alice, bob } = await honestPair(cleanup, node.port);
     const writer = await rawClient(cleanup, node.port, 30);
     const n = 5000;
     const frames: Buffer[] = [];
@@ -49,7 +45,7 @@ describe('the status log', () => {
     expect(kept).toHaveLength(100);
     expect(kept[0]).toBe(`entry ${n - 100}`);
     expect(node.core.statusLogDropped).toBe(n - 100);
-    const metrics = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
+    const metrics = await (await fetch(`${monitor}/metrics`)).text();
     expect(sample(metrics, 'crc_status_log_dropped_total', 1)).toBe(n - 100);
     expect(sample(metrics, 'crc_status_log_size', 1)).toBe(100);
     expect(logs.filter((l) => l.includes('status log full (100 entries)'))).toHaveLength(1);

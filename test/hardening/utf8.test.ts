@@ -3,29 +3,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType, encode } from '../../src/protocol/index.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
-import { expectTalking, rawServer, relayedClients } from './helpers.ts';
+import { expectTalking, honestPair, rawServer, relayedClients, serverPair } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-/** A chat frame whose content is `bytes`, whatever they are. */
+/** A chat frame whose content is `bytes`, whatever they are: encoded with stand-ins, then overwritten. */
 function chatBytes(src: number, dest: number, bytes: Buffer): Buffer {
-  const header = Buffer.alloc(13);
-  header[0] = MessageType.ClientChat;
-  header.writeUInt32BE(src, 1);
-  header.writeUInt32BE(dest, 5);
-  header.writeUInt32BE(bytes.length, 9);
-  return Buffer.concat([header, bytes]);
+  const frame = encode({ type: MessageType.ClientChat, sourceId: src, destinationId: dest, content: '?'.repeat(bytes.length) });
+  bytes.copy(frame, frame.length - bytes.length);
+  return frame;
 }
 
 const INVALID = Buffer.from([0xff, 0xfe, 0xc0, 0xaf]);
 
 describe('invalid UTF-8 from a server link', () => {
   it('is dropped by the server that would deliver it, not by the relay; clients stay connected', async () => {
-    const { node: a } = await cleanup.server({ id: 1 });
-    const { node: b } = await cleanup.server({ id: 2, connectTo: { host: '127.0.0.1', port: a.port } });
-    const near = await cleanup.client({ id: 101, serverPort: a.port });
-    const far = await cleanup.client({ id: 102, serverPort: b.port });
+    const { a, b } = await serverPair(cleanup);
+    const { alice: near, bob: far } = await honestPair(cleanup, a.port, b.port);
     const buggy = await rawServer(cleanup, a.port, 50);
     buggy.write(relayedClients(60, 1, 50));
     await waitFor(() => near.state().connectedUserIds.includes(60) && far.state().connectedUserIds.includes(60), 3000, 'both clients to learn 60');
