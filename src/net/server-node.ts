@@ -27,7 +27,7 @@ export interface ServerNodeOptions {
   maxQueueBytes?: number;
   /** Hosts this server may know; registrations past it are refused (default 100,000). */
   maxHosts?: number;
-  /** Status log entries kept, newest first out last (default 1,000). */
+  /** Status log entries kept: the newest (default 1,000). */
   statusLogSize?: number;
   /** The course reference's static tree: lost links and vanished clients are not propagated. */
   staticTree?: boolean;
