@@ -22,7 +22,7 @@ import {
 } from './server-frames.ts';
 import { HOST_LIMIT_STATUS, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
 import { StatusRing } from './status-log.ts';
-import { type Peer, isOwnServerQuit, judgeRegistration, mayLogStatus, mustCheckChatText, sourceBelongs } from './trust-policy.ts';
+import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatText, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
 
 export type { HostRecord } from './host-table.ts';
 export { duplicateClientText, duplicateServerText, hostLimitText, unknownIdText, welcomeText } from './server-frames.ts';
@@ -242,7 +242,7 @@ export class ServerCore {
     const { sourceId: src, destinationId: dest } = msg;
     if (dest === 0 || dest === this.id) {
       const joinReply = peer.role === 'pending' && this.dialling.has(conn);
-      const refusal = mayLogStatus(this.hosts, conn, peer, src, msg.statusCode, joinReply);
+      const refusal = whyNotLogStatus(this.hosts, conn, peer, src, msg.statusCode, joinReply);
       if (refusal !== undefined) {
         this.counters.statusesRejected++;
         return this.reject(conn, refusal);

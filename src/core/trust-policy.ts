@@ -18,11 +18,12 @@ export function sourceBelongs(hosts: HostTable, conn: ConnId, peer: Peer, src: n
 }
 
 /**
- * May a status addressed to this server go in its log? Only from a registered peer behind
- * whose connection its source lies, or as the duplicate-id answer to our own join (it comes
- * before that link registers, and is how a refused server learns why).
+ * Why a status addressed to this server may not go in its log (undefined: it may). It may
+ * only from a registered peer behind whose connection its source lies, or as the duplicate-id
+ * answer to our own join (it comes before that link registers; it is how a refused server
+ * learns why).
  */
-export function mayLogStatus(hosts: HostTable, conn: ConnId, peer: Peer, src: number, code: number, awaitingJoinReply: boolean): string | undefined {
+export function whyNotLogStatus(hosts: HostTable, conn: ConnId, peer: Peer, src: number, code: number, awaitingJoinReply: boolean): string | undefined {
   if (peer.role === 'pending') {
     if (awaitingJoinReply && code === StatusCode.DuplicateId) return undefined;
     return `status from ${src} on a connection that has not registered: not logged`;
