@@ -9,7 +9,8 @@ import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.
 const USAGE = `usage: crc-client --id N --serverhost H --serverport P --username U --info I [--log-file F]
 
   --id N           this client's id (1 to 4294967295)
-  --serverhost H   the server's address (e.g. 127.0.0.1)
+  --serverhost H   the server's address (e.g. 127.0.0.1); a name that does not
+                   resolve is dialled at 127.0.0.1, as the course's client does
   --serverport P   the server's port
   --username U     this client's name
   --info I         its info text

@@ -1,23 +1,33 @@
 // crc-server: one CRC server as its own process. Flag names match the course harness, so a
 // course user can swap it in for the Python server.
 import { appendFileSync } from 'node:fs';
-import { startMonitor } from '../net/monitor.ts';
+import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE } from '../core/index.ts';
+import { STATE_STATUS_LINES, startMonitor } from '../net/monitor.ts';
 import { CrcServerNode } from '../net/server-node.ts';
 import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
 
 const USAGE = `usage: crc-server --id N --servername S --port P --info I
                   [--connect_to_host H --connect_to_port Q] [--monitor-port M]
-                  [--log-file F] [--reconnect] [--quiet]
+                  [--log-file F] [--reconnect] [--static-tree]
+                  [--max-hosts N] [--status-log-size N] [--quiet]
 
   --id N               this server's id (1 to 4294967295)
   --servername S       its name
   --port P             TCP port to listen on (0 = any free port; the chosen one is printed)
   --info I             its info text
-  --connect_to_host H  bootstrap server to join (default 127.0.0.1 when a port is given)
+  --connect_to_host H  bootstrap server to join (default 127.0.0.1 when a port is given);
+                       a name that does not resolve is dialled at 127.0.0.1, as the course does
   --connect_to_port Q  the bootstrap server's port
-  --monitor-port M     serve GET /state (JSON) and GET /metrics (Prometheus) on 127.0.0.1:M
+  --monitor-port M     serve GET /state (JSON; ?limit= status lines, default ${STATE_STATUS_LINES.default},
+                       at most ${STATE_STATUS_LINES.max}) and GET /metrics (Prometheus) on 127.0.0.1:M
   --log-file F         append log lines to F as well as stderr
   --reconnect          re-dial the bootstrap server if that link is lost
+  --static-tree        course-reference mode: a lost link or a client gone without a quit is
+                       not propagated (the course's harness grades hosts as it stops them)
+  --max-hosts N        hosts this server may know; registrations past it are refused
+                       (default ${DEFAULT_MAX_HOSTS})
+  --status-log-size N  status log entries kept; older ones are dropped and counted
+                       (default ${DEFAULT_STATUS_LOG_SIZE})
   --quiet              no log lines on stderr
 `;
 
@@ -32,6 +42,9 @@ await runMain(USAGE, async () => {
     'monitor-port': { type: 'string' },
     'log-file': { type: 'string' },
     reconnect: { type: 'boolean' },
+    'static-tree': { type: 'boolean' },
+    'max-hosts': { type: 'string' },
+    'status-log-size': { type: 'string' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -49,6 +62,8 @@ await runMain(USAGE, async () => {
     throw new UsageError('--connect_to_host needs --connect_to_port');
   }
   const monitorPort = values['monitor-port'] === undefined ? undefined : intFlag(values, 'monitor-port', 0, 65535);
+  const maxHosts = intFlag(values, 'max-hosts', 1, 0xffff_ffff, DEFAULT_MAX_HOSTS);
+  const statusLogSize = intFlag(values, 'status-log-size', 1, 10_000_000, DEFAULT_STATUS_LOG_SIZE);
   const logFile = values['log-file'];
   const log = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
@@ -60,12 +75,15 @@ await runMain(USAGE, async () => {
     id, name, info, port,
     connectTo: joinPort === undefined ? undefined : { host: values.connect_to_host ?? '127.0.0.1', port: joinPort },
     reconnect: values.reconnect ?? false,
+    staticTree: values['static-tree'] ?? false,
+    maxHosts,
+    statusLogSize,
     log,
   });
   const listening = await node.start();
   // One machine-readable line on stdout, so scripts can read the chosen port.
   process.stdout.write(`crc-server ${id} ${name} listening on 127.0.0.1:${listening}\n`);
-  const monitor = monitorPort === undefined ? undefined : await startMonitor(node, monitorPort);
+  const monitor = monitorPort === undefined ? undefined : await startMonitor(node, monitorPort, log);
   if (monitor) process.stdout.write(`monitor on http://127.0.0.1:${monitor.port}/state and /metrics\n`);
 
   const shutdown = async (signal: string) => {

@@ -15,7 +15,9 @@ export type CoreEvent =
   | { type: 'unknown-destination'; from: number; to: number }
   | { type: 'link-up'; conn: ConnId; peerId: number; kind: HostKind }
   | { type: 'link-down'; conn: ConnId; peerId: number; kind: HostKind; lost: number }
-  | { type: 'protocol-error'; conn: ConnId; reason: string };
+  | { type: 'protocol-error'; conn: ConnId; reason: string }
+  /** A limit started to bite: the host table is full, or the status log started dropping its oldest. */
+  | { type: 'limit-reached'; limit: 'max-hosts' | 'status-log'; value: number };
 
 export type Effect =
   | { kind: 'send'; conn: ConnId; data: Buffer }

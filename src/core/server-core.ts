@@ -1,26 +1,31 @@
 // Sans-I/O CRC server: routing state and every rule of PROTOCOL.md, with no sockets inside.
 // The driver tells it about connections (opened / received / closed) and carries out the
 // effects it returns: bytes to send on a connection, connections to close, events to report.
+// Who is believed is decided by trust-policy.ts; the table itself is host-table.ts.
 import {
   type ClientQuitMessage,
   type Message,
   MessageType,
   type RegistrationMessage,
   type ServerQuitMessage,
+  type StatusMessage,
   StatusCode,
+  chatTextIsUtf8,
   encode,
   withLastHop,
 } from '../protocol/index.ts';
-import type { ConnId, CoreEvent, Effect, ForgetReason, HostKind } from './effects.ts';
+import type { ConnId, Effect, ForgetReason, HostKind } from './effects.ts';
+import { type HostRecord, HostTable } from './host-table.ts';
+import { Outbox } from './outbox.ts';
+import {
+  departureFrame, duplicateClientText, duplicateServerText, hostLimitText, registrationFrame, statusFrame, unknownIdText, welcomeText,
+} from './server-frames.ts';
+import { HOST_LIMIT_STATUS, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
+import { StatusRing } from './status-log.ts';
+import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatText, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
 
-export interface HostRecord {
-  id: number;
-  kind: HostKind;
-  name: string;
-  info: string;
-  /** The adjacent host that is the next hop toward this one (its own id when adjacent). */
-  firstLinkId: number;
-}
+export type { HostRecord } from './host-table.ts';
+export { duplicateClientText, duplicateServerText, hostLimitText, unknownIdText, welcomeText } from './server-frames.ts';
 
 export interface ServerIdentity {
   id: number;
@@ -28,29 +33,18 @@ export interface ServerIdentity {
   info: string;
 }
 
-/** What a connection is, as far as the protocol knows. */
-type Peer =
-  | { role: 'pending'; outbound: boolean }
-  | { role: 'server'; id: number; outbound: boolean }
-  | { role: 'client'; id: number };
-
-export const duplicateServerText = (id: number) => `A machine has already registered with ID ${id}`;
-export const duplicateClientText = (id: number) => `Someone has already registered with ID ${id}`;
-export const welcomeText = (name: string) => `Welcome to the Clemson Relay Chat network ${name}`;
-export const unknownIdText = (id: number) => `Unknown ID ${id}`;
-
 export class ServerCore {
   readonly id: number;
   readonly name: string;
   readonly info: string;
+  readonly counters: RuleCounters = { statusesRejected: 0, chatsInvalidUtf8: 0, loopsBroken: 0, registrationsRefused: 0 };
+  private readonly options: Required<ServerCoreOptions>;
   /** Every other host this server knows, in the order it learned them. */
-  private readonly hosts = new Map<number, HostRecord>();
+  private readonly hosts = new HostTable();
   private readonly conns = new Map<ConnId, Peer>();
-  /** Adjacent host id -> its connection. */
-  private readonly links = new Map<number, ConnId>();
-  private readonly adjacentServers = new Set<number>();
-  private readonly adjacentUsers = new Set<number>();
-  private readonly statusLog: string[] = [];
+  private readonly statusLog: StatusRing;
+  /** Set while the host table is full, so the limit is reported once per episode. */
+  private tableFull = false;
   /**
    * Links this server dialled whose peer has not announced itself yet. Our registration is
    * already the first frame on them, so anything relayed after it is attributed correctly;
@@ -58,15 +52,17 @@ export class ServerCore {
    * would never cross the new link.
    */
   private readonly dialling = new Set<ConnId>();
-  private out: Effect[] = [];
+  private readonly out = new Outbox(this.hosts, this.dialling);
 
-  constructor(identity: ServerIdentity) {
+  constructor(identity: ServerIdentity, options: ServerCoreOptions = {}) {
     if (!Number.isInteger(identity.id) || identity.id <= 0 || identity.id > 0xffff_ffff) {
       throw new RangeError(`server id must be an integer from 1 to 4294967295, got ${identity.id}`);
     }
     this.id = identity.id;
     this.name = identity.name;
     this.info = identity.info;
+    this.options = resolveServerOptions(options);
+    this.statusLog = new StatusRing(this.options.statusLogSize);
     // Fail now, not on first use, if the name or info cannot be encoded.
     encode(this.ownRegistration(0));
   }
@@ -83,22 +79,22 @@ export class ServerCore {
     this.conns.set(conn, { role: 'pending', outbound });
     if (outbound) {
       this.dialling.add(conn);
-      this.send(conn, encode(this.ownRegistration(0)));
-      for (const h of this.hosts.values()) this.send(conn, this.registrationFor(h));
+      this.out.send(conn, encode(this.ownRegistration(0)));
+      for (const h of this.hosts.values()) this.out.send(conn, registrationFrame(h, this.id));
     }
     return this.flush();
   }
 
   received(conn: ConnId, msg: Message): Effect[] {
     const peer = this.conns.get(conn);
-    if (!peer) return this.flush(); // a late message for a connection already closed
+    if (!peer) return this.flush(); // a late message for a connection closed or being closed
     switch (msg.type) {
       case MessageType.ServerRegistration:
       case MessageType.ClientRegistration:
         this.onRegistration(conn, peer, msg);
         break;
       case MessageType.Status:
-        this.onStatus(conn, peer, msg.sourceId, msg.destinationId, msg.statusCode, msg.content, msg);
+        this.onStatus(conn, peer, msg);
         break;
       case MessageType.ClientChat:
         this.onChat(conn, peer, msg.sourceId, msg.destinationId, msg);
@@ -115,35 +111,24 @@ export class ServerCore {
 
   /**
    * A connection is gone (closed by the peer, reset, or cut by the driver). A client that
-   * left without a quit is treated as if it had sent one; a lost server link is a netsplit:
-   * forget every host behind it and tell the rest of this side.
+   * left without a quit is treated as if it had sent one; a lost server link is a netsplit.
+   * With staticTree, as in the course reference, a closed socket is only a closed socket.
    */
   closed(conn: ConnId): Effect[] {
     const peer = this.conns.get(conn);
     this.conns.delete(conn);
     this.dialling.delete(conn);
     if (!peer || peer.role === 'pending') return this.flush();
-    if (this.links.get(peer.id) !== conn) return this.flush();
+    if (this.hosts.linkOf(peer.id) !== conn || this.options.staticTree) return this.flush();
     if (peer.role === 'client') {
-      if (this.hosts.get(peer.id)?.kind === 'client') {
-        const quit = encode({ type: MessageType.ClientQuit, sourceId: peer.id, content: '' });
-        this.broadcast(quit, conn, true);
+      const h = this.hosts.get(peer.id);
+      if (h?.kind === 'client') {
+        this.out.broadcast(departureFrame(h, ''), conn, true);
         this.forget(peer.id, 'disconnect');
       }
       return this.flush();
     }
-    // Netsplit: everything whose next hop was this server is unreachable now.
-    const lost = [...this.hosts.values()].filter((h) => h.firstLinkId === peer.id);
-    for (const h of lost) this.forget(h.id, 'netsplit');
-    this.event({ type: 'link-down', conn, peerId: peer.id, kind: 'server', lost: lost.length });
-    for (const h of lost) {
-      if (h.kind === 'client') {
-        this.broadcast(encode({ type: MessageType.ClientQuit, sourceId: h.id, content: '' }), conn, true);
-      } else {
-        const content = `netsplit ${this.id} ${peer.id}`;
-        this.broadcast(encode({ type: MessageType.ServerQuit, sourceId: h.id, replacementId: 0, content }), conn, false);
-      }
-    }
+    this.netsplit(conn, peer.id);
     return this.flush();
   }
 
@@ -152,29 +137,40 @@ export class ServerCore {
   knownHosts(): HostRecord[] {
     return [...this.hosts.values()].map((h) => ({ ...h }));
   }
+  /** The records themselves, in the order learned: never changed, so no copies. */
+  hostsSnapshot(): readonly HostRecord[] {
+    return [...this.hosts.values()];
+  }
   host(id: number): HostRecord | undefined {
     const h = this.hosts.get(id);
     return h && { ...h };
   }
   hostIds(): number[] {
-    return [...this.hosts.keys()];
+    return this.hosts.ids();
   }
   get hostCount(): number {
     return this.hosts.size;
   }
   adjacentServerIds(): number[] {
-    return [...this.adjacentServers];
+    return [...this.hosts.adjacentServers];
   }
   adjacentUserIds(): number[] {
-    return [...this.adjacentUsers];
+    return [...this.hosts.adjacentUsers];
   }
-  statusUpdates(): string[] {
-    return [...this.statusLog];
+  /** The newest `limit` status log entries (all that are kept by default), oldest first. */
+  statusUpdates(limit?: number): string[] {
+    return this.statusLog.last(limit);
+  }
+  /** Status log entries pushed out of the ring to make room. */
+  get statusLogDropped(): number {
+    return this.statusLog.dropped;
+  }
+  get limits(): { maxHosts: number; statusLogSize: number } {
+    return { maxHosts: this.options.maxHosts, statusLogSize: this.options.statusLogSize };
   }
   /** The connection this server would send on to reach `id`, if any. */
   routeTo(id: number): ConnId | undefined {
-    const h = this.hosts.get(id);
-    return h === undefined ? undefined : this.links.get(h.firstLinkId);
+    return this.hosts.routeTo(id);
   }
   peerOf(conn: ConnId): { kind: HostKind; id: number } | undefined {
     const p = this.conns.get(conn);
@@ -185,163 +181,165 @@ export class ServerCore {
   // ---- message rules -----------------------------------------------------------------
 
   private onRegistration(conn: ConnId, peer: Peer, msg: RegistrationMessage): void {
-    const kind: HostKind = msg.type === MessageType.ServerRegistration ? 'server' : 'client';
     const src = msg.sourceId;
-    // last_hop_id 0: the host itself, on the connection it opened. last_hop_id == source: a
-    // server announcing itself to a new neighbour. Either way the sender is adjacent.
-    const adjacent = msg.lastHopId === 0 || msg.lastHopId === src;
-    if (src === 0) return this.reject(conn, `${kind} registration for the reserved id 0`);
-    if (peer.role === 'client') return this.reject(conn, `client ${peer.id} sent a ${kind} registration for ${src}`);
-    if (peer.role === 'pending' && !adjacent) {
-      return this.reject(conn, `relayed ${kind} registration for ${src} (last hop ${msg.lastHopId}) on a connection that has not registered`);
+    const v = judgeRegistration(this.id, this.hosts, peer, msg, this.options.maxHosts);
+    switch (v.verdict) {
+      case 'reject':
+        return this.reject(conn, v.reason);
+      case 'loop':
+        this.counters.loopsBroken++;
+        this.reject(conn, v.reason);
+        return this.dropLink(conn, (peer as { id: number }).id, v.reason);
+      case 'duplicate': {
+        const text = v.kind === 'server' ? duplicateServerText(src) : duplicateClientText(src);
+        this.out.send(conn, statusFrame(this.id, 0, StatusCode.DuplicateId, text));
+        this.out.event({ type: 'duplicate-id', id: src, kind: v.kind });
+        return;
+      }
+      case 'full':
+        this.counters.registrationsRefused++;
+        this.out.send(conn, statusFrame(this.id, 0, HOST_LIMIT_STATUS, hostLimitText(src, this.options.maxHosts)));
+        if (!this.tableFull) {
+          this.tableFull = true;
+          this.out.event({ type: 'limit-reached', limit: 'max-hosts', value: this.options.maxHosts });
+        }
+        return;
+      case 'accept':
+        return this.learn(conn, peer, msg, v.kind, v.adjacent);
     }
-    if (peer.role === 'server' && adjacent) {
-      return this.reject(conn, `server ${peer.id} sent a registration claiming ${src} is its own connection`);
-    }
-    if (src === this.id || this.hosts.has(src)) {
-      const text = kind === 'server' ? duplicateServerText(src) : duplicateClientText(src);
-      this.send(conn, encode({ type: MessageType.Status, sourceId: this.id, destinationId: 0, statusCode: StatusCode.DuplicateId, content: text }));
-      this.event({ type: 'duplicate-id', id: src, kind });
-      return;
-    }
+  }
+
+  private learn(conn: ConnId, peer: Peer, msg: RegistrationMessage, kind: HostKind, adjacent: boolean): void {
+    const src = msg.sourceId;
     const record: HostRecord = {
       id: src, kind, name: msg.name, info: msg.info,
       firstLinkId: adjacent ? src : (peer as { id: number }).id,
     };
-    this.hosts.set(src, record);
-    this.event({ type: 'host-learned', id: src, kind, name: msg.name, firstLinkId: record.firstLinkId });
+    this.hosts.add(record, adjacent ? conn : undefined);
+    this.out.event({ type: 'host-learned', id: src, kind, name: msg.name, firstLinkId: record.firstLinkId });
     if (adjacent) {
       this.dialling.delete(conn);
-      if (kind === 'server') {
-        this.conns.set(conn, { role: 'server', id: src, outbound: peer.role === 'pending' && peer.outbound });
-        this.adjacentServers.add(src);
-      } else {
-        this.conns.set(conn, { role: 'client', id: src });
-        this.adjacentUsers.add(src);
-      }
-      this.links.set(src, conn);
-      this.event({ type: 'link-up', conn, peerId: src, kind });
+      this.conns.set(conn, kind === 'server'
+        ? { role: 'server', id: src, outbound: peer.role === 'pending' && peer.outbound }
+        : { role: 'client', id: src });
+      this.out.event({ type: 'link-up', conn, peerId: src, kind });
     }
     const relayed = msg.raw ? withLastHop(msg.raw, this.id) : encode({ ...msg, lastHopId: this.id });
     if (adjacent && msg.lastHopId === 0) {
       if (kind === 'server') {
         // Seed the newcomer: this server first, then every other host it knows.
-        this.send(conn, encode(this.ownRegistration(this.id)));
-        for (const h of this.hosts.values()) if (h.id !== src) this.send(conn, this.registrationFor(h));
+        this.out.send(conn, encode(this.ownRegistration(this.id)));
+        for (const h of this.hosts.values()) if (h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
       } else {
-        this.send(conn, encode({ type: MessageType.Status, sourceId: this.id, destinationId: 0, statusCode: StatusCode.Welcome, content: welcomeText(msg.name) }));
-        for (const h of this.hosts.values()) if (h.kind === 'client' && h.id !== src) this.send(conn, this.registrationFor(h));
+        this.out.send(conn, statusFrame(this.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
+        for (const h of this.hosts.values()) if (h.kind === 'client' && h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
       }
     }
-    this.broadcast(relayed, conn, kind === 'client');
+    this.out.broadcast(relayed, conn, kind === 'client');
   }
 
-  private onStatus(conn: ConnId, peer: Peer, src: number, dest: number, code: number, content: string, msg: Message): void {
+  private onStatus(conn: ConnId, peer: Peer, msg: StatusMessage): void {
+    const { sourceId: src, destinationId: dest } = msg;
     if (dest === 0 || dest === this.id) {
-      // For this server. Accepted even before the link registered: that is how a server
-      // that joined with a duplicate id hears why it was refused.
-      if (peer.role === 'pending' && code === StatusCode.DuplicateId) this.dialling.delete(conn);
-      this.statusLog.push(content);
-      this.event({ type: 'status-logged', from: src, code, content });
+      const joinReply = peer.role === 'pending' && this.dialling.has(conn);
+      const refusal = whyNotLogStatus(this.hosts, conn, peer, src, msg.statusCode, joinReply);
+      if (refusal !== undefined) {
+        this.counters.statusesRejected++;
+        return this.reject(conn, refusal);
+      }
+      if (joinReply) this.dialling.delete(conn);
+      if (this.statusLog.push(msg.content) && this.statusLog.dropped === 1) {
+        this.out.event({ type: 'limit-reached', limit: 'status-log', value: this.statusLog.capacity });
+      }
+      this.out.event({ type: 'status-logged', from: src, code: msg.statusCode, content: msg.content });
       return;
     }
-    if (!this.belongs(conn, peer, src)) return this.reject(conn, `status from ${src} does not come from behind this connection`);
-    const via = this.routeTo(dest);
+    if (!sourceBelongs(this.hosts, conn, peer, src)) return this.reject(conn, `status from ${src} does not come from behind this connection`);
+    const via = this.hosts.routeTo(dest);
     if (via === undefined || via === conn) {
-      this.event({ type: 'unknown-destination', from: src, to: dest });
+      this.out.event({ type: 'unknown-destination', from: src, to: dest });
       return;
     }
-    this.send(via, msg.raw ?? encode(msg));
+    this.out.send(via, msg.raw ?? encode(msg));
   }
 
   private onChat(conn: ConnId, peer: Peer, src: number, dest: number, msg: Message): void {
-    if (!this.belongs(conn, peer, src)) return this.reject(conn, `chat from ${src} does not come from behind this connection`);
-    const via = this.routeTo(dest);
+    if (!sourceBelongs(this.hosts, conn, peer, src)) return this.reject(conn, `chat from ${src} does not come from behind this connection`);
+    const to = this.hosts.get(dest);
+    const via = to && this.hosts.linkOf(to.firstLinkId);
     if (via !== undefined && via !== conn) {
-      this.send(via, msg.raw ?? encode(msg));
+      if (mustCheckChatText(peer, to!) && !chatTextIsUtf8(msg)) {
+        this.counters.chatsInvalidUtf8++;
+        return this.reject(conn, `chat from ${src} to client ${dest} is not valid UTF-8: not delivered`);
+      }
+      this.out.send(via, msg.raw ?? encode(msg));
       return;
     }
     // Unknown destination: tell the sender. The course addresses the reply to 0, which only
     // works when the sender is adjacent; a non-adjacent sender's server would swallow it.
-    const to = this.links.get(src) === conn ? 0 : src;
-    this.event({ type: 'unknown-destination', from: src, to: dest });
-    this.send(conn, encode({ type: MessageType.Status, sourceId: this.id, destinationId: to, statusCode: StatusCode.UnknownId, content: unknownIdText(dest) }));
+    const replyTo = this.hosts.linkOf(src) === conn ? 0 : src;
+    this.out.event({ type: 'unknown-destination', from: src, to: dest });
+    this.out.send(conn, statusFrame(this.id, replyTo, StatusCode.UnknownId, unknownIdText(dest)));
   }
 
   private onClientQuit(conn: ConnId, peer: Peer, msg: ClientQuitMessage): void {
     const h = this.hosts.get(msg.sourceId);
     if (!h || h.kind !== 'client') return; // unknown: this is what stops a quit from looping
-    if (!this.belongs(conn, peer, msg.sourceId)) return this.reject(conn, `quit for ${msg.sourceId} does not come from behind this connection`);
-    this.broadcast(msg.raw ?? encode(msg), conn, true);
+    if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return this.reject(conn, `quit for ${msg.sourceId} does not come from behind this connection`);
+    this.out.broadcast(msg.raw ?? encode(msg), conn, true);
     this.forget(msg.sourceId, 'quit');
     if (peer.role === 'client' && peer.id === msg.sourceId) this.conns.set(conn, { role: 'pending', outbound: false });
   }
 
   private onServerQuit(conn: ConnId, peer: Peer, msg: ServerQuitMessage): void {
+    // The adjacent server itself is leaving: that is its link going, hosts behind it and all.
+    if (isOwnServerQuit(this.hosts, conn, peer, msg.sourceId)) return this.dropLink(conn, msg.sourceId, `server ${msg.sourceId} quit`);
     const h = this.hosts.get(msg.sourceId);
     if (!h || h.kind !== 'server') return;
-    if (!this.belongs(conn, peer, msg.sourceId)) return this.reject(conn, `server quit for ${msg.sourceId} does not come from behind this connection`);
-    this.broadcast(msg.raw ?? encode(msg), conn, false);
+    if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return this.reject(conn, `server quit for ${msg.sourceId} does not come from behind this connection`);
+    this.out.broadcast(msg.raw ?? encode(msg), conn, false);
     this.forget(msg.sourceId, 'server-quit');
+  }
+
+  // ---- links -------------------------------------------------------------------------
+
+  /** Close a server link from this side and split off everything that came over it. */
+  private dropLink(conn: ConnId, peerId: number, reason: string): void {
+    this.conns.delete(conn); // frames still arriving on it are ignored, and closed() does nothing
+    this.netsplit(conn, peerId);
+    this.out.close(conn, reason);
+  }
+
+  /**
+   * Forget every host whose next hop was server `peerId` (itself included) and tell the rest
+   * of this side, like IRC's SQUIT: a client quit for each client, a server quit for each server.
+   */
+  private netsplit(conn: ConnId, peerId: number): void {
+    const lost = this.hosts.behind(peerId);
+    for (const h of lost) this.forget(h.id, 'netsplit');
+    this.out.event({ type: 'link-down', conn, peerId, kind: 'server', lost: lost.length });
+    const splitText = `netsplit ${this.id} ${peerId}`;
+    for (const h of lost) this.out.broadcast(departureFrame(h, splitText), conn, h.kind === 'client');
   }
 
   // ---- helpers -----------------------------------------------------------------------
 
-  /** Is `src` a host whose traffic should arrive over this connection? */
-  private belongs(conn: ConnId, peer: Peer, src: number): boolean {
-    if (peer.role === 'client') return peer.id === src;
-    if (peer.role === 'pending') return false;
-    return this.hosts.get(src)?.firstLinkId === peer.id && this.links.get(peer.id) === conn;
-  }
-
-  /** Send to every adjacent server (and client, if `toClients`) except over `except`. */
-  private broadcast(data: Buffer, except: ConnId, toClients: boolean): void {
-    for (const id of this.adjacentServers) {
-      const c = this.links.get(id)!;
-      if (c !== except) this.send(c, data);
-    }
-    for (const c of this.dialling) if (c !== except) this.send(c, data);
-    if (!toClients) return;
-    for (const id of this.adjacentUsers) {
-      const c = this.links.get(id)!;
-      if (c !== except) this.send(c, data);
-    }
-  }
-
   private forget(id: number, reason: ForgetReason): void {
-    const h = this.hosts.get(id);
+    const h = this.hosts.forget(id);
     if (!h) return;
-    this.hosts.delete(id);
-    this.adjacentServers.delete(id);
-    this.adjacentUsers.delete(id);
-    this.links.delete(id);
-    this.event({ type: 'host-forgotten', id, kind: h.kind, reason });
+    if (this.hosts.size < this.options.maxHosts) this.tableFull = false;
+    this.out.event({ type: 'host-forgotten', id, kind: h.kind, reason });
   }
 
   private ownRegistration(lastHopId: number): RegistrationMessage {
     return { type: MessageType.ServerRegistration, sourceId: this.id, lastHopId, name: this.name, info: this.info };
   }
 
-  private registrationFor(h: HostRecord): Buffer {
-    const type = h.kind === 'server' ? MessageType.ServerRegistration : MessageType.ClientRegistration;
-    return encode({ type, sourceId: h.id, lastHopId: this.id, name: h.name, info: h.info });
-  }
-
   private reject(conn: ConnId, reason: string): void {
-    this.event({ type: 'protocol-error', conn, reason });
-  }
-
-  private send(conn: ConnId, data: Buffer): void {
-    this.out.push({ kind: 'send', conn, data });
-  }
-
-  private event(event: CoreEvent): void {
-    this.out.push({ kind: 'event', event });
+    this.out.event({ type: 'protocol-error', conn, reason });
   }
 
   private flush(): Effect[] {
-    const out = this.out;
-    this.out = [];
-    return out;
+    return this.out.flush();
   }
 }

@@ -5,7 +5,7 @@ import type { Limits } from '../protocol/index.ts';
 import { FramedConnection } from './connection.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
-import { dial } from './dial.ts';
+import { dial, dialHost } from './dial.ts';
 import type { NodeEvent } from './events.ts';
 
 export interface ClientNodeOptions {
@@ -52,12 +52,13 @@ export class CrcClientNode {
   /** Connect and register. Resolves once the registration is queued on the socket. */
   async connect(): Promise<void> {
     const host = this.options.serverHost ?? '127.0.0.1';
+    const address = await dialHost(host, (l) => this.log(l));
     const deadline = Date.now() + (this.options.connectDeadlineMs ?? 0);
     let delay = 25;
     let socket: net.Socket;
     for (;;) {
       try {
-        socket = await dial(host, this.options.serverPort);
+        socket = await dial(address, this.options.serverPort);
         break;
       } catch (err) {
         if (Date.now() + delay > deadline) {

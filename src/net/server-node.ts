@@ -7,7 +7,7 @@ import type { DecodeError, DecodedMessage, Limits } from '../protocol/index.ts';
 import { type ConnectionHandlers, FramedConnection } from './connection.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
-import { dial } from './dial.ts';
+import { dial, dialHost } from './dial.ts';
 import type { NodeEvent } from './events.ts';
 
 export interface ServerNodeOptions {
@@ -25,6 +25,12 @@ export interface ServerNodeOptions {
   reconnect?: boolean;
   limits?: Partial<Limits>;
   maxQueueBytes?: number;
+  /** Hosts this server may know; registrations past it are refused (default 100,000). */
+  maxHosts?: number;
+  /** Status log entries kept: the newest (default 1,000). */
+  statusLogSize?: number;
+  /** The course reference's static tree: lost links and vanished clients are not propagated. */
+  staticTree?: boolean;
   /**
    * Keep the hex of the first frame each inbound connection sends (a joining host's
    * registration): what the course's connectivity scenarios check.
@@ -35,6 +41,8 @@ export interface ServerNodeOptions {
   /** Every protocol and connection event, stamped with a time comparable across threads. */
   onEvent?: (event: NodeEvent, t: number) => void;
 }
+
+const REJECTIONS_LOGGED_PER_SECOND = 20;
 
 export interface ServerState {
   id: number;
@@ -69,9 +77,14 @@ export class CrcServerNode {
   private readonly joinFrames: string[] = [];
   private readonly awaitingFirstFrame = new Set<number>();
   private readonly recordJoinFrames: boolean;
+  /** What the bootstrap's host name resolved to, looked up once (see dialHost). */
+  private joinHost: { name: string; dial: string } | undefined;
+  private readonly rejections = { windowStart: 0, logged: 0, suppressed: 0 };
 
   constructor(readonly options: ServerNodeOptions) {
-    this.core = new ServerCore({ id: options.id, name: options.name, info: options.info });
+    this.core = new ServerCore({ id: options.id, name: options.name, info: options.info }, {
+      maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree,
+    });
     this.recordJoinFrames = options.recordJoinFrames ?? false;
     this.handlers = {
       onMessages: (c, msgs) => this.onMessages(c, msgs),
@@ -104,6 +117,8 @@ export class CrcServerNode {
     });
     this.listeningPort = (this.server.address() as net.AddressInfo).port;
     this.log(`listening on ${host}:${this.listeningPort}`);
+    const { maxHosts, statusLogSize } = this.core.limits;
+    this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}`);
     if (this.options.connectTo) await this.join(this.options.connectTo);
     return this.listeningPort;
   }
@@ -115,12 +130,14 @@ export class CrcServerNode {
   async join(target: { host: string; port: number }, deadlineMs = this.options.joinDeadlineMs ?? 10_000): Promise<void> {
     this.joinTarget = target;
     const giveUpAt = Date.now() + deadlineMs;
+    if (this.joinHost?.name !== target.host) this.joinHost = { name: target.host, dial: await dialHost(target.host, (l) => this.log(l)) };
+    const host = this.joinHost.dial;
     let delay = 25;
     for (;;) {
       if (this.stopped) throw new Error(`server ${this.id} stopped while joining ${target.host}:${target.port}`);
       let lastError: string;
       try {
-        const socket = await dial(target.host, target.port);
+        const socket = await dial(host, target.port);
         this.bootstrapConn = this.attach(socket, true);
         this.bootstrapSince = Date.now();
         return;
@@ -158,7 +175,7 @@ export class CrcServerNode {
       name: this.core.name,
       info: this.core.info,
       port: this.listeningPort,
-      hosts: this.core.knownHosts().map((h: HostRecord) => ({ id: h.id, kind: h.kind, name: h.name, info: h.info, firstLinkId: h.firstLinkId })),
+      hosts: this.core.hostsSnapshot().map((h: HostRecord) => ({ id: h.id, kind: h.kind, name: h.name, info: h.info, firstLinkId: h.firstLinkId })),
       adjacentServerIds: this.core.adjacentServerIds(),
       adjacentUserIds: this.core.adjacentUserIds(),
       statusLog: this.core.statusUpdates(),
@@ -260,10 +277,32 @@ export class CrcServerNode {
           if (c) c.decoder.lazyChatText = true;
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;
-          this.log(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
+          this.logRejection(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
+        } else if (e.event.type === 'limit-reached') {
+          this.log(e.event.limit === 'max-hosts'
+            ? `host table full (${e.event.value} hosts): refusing new registrations (counted in crc_registrations_refused_total)`
+            : `status log full (${e.event.value} entries): dropping the oldest from now on (counted in crc_status_log_dropped_total)`);
         }
         this.emit(e.event);
       }
+    }
+  }
+
+  /** At most REJECTIONS_LOGGED_PER_SECOND lines a second: a flood of bad frames must not flood the log too. */
+  private logRejection(line: string): void {
+    const r = this.rejections;
+    const now = Date.now();
+    if (now - r.windowStart >= 1000) {
+      if (r.suppressed > 0) this.log(`${r.suppressed} more rejected frames not logged`);
+      r.windowStart = now;
+      r.logged = 0;
+      r.suppressed = 0;
+    }
+    if (r.logged < REJECTIONS_LOGGED_PER_SECOND) {
+      r.logged++;
+      this.log(line);
+    } else {
+      r.suppressed++;
     }
   }
 

@@ -40,6 +40,14 @@ class LazyChat {
   }
 }
 
+/**
+ * Is a chat's text valid UTF-8? For chats that crossed a trusted link unchecked (lazy text):
+ * the server that hands one to a client asks this once. A chat built from a string is valid.
+ */
+export function chatTextIsUtf8(msg: { raw?: Buffer }): boolean {
+  return msg.raw === undefined || isUtf8(msg.raw.subarray(HEADER_SIZE[MessageType.ClientChat]));
+}
+
 export class FrameDecoder {
   readonly limits: Limits;
   /**

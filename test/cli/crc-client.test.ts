@@ -56,6 +56,14 @@ describe('crc-client', () => {
     await alice.out(/\* 102 left/);
   });
 
+  it('--serverhost with a course server name that resolves nowhere dials 127.0.0.1, saying so once', async () => {
+    const p = run('crc-client', ['--id', '7', '--serverhost', 'theshire', '--serverport', String(port), '--username', 'frodo', '--info', ''], 'frodo');
+    await p.out(/\* connected to theshire:\d+ as frodo \(7\)/);
+    expect(p.stderr.match(/does not resolve: dialling 127\.0\.0\.1/g), p.stderr).toHaveLength(1);
+    p.send('/quit');
+    expect(await p.exitWithin(), p.stderr).toEqual({ code: 0, signal: null });
+  });
+
   it('exits non-zero with an error naming the address when nothing listens there', async () => {
     const closed = await freePort();
     const p = run('crc-client', ['--id', '5', '--serverhost', '127.0.0.1', '--serverport', String(closed), '--username', 'x', '--info', '']);

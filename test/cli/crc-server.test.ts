@@ -24,6 +24,8 @@ describe('crc-server usage errors', () => {
     { what: 'a missing --servername', args: without('--servername'), names: '--servername' },
     { what: 'an unknown flag', args: [...GOOD, '--bogus', 'x'], names: '--bogus' },
     { what: 'a port out of range', args: replace('--port', '70000'), names: '--port' },
+    { what: 'a zero --max-hosts', args: [...GOOD, '--max-hosts', '0'], names: '--max-hosts must be an integer' },
+    { what: 'a non-numeric --status-log-size', args: [...GOOD, '--status-log-size', 'lots'], names: '--status-log-size must be an integer' },
   ])('$what: exit 2, error naming $names, usage', async ({ args, names }) => {
     const p = run('crc-server', args);
     const exit = await p.exitWithin();
@@ -67,5 +69,29 @@ describe('crc-server processes', () => {
     await waitFor(async () => (await get(firstMonitor)).hosts.length === 0, 5000, 'alpha to forget beta');
     first.proc.child.kill('SIGTERM');
     expect(await first.proc.exitWithin()).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('crc-server as a course drop-in', () => {
+  it('--connect_to_host with a server name joins at 127.0.0.1; --static-tree and the limit flags take effect', async () => {
+    const shire = await startServer(['--id', '1', '--servername', 'theshire', '--info', 'x', '--static-tree',
+      '--max-hosts', '5000', '--status-log-size', '10', '--monitor-port', '0'], 'theshire');
+    const monitor = (await shire.proc.out(/monitor on (http:\/\/127\.0\.0\.1:\d+)\/state/))[1]!;
+    const rivendale = await startServer(['--id', '2', '--servername', 'rivendale', '--info', 'y',
+      '--connect_to_host', 'theshire', '--connect_to_port', String(shire.port)], 'rivendale');
+    expect(rivendale.proc.stderr.match(/host 'theshire' does not resolve: dialling 127\.0\.0\.1/g), rivendale.proc.stderr).toHaveLength(1);
+    type State = { hosts: Array<{ id: number }> };
+    const hosts = async () => ((await (await fetch(`${monitor}/state`)).json()) as State).hosts.map((h) => h.id);
+    await waitFor(async () => (await hosts()).includes(2), 5000, 'theshire to learn rivendale');
+    const metrics = await (await fetch(`${monitor}/metrics`)).text();
+    expect(metrics).toContain('crc_max_hosts{server_id="1"} 5000');
+    expect(metrics).toContain('crc_status_log_size{server_id="1"} 10');
+    expect(shire.proc.stderr).toContain('limits: 5000 hosts, 10 status log entries; static tree (course-reference mode)');
+
+    // The course harness stops servers one at a time: with --static-tree theshire keeps rivendale.
+    rivendale.proc.child.kill('SIGTERM');
+    expect(await rivendale.proc.exitWithin()).toEqual({ code: 0, signal: null });
+    await waitFor(() => /\(server 2\) closed/.test(shire.proc.stderr), 5000, 'theshire to see the link close');
+    expect(await hosts()).toEqual([2]);
   });
 });

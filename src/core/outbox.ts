@@ -1,0 +1,47 @@
+// The effects a ServerCore collects while it handles one input, and the relay fan-out: the
+// core pushes here and hands the batch to its driver when it is done.
+import type { ConnId, CoreEvent, Effect } from './effects.ts';
+import type { HostTable } from './host-table.ts';
+
+export class Outbox {
+  private out: Effect[] = [];
+
+  constructor(
+    private readonly hosts: HostTable,
+    /** Outbound links whose peer has not registered yet: relays go there too. */
+    private readonly dialling: ReadonlySet<ConnId>,
+  ) {}
+
+  send(conn: ConnId, data: Buffer): void {
+    this.out.push({ kind: 'send', conn, data });
+  }
+
+  event(event: CoreEvent): void {
+    this.out.push({ kind: 'event', event });
+  }
+
+  close(conn: ConnId, reason: string): void {
+    this.out.push({ kind: 'close', conn, reason });
+  }
+
+  /** Send to every adjacent server (and client, if `toClients`) except over `except`. */
+  broadcast(data: Buffer, except: ConnId, toClients: boolean): void {
+    for (const id of this.hosts.adjacentServers) {
+      const c = this.hosts.linkOf(id)!;
+      if (c !== except) this.send(c, data);
+    }
+    for (const c of this.dialling) if (c !== except) this.send(c, data);
+    if (!toClients) return;
+    for (const id of this.hosts.adjacentUsers) {
+      const c = this.hosts.linkOf(id)!;
+      if (c !== except) this.send(c, data);
+    }
+  }
+
+  /** Everything collected since the last flush, in order. */
+  flush(): Effect[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+}

@@ -1,0 +1,39 @@
+// What a ServerCore is told beyond its identity (limits, course-reference mode) and what it
+// counts for its driver to publish.
+
+export interface ServerCoreOptions {
+  /** Hosts the table may hold; a registration past it is refused with a status. */
+  maxHosts?: number;
+  /** Status log entries kept (the newest); older ones are dropped and counted. */
+  statusLogSize?: number;
+  /**
+   * The course reference's static tree: a lost link, or a client gone without a quit, is not
+   * propagated (PROTOCOL.md), so the course harness can grade hosts as it stops them.
+   */
+  staticTree?: boolean;
+}
+
+/** Room for a tree of 10,000 servers with their clients. */
+export const DEFAULT_MAX_HOSTS = 100_000;
+export const DEFAULT_STATUS_LOG_SIZE = 1_000;
+
+/** Status code of a registration refused because the host table is full (ours: 0-2 are the course's). */
+export const HOST_LIMIT_STATUS = 0x03;
+
+export function resolveServerOptions(o: ServerCoreOptions = {}): Required<ServerCoreOptions> {
+  const maxHosts = o.maxHosts ?? DEFAULT_MAX_HOSTS;
+  if (!Number.isInteger(maxHosts) || maxHosts < 0) throw new RangeError(`maxHosts must be a non-negative integer, got ${maxHosts}`);
+  return { maxHosts, statusLogSize: o.statusLogSize ?? DEFAULT_STATUS_LOG_SIZE, staticTree: o.staticTree ?? false };
+}
+
+/** Frames the trust rules and limits turned away, since the start. */
+export interface RuleCounters {
+  /** statuses for this server from a source not behind their connection: not logged */
+  statusesRejected: number;
+  /** chats from a server link whose text is not UTF-8: not delivered to the client */
+  chatsInvalidUtf8: number;
+  /** server links closed because a registration over them made a cycle */
+  loopsBroken: number;
+  /** registrations refused because the host table was full */
+  registrationsRefused: number;
+}
