@@ -59,7 +59,7 @@ class ToxicStage implements Stage {
 }
 
 export class Pipe implements Stage {
-  readonly stages: ToxicStage[] = [];
+  private readonly stages: ToxicStage[] = [];
   private head: Stage = this;
   /** No toxics, gate open, connection open: read -> write. */
   private fast = false;

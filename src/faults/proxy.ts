@@ -64,10 +64,8 @@ export class LinkProxy implements PairOwner {
   readonly maxQueueBytes: number;
   readonly highWaterBytes: number;
   onEvent: ((event: ProxyEvent) => void) | undefined;
-  /** @internal */
-  readonly stalledDirs: Record<Direction, boolean> = { upstream: false, downstream: false };
-  /** @internal */
-  readonly heldDirs: Record<Direction, boolean> = { upstream: false, downstream: false };
+  private readonly stalledDirs: Record<Direction, boolean> = { upstream: false, downstream: false };
+  private readonly heldDirs: Record<Direction, boolean> = { upstream: false, downstream: false };
   private readonly server: net.Server;
   private readonly conns = new Map<number, PipePair>();
   private readonly refusedSockets = new Set<net.Socket>();
