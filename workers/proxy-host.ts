@@ -50,6 +50,10 @@ const api: ProxyHostApi = {
   removeToxic(name: string, toxic: string): void {
     proxy(name).removeToxic(toxic);
   },
+  /** Change some of a live toxic's attributes; resolves with the toxic as it is now. */
+  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): ToxicInfo {
+    return proxy(name).updateToxic(toxic, attributes);
+  },
   toxics(name: string): ToxicInfo[] {
     return proxy(name).toxics();
   },

@@ -2,13 +2,18 @@
 // server is). 'raw' forwards bytes as they come, with no parsing; 'decode' runs our frame
 // decoder and forwards each frame's bytes, batched per turn like the CRC server. The chain's
 // tail forwards to the connection that greets it with the byte 'R' (the receiver).
+// 'pipe' is the least any user-space relay does (the link-proxy bench's reference): each
+// accepted connection dials nextPort and is joined to it with stream.pipe() both ways.
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrameDecoder } from '../../src/protocol/index.ts';
+import { WriteBatch, endOfTurn } from '../../src/net/write-coalescer.ts';
 
-interface RelayConfig {
-  mode: 'raw' | 'decode';
-  /** the next relay's port; absent at the tail */
+export type RelayMode = 'raw' | 'decode' | 'pipe';
+
+export interface RelayConfig {
+  mode: RelayMode;
+  /** the next relay's port (pipe: the target's); absent at the tail */
   nextPort?: number;
 }
 
@@ -23,7 +28,9 @@ function forward(data: Buffer): void {
 
 const server = net.createServer({ noDelay: true }, (socket) => {
   socket.setNoDelay(true);
-  if (cfg.nextPort === undefined) {
+  if (cfg.mode === 'pipe') {
+    pipeBothWays(socket, cfg.nextPort!);
+  } else if (cfg.nextPort === undefined) {
     // At the tail, the first byte says whether this is the receiver.
     socket.once('data', (first: Buffer) => {
       if (first[0] === 0x52 && first.length === 1 && out === undefined) {
@@ -39,6 +46,14 @@ const server = net.createServer({ noDelay: true }, (socket) => {
   socket.on('error', () => {});
 });
 
+function pipeBothWays(c: net.Socket, port: number): void {
+  const t = net.connect({ host: '127.0.0.1', port, noDelay: true });
+  c.pipe(t);
+  t.pipe(c);
+  c.on('error', () => t.destroy());
+  t.on('error', () => c.destroy());
+}
+
 function attachInbound(socket: net.Socket, first?: Buffer): void {
   if (cfg.mode === 'raw') {
     if (first) forward(first);
@@ -46,25 +61,14 @@ function attachInbound(socket: net.Socket, first?: Buffer): void {
     return;
   }
   const decoder = new FrameDecoder();
-  let pending: Buffer[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    const q = pending;
-    pending = [];
-    forward(q.length === 1 ? q[0]! : Buffer.concat(q));
-  };
+  const frames = new WriteBatch(endOfTurn, forward);
   const onData = (chunk: Buffer) => {
     const { messages, error } = decoder.feed(chunk);
     if (error) {
       socket.destroy();
       return;
     }
-    for (const m of messages) pending.push(m.raw);
-    if (pending.length && !scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+    for (const m of messages) frames.push(m.raw);
   };
   if (first) onData(first);
   socket.on('data', onData);
@@ -72,7 +76,7 @@ function attachInbound(socket: net.Socket, first?: Buffer): void {
 
 server.listen(0, '127.0.0.1', () => {
   const port = (server.address() as net.AddressInfo).port;
-  if (cfg.nextPort !== undefined) {
+  if (cfg.nextPort !== undefined && cfg.mode !== 'pipe') {
     out = net.connect({ host: '127.0.0.1', port: cfg.nextPort, noDelay: true });
     out.on('error', () => {});
     out.once('connect', () => parentPort!.postMessage({ port }));

@@ -42,6 +42,8 @@ export interface LinkControl {
   faults(): LinkFaults;
   add(toxic: ToxicSpec): Promise<string>;
   remove(name: string): Promise<void>;
+  /** Change some attributes of a live toxic (validated by its schema); resolves with the toxic as it is now. */
+  update(name: string, attributes: Record<string, unknown>): Promise<ToxicInfo>;
   toxics(): Promise<ToxicInfo[]>;
   down(direction?: DirectionSpec, how?: DownHow): Promise<void>;
   up(direction?: DirectionSpec): Promise<void>;
@@ -167,6 +169,7 @@ export class Links {
         await call(`remove ${toxic}`, (api) => api.removeToxic(name, toxic));
         faults.toxics = faults.toxics.filter((t) => t !== toxic);
       },
+      update: (toxic, attributes) => call(`update ${toxic}`, (api) => api.updateToxic(name, toxic, attributes)),
       toxics: () => call('toxics', (api) => api.toxics(name)),
       down: async (direction = 'both', how = 'close') => {
         await call('down', (api) => api.down(name, direction, how));

@@ -111,6 +111,8 @@ export interface ProxyHostApi extends WorkerControl {
   removeProxy(name: string): Promise<void>;
   addToxic(name: string, spec: ToxicSpec): string;
   removeToxic(name: string, toxic: string): void;
+  /** Change some of a live toxic's attributes; resolves with the toxic as it is now. */
+  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): ToxicInfo;
   toxics(name: string): ToxicInfo[];
   down(name: string, direction?: DirectionSpec, how?: DownHow): void;
   up(name: string, direction?: DirectionSpec): void;

@@ -15,6 +15,7 @@ export type ProxyEvent = Base &
     | { type: 'proxy-conn-refused'; remote: string; how: 'close' | 'reset' }
     | { type: 'toxic-added'; toxic: string; toxicType: string; direction: DirectionSpec; toxicity: number }
     | { type: 'toxic-removed'; toxic: string }
+    | { type: 'toxic-updated'; toxic: string; attributes: Record<string, unknown> }
     | { type: 'link-down'; direction: DirectionSpec; how: 'close' | 'reset' }
     | { type: 'link-up'; direction: DirectionSpec }
     | { type: 'link-hold'; direction: DirectionSpec }

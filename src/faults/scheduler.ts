@@ -14,8 +14,10 @@
 //
 // Everything that runs inside one dispatch (one group of timers due at the same instant, one
 // socket read, a release of held bytes) is a "batch": sockets written during it collect their
-// chunks and write once when the batch ends, so chunks due together leave in one write.
+// chunks and write once when the batch ends, so chunks due together leave in one write (the
+// DispatchScope of net/write-coalescer.ts).
 import { createHistogram, performance } from 'node:perf_hooks';
+import { DispatchScope, type Flushable } from '../net/write-coalescer.ts';
 
 export interface Timer {
   readonly due: number;
@@ -120,7 +122,7 @@ function pump(): void {
       // Everything due at exactly this instant runs in one batch: one write per socket.
       const due = top.due;
       lateness.record(Math.max(1, Math.round((performance.now() - due) * 1e6)));
-      batchStart();
+      dispatch.begin();
       try {
         while (heap.length > 0 && heap[0]!.due === due && heap[0]!.seq < limit) {
           const e = heapPop()!;
@@ -139,7 +141,7 @@ function pump(): void {
           }
         }
       } finally {
-        batchEnd();
+        dispatch.end();
       }
     }
   } finally {
@@ -219,38 +221,21 @@ function compact(): void {
 
 // ---- write batching -------------------------------------------------------------------------
 
-export interface Flushable {
-  flush(): void;
-}
+/** This thread's dispatch scope: a group of due timers, a socket read, a release. */
+export const dispatch = new DispatchScope();
 
-let depth = 0;
-const dirty = new Set<Flushable>();
+export type { Flushable };
 
 export function inBatch(): boolean {
-  return depth > 0;
+  return dispatch.active;
 }
 
-/** Defer `f.flush()` to the end of the current batch (call only inside one). */
+/** Defer `f.flush()` to the end of the current batch (outside one, flush at once). */
 export function markDirty(f: Flushable): void {
-  dirty.add(f);
-}
-
-function batchStart(): void {
-  depth++;
-}
-
-function batchEnd(): void {
-  if (--depth > 0) return;
-  for (const f of dirty) f.flush();
-  dirty.clear();
+  dispatch.mark(f);
 }
 
 /** Run `fn` as one batch: writes it causes are coalesced per socket and sent when it returns. */
 export function batch<T>(fn: () => T): T {
-  batchStart();
-  try {
-    return fn();
-  } finally {
-    batchEnd();
-  }
+  return dispatch.run(fn);
 }

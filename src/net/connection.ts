@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { type DecodeError, type DecodedMessage, FrameDecoder, type Limits } from '../protocol/index.ts';
 import { TrafficCounters } from './counters.ts';
+import { WriteBatch, endOfTurn } from './write-coalescer.ts';
 
 export interface ConnectionHandlers {
   onMessages(conn: FramedConnection, messages: DecodedMessage[]): void;
@@ -22,28 +23,12 @@ export interface ConnectionOptions {
 
 export const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
 
-// One flush for every connection written to during this turn of the event loop.
-const dirty = new Set<FramedConnection>();
-let flushScheduled = false;
-function scheduleFlush(conn: FramedConnection): void {
-  dirty.add(conn);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushAll);
-  }
-}
-function flushAll(): void {
-  flushScheduled = false;
-  for (const c of dirty) c.flush();
-  dirty.clear();
-}
-
 export class FramedConnection {
   readonly decoder: FrameDecoder;
   readonly counters: TrafficCounters;
   readonly maxQueueBytes: number;
-  private queue: Buffer[] = [];
-  private queued = 0;
+  /** What this turn sends, written as one buffer in the turn's check phase. */
+  private readonly out: WriteBatch;
   private closing: string | undefined;
   private closedReason: string | undefined;
   /** Set when the peer sent EOF: it will read no more from us only if it also closes. */
@@ -60,6 +45,9 @@ export class FramedConnection {
     this.counters = options.counters ?? new TrafficCounters();
     this.maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.out = new WriteBatch(endOfTurn, (buf) => {
+      if (!socket.destroyed && socket.writable) socket.write(buf);
+    });
     socket.setNoDelay(true); // small frames must not wait for Nagle
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -80,29 +68,21 @@ export class FramedConnection {
 
   /** Bytes waiting: ours plus the socket's own buffer. */
   get pendingBytes(): number {
-    return this.queued + this.socket.writableLength;
+    return this.out.bytes + this.socket.writableLength;
   }
 
   send(data: Buffer): void {
     if (this.closing !== undefined || this.socket.destroyed) return;
-    this.queue.push(data);
-    this.queued += data.length;
+    this.out.push(data);
     this.counters.countOut(data);
-    if (this.queued + this.socket.writableLength > this.maxQueueBytes) {
+    if (this.out.bytes + this.socket.writableLength > this.maxQueueBytes) {
       this.destroy(`send queue exceeded ${this.maxQueueBytes} bytes: the peer is not reading`);
-      return;
     }
-    scheduleFlush(this);
   }
 
+  /** Write what this turn has queued now. */
   flush(): void {
-    if (this.queued === 0) return;
-    const q = this.queue;
-    const n = this.queued;
-    this.queue = [];
-    this.queued = 0;
-    if (this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q, n));
+    this.out.flush();
   }
 
   /** Send what is queued, then close gracefully. */
@@ -115,16 +95,14 @@ export class FramedConnection {
   /** Close at once, dropping anything unsent. */
   destroy(reason: string): void {
     this.closing ??= reason;
-    this.queue = [];
-    this.queued = 0;
+    this.out.clear();
     this.socket.destroy();
   }
 
   /** Abort with a TCP RST. */
   reset(reason: string): void {
     this.closing ??= reason;
-    this.queue = [];
-    this.queued = 0;
+    this.out.clear();
     this.socket.resetAndDestroy();
   }
 
@@ -145,9 +123,8 @@ export class FramedConnection {
   private onSocketClose(): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = this.closing ?? 'connection closed';
-    dirty.delete(this);
-    this.queue = [];
-    this.queued = 0;
+    endOfTurn.forget(this.out);
+    this.out.clear();
     this.handlers.onClose(this, this.closedReason);
   }
 }

@@ -86,6 +86,23 @@ describe('link faults through the coordinator (proxyLinks)', () => {
     expect(median(fast)).toBeLessThan(median(slow) - 20);
   });
 
+  it('a link control updates a live toxic and keeps the link\'s fault state as data', async () => {
+    sim = await Simulation.start({ topology: resolveTopology('chain:2'), proxyLinks: 'all' });
+    await sim.converged({ timeoutMs: 10_000 });
+    const link = sim.link(1, 2);
+    const name = await link.add({ type: 'latency', ms: 30, direction: 'upstream' });
+    const updated = await link.update(name, { ms: 5 });
+    expect(updated.attributes).toMatchObject({ ms: 5 });
+    expect((await link.toxics())[0]!.attributes).toMatchObject({ ms: 5 });
+    await link.hold('downstream');
+    expect(link.faults()).toEqual({ cut: undefined, upstream: { stalled: false, held: false }, downstream: { stalled: false, held: true }, toxics: [name] });
+    await link.release('downstream');
+    await link.down('both', 'reset');
+    expect(link.faults().cut).toBe('reset');
+    await link.up('both');
+    expect(link.faults().cut).toBeUndefined();
+  });
+
   it('link() refuses a direct link ("direct") and a pair of servers with no link ("no link")', async () => {
     sim = await Simulation.start({ topology: resolveTopology('chain:3'), proxyLinks: [[1, 2]] });
     await sim.converged({ timeoutMs: 10_000 });

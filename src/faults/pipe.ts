@@ -1,0 +1,285 @@
+// One direction of one proxied connection: the gate (a queue while the direction is stalled or
+// held, bounded), the chain of toxic stages, and the destination socket at the end, with flow
+// control (the source is paused while too much waits past the gate).
+//
+// With no toxic, the gate open and the connection open, a pipe is a plain relay: the reads of
+// one event-loop turn leave in one writev (TurnCork), and the source is paused while the
+// destination holds more than 1 MiB unsent. Otherwise chunks walk the chain, and what reaches
+// the destination during one dispatch leaves in one write (WriteBatch on the dispatch scope).
+import type net from 'node:net';
+import { TurnCork, WriteBatch, endOfTurn } from '../net/write-coalescer.ts';
+import { at as schedAt, cancel as schedCancel, dispatch, now as schedNow } from './scheduler.ts';
+import type { ToxicEntry } from './toxic-collection.ts';
+import { type Direction, type Toxic, type ToxicContext, type ToxicOutput, seededStream } from './toxic.ts';
+
+/** What a pipe needs from the connection it belongs to. */
+export interface PipeOwner {
+  /** Connection number within the proxy. */
+  readonly id: number;
+  readonly isOpen: boolean;
+  readonly proxy: PipeSettings;
+  close(reason: string): void;
+  reset(reason: string): void;
+}
+
+/** The proxy-wide settings a pipe reads. */
+export interface PipeSettings {
+  readonly name: string;
+  readonly seed: number;
+  readonly maxQueueBytes: number;
+  readonly highWaterBytes: number;
+}
+
+/** A link in a chain: a toxic, or the destination at the end. */
+interface Stage {
+  push(chunk: Buffer): void;
+  end(): void;
+}
+
+/** Bytes the destination socket may hold unsent on the fast path before the source is paused. */
+const FAST_HIGH_WATER = 1024 * 1024;
+
+class ToxicStage implements Stage {
+  next: Stage;
+  readonly toxic: Toxic;
+  constructor(readonly entry: ToxicEntry, readonly ctx: ToxicContext, next: Stage) {
+    this.next = next;
+    const out: ToxicOutput = {
+      next: (chunk) => this.next.push(chunk),
+      end: () => this.next.end(),
+    };
+    this.toxic = entry.def.create(entry.info.attributes, ctx, out);
+  }
+  push(chunk: Buffer): void {
+    this.toxic.onData(chunk);
+  }
+  end(): void {
+    this.toxic.onEnd();
+  }
+}
+
+export class Pipe implements Stage {
+  private readonly stages: ToxicStage[] = [];
+  private head: Stage = this;
+  /** No toxics, gate open, connection open: read -> write. */
+  private fast = false;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Stalled or held: bytes wait in the gate queue. */
+  private gateShut: boolean;
+  private gateQueue: Buffer[] = [];
+  queued = 0;
+  private endQueued = false;
+  private paused = false;
+  /** Fast path: one writev per turn. */
+  private readonly cork: TurnCork;
+  /** Toxic path: one write per dispatch. */
+  private readonly out: WriteBatch;
+
+  constructor(
+    private readonly owner: PipeOwner,
+    readonly direction: Direction,
+    private readonly src: net.Socket,
+    private readonly dst: net.Socket,
+    gateShut: boolean,
+  ) {
+    this.gateShut = gateShut;
+    this.cork = new TurnCork(dst, endOfTurn);
+    this.out = new WriteBatch(dispatch, (buf) => this.write(buf));
+  }
+
+  /** Start reading the source. */
+  start(): void {
+    this.refresh();
+    this.src.on('data', this.onData);
+    this.src.on('end', this.onSrcEnd);
+    this.dst.on('drain', this.onDrain);
+  }
+
+  // ---- source side ----
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.bytesIn += chunk.length;
+    if (this.fast) {
+      // Plain pipe. Reads in the same loop turn (libuv reads a ready socket up to 32 times)
+      // leave in one writev when the turn ends; pause the source only when the destination
+      // has a lot unsent (pausing at the 16 KiB socket default halves throughput).
+      this.bytesOut += chunk.length;
+      this.cork.write(chunk);
+      if (!this.paused && this.dst.writableLength > FAST_HIGH_WATER) {
+        this.paused = true;
+        this.src.pause();
+      }
+      return;
+    }
+    if (!this.owner.isOpen) return; // closing: discard
+    if (this.gateShut) {
+      this.gateQueue.push(chunk);
+      this.queued += chunk.length;
+      const max = this.owner.proxy.maxQueueBytes;
+      if (this.queued > max) this.owner.reset(`${this.direction} queue exceeded ${max} bytes while the link was stalled or held`);
+      return;
+    }
+    dispatch.run(() => this.head.push(chunk));
+    this.maybePause();
+  };
+
+  private readonly onSrcEnd = (): void => {
+    if (!this.owner.isOpen) return;
+    if (this.gateShut) {
+      this.endQueued = true;
+      return;
+    }
+    dispatch.run(() => this.head.end());
+  };
+
+  private readonly onDrain = (): void => {
+    this.maybeResume();
+  };
+
+  /** Bytes past the gate not yet handed to the kernel. */
+  pressure(): number {
+    let n = this.dst.writableLength + this.out.bytes;
+    for (const s of this.stages) n += s.toxic.buffered();
+    return n;
+  }
+
+  private maybePause(): void {
+    if (!this.paused && this.pressure() > this.owner.proxy.highWaterBytes) {
+      this.paused = true;
+      this.src.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.pressure() <= this.owner.proxy.highWaterBytes / 2) {
+      this.paused = false;
+      if (this.owner.isOpen) this.src.resume();
+    }
+  }
+
+  // ---- destination side (the last stage) ----
+
+  push(chunk: Buffer): void {
+    if (this.owner.isOpen) this.out.push(chunk);
+  }
+
+  end(): void {
+    if (!this.owner.isOpen) return;
+    this.out.flush();
+    this.dst.end();
+  }
+
+  /** Write what has reached the destination in this dispatch now. */
+  flush(): void {
+    this.out.flush();
+  }
+
+  private write(buf: Buffer): void {
+    if (!this.owner.isOpen || this.dst.destroyed) return;
+    this.bytesOut += buf.length;
+    this.dst.write(buf);
+    if (this.paused) this.maybeResume();
+  }
+
+  // ---- chain and gate changes ----
+
+  private context(name: string): ToxicContext {
+    const owner = this.owner;
+    return {
+      proxy: owner.proxy.name,
+      conn: owner.id,
+      direction: this.direction,
+      toxic: name,
+      now: schedNow,
+      rand: seededStream(owner.proxy.seed, owner.proxy.name, owner.id, this.direction, name),
+      at: schedAt,
+      cancel: schedCancel,
+      flush: () => this.out.flush(),
+      close: (reason) => owner.close(reason),
+      reset: (reason) => owner.reset(reason),
+    };
+  }
+
+  /** Append a toxic to the chain (before the destination). */
+  addStage(entry: ToxicEntry): void {
+    const stage = new ToxicStage(entry, this.context(entry.info.name), this);
+    const last = this.stages[this.stages.length - 1];
+    if (last) last.next = stage;
+    else this.head = stage;
+    this.stages.push(stage);
+    this.refresh();
+  }
+
+  /** Unlink a toxic; what it holds is handed on first, in order. */
+  removeStage(name: string): void {
+    const i = this.stages.findIndex((s) => s.entry.info.name === name);
+    if (i < 0) return;
+    const stage = this.stages[i]!;
+    dispatch.run(() => stage.toxic.flush());
+    this.stages.splice(i, 1);
+    this.link(i, stage.next);
+    this.refresh();
+    this.maybeResume();
+  }
+
+  /**
+   * Put a new instance (new attributes) in place of a toxic: the old one hands on what it holds,
+   * in order, then later chunks go through the new one. Its random stream carries on.
+   */
+  replaceStage(entry: ToxicEntry): void {
+    const i = this.stages.findIndex((s) => s.entry.info.name === entry.info.name);
+    if (i < 0) return;
+    const old = this.stages[i]!;
+    dispatch.run(() => old.toxic.flush());
+    const stage = new ToxicStage(entry, old.ctx, old.next);
+    this.stages[i] = stage;
+    this.link(i, stage);
+    this.maybeResume();
+  }
+
+  /** Make stage i's predecessor (or the head) point at `next`. */
+  private link(i: number, next: Stage): void {
+    const prev = this.stages[i - 1];
+    if (prev) prev.next = next;
+    else this.head = next;
+  }
+
+  /** Stall or hold (shut), or let flow (open): held bytes are delivered, in order, on opening. */
+  setGate(shut: boolean): void {
+    this.gateShut = shut;
+    this.refresh();
+  }
+
+  /** After a chain, gate or state change: recompute the fast path; deliver what the gate held. */
+  private refresh(): void {
+    const open = !this.gateShut && this.owner.isOpen;
+    this.fast = open && this.stages.length === 0;
+    if (!open || (this.gateQueue.length === 0 && !this.endQueued)) return;
+    const q = this.gateQueue;
+    this.gateQueue = [];
+    this.queued = 0;
+    dispatch.run(() => {
+      for (const chunk of q) this.head.push(chunk);
+      if (this.endQueued) {
+        this.endQueued = false;
+        this.head.end();
+      }
+    });
+    this.maybePause();
+  }
+
+  /** The connection is going away: stop toxics, drop what is held. */
+  teardown(): void {
+    this.fast = false;
+    for (const s of this.stages) s.toxic.destroy();
+    this.gateQueue = [];
+    this.queued = 0;
+    this.endQueued = false;
+    this.out.clear();
+    if (this.paused) {
+      this.paused = false;
+      this.src.resume(); // read and discard until the peer's FIN
+    }
+  }
+}
