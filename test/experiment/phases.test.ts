@@ -1,0 +1,116 @@
+// Phases from synthetic actions and node events: a cut link (detection at each end,
+// propagation per side from that side's netsplit, recovery after it comes up), its latency
+// bound, a toxic that breaks nothing, a toxic whose link a server gives up on, a crash, and a
+// propagation that never completes.
+import { describe, expect, it } from 'vitest';
+import { type ActionRecord, FaultReplay } from '../../src/experiment/fault-replay.ts';
+import { type PhaseEvent, measurePhases } from '../../src/experiment/phases.ts';
+import type { Action } from '../../src/experiment/schema.ts';
+import type { Topology } from '../../src/topology/schema.ts';
+
+// 1 — 2 — 3, clients 101 on 1 and 103 on 3.
+const topology: Topology = {
+  name: 'chain',
+  servers: [{ id: 1, name: 's1', info: '' }, { id: 2, name: 's2', info: '', join: 1 }, { id: 3, name: 's3', info: '', join: 2 }],
+  clients: [{ id: 101, name: 'c101', info: '', server: 1 }, { id: 103, name: 'c103', info: '', server: 3 }],
+};
+
+const act = (index: number, t: number, action: Record<string, unknown>, extra: Partial<ActionRecord> = {}): ActionRecord => ({ index, t, action: action as Action, ...extra });
+const forgot = (t: number, node: number, id: number): PhaseEvent => ({ type: 'host-forgotten', t, node, id });
+const learned = (t: number, node: number, id: number): PhaseEvent => ({ type: 'host-learned', t, node, id });
+const down = (t: number, node: number, peerId: number): PhaseEvent => ({ type: 'link-down', t, node, peerId });
+
+/** Everything each side of 2-3 forgets when it is cut, and learns back when it comes up. */
+function splitAndMend(split: number, mend: number): PhaseEvent[] {
+  return [
+    down(split + 1, 2, 3), down(split + 1.5, 3, 2),
+    forgot(split + 1.2, 2, 3), forgot(split + 1.2, 2, 103), forgot(split + 3, 1, 3), forgot(split + 3, 1, 103), forgot(split + 4, 101, 103),
+    forgot(split + 1.6, 3, 2), forgot(split + 1.6, 3, 1), forgot(split + 1.6, 3, 101), forgot(split + 2, 103, 101),
+    learned(mend + 10, 2, 3), learned(mend + 10, 2, 103), learned(mend + 20, 1, 3), learned(mend + 20, 1, 103), learned(mend + 50, 101, 103),
+    learned(mend + 10, 3, 2), learned(mend + 10, 3, 1), learned(mend + 10, 3, 101), learned(mend + 30, 103, 101),
+  ];
+}
+
+describe('measurePhases', () => {
+  it('a cut link: detection, propagation per side, recovery, and the latency bound', () => {
+    const replay = new FaultReplay(topology, [
+      act(0, 500, { do: 'latency', link: '2-1', ms: 5, direction: 'both' }),
+      act(1, 1000, { do: 'down', link: '3-2', direction: 'both', how: 'close' }),
+      act(2, 2000, { do: 'up', link: '3-2', direction: 'both' }),
+    ]);
+    const [row, ...rest] = measurePhases(replay, splitAndMend(1000, 2000), { t0: 0 });
+    expect(rest).toEqual([]); // the latency toxic broke nothing
+    expect(row).toMatchObject({
+      index: 1, what: 'down 3-2', kind: 'cut', atMs: 1000,
+      detectionMs: 1, detectionBoundMs: 0,
+      forgets: { expected: 9, seen: 9 },
+      learns: { expected: 9, seen: 9 },
+      recoveryMs: 50,
+      // 1 and its client hear of the split over 2-1, which carries 5 ms.
+      propagationBoundMs: 5,
+      recoveryFloorMs: 5,
+    });
+    expect(row!.detectedBy).toEqual([{ server: 2, peer: 3, ms: 1 }, { server: 3, peer: 2, ms: 1.5 }]);
+    // Side {1, 2}: 101 forgets last, 3 ms after 2's netsplit; side {3}: 0.5 ms after 3's.
+    expect(row!.propagationMs).toBeCloseTo(3, 9);
+  });
+
+  it('a propagation that never completes, and a fault never cleared, are null', () => {
+    const replay = new FaultReplay(topology, [act(0, 1000, { do: 'down', link: '3-2', direction: 'both', how: 'close' })]);
+    const events = splitAndMend(1000, 2000).filter((e) => !(e.type === 'host-forgotten' && e.node === 101));
+    const [row] = measurePhases(replay, events, { t0: 0 });
+    expect(row).toMatchObject({ propagationMs: null, forgets: { expected: 9, seen: 8 }, recoveryMs: null, learns: { expected: 0, seen: 0 } });
+  });
+
+  it('recovery waits for the last relearn that sticks, and is null if a node ends without a host', () => {
+    const replay = new FaultReplay(topology, [
+      act(0, 1000, { do: 'down', link: '3-2', direction: 'both', how: 'close' }),
+      act(1, 2000, { do: 'up', link: '3-2', direction: 'both' }),
+      act(2, 5000, { do: 'quit', client: 101 }),
+    ]);
+    const events = [...splitAndMend(1000, 2000), forgot(2100, 1, 3), learned(2200, 1, 3)];
+    expect(measurePhases(replay, events, { t0: 0 })[0]!.recoveryMs).toBe(200);
+    const [row] = measurePhases(replay, [...splitAndMend(1000, 2000), forgot(2100, 1, 3)], { t0: 0 });
+    expect(row).toMatchObject({ recoveryMs: null, learns: { expected: 9, seen: 8 } });
+  });
+
+  it('a one-way fault is bounded by the liveness timeout plus one interval', () => {
+    const replay = new FaultReplay(topology, [act(0, 1000, { do: 'down', link: '3-2', direction: 'upstream', how: 'close' })]);
+    const [row] = measurePhases(replay, splitAndMend(1000, 9000), { t0: 0, liveness: { intervalMs: 250, timeoutMs: 1000 } });
+    expect(row).toMatchObject({ kind: 'one-way', detectionBoundMs: 1250, detectionMs: 1 });
+  });
+
+  it('a toxic counts only once a server gives up on its link; detection is from the toxic', () => {
+    const bw = (t: number) => new FaultReplay(topology, [
+      act(0, 1000, { do: 'toxic', link: '3-2', toxic: { type: 'bandwidth', rate: 1, direction: 'downstream' } }),
+      act(1, t, { do: 'remove', link: '3-2', name: 'bandwidth_downstream' }),
+    ]);
+    expect(measurePhases(bw(3000), [], { t0: 0 })).toEqual([]);
+    const events = splitAndMend(1800, 3000);
+    const [row] = measurePhases(bw(3000), events, { t0: 0 });
+    expect(row).toMatchObject({ what: 'bandwidth 3-2', kind: 'toxic', detectionMs: 801, detectionBoundMs: null, forgets: { expected: 9, seen: 9 }, recoveryMs: 50 });
+  });
+
+  it('a crash: detected by its neighbours, everyone forgets it and what is behind it', () => {
+    const replay = new FaultReplay(topology, [
+      act(0, 1000, { do: 'crash', server: 2 }, { gone: [2] }),
+      act(1, 2000, { do: 'restart', server: 2 }),
+    ]);
+    const events: PhaseEvent[] = [
+      down(1002, 1, 2), down(1003, 3, 2),
+      forgot(1002.5, 1, 2), forgot(1002.5, 1, 3), forgot(1002.5, 1, 103), forgot(1004, 101, 103),
+      forgot(1003.5, 3, 2), forgot(1003.5, 3, 1), forgot(1003.5, 3, 101), forgot(1005, 103, 101),
+      // 2 comes back and learns everything; the others learn it and each other.
+      learned(2010, 2, 1), learned(2010, 2, 101), learned(2020, 2, 3), learned(2020, 2, 103),
+      learned(2011, 1, 2), learned(2021, 1, 3), learned(2021, 1, 103), learned(2022, 101, 103),
+      learned(2020, 3, 2), learned(2021, 3, 1), learned(2021, 3, 101), learned(2040, 103, 101),
+    ];
+    const [row] = measurePhases(replay, events, { t0: 0 });
+    expect(row).toMatchObject({
+      kind: 'crash', detectionMs: 2,
+      forgets: { expected: 8, seen: 8 }, propagationMs: 2, // 101 and 103 each 2 ms after their side's netsplit
+      learns: { expected: 12, seen: 12 }, recoveryMs: 40,
+    });
+    expect(row!.detectedBy.map((d) => d.server)).toEqual([1, 3]);
+  });
+});
