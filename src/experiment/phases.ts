@@ -8,11 +8,9 @@
 // longest path from the detecting server to a node that forgets. Pure: tested on event arrays.
 import { type LiveNetwork, partsOf } from './consistency.ts';
 import type { FaultEpisode, FaultReplay } from './fault-replay.ts';
+import { Knowledge, type NodeFact } from './knowledge.ts';
 
-/** The node events phases read (a SimEvent has these fields). */
-export type PhaseEvent =
-  | { type: 'host-learned' | 'host-forgotten'; t: number; node: number; id: number }
-  | { type: 'link-down'; t: number; node: number; peerId: number };
+export type { NodeFact } from './knowledge.ts';
 
 export interface Liveness {
   intervalMs: number;
@@ -38,40 +36,6 @@ export interface FaultPhases {
   /** the injected latency a registration must cross to mend it (the re-dial is on top) */
   recoveryFloorMs: number | null;
   learns: { expected: number; seen: number };
-}
-
-/** Per node and host, its learn (+1) and forget (-1) events in time order. */
-class Knowledge {
-  private readonly byPair = new Map<string, Array<{ t: number; learned: boolean }>>();
-  readonly linkDowns: Array<{ t: number; node: number; peer: number }> = [];
-
-  constructor(events: readonly PhaseEvent[]) {
-    for (const e of [...events].sort((a, b) => a.t - b.t)) {
-      if (e.type === 'link-down') this.linkDowns.push({ t: e.t, node: e.node, peer: e.peerId });
-      else {
-        const k = `${e.node}:${e.id}`;
-        const list = this.byPair.get(k) ?? [];
-        list.push({ t: e.t, learned: e.type === 'host-learned' });
-        this.byPair.set(k, list);
-      }
-    }
-  }
-
-  /** The first forget of `id` by `node` in [from, to). */
-  firstForget(node: number, id: number, from: number, to: number): number | undefined {
-    return this.byPair.get(`${node}:${id}`)?.find((x) => !x.learned && x.t >= from && x.t < to)?.t;
-  }
-
-  /**
-   * When `node` came to know `id` for good within [from, to): its last learn there if nothing
-   * undid it; null if it did not know it at `to`; undefined if nothing happened (it never forgot).
-   */
-  settled(node: number, id: number, from: number, to: number): number | null | undefined {
-    const xs = this.byPair.get(`${node}:${id}`)?.filter((x) => x.t >= from && x.t < to) ?? [];
-    if (!xs.length) return undefined;
-    const last = xs[xs.length - 1]!;
-    return last.learned ? last.t : null;
-  }
 }
 
 /** What each live node should know: servers every host of their part, clients its other clients. */
@@ -131,8 +95,8 @@ export interface PhaseOptions {
 
 const DEFAULT_SILENT: ReadonlySet<FaultEpisode['kind']> = new Set(['one-way', 'hold']);
 
-export function measurePhases(replay: FaultReplay, events: readonly PhaseEvent[], o: PhaseOptions): FaultPhases[] {
-  const k = new Knowledge(events);
+export function measurePhases(replay: FaultReplay, events: readonly NodeFact[] | Knowledge, o: PhaseOptions): FaultPhases[] {
+  const k = events instanceof Knowledge ? events : new Knowledge(events);
   const silent = o.silentKinds ?? DEFAULT_SILENT;
   const rows: FaultPhases[] = [];
   for (const e of replay.episodes) {
@@ -140,9 +104,9 @@ export function measurePhases(replay: FaultReplay, events: readonly PhaseEvent[]
     const until = e.end ?? Infinity;
     const ends = e.links.map((l) => l.split('-').map(Number) as [number, number]);
     const onLink = (x: number, y: number) => ends.some(([a, b]) => (x === a && y === b) || (x === b && y === a));
-    const detections = k.linkDowns.filter((d) => d.t >= e.start && d.t < until && (onLink(d.node, d.peer) || e.servers.includes(d.peer)));
+    const detections = k.netsplitsOf(e);
     // A toxic breaks nothing by itself: it counts as a fault only if a server gave up on its link.
-    if (!e.breaks && !detections.length) continue;
+    if (!k.broke(e)) continue;
     /** The network with this fault's links cut (a toxic's link, once a server gave up on it). */
     const cutting = (net: LiveNetwork): LiveNetwork => (e.breaks ? net : { ...net, links: net.links.filter(([a, b]) => !onLink(a, b)) });
 

@@ -4,7 +4,7 @@
 // propagation that never completes.
 import { describe, expect, it } from 'vitest';
 import { type ActionRecord, FaultReplay } from '../../src/experiment/fault-replay.ts';
-import { type PhaseEvent, measurePhases } from '../../src/experiment/phases.ts';
+import { type NodeFact, measurePhases } from '../../src/experiment/phases.ts';
 import type { Action } from '../../src/experiment/schema.ts';
 import type { Topology } from '../../src/topology/schema.ts';
 
@@ -16,12 +16,12 @@ const topology: Topology = {
 };
 
 const act = (index: number, t: number, action: Record<string, unknown>, extra: Partial<ActionRecord> = {}): ActionRecord => ({ index, t, action: action as Action, ...extra });
-const forgot = (t: number, node: number, id: number): PhaseEvent => ({ type: 'host-forgotten', t, node, id });
-const learned = (t: number, node: number, id: number): PhaseEvent => ({ type: 'host-learned', t, node, id });
-const down = (t: number, node: number, peerId: number): PhaseEvent => ({ type: 'link-down', t, node, peerId });
+const forgot = (t: number, node: number, id: number): NodeFact => ({ type: 'host-forgotten', t, node, id });
+const learned = (t: number, node: number, id: number): NodeFact => ({ type: 'host-learned', t, node, id });
+const down = (t: number, node: number, peerId: number): NodeFact => ({ type: 'link-down', t, node, peerId });
 
 /** Everything each side of 2-3 forgets when it is cut, and learns back when it comes up. */
-function splitAndMend(split: number, mend: number): PhaseEvent[] {
+function splitAndMend(split: number, mend: number): NodeFact[] {
   return [
     down(split + 1, 2, 3), down(split + 1.5, 3, 2),
     forgot(split + 1.2, 2, 3), forgot(split + 1.2, 2, 103), forgot(split + 3, 1, 3), forgot(split + 3, 1, 103), forgot(split + 4, 101, 103),
@@ -96,7 +96,7 @@ describe('measurePhases', () => {
       act(0, 1000, { do: 'crash', server: 2 }, { gone: [2] }),
       act(1, 2000, { do: 'restart', server: 2 }),
     ]);
-    const events: PhaseEvent[] = [
+    const events: NodeFact[] = [
       down(1002, 1, 2), down(1003, 3, 2),
       forgot(1002.5, 1, 2), forgot(1002.5, 1, 3), forgot(1002.5, 1, 103), forgot(1004, 101, 103),
       forgot(1003.5, 3, 2), forgot(1003.5, 3, 1), forgot(1003.5, 3, 101), forgot(1005, 103, 101),
