@@ -99,6 +99,10 @@ export class Simulation {
   known(id: number, o?: ConvergenceOptions): Promise<Convergence> { return this.net.ledger.known(id, o); }
   diff(limit?: number): string[] { return this.net.ledger.diff(limit); }
   isConverged(): boolean { return this.net.ledger.isConverged(); }
+  /** Who is alive now: the live servers, and each live client with its server. */
+  live(): { servers: number[]; clients: Array<{ id: number; server: number }> } {
+    return { servers: [...this.net.ledger.liveServers], clients: this.net.ledger.liveClients() };
+  }
 
   // ---- hosts -----------------------------------------------------------------------------
 

@@ -191,3 +191,51 @@ function measureRecovery(replay: FaultReplay, k: Knowledge, e: FaultEpisode, cut
   }
   return { ms: missing ? null : last - e.end!, floorMs, learns: { expected: learns.length, seen: learns.length - missing } };
 }
+
+/** Nearest-rank spread of a few samples. */
+export interface Spread {
+  count: number;
+  min: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function spread(xs: readonly number[]): Spread | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return { count: s.length, min: s[0]!, p50: at(50), p99: at(99), max: s[s.length - 1]! };
+}
+
+/** The phases of every fault of one description ("down 2-4", "partition", …), together. */
+export interface PhaseStats {
+  what: string;
+  kind: FaultEpisode['kind'];
+  faults: number;
+  detection: Spread | null;
+  detectionBoundMs: number | null;
+  propagation: Spread | null;
+  propagationBoundMs: number | null;
+  recovery: Spread | null;
+  recoveryFloorMs: number | null;
+  /** faults with a phase that never completed */
+  incomplete: number;
+}
+
+export function phaseStats(rows: readonly FaultPhases[]): PhaseStats[] {
+  const groups = new Map<string, FaultPhases[]>();
+  for (const r of rows) groups.set(r.what, [...(groups.get(r.what) ?? []), r]);
+  const values = (xs: Array<number | null>) => xs.filter((x): x is number => x !== null);
+  const most = (xs: Array<number | null>) => (values(xs).length ? Math.max(...values(xs)) : null);
+  return [...groups].map(([what, rs]) => ({
+    what, kind: rs[0]!.kind, faults: rs.length,
+    detection: spread(values(rs.map((r) => r.detectionMs))),
+    detectionBoundMs: most(rs.map((r) => r.detectionBoundMs)),
+    propagation: spread(values(rs.map((r) => r.propagationMs))),
+    propagationBoundMs: most(rs.map((r) => r.propagationBoundMs)),
+    recovery: spread(values(rs.map((r) => r.recoveryMs))),
+    recoveryFloorMs: most(rs.map((r) => r.recoveryFloorMs)),
+    incomplete: rs.filter((r) => r.detectionMs === null || r.propagationMs === null || (r.recoveryMs === null && r.learns.expected > 0)).length,
+  }));
+}

@@ -1,6 +1,9 @@
 // What an experiment run leaves behind: summary.json's shape and summary.md, the table a
 // person reads.
 import type { machineInfo } from '../util/machine.ts';
+import type { RunPhases } from './run-analysis.ts';
+import { phasesSection, verdictSection } from './summary-sections.ts';
+import type { Verdict } from './verdict.ts';
 
 export interface CheckResult {
   index: number;
@@ -41,6 +44,11 @@ export interface ExperimentSummary {
   actions: Array<{ index: number; at: number; did: string; lateMs: number; error?: string }>;
   checks: CheckResult[];
   traffic: FlowResult[];
+  /** detection, propagation and recovery of every fault */
+  phases: RunPhases;
+  /** consistency and traffic at the end */
+  verdict: Verdict;
+  /** every check passed, every action ran, and the verdict is PASS */
   passed: boolean;
 }
 
@@ -62,6 +70,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     }
     L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
   }
+  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault), ...verdictSection(s.verdict));
   L.push('', 'Every event (nodes and proxies, with worker timestamps) is in `events.jsonl` beside this file.', '');
   return L.join('\n');
 }
