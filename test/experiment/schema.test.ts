@@ -52,7 +52,7 @@ describe('experiment files', () => {
     expect(exp).toMatchObject({ seed: 1, serversPerWorker: 1, proxyLinks: 'all', traffic: [], timeline: [] });
     expect(exp.duration).toBeUndefined();
     expect(ACTIONS).toContain('partition');
-    expect(CHECKS).toEqual(['forgotten', 'known', 'converged']);
+    expect(CHECKS).toEqual(['forgotten', 'known', 'converged', 'consistent']);
   });
 });
 
