@@ -28,6 +28,12 @@ export interface FaultEpisode {
   /** the action that cleared it, and when; absent while it lasted to the end */
   endIndex?: number;
   end?: number;
+  /**
+   * Until when what happens is put down to it: the next action after the one that cleared it
+   * (a netsplit may be noticed, and forgotten hosts relearned, after the clear); absent: to
+   * the end of the run.
+   */
+  horizon?: number;
   /** links it hit, each "a-b" with the smaller id first */
   links: string[];
   /** servers it took down */
@@ -82,6 +88,10 @@ export class FaultReplay {
       state = clone(state);
       if (!r.error) this.apply(state, r, open);
       this.states.push(state);
+    }
+    for (const e of this.episodes) {
+      const next = e.endIndex === undefined ? undefined : actions[this.position(e.endIndex) + 1];
+      if (next) e.horizon = next.t;
     }
   }
 

@@ -67,15 +67,15 @@ export class Knowledge {
     return last.learned ? last.t : null;
   }
 
-  /** The netsplits a fault caused while it lasted: on one of its links, or of a server it took down. */
+  /** The netsplits put down to a fault: on one of its links, or of a server it took down, within its horizon. */
   netsplitsOf(e: FaultEpisode): Netsplit[] {
-    const until = e.end ?? Infinity;
+    const until = e.horizon ?? Infinity;
     const ends = e.links.map((l) => l.split('-').map(Number) as [number, number]);
     return this.netsplits.filter((d) => d.t >= e.start && d.t < until
       && (ends.some(([a, b]) => (d.node === a && d.peer === b) || (d.node === b && d.peer === a)) || e.servers.includes(d.peer)));
   }
 
-  /** A fault broke something: it stops bytes by itself, or a server gave up on its link while it lasted. */
+  /** A fault broke something: it stops bytes by itself, or a server gave up on its link. */
   broke(e: FaultEpisode): boolean {
     return e.breaks || this.netsplitsOf(e).length > 0;
   }

@@ -101,7 +101,7 @@ export function measurePhases(replay: FaultReplay, events: readonly NodeFact[] |
   const rows: FaultPhases[] = [];
   for (const e of replay.episodes) {
     const pos = replay.position(e.index);
-    const until = e.end ?? Infinity;
+    const until = e.horizon ?? Infinity;
     const ends = e.links.map((l) => l.split('-').map(Number) as [number, number]);
     const onLink = (x: number, y: number) => ends.some(([a, b]) => (x === a && y === b) || (x === b && y === a));
     const detections = k.netsplitsOf(e);
@@ -170,7 +170,7 @@ export function measurePhases(replay: FaultReplay, events: readonly NodeFact[] |
  */
 function measureRecovery(replay: FaultReplay, k: Knowledge, e: FaultEpisode, cutting: (n: LiveNetwork) => LiveNetwork) {
   const endPos = replay.position(e.endIndex!);
-  const next = replay.actions[endPos + 1]?.t ?? Infinity;
+  const next = e.horizon ?? Infinity;
   const cleared = replay.networkAfter(endPos + 1);
   const viewCleared = views(cleared);
   const viewBroken = views(cutting(replay.networkAfter(endPos)));

@@ -89,6 +89,12 @@ describe('measurePhases', () => {
     const events = splitAndMend(1800, 3000);
     const [row] = measurePhases(bw(3000), events, { t0: 0 });
     expect(row).toMatchObject({ what: 'bandwidth 3-2', kind: 'toxic', detectionMs: 801, detectionBoundMs: null, forgets: { expected: 9, seen: 9 }, recoveryMs: 50 });
+    // The far side may hear of the cut only once the throttled bytes ahead of the close are
+    // through, after the toxic is gone: still this fault's netsplit, measured from its own.
+    const late = splitAndMend(1800, 3000).map((e) => (e.node === 3 || e.node === 103 ? { ...e, t: e.t + 1300 } : e));
+    const [slow] = measurePhases(bw(3000), late, { t0: 0 });
+    expect(slow).toMatchObject({ forgets: { expected: 9, seen: 9 }, propagationMs: 3 });
+    expect(slow!.detectedBy).toEqual([{ server: 2, peer: 3, ms: 801 }, { server: 3, peer: 2, ms: 2101.5 }]);
   });
 
   it('a crash: detected by its neighbours, everyone forgets it and what is behind it', () => {
