@@ -271,6 +271,6 @@ export class DashboardController {
   private write(): void {
     const now = this.now();
     const file = this.recorder.write(this.options.recordDir, now, this.state.convergedAt, this.sim.isConverged());
-    this.state.note(now, 'action', `wrote ${this.recorder.count} actions to ${file}; replay: npm run experiment -- ${file}`);
+    this.state.note(now, 'action', `wrote ${this.recorder.contents} to ${file}; replay: npm run experiment -- ${file}`);
   }
 }

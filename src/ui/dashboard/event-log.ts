@@ -44,7 +44,10 @@ export class EventLog {
   ) {}
 
   add(atMs: number, kind: LogKind, text: string): void {
-    this.entries.push({ atMs, kind, text });
+    // Events reach here in arrival order, batched per worker: keep the log in event-time order.
+    let i = this.entries.length;
+    while (i > 0 && this.entries[i - 1]!.atMs > atMs) i--;
+    this.entries.splice(i, 0, { atMs, kind, text });
     if (this.entries.length > 2 * KEEP) this.entries = this.entries.slice(-KEEP);
   }
 

@@ -38,6 +38,8 @@ export class BackgroundLoad {
   sent = 0;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** ends the flows' waits at once when the load stops */
+  private readonly wakers = new Set<() => void>();
 
   constructor(
     private readonly sim: Pick<DashboardSim, 'traffic'>,
@@ -62,6 +64,7 @@ export class BackgroundLoad {
   /** Resolves when every flow's current chunk has ended. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const wake of this.wakers) wake();
     await this.running;
   }
 
@@ -72,7 +75,17 @@ export class BackgroundLoad {
       this.sent += r.sent;
       // A sender that is gone (quit, crashed) ends its chunk at once: wait out the second anyway.
       const left = due - performance.now();
-      if (left > 0 && !this.stopping) await new Promise((res) => setTimeout(res, left));
+      if (left > 0 && !this.stopping) {
+        await new Promise<void>((res) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.wakers.delete(wake);
+            res();
+          };
+          const timer = setTimeout(wake, left);
+          this.wakers.add(wake);
+        });
+      }
     }
   }
 }

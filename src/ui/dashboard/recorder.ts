@@ -36,8 +36,9 @@ export class ExperimentRecorder {
 
   constructor(private readonly options: RecorderOptions) {}
 
-  get count(): number {
-    return this.actions.length + this.loads.length;
+  /** "12 actions, 1 load period" */
+  get contents(): string {
+    return `${this.actions.length} action${this.actions.length === 1 ? '' : 's'}${this.loads.length ? `, ${this.loads.length} load period${this.loads.length === 1 ? '' : 's'}` : ''}`;
   }
 
   action(t: number, action: RecordedAction): void {

@@ -39,7 +39,8 @@ export function DashboardView({ store, title, onKey }: { store: ScreenStore; tit
   useInput((input, key) => onKey(input, key));
   const { stdout } = useStdout();
   const columns = stdout.columns || 120;
-  const height = Math.max(20, (stdout.rows || 40) - 1);
+  // A stream that is no terminal (a test's) has no size: draw for the 160×50 the docs use.
+  const height = Math.max(20, (stdout.rows || 50) - 1);
   if (!screen) return <Text>{title}: starting…</Text>;
   const s = screen.snapshot;
   // Title, sparkline and status take a line each; each panel its border and heading.
@@ -57,8 +58,8 @@ export function DashboardView({ store, title, onKey }: { store: ScreenStore; tit
         <Text bold>{screen.help ? 'keys (? to close)' : 'events'}</Text>
         {screen.help ? <HelpView /> : <LogView entries={s.log} height={logHeight} />}
       </Box>
-      <ThroughputLine s={s} width={columns} />
-      <StatusLine s={s} selection={screen.selection} />
+      <ThroughputLine s={s} selection={screen.selection} />
+      <StatusLine s={s} />
     </Box>
   );
 }

@@ -1,16 +1,17 @@
 // The bottom lines: delivered chats per second as a sparkline, then elapsed time, seed,
 // convergence, load and totals, and what is selected.
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import type { Snapshot } from '../state.ts';
 import { bytes, clock, count, sparkline } from './format.ts';
 
-export function ThroughputLine({ s, width }: { s: Snapshot; width: number }) {
+export function ThroughputLine({ s, selection }: { s: Snapshot; selection: string }) {
   const last = s.throughput.at(-1) ?? 0;
   const peak = Math.max(0, ...s.throughput);
-  const label = `delivered/s ${count(last).padStart(5)} (peak ${count(peak)})`;
   return (
     <Text wrap="truncate">
-      <Text color="cyan">{sparkline(s.throughput, Math.max(10, Math.min(60, width - label.length - 4)))}</Text>  {label}
+      <Text color="cyan">{sparkline(s.throughput, 60)}</Text>
+      {`  delivered/s ${count(last).padStart(5)} (peak ${count(peak)})`.padEnd(34)}
+      {'▸ '}<Text bold>{selection}</Text>
     </Text>
   );
 }
@@ -22,7 +23,7 @@ function Convergence({ s }: { s: Snapshot }) {
   return <Text color="yellow">converging: {s.differing} node{s.differing === 1 ? '' : 's'} differ</Text>;
 }
 
-export function StatusLine({ s, selection }: { s: Snapshot; selection: string }) {
+export function StatusLine({ s }: { s: Snapshot }) {
   const load = s.load.on ? `load ${s.load.flows}×${s.load.rate}/s, ${count(s.load.sent)} sent` : 'load off (t)';
   return (
     <Text wrap="truncate">
@@ -31,8 +32,8 @@ export function StatusLine({ s, selection }: { s: Snapshot; selection: string })
       <Convergence s={s} />
       {'  '}<Text color={s.load.on ? 'cyan' : 'gray'}>{load}</Text>
       {`  msgs/s in ${count(s.totals.inRate)} out ${count(s.totals.outRate)}  queued ${bytes(s.totals.pending)}  delivered ${count(s.totals.delivered)}`}
-      {'  '}<Text color={s.proxied ? 'gray' : 'yellow'}>{s.proxied ? 'proxied links' : 'direct links: no faults'}</Text>
-      {'  ▸ '}{selection}{'  '}<Text color="gray">? keys  q quit</Text>
+      {s.proxied ? '' : <Text color="yellow">  direct links: no faults</Text>}
+      <Text color="gray">  ? keys  q quit</Text>
     </Text>
   );
 }
