@@ -3,6 +3,7 @@
 // a fault proxy, keys to push load and break things, and a recorder for experiments. Without
 // a terminal (or with CI=true, --plain or --once): the summary once converged, then one plain
 // status line a second and a final summary.
+import '../ui/dashboard/production.ts'; // first: before react is loaded
 import { Simulation } from '../coordinator/simulation.ts';
 import { TOPOLOGY_SPECS, resolveTopology } from '../topology/generate.ts';
 import type { Topology } from '../topology/schema.ts';

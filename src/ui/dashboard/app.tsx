@@ -32,6 +32,10 @@ export interface DashboardOptions {
   /** every render in full (a fake terminal: tests and the cost benchmark) */
   debug?: boolean;
   frameMs?: number;
+  /** a frame every frameMs even when nothing changed (the cost benchmark's worst case) */
+  alwaysDraw?: boolean;
+  /** after each ink render, with ink's own time for it (ms) */
+  onRender?: (renderMs: number) => void;
 }
 
 export class Dashboard {
@@ -45,6 +49,7 @@ export class Dashboard {
     this.state = new DashboardState(options.topology, { startedAt: nowMs(), seed: options.seed, proxied: options.proxied });
     this.loop = new LiveLoop(this.state, (s) => this.show(s), {
       frameMs: options.frameMs,
+      alwaysDraw: options.alwaysDraw,
       logLines: 100,
       onSample: () => this.controller?.sampleLoad(),
     });
@@ -55,6 +60,7 @@ export class Dashboard {
       ...(options.stdout && { stdout: options.stdout }),
       ...(options.stdin && { stdin: options.stdin }),
       exitOnCtrlC: false, patchConsole: !options.debug, maxFps: 10, debug: options.debug ?? false,
+      ...(options.onRender && { onRender: (m: { renderTime: number }) => options.onRender!(m.renderTime) }),
     });
     this.loop.start();
   }

@@ -59,8 +59,8 @@ export class EventLog {
     return t - this.startedAt;
   }
 
-  /** A node event (chats are counted elsewhere and never reach here). */
-  node(e: SimEvent): void {
+  /** A node event (chats are counted elsewhere and never reach here); false if it is not news. */
+  node(e: SimEvent): boolean {
     const at = this.rel(e.t);
     switch (e.type) {
       case 'host-forgotten': {
@@ -68,38 +68,39 @@ export class EventLog {
         if (!b) this.forgotten.set(e.reason, b = { atMs: at, nodes: new Set(), hosts: new Set() });
         b.nodes.add(e.node);
         b.hosts.add(e.id);
-        return;
+        return true;
       }
       case 'host-learned':
-        if (this.quietJoins) return;
+        if (this.quietJoins) return false;
         this.learned ??= { atMs: at, nodes: new Set(), hosts: new Set() };
         this.learned.nodes.add(e.node);
         this.learned.hosts.add(e.id);
-        return;
+        return true;
       case 'link-down':
         if (e.kind === 'server') this.add(at, 'netsplit', `${this.host(e.node)} lost its link to ${this.host(e.peerId)}${e.lost ? `: ${e.lost} hosts behind it` : ''}`);
         else this.add(at, 'detect', `${this.host(e.node)} lost client ${this.host(e.peerId)}`);
-        return;
+        return true;
       case 'link-up':
-        if (!this.quietJoins) this.add(at, 'detect', `${this.host(e.node)} linked with ${e.kind} ${this.host(e.peerId)}`);
-        return;
+        if (this.quietJoins) return false;
+        this.add(at, 'detect', `${this.host(e.node)} linked with ${e.kind} ${this.host(e.peerId)}`);
+        return true;
       case 'unknown-destination':
         if (this.refused) {
           this.refused.chats++;
           this.refused.lastMs = at;
         } else this.refused = { atMs: at, lastMs: at, chats: 1 };
-        return;
+        return true;
       case 'duplicate-id':
         this.add(at, 'error', `${this.host(e.node)} refused a duplicate ${e.kind} id ${e.id}`);
-        return;
+        return true;
       case 'protocol-error':
         this.add(at, 'error', `${this.host(e.node)}: protocol error: ${e.reason}`);
-        return;
+        return true;
       case 'decode-error':
         this.add(at, 'error', `${this.host(e.node)}: bad frame: ${e.message}`);
-        return;
+        return true;
       default:
-        return; // connections opening and closing, status lines: not news
+        return false; // connections opening and closing, status lines: not news
     }
   }
 

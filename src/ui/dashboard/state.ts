@@ -117,9 +117,8 @@ export class DashboardState {
       this.delivered++;
       return;
     }
-    if (e.type === 'host-learned' || e.type === 'host-forgotten' || e.type === 'link-down' || e.type === 'link-up') this.knowledgeDirty = true;
-    this.changed = true;
-    this.log.node(e);
+    if (e.type === 'host-learned' || e.type === 'host-forgotten' || e.type === 'link-down' || e.type === 'link-up') this.knowledgeDirty = this.changed = true;
+    if (this.log.node(e)) this.changed = true;
   }
 
   proxyEvent(e: ProxyEvent): void {

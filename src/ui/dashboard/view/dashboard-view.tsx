@@ -50,11 +50,11 @@ export function DashboardView({ store, title, onKey }: { store: ScreenStore; tit
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <Text wrap="truncate"><Text bold color="cyan">crc-sim</Text> {title}</Text>
-      <Box borderStyle="round" borderColor="gray" flexDirection="column" height={treeHeight + 3} overflow="hidden">
+      <Box borderStyle="round" borderColor="gray" flexDirection="column" height={treeHeight + 3}>
         <Text bold>servers <Text color="gray">(known/expected ✓ converged; links [state]; ↑↓ select)</Text></Text>
         <TreeView rows={s.rows} selected={screen.selected} height={treeHeight} />
       </Box>
-      <Box borderStyle="round" borderColor="gray" flexDirection="column" height={logHeight + 3} overflow="hidden">
+      <Box borderStyle="round" borderColor="gray" flexDirection="column" height={logHeight + 3}>
         <Text bold>{screen.help ? 'keys (? to close)' : 'events'}</Text>
         {screen.help ? <HelpView /> : <LogView entries={s.log} height={logHeight} />}
       </Box>

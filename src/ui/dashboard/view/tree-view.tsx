@@ -31,7 +31,7 @@ function Knowledge({ row }: { row: RowView }) {
 }
 
 function Traffic({ row }: { row: RowView }) {
-  if (row.kind !== 'server' || !row.up) return <Text>{' '.repeat(36)}</Text>;
+  if (row.kind !== 'server' || !row.up) return null;
   const port = row.port === undefined ? '' : `:${row.port}`;
   const rate = row.inRate === undefined ? '' : `in ${count(row.inRate).padStart(5)}/s out ${count(row.outRate ?? 0).padStart(5)}/s`;
   return (
