@@ -5,7 +5,6 @@ import { KEYS } from '../controller.ts';
 export function HelpView() {
   return (
     <Box flexDirection="column">
-      <Text bold>keys</Text>
       {KEYS.map(([k, what]) => (
         <Text key={k}>
           <Text color="cyan">{k.padEnd(5)}</Text> {what}
