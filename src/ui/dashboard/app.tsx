@@ -4,7 +4,7 @@
 import { render } from 'ink';
 import type { Topology } from '../../topology/schema.ts';
 import { nowMs } from '../../util/clock.ts';
-import { DashboardController, type KeyPress } from './controller.ts';
+import { type ControllerOptions, DashboardController, type KeyPress } from './controller.ts';
 import { LiveLoop } from './live.ts';
 import { loadFlows } from './load.ts';
 import { type DashboardSim, SimReader } from './reader.ts';
@@ -13,20 +13,13 @@ import { DashboardState, type Snapshot } from './state.ts';
 import type { Item } from './tree.ts';
 import { DashboardView, ScreenStore } from './view/dashboard-view.tsx';
 
-export interface DashboardOptions {
+export interface DashboardOptions extends Omit<ControllerOptions, 'flows' | 'onChange' | 'now'> {
   topology: Topology;
   /** how the user named it (written into experiments) */
   topologySpec: string | Topology;
   seed: number;
   serversPerWorker: number;
   proxied: boolean;
-  loadRate: number;
-  loadSize: number;
-  latencyMs: number;
-  jitterMs: number;
-  recordDir: string;
-  /** q or Ctrl-C */
-  onQuit: () => void;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   /** every render in full (a fake terminal: tests and the cost benchmark) */
@@ -70,8 +63,7 @@ export class Dashboard {
     const o = this.options;
     const recorder = new ExperimentRecorder({ topology: o.topologySpec, seed: o.seed, serversPerWorker: o.serversPerWorker, proxied: o.proxied });
     this.controller = new DashboardController(sim, this.state, recorder, {
-      flows: loadFlows(o.topology), loadRate: o.loadRate, loadSize: o.loadSize, latencyMs: o.latencyMs, jitterMs: o.jitterMs,
-      recordDir: o.recordDir, onQuit: o.onQuit, onChange: () => this.loop.requestFrame(),
+      ...o, flows: loadFlows(o.topology), onChange: () => this.loop.requestFrame(),
     });
     this.loop.attach(new SimReader(sim, this.state));
     return this.controller;
