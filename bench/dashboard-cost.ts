@@ -25,7 +25,8 @@ import { freshId } from './phases/common.ts';
 
 const USAGE = `usage: node dist/bench/dashboard-cost.js [--draw changes|always] [--phases N] [--phase-ms D] [--window W] [--event-rate R]
 
-  --draw WHEN     changes: frames as npm start draws them (default); always: one every 100 ms
+  --draw WHEN     changes: frames as npm start draws them (default); always: one every 100 ms;
+                  none: an A/A run, the "on" phases without the dashboard (the noise floor)
 
   --phases N      off/on pairs, alternated (default 3)
   --phase-ms D    length of each phase (default 3000)
@@ -70,7 +71,7 @@ await runMain(USAGE, async () => {
   const window = intFlag(values, 'window', 1, 10_000, 32);
   const eventRate = intFlag(values, 'event-rate', 0, 100_000, 250);
   const topology = resolveTopology('middle-earth');
-  if (values.draw !== 'changes' && values.draw !== 'always') throw new UsageError(`--draw must be changes or always, got '${values.draw}'`);
+  if (!['changes', 'always', 'none'].includes(values.draw!)) throw new UsageError(`--draw must be changes, always or none, got '${values.draw}'`);
   const alwaysDraw = values.draw === 'always';
 
   let onEvent: ((e: SimEvent) => void) | undefined;
@@ -106,7 +107,7 @@ await runMain(USAGE, async () => {
       const terminal = new FakeTerminal();
       let frames = 0;
       let renderMs = 0;
-      const dash = on ? new Dashboard({
+      const dash = on && values.draw !== 'none' ? new Dashboard({
         topology, topologySpec: 'middle-earth', seed: 1, serversPerWorker: 1, proxied: true, loadRate: 100, loadSize: 64, latencyMs: 50, jitterMs: 5,
         recordDir: '/nonexistent', onQuit: () => {}, stdout: terminal as unknown as NodeJS.WriteStream, stdin: new IdleKeyboard() as unknown as NodeJS.ReadStream,
         debug: true, alwaysDraw,
@@ -137,17 +138,9 @@ await runMain(USAGE, async () => {
     };
     const off = mean('off');
     const on = mean('on');
-    // Other load on the machine drifts; each "on" phase against the "off" phases either side of it is steadier.
-    const local = rows.flatMap((r, i) => {
-      if (r.phase !== 'on') return [];
-      const around = [rows[i - 1], rows[i + 1]].filter((x) => x !== undefined).map((x) => x.msgsPerSec);
-      return [r.msgsPerSec / (around.reduce((a, b) => a + b, 0) / around.length)];
-    }).sort((a, b) => a - b);
-    const median = local[Math.floor((local.length - 1) / 2)]!;
-    process.stdout.write(`\nsaturating throughput (4 pairs, window ${window}, 64 B; frames ${alwaysDraw ? 'every 100 ms' : 'on change'}) with ${eventRate ? `${background.flows.length} client flows at ${eventRate}/s as node events` : 'no node events'}:\n`);
+    process.stdout.write(`\nsaturating throughput (4 pairs, window ${window}, 64 B; frames ${values.draw === 'none' ? 'never: A/A' : alwaysDraw ? 'every 100 ms' : 'on change'}) with ${eventRate ? `${background.flows.length} client flows at ${eventRate}/s as node events` : 'no node events'}:\n`);
     process.stdout.write(`  dashboard off ${Math.round(off).toLocaleString('en-US')} msgs/s, on ${Math.round(on).toLocaleString('en-US')} msgs/s: on/off = ${(on / off).toFixed(3)} (cost ${((1 - on / off) * 100).toFixed(1)}%)\n`);
     process.stdout.write(`  coordinator thread busy: off ${(mean('off', (r) => r.busy) * 100).toFixed(1)}%, on ${(mean('on', (r) => r.busy) * 100).toFixed(1)}% of the time; ${(mean('on', (r) => r.frames) / (phaseMs / 1000)).toFixed(1)} frames/s at ${(mean('on', (r) => r.renderMs / Math.max(1, r.frames))).toFixed(1)} ms of ink render each\n`);
-    process.stdout.write(`  each on phase against the off phases beside it: median ${median.toFixed(3)} (cost ${((1 - median) * 100).toFixed(1)}%), range ${local[0]!.toFixed(3)}–${local.at(-1)!.toFixed(3)}\n`);
   } finally {
     await background.stop();
     await pool.destroy();
