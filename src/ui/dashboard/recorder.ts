@@ -4,7 +4,7 @@
 // background load as traffic flows.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseExperiment } from '../../experiment/schema.ts';
+import { parseExperiment } from '../../experiment/parse.ts';
 import type { Topology } from '../../topology/schema.ts';
 import type { Flow } from './load.ts';
 
