@@ -159,7 +159,7 @@ const api: NodeHostApi = {
   },
   counters(key: string): ServerCounters {
     const s = server(key);
-    return { ...s.counters.totals(), byType: s.counters.byType(), protocolErrors: s.protocolErrors, connections: s.connectionCounts() };
+    return { ...s.counters.totals(), byType: s.counters.byType(), protocolErrors: s.protocolErrors, connections: s.connectionCounts(), pending: s.pendingBytes() };
   },
   /** Cut the link from server `key` to adjacent host `peer` (both sides see it close). */
   cutLink(key: string, peer: number, how: 'close' | 'reset' = 'close'): boolean {

@@ -99,6 +99,8 @@ export class Simulation {
   known(id: number, o?: ConvergenceOptions): Promise<Convergence> { return this.net.ledger.known(id, o); }
   diff(limit?: number): string[] { return this.net.ledger.diff(limit); }
   isConverged(): boolean { return this.net.ledger.isConverged(); }
+  knownBy(node: number): ReadonlySet<number> { return this.net.ledger.knownBy(node); }
+  expectedOf(node: number): number[] { return this.net.ledger.expectedOf(node); }
   /** Who is alive now: the live servers, and each live client with its server. */
   live(): { servers: number[]; clients: Array<{ id: number; server: number }> } {
     return { servers: [...this.net.ledger.liveServers], clients: this.net.ledger.liveClients() };

@@ -72,6 +72,8 @@ export type ServerCounters = ReturnType<TrafficCounters['totals']> & {
   byType: ReturnType<TrafficCounters['byType']>;
   protocolErrors: number;
   connections: ReturnType<CrcServerNode['connectionCounts']>;
+  /** bytes queued on the server's sockets, not yet written */
+  pending: number;
 };
 
 /** workers/node-host.ts: servers or clients, each addressed by its key (its name). */

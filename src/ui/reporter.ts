@@ -1,5 +1,8 @@
 // What the simulator shows while it runs. The plain printer below writes lines (fine for a
-// pipe or CI); a terminal dashboard can implement the same interface.
+// pipe or CI): start-up, the summary, one status line a second while it runs, and a final
+// summary; the terminal dashboard (ui/dashboard/) shows the same snapshots live.
+import type { Snapshot } from './dashboard/state.ts';
+import { bytes, clock, count } from './dashboard/view/format.ts';
 
 export interface SimSummary {
   topology: string;
@@ -21,8 +24,23 @@ export interface SimReporter {
   progress(phase: string, done: number, total: number): void;
   summary(s: SimSummary): void;
   info(line: string): void;
+  /** Once a second while it runs. */
+  status(s: Snapshot): void;
+  /** When it stops: how the run went. */
+  final(s: Snapshot): void;
   crash(message: string): void;
   close(): void;
+}
+
+function convergence(s: Snapshot): string {
+  if (s.converged === undefined) return 'convergence unknown';
+  return s.converged ? 'converged' : `converging (${s.differing} nodes differ)`;
+}
+
+function linkCounts(s: Snapshot): string {
+  const n = new Map<string, number>();
+  for (const r of s.rows) if (r.link) n.set(r.link.state, (n.get(r.link.state) ?? 0) + 1);
+  return [...n].map(([state, k]) => `${k} ${state}`).join(', ') || 'none';
 }
 
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -58,6 +76,21 @@ export class PlainReporter implements SimReporter {
 
   info(line: string): void {
     this.out.write(line + '\n');
+  }
+
+  status(s: Snapshot): void {
+    const up = s.rows.filter((r) => r.kind === 'server' && r.up).length;
+    const servers = s.rows.filter((r) => r.kind === 'server').length;
+    this.out.write(`${clock(s.elapsedMs)}  ${convergence(s)}  servers ${up}/${servers} up  msgs/s in ${count(s.totals.inRate)} out ${count(s.totals.outRate)}  queued ${bytes(s.totals.pending)}  delivered/s ${count(s.throughput.at(-1) ?? 0)}  load ${s.load.on ? `${s.load.flows}x${s.load.rate}/s` : 'off'}  links: ${linkCounts(s)}\n`);
+  }
+
+  final(s: Snapshot): void {
+    const peak = Math.max(0, ...s.throughput);
+    this.out.write([
+      `ran           ${clock(s.elapsedMs)} (seed ${s.seed})`,
+      `at the end    ${convergence(s)}; links: ${linkCounts(s)}`,
+      `chats         ${s.totals.delivered} delivered${s.load.sent ? ` (${s.load.sent} sent by the background load)` : ''}, peak ${count(peak)}/s`,
+    ].join('\n') + '\n');
   }
 
   crash(message: string): void {

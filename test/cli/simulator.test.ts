@@ -24,6 +24,19 @@ describe('npm start', () => {
     expect(p.stdout).toMatch(/SIGINT: stopping 5 workers/);
   });
 
+  it('without a terminal: no ink, one plain status line a second (with --load, its flows), and a final summary at Ctrl-C', async () => {
+    const p = run('sim', ['--topology', 'chain:3', '--clients', '3', '--load', '--load-rate', '50']);
+    await p.out(/running; Ctrl-C/, 20_000);
+    await p.out(/background load: 50 chats\/s of 64 B on each of 100003->100001, 100001->100003/);
+    await p.out(/^\d+:\d\d +converged +servers 3\/3 up +msgs\/s in \S+ out \S+ +queued \d+ K?i?B +delivered\/s [1-9]\d* +load 2x50\/s +links: 2 direct$/m, 10_000);
+    p.child.kill('SIGINT');
+    expect((await p.exitWithin(10_000)).code).toBe(0);
+    expect(p.stdout).toMatch(/^ran +\d+:\d\d \(seed 1\)$/m);
+    expect(p.stdout).toMatch(/^at the end +converged; links: 2 direct$/m);
+    expect(p.stdout).toMatch(/^chats +[1-9]\d* delivered \([1-9]\d* sent by the background load\)/m);
+    expect(p.stdout).not.toMatch(/\u001B\[/); // no terminal escapes: ink never ran
+  });
+
   it('a bad topology gives a clear error naming it', async () => {
     const p = run('sim', ['--topology', 'ring:5']);
     const exit = await p.exitWithin(10_000);
