@@ -1,6 +1,6 @@
 // summary.md's sections for the final verdict and the measured phases of every fault.
 import type { FaultPhases, PhaseStats, Spread } from './phases.ts';
-import { diffLines, flowWords, type Verdict } from './verdict.ts';
+import { lossesByFault, type Verdict } from './verdict.ts';
 
 const ms = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '–' : x.toFixed(d));
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -20,7 +20,7 @@ export function verdictSection(v: Verdict): string[] {
   if (v.traffic.length) {
     L.push('| flow | duplicated | reordered | lost | lost to a fault | lost outside any fault | result |', '|---|---:|---:|---:|---|---:|---|');
     for (const f of v.traffic) {
-      L.push(`| ${f.from} → ${f.to} | ${f.duplicated} | ${f.reordered} | ${f.lost} | ${cell(f.lostToFaults.map((x) => `${x.lost} (${x.what})`).join(', ') || '–')} | ${f.lostUnexplained} | ${f.ok ? 'ok' : `**fail**: ${cell(f.examples.join('; '))}`} |`);
+      L.push(`| ${f.from} → ${f.to} | ${f.duplicated} | ${f.reordered} | ${f.lost} | ${cell(lossesByFault(f, 'in ') || '–')} | ${f.lostUnexplained} | ${f.ok ? 'ok' : `**fail**: ${cell(f.examples.join('; '))}`} |`);
     }
     L.push('', 'A lost chat is allowed only if it was sent, or in flight, while a fault had broken its path, until the sender\'s server knew the receiver again.', '');
   }
@@ -45,6 +45,3 @@ export function phasesSection(rows: readonly FaultPhases[], stats: readonly Phas
   L.push('');
   return L;
 }
-
-/** The verdict's diff as lines for a check's detail. */
-export const shortDiff = (v: Pick<Verdict['consistency'], 'diff'>, n = 5): string => diffLines(v.diff, n).join('; ');

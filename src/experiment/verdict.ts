@@ -38,9 +38,21 @@ export function diffLines(diff: readonly HostDiff[], limit = 20): string[] {
   return lines;
 }
 
+/** A flow's losses to faults, those of the same description together: "558 to down 4-2 (×10)". */
+export function lossesByFault(f: FlowAudit, to = 'to '): string {
+  const by = new Map<string, { lost: number; faults: number }>();
+  for (const x of f.lostToFaults) {
+    const g = by.get(x.what) ?? { lost: 0, faults: 0 };
+    g.lost += x.lost;
+    g.faults++;
+    by.set(x.what, g);
+  }
+  return [...by].map(([what, g]) => `${g.lost} ${to}${what}${g.faults > 1 ? ` (×${g.faults})` : ''}`).join(', ');
+}
+
 /** What a flow's audit says, in a few words. */
 export function flowWords(f: FlowAudit): string {
-  const faults = f.lostToFaults.map((x) => `${x.lost} to ${x.what}`).join(', ');
+  const faults = lossesByFault(f);
   return `${f.duplicated} duplicated, ${f.reordered} reordered, ${f.lost} lost${f.lost ? ` (${faults || 'none to a fault'}${f.lostUnexplained ? `; ${f.lostUnexplained} outside any fault` : ''})` : ''}`;
 }
 

@@ -53,7 +53,7 @@ describe('the final verdict', () => {
     expect(md).toMatch(/^# Experiment cut-and-mend: PASSED/);
     expect(md).toContain('## Verdict\n\n**PASS**');
     expect(md).toMatch(/\| down 3-2 \| 0\.400 \| /);
-    expect(md).toMatch(/\| 100001 → 100003 \| 0 \| 0 \| \d+ \| \d+ \(down 3-2\) \| 0 \| ok \|/);
+    expect(md).toMatch(/\| 100001 → 100003 \| 0 \| 0 \| \d+ \| \d+ in down 3-2 \| 0 \| ok \|/);
     expect(lines).toContain('VERDICT PASS: consistent (1 part); traffic clean');
   });
 
