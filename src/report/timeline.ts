@@ -90,14 +90,20 @@ export function timelineSvg(input: TimelineInput): string {
     text(10, 20, input.title, 'class="h"'),
     text(10, 36, `Known hosts per server (every row 0 to ${max}), faults shaded, actions dashed, checks green (passed) or red (failed)`, 'class="n"'),
   ];
+  const labelsIn = new Map<number, number[]>();
   for (const w of faults.windows) {
     if (w.end < input.from || w.start > input.to) continue;
     const a = tx(Math.max(w.start, input.from));
     const width = Math.max(1, tx(Math.min(w.end, input.to)) - a);
     const rows = w.servers.length ? w.servers.filter((s) => rowOf.has(s)).map((s) => rowOf.get(s)!) : lanes.map((_, i) => i);
     for (const r of rows) body.push(`<rect class="${w.phase ? 'ph' : 'fw'}" x="${px(a)}" y="${rowTop(r)}" width="${px(width)}" height="${ROW}"/>`);
-    // Inside the plot even when the window starts near its right edge.
-    if (rows.length) body.push(text(Math.min(a + 2, LEFT + PLOT - w.label.length * 5), rowTop(Math.min(...rows)) + 10, w.label, 'class="n" font-size="9"'));
+    if (rows.length === 0) continue;
+    // Inside the plot even near its right edge; below any label already there.
+    const row = Math.min(...rows);
+    const lx = Math.min(a + 2, LEFT + PLOT - w.label.length * 5);
+    const stacked = (labelsIn.get(row) ?? []).filter((x) => Math.abs(x - lx) < 60).length;
+    labelsIn.set(row, [...(labelsIn.get(row) ?? []), lx]);
+    body.push(text(lx, rowTop(row) + 10 + stacked * 9, w.label, 'class="n" font-size="9"'));
   }
   lanes.forEach((lane, i) => {
     const y = rowTop(i);
@@ -113,12 +119,21 @@ export function timelineSvg(input: TimelineInput): string {
     const final = s.points.findLast((p) => p[0] <= until) ?? s.points[0]!;
     body.push(`<path class="known" data-server="${lane.id}" d="${d}"/>`, text(LEFT + PLOT + 6, y + ROW / 2 + 4, String(final[1])));
   });
-  // Actions: rules across every row, labels staggered above.
-  const shown = faults.actions.filter((a) => a.t >= input.from && a.t <= input.to);
-  const actionRows = stagger(shown.map((a) => ({ x: tx(a.t), width: a.label.length * 6 })), LABEL_ROWS);
-  shown.forEach((a, i) => {
-    body.push(`<path class="act" d="M${px(tx(a.t))} ${top - 4}V${bottom}"/>`, text(tx(a.t) + 2, 44 + actionRows[i]! * 13 + 8, a.label, a.failed ? 'class="failed"' : ''));
-  });
+  // Actions: rules across every row; actions a few pixels apart share one label.
+  const groups: Array<{ x: number; label: string; failed: boolean; n: number }> = [];
+  for (const a of faults.actions) {
+    if (a.t < input.from || a.t > input.to) continue;
+    const x = tx(a.t);
+    body.push(`<path class="act" d="M${px(x)} ${top - 4}V${bottom}"/>`);
+    const last = groups.at(-1);
+    if (last && x - last.x < 4) {
+      last.n++;
+      last.failed ||= a.failed;
+    } else groups.push({ x, label: a.label, failed: a.failed, n: 1 });
+  }
+  const labelOf = (g: (typeof groups)[number]) => (g.n > 1 ? `${g.label} and ${g.n - 1} more` : g.label);
+  const actionRows = stagger(groups.map((g) => ({ x: g.x, width: labelOf(g).length * 6 })), LABEL_ROWS);
+  groups.forEach((g, i) => body.push(text(g.x + 2, 44 + actionRows[i]! * 13 + 8, labelOf(g), g.failed ? 'class="failed"' : '')));
   // Checks: where each was answered (or gave up), numbered as listed below the chart.
   const checks = [...input.checks].sort((a, b) => a.index - b.index);
   const answeredAt = (c: CheckResult) => t0 + c.startMs + (c.tookMs ?? c.withinMs);
