@@ -40,6 +40,7 @@ function describe(e: Action | Check): string {
 
 export async function runExperiment(exp: Experiment, opts: RunExperimentOptions): Promise<ExperimentSummary> {
   const log = opts.log ?? (() => {});
+  log(`${exp.name}: seed ${exp.seed} (from the file); replay: ${replayCommand(opts.file)}`);
   const topology = exp.topology;
 
   // Times: entries without `at` run right after the previous one.
@@ -98,7 +99,6 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     const c0 = performance.now();
     await sim.converged({ timeoutMs: 60_000 });
     summary.initialConvergenceMs = performance.now() - c0;
-    log(`${exp.name}: seed ${exp.seed} (from the file); replay: ${summary.replay}`);
     log(`${exp.name}: ${topology.name} converged in ${summary.initialConvergenceMs.toFixed(0)} ms; running for ${(endMs / 1000).toFixed(1)} s`);
     t0 = nowMs();
     record({ type: 'experiment-start', t: t0, name: exp.name, seed: exp.seed });

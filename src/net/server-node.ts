@@ -319,8 +319,9 @@ export class CrcServerNode {
       if (peer.kind === 'server') this.emit(frameEvent(type, connId, peer.id, raw));
       return;
     }
-    // Not registered yet. Our own dial goes to a server (peer unknown until it answers: 0); on a
-    // link it dialled, a server's first frame is its registration, which names it.
+    // Not registered yet. Our own dial goes to a server whose id we learn when it answers (0
+    // until then; a report takes it from the link-up). What comes back on it, or a server's
+    // registration on a link it dialled to us, names its sender.
     const outbound = this.conns.get(connId)?.outbound;
     if (type === 'frame-sent') {
       if (outbound) this.emit(frameEvent(type, connId, 0, raw));

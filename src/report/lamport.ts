@@ -102,7 +102,7 @@ interface Layout {
   faults: Faults;
 }
 
-/** Lines of at most `chars` characters, broken after "; " or spaces. */
+/** Lines of at most `chars` characters (unless one word is longer), broken at spaces. */
 function wrap(s: string, chars: number): string[] {
   const out: string[] = [];
   let line = '';
@@ -118,7 +118,7 @@ function wrap(s: string, chars: number): string[] {
 function panel(p: Panel, notes: string[], id: string, top: number, header: number, height: number, L: Layout): string[] {
   const y0 = top + header;
   const ty = linear([p.from, p.to], [y0, y0 + height]);
-  const xs = [...L.x.values()];
+  const xs = L.x.size ? [...L.x.values()] : [LEFT + 20]; // no servers seen: an empty lane area
   const left = Math.min(...xs) - L.spacing / 2;
   const right = Math.max(...xs) + L.spacing / 2;
   const out: string[] = [`<g id="${id}" data-frames="${p.frames.length}">`, text(10, top + 14, p.title, 'class="h"'), ...notes.map((n, i) => text(10, top + 30 + i * NOTE_LINE, n, 'class="n"'))];
