@@ -10,8 +10,10 @@ import { parseTrafficText } from '../coordinator/traffic-text.ts';
 import type { Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
+import { drawPictures } from '../report/render.ts';
+import { readResults } from '../report/results.ts';
 import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
-import { type CheckResult, type ExperimentSummary, summaryMarkdown } from './summary.ts';
+import { type CheckResult, type ExperimentSummary, replayCommand, summaryMarkdown } from './summary.ts';
 
 export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
 
@@ -38,6 +40,7 @@ function describe(e: Action | Check): string {
 
 export async function runExperiment(exp: Experiment, opts: RunExperimentOptions): Promise<ExperimentSummary> {
   const log = opts.log ?? (() => {});
+  log(`${exp.name}: seed ${exp.seed} (from the file); replay: ${replayCommand(opts.file)}`);
   const topology = exp.topology;
 
   // Times: entries without `at` run right after the previous one.
@@ -66,6 +69,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     serversPerWorker: exp.serversPerWorker,
     proxyLinks: proxied,
     proxyClients: exp.proxyClients,
+    traceFrames: exp.traceFrames,
     onEvent: (e) => {
       if (e.type === 'chat-delivered') {
         const stamp = parseTrafficText(e.content);
@@ -82,7 +86,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     onCrash: (m) => log(`CRASH: ${m}`),
   });
   const summary: ExperimentSummary = {
-    name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, started: started.toISOString(), folder,
+    name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
     machine: machineInfo(),
     topology: {
       name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker,
@@ -133,7 +137,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         entry.error = (err as Error).message;
         log(`action ${did} failed: ${entry.error}`);
       }
-      record({ type: 'action', t: begin, ...entry });
+      record({ type: 'action', t: begin, ...entry, spec: e });
       summary.actions.push(entry);
       log(`${((begin - t0) / 1000).toFixed(3)} s: ${did}`);
     }
@@ -144,6 +148,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     const settle = nowMs() + 2000;
     while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise((r) => setTimeout(r, 20));
   } finally {
+    record({ type: 'experiment-stopping', t: nowMs() });
     await sim.stop();
     record({ type: 'experiment-end', t: nowMs() });
     await new Promise((r) => events.end(r));
@@ -153,6 +158,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     latencyMs: f.latency.count ? { p50: f.latency.percentile(50) / 1000, p99: f.latency.percentile(99) / 1000, max: f.latency.max / 1000 } : null,
   }));
   summary.passed = summary.checks.every((c) => c.passed) && summary.actions.every((a) => !a.error);
+  try {
+    summary.pictures = drawPictures(readResults(folder));
+  } catch (err) {
+    log(`pictures not drawn: ${(err as Error).message}`);
+  }
   writeFileSync(join(folder, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(folder, 'summary.md'), summaryMarkdown(summary));
   return summary;
