@@ -26,11 +26,13 @@ export interface Network {
   /** The name of a host by id (hosts added after start included). */
   nameOf: (id: number) => string;
   joinDeadlineMs?: number;
+  /** Servers report every frame on their server links (frame-sent / frame-received). */
+  traceFrames?: boolean;
 }
 
 /** Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it from now on. */
 export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
-  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect }, { ownWorker });
+  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, traceFrames: net.traceFrames }, { ownWorker });
   net.ledger.addServer(s.id);
   return p;
 }

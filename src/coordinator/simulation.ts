@@ -22,6 +22,8 @@ export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCr
   joinDeadlineMs?: number;
   /** Servers re-dial a lost bootstrap link (default: on when links are proxied, so a link that comes back heals). */
   reconnect?: boolean;
+  /** Servers report every frame on their server links as frame-sent / frame-received events (off by default: it costs). */
+  traceFrames?: boolean;
   /** Every event from every worker, in arrival order. */
   onEvent?: (e: SimEvent) => void;
   /** A worker died unasked; the message names its servers. */
@@ -59,7 +61,7 @@ export class Simulation {
     });
     const links = new Links(world, { ...options, nameOf: (id) => this.nameOf(id) });
     links.onChange = (change) => this.onLinkChange(change);
-    this.net = { world, links, ledger, topology: options.topology, reconnect: options.reconnect ?? options.proxyLinks !== undefined, joinDeadlineMs: options.joinDeadlineMs, nameOf: (id) => this.nameOf(id) };
+    this.net = { world, links, ledger, topology: options.topology, reconnect: options.reconnect ?? options.proxyLinks !== undefined, joinDeadlineMs: options.joinDeadlineMs, traceFrames: options.traceFrames, nameOf: (id) => this.nameOf(id) };
   }
 
   /** Start every server (listening, then all joins at once), then every client. */

@@ -53,6 +53,8 @@ export interface HostedServerSpec {
   /** bootstrap to dial when joining (for reconnects and restarts) */
   connectTo?: { host: string; port: number };
   maxQueueBytes?: number;
+  /** frame-sent / frame-received events for every frame on a server link */
+  traceFrames?: boolean;
 }
 
 export interface HostedClientSpec {

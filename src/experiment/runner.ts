@@ -10,8 +10,10 @@ import { parseTrafficText } from '../coordinator/traffic-text.ts';
 import type { Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
+import { drawPictures } from '../report/render.ts';
+import { readResults } from '../report/results.ts';
 import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
-import { type CheckResult, type ExperimentSummary, summaryMarkdown } from './summary.ts';
+import { type CheckResult, type ExperimentSummary, replayCommand, summaryMarkdown } from './summary.ts';
 import type { ActionRecord } from './fault-replay.ts';
 import { FACT_TYPES, type NodeFact } from './knowledge.ts';
 import { type Polled, pollConsistent } from './probe.ts';
@@ -43,6 +45,7 @@ function describe(e: Action | Check): string {
 
 export async function runExperiment(exp: Experiment, opts: RunExperimentOptions): Promise<ExperimentSummary> {
   const log = opts.log ?? (() => {});
+  log(`${exp.name}: seed ${exp.seed} (from the file); replay: ${replayCommand(opts.file)}`);
   const topology = exp.topology;
 
   // Times: entries without `at` run right after the previous one.
@@ -74,6 +77,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     serversPerWorker: exp.serversPerWorker,
     proxyLinks: proxied,
     proxyClients: exp.proxyClients,
+    traceFrames: exp.traceFrames,
     onEvent: (e) => {
       if (e.type === 'chat-delivered') {
         const stamp = parseTrafficText(e.content);
@@ -97,7 +101,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   let finalFrom = 0;
   let stoppedAt = 0;
   const summary: Omit<ExperimentSummary, 'phases' | 'verdict'> = {
-    name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, started: started.toISOString(), folder,
+    name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
     machine: machineInfo(),
     topology: {
       name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker,
@@ -151,7 +155,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         log(`action ${did} failed: ${entry.error}`);
       }
       played.push(playedAction);
-      record({ type: 'action', t: begin, ...entry });
+      record({ type: 'action', t: begin, ...entry, spec: e });
       summary.actions.push(entry);
       log(`${((begin - t0) / 1000).toFixed(3)} s: ${did}`);
     }
@@ -166,6 +170,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS);
   } finally {
     stoppedAt = nowMs();
+    record({ type: 'experiment-stopping', t: stoppedAt });
     await sim.stop();
     record({ type: 'experiment-end', t: nowMs() });
     await new Promise((r) => events.end(r));
@@ -184,6 +189,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     ...summary, ...analysis,
     passed: summary.checks.every((c) => c.passed) && summary.actions.every((a) => !a.error) && analysis.verdict.passed,
   };
+  try {
+    done.pictures = drawPictures(readResults(folder));
+  } catch (err) {
+    log(`pictures not drawn: ${(err as Error).message}`);
+  }
   writeFileSync(join(folder, 'summary.json'), JSON.stringify(done, null, 2) + '\n');
   writeFileSync(join(folder, 'summary.md'), summaryMarkdown(done));
   return done;

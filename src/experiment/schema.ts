@@ -146,6 +146,8 @@ export const ExperimentSchema = z.strictObject({
   timeline: z.array(Entry).default([]),
   /** how long the experiment runs; default: the last timeline time plus 1 s */
   duration: Duration.optional(),
+  /** record every server-to-server frame (for the Lamport diagram); false for huge runs */
+  traceFrames: z.boolean().default(true),
 });
 
 /** An experiment document as written (its topology a spec, a path or inline). */

@@ -1,9 +1,12 @@
 // What an experiment run leaves behind: summary.json's shape and summary.md, the table a
-// person reads.
+// person reads, and the runner's own records in events.jsonl beside the nodes' events.
+import type { SimEvent } from '../coordinator/worker-api.ts';
+import type { ProxyEvent } from '../faults/events.ts';
 import type { machineInfo } from '../util/machine.ts';
 import type { RunPhases } from './run-analysis.ts';
 import { phasesSection, verdictSection } from './summary-sections.ts';
 import type { Verdict } from './verdict.ts';
+import type { Action } from './schema.ts';
 
 export interface CheckResult {
   index: number;
@@ -50,6 +53,32 @@ export interface ExperimentSummary {
   verdict: Verdict;
   /** every check passed, every action ran, and the verdict is PASS */
   passed: boolean;
+  /** the one command that replays this experiment (its seed is in the file) */
+  replay: string;
+  /** the pictures beside summary.json (file names), once drawn */
+  pictures?: Pictures;
+}
+
+export interface Pictures {
+  lamport: string;
+  timeline: string;
+}
+
+/** What the runner itself writes to events.jsonl, beside the nodes' and proxies' events. */
+export type RunRecord =
+  | { type: 'experiment-start'; t: number; name: string; seed: number }
+  | ({ type: 'action'; t: number; spec: Action } & ExperimentSummary['actions'][number])
+  | ({ type: 'check'; t: number } & CheckResult)
+  /** the network is being stopped: what follows is the shutdown */
+  | { type: 'experiment-stopping'; t: number }
+  | { type: 'experiment-end'; t: number };
+
+/** One line of events.jsonl: `rel` is ms since the experiment's start (null before it). */
+export type EventRecord = (SimEvent | ProxyEvent | RunRecord) & { rel: number | null };
+
+/** How to run it again: the seed is in the file, so the file is all it takes. */
+export function replayCommand(file: string): string {
+  return `npm run experiment -- ${file}`;
 }
 
 export function summaryMarkdown(s: ExperimentSummary): string {
@@ -57,6 +86,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   L.push(`# Experiment ${s.name}: ${s.passed ? 'PASSED' : 'FAILED'}`, '');
   if (s.description) L.push(s.description, '');
   L.push(`Command: \`${s.command}\` — file \`${s.file}\`, seed ${s.seed}, started ${s.started}`, '');
+  L.push(`Replay: \`${s.replay}\` (seed ${s.seed}, from the file)`, '');
   L.push(`Machine: ${s.machine.cpu}, ${s.machine.cores} cores, Node ${s.machine.node}, commit ${s.machine.commit}`, '');
   L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.serversPerWorker} per worker), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
   L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
@@ -71,6 +101,10 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
   }
   L.push('', ...phasesSection(s.phases.faults, s.phases.byFault), ...verdictSection(s.verdict));
-  L.push('', 'Every event (nodes and proxies, with worker timestamps) is in `events.jsonl` beside this file.', '');
+  if (s.pictures) {
+    L.push('## Pictures', '', `Lamport diagram (every server-to-server frame, fault windows shaded, a zoomed panel per action): [${s.pictures.lamport}](${s.pictures.lamport})`, '');
+    L.push(`Known hosts per server over time, faults and checks marked: [${s.pictures.timeline}](${s.pictures.timeline})`, '', `![timeline](${s.pictures.timeline})`, '');
+  }
+  L.push('Every event (nodes and proxies, with worker timestamps) is in `events.jsonl` beside this file; `npm run report -- <this folder>` draws the pictures again.', '');
   return L.join('\n');
 }

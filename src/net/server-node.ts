@@ -3,12 +3,12 @@
 import net from 'node:net';
 
 import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
-import type { DecodeError, DecodedMessage, Limits } from '../protocol/index.ts';
+import { type DecodeError, type DecodedMessage, type Limits, MessageType } from '../protocol/index.ts';
 import { type ConnectionHandlers, FramedConnection } from './connection.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
 import { dial, dialHost } from './dial.ts';
-import type { NodeEvent } from './events.ts';
+import { type FrameEvent, type NodeEvent, frameEvent } from './events.ts';
 
 export interface ServerNodeOptions {
   id: number;
@@ -36,6 +36,8 @@ export interface ServerNodeOptions {
    * registration): what the course's connectivity scenarios check.
    */
   recordJoinFrames?: boolean;
+  /** A frame-sent / frame-received event per frame to or from an adjacent server (with onEvent only; off by default). */
+  traceFrames?: boolean;
   /** Human-readable log lines (connections, rejected frames, errors). */
   log?: (line: string) => void;
   /** Every protocol and connection event, stamped with a time comparable across threads. */
@@ -77,6 +79,7 @@ export class CrcServerNode {
   private readonly joinFrames: string[] = [];
   private readonly awaitingFirstFrame = new Set<number>();
   private readonly recordJoinFrames: boolean;
+  private readonly traceFrames: boolean;
   /** What the bootstrap's host name resolved to, looked up once (see dialHost). */
   private joinHost: { name: string; dial: string } | undefined;
   private readonly rejections = { windowStart: 0, logged: 0, suppressed: 0 };
@@ -86,6 +89,7 @@ export class CrcServerNode {
       maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree,
     });
     this.recordJoinFrames = options.recordJoinFrames ?? false;
+    this.traceFrames = (options.traceFrames ?? false) && options.onEvent !== undefined;
     this.handlers = {
       onMessages: (c, msgs) => this.onMessages(c, msgs),
       onDecodeError: (c, err) => this.onDecodeError(c, err),
@@ -229,6 +233,7 @@ export class CrcServerNode {
     if (this.recordJoinFrames && this.awaitingFirstFrame.delete(conn.id)) this.joinFrames.push(msgs[0]!.raw.toString('hex'));
     for (const m of msgs) {
       if (!conn.isOpen) return;
+      if (this.traceFrames) this.traceFrame('frame-received', conn.id, m.raw);
       this.apply(this.core.received(conn.id, m));
     }
   }
@@ -267,6 +272,7 @@ export class CrcServerNode {
   private apply(effects: Effect[]): void {
     for (const e of effects) {
       if (e.kind === 'send') {
+        if (this.traceFrames) this.traceFrame('frame-sent', e.conn, e.data);
         this.conns.get(e.conn)?.send(e.data);
       } else if (e.kind === 'close') {
         this.conns.get(e.conn)?.end(e.reason);
@@ -303,6 +309,24 @@ export class CrcServerNode {
       this.log(line);
     } else {
       r.suppressed++;
+    }
+  }
+
+  /** With traceFrames: an event for a frame on a server link (not on a client's). */
+  private traceFrame(type: FrameEvent['type'], connId: number, raw: Buffer): void {
+    const peer = this.core.peerOf(connId);
+    if (peer) {
+      if (peer.kind === 'server') this.emit(frameEvent(type, connId, peer.id, raw));
+      return;
+    }
+    // Not registered yet. Our own dial goes to a server whose id we learn when it answers (0
+    // until then; a report takes it from the link-up). What comes back on it, or a server's
+    // registration on a link it dialled to us, names its sender.
+    const outbound = this.conns.get(connId)?.outbound;
+    if (type === 'frame-sent') {
+      if (outbound) this.emit(frameEvent(type, connId, 0, raw));
+    } else if (outbound || raw[0] === MessageType.ServerRegistration) {
+      this.emit(frameEvent(type, connId, raw.readUInt32BE(1), raw));
     }
   }
 

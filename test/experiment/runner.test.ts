@@ -1,5 +1,5 @@
-// One small experiment end to end on real workers: traffic, a quit, a check that passes; and
-// one whose check cannot pass. Results go to a temp dir.
+// One small experiment end to end on real workers: traffic, a quit, a check that passes (and
+// the replay command it prints); and one whose check cannot pass. Results go to a temp dir.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -89,6 +89,12 @@ describe('runExperiment', () => {
     expect(md).toMatch(/^# Experiment tiny-quit: PASSED/);
     expect(md).toContain('| expect forgotten 100002 within 500 ms |');
     expect(lines.some((l) => l.startsWith('PASS expect forgotten 100002'))).toBe(true);
+
+    // The seed and the one command that replays it: in the summary, summary.md and the log.
+    expect(summary.replay).toBe('npm run experiment -- tiny.json');
+    expect(json.replay).toBe('npm run experiment -- tiny.json');
+    expect(md).toContain('Replay: `npm run experiment -- tiny.json` (seed 9, from the file)');
+    expect(lines).toContain('tiny-quit: seed 9 (from the file); replay: npm run experiment -- tiny.json');
   });
 
   it('a check that cannot pass fails the experiment, with tookMs null', async () => {
@@ -112,5 +118,7 @@ describe('runExperiment', () => {
     expect(md).toMatch(/^# Experiment never-forgotten: FAILED/);
     expect(md).toMatch(/\| never \| \*\*fail\*\*/);
     expect(existsSync(join(summary.folder, 'events.jsonl'))).toBe(true);
+    // A failed experiment is drawn too.
+    for (const f of ['lamport.svg', 'timeline.svg']) expect(existsSync(join(summary.folder, f))).toBe(true);
   });
 });
