@@ -20,7 +20,8 @@ export type CoreEvent =
   | { type: 'limit-reached'; limit: 'max-hosts' | 'status-log'; value: number }
   /**
    * A link was silent past the liveness timeout and is closed: a server link (a netsplit
-   * follows, as for any lost link), or a link this server dialled that never answered (peerId 0).
+   * follows, as for any lost link), or a link this server dialled whose peer did not register
+   * within the timeout (peerId 0, 'join timeout').
    */
   | { type: 'link-dead'; conn: ConnId; peerId: number; reason: LinkDeadReason; silentMs: number }
   /** Server `peerId` left the first ping unanswered: it is never pinged or timed out again. */

@@ -55,7 +55,7 @@ export interface LinkLife {
   heard: boolean;
   /** The tick that last saw `heard` (NaN until the first tick). */
   lastHeard: number;
-  /** The tick that last sent a ping (NaN: the first one is out, not yet stamped). */
+  /** The tick that last sent an idle ping (-Infinity: none since the first, sent on registering). */
   pingAt: number;
   capability: Capability;
 }
@@ -64,12 +64,12 @@ export type Verdict =
   | { kind: 'ping'; life: LinkLife }
   | { kind: 'dead'; life: LinkLife; silentMs: number }
   | { kind: 'no-liveness'; life: LinkLife }
-  /** A link we dialled on which nothing at all arrived. */
-  | { kind: 'unanswered'; life: LinkLife; silentMs: number };
+  /** A link we dialled whose peer has not registered within the timeout (silent, or refusing us). */
+  | { kind: 'unregistered'; life: LinkLife; silentMs: number };
 
 export class Liveness {
   readonly enabled: boolean;
-  /** Every link being watched: registered server links, and dialled links not answered yet. */
+  /** Every link being watched: registered server links, and dialled links not registered yet. */
   private readonly watched = new Map<ConnId, LinkLife>();
   private lastTick = Number.NaN;
 
@@ -77,14 +77,18 @@ export class Liveness {
     this.enabled = settings.intervalMs > 0;
   }
 
-  /** We dialled `conn`: it is dead if nothing at all comes back within the timeout. */
+  /**
+   * We dialled `conn`: it is given up if its peer has not registered within the timeout, be it
+   * silent or refusing us (e.g. as a duplicate while it still holds our old link): the driver
+   * re-dials, and the next try may be let in.
+   */
   dialled(conn: ConnId): LinkLife | undefined {
-    return this.watch({ conn, peerId: 0, heard: false, lastHeard: Number.NaN, pingAt: Number.NaN, capability: 'probing' });
+    return this.watch({ conn, peerId: 0, heard: false, lastHeard: Number.NaN, pingAt: -Infinity, capability: 'probing' });
   }
 
-  /** Server `peerId` registered on `conn`: the caller sends the first ping now. */
+  /** Server `peerId` registered on `conn`; the first ping went with our registration, or goes with the seed. */
   registered(conn: ConnId, peerId: number): LinkLife | undefined {
-    return this.watch({ conn, peerId, heard: true, lastHeard: Number.NaN, pingAt: Number.NaN, capability: 'probing' });
+    return this.watch({ conn, peerId, heard: true, lastHeard: Number.NaN, pingAt: -Infinity, capability: 'probing' });
   }
 
   /**
@@ -94,7 +98,8 @@ export class Liveness {
    * that pings or pongs has liveness (one marked 'no' too: it just proved otherwise).
    */
   heartbeat(selfId: number, peer: Peer, msg: StatusMessage): Buffer | undefined {
-    if (peer.role !== 'server' || msg.sourceId !== peer.id || msg.destinationId !== selfId) return undefined;
+    // A dialler's first ping is addressed to 0: it did not know our id yet.
+    if (peer.role !== 'server' || msg.sourceId !== peer.id || (msg.destinationId !== selfId && msg.destinationId !== 0)) return undefined;
     const life = peer.life;
     if (life) {
       if (life.capability === 'no') this.watched.set(life.conn, life);
@@ -117,15 +122,11 @@ export class Liveness {
     this.lastTick = now;
     const out: Verdict[] = [];
     for (const life of this.watched.values()) {
-      if (life.heard || Number.isNaN(life.lastHeard)) {
-        if (life.heard && life.peerId === 0) {
-          this.watched.delete(life.conn); // a dialled link answered: registration decides the rest
-          continue;
-        }
+      // A dialled link's clock runs from the dial: only its peer's registration stops it.
+      if (Number.isNaN(life.lastHeard) || (life.heard && life.peerId !== 0)) {
         life.heard = false;
         life.lastHeard = now;
       }
-      if (Number.isNaN(life.pingAt)) life.pingAt = now;
       const silentMs = now - life.lastHeard;
       if (silentMs < timeoutMs) {
         if (life.capability === 'yes' && silentMs >= intervalMs && life.pingAt < life.lastHeard) {
@@ -135,13 +136,13 @@ export class Liveness {
         continue;
       }
       if (stalled) continue;
-      if (life.peerId === 0) out.push({ kind: 'unanswered', life, silentMs });
+      // The probe went out on registering, before the first stamp of lastHeard: this silence
+      // is at least as old as it.
+      if (life.peerId === 0) out.push({ kind: 'unregistered', life, silentMs });
       else if (life.capability === 'yes') out.push({ kind: 'dead', life, silentMs });
-      else if (now - life.pingAt >= timeoutMs) {
+      else {
         life.capability = 'no';
         out.push({ kind: 'no-liveness', life });
-      } else {
-        continue; // probing, and the probe is younger than the silence
       }
       this.watched.delete(life.conn);
     }

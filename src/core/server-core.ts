@@ -84,6 +84,8 @@ export class ServerCore {
     if (outbound) {
       this.dialling.add(conn);
       this.out.send(conn, encode(this.ownRegistration(0)));
+      // The first ping rides with the registration (addressed to 0: we do not know the peer's id yet).
+      if (this.liveness.enabled) this.out.send(conn, pingFrame(this.id, 0));
       for (const h of this.hosts.values()) this.out.send(conn, registrationFrame(h, this.id));
     }
     return this.flush();
@@ -141,7 +143,7 @@ export class ServerCore {
   /**
    * The driver's sweep, every liveness interval: ping the server links idle for an interval,
    * close those silent past the timeout (a netsplit, reason 'ping timeout'), and give up on
-   * dialled links that never answered. `now` is in ms on any monotonic clock.
+   * dialled links whose peer did not register in time. `now` is in ms on any monotonic clock.
    */
   tick(now: number): Effect[] {
     if (!this.liveness.enabled) return [];
@@ -250,6 +252,9 @@ export class ServerCore {
     this.hosts.add(record, adjacent ? conn : undefined);
     this.out.event({ type: 'host-learned', id: src, kind, name: msg.name, firstLinkId: record.firstLinkId });
     const life = adjacent && kind === 'server' ? this.liveness.registered(conn, src) : undefined;
+    // The first ping goes with the seed, so the answer (or the peer's own ping) comes back with
+    // the peer's first frames; a link we dialled had one with our registration already.
+    const probe = life !== undefined && !(peer.role === 'pending' && peer.outbound);
     if (adjacent) {
       this.dialling.delete(conn);
       this.conns.set(conn, kind === 'server'
@@ -260,17 +265,18 @@ export class ServerCore {
     const relayed = msg.raw ? withLastHop(msg.raw, this.id) : encode({ ...msg, lastHopId: this.id });
     if (adjacent && msg.lastHopId === 0) {
       if (kind === 'server') {
-        // Seed the newcomer: this server first, then every other host it knows.
+        // Seed the newcomer: this server first (and the probe), then every other host it knows.
         this.out.send(conn, encode(this.ownRegistration(this.id)));
+        if (probe) this.out.send(conn, pingFrame(this.id, src));
         for (const h of this.hosts.values()) if (h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
       } else {
         this.out.send(conn, statusFrame(this.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
         for (const h of this.hosts.values()) if (h.kind === 'client' && h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
       }
+    } else if (probe) {
+      this.out.send(conn, pingFrame(this.id, src));
     }
     this.out.broadcast(relayed, conn, kind === 'client');
-    // The first ping, right away: its answer says whether this peer has liveness.
-    if (life) this.out.send(conn, pingFrame(this.id, src));
   }
 
   private onStatus(conn: ConnId, peer: Peer, msg: StatusMessage): void {

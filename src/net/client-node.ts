@@ -167,6 +167,7 @@ export class CrcClientNode {
     const now = Date.now();
     if (this.heard || this.lostAt === 0) {
       // It had reached a server: a new outage, whose deadline starts now.
+      this.heard = false;
       this.lostAt = now;
       this.redialDelay = 25;
       this.log(`re-dialling ${this.options.serverHost ?? '127.0.0.1'}:${this.options.serverPort}`);

@@ -301,7 +301,7 @@ export class CrcServerNode {
         } else if (e.event.type === 'link-dead') {
           const { peerId, silentMs, reason } = e.event;
           this.log(peerId === 0
-            ? `connection ${e.event.conn}: ${reason}: nothing came back for ${silentMs.toFixed(0)} ms after our registration`
+            ? `connection ${e.event.conn}: ${reason}: not registered ${silentMs.toFixed(0)} ms after our registration`
             : `server ${peerId} silent for ${silentMs.toFixed(0)} ms: ${reason}, splitting it off`);
         } else if (e.event.type === 'no-liveness') {
           this.log(`server ${e.event.peerId} did not answer the liveness ping: a server without liveness, never pinged or timed out again`);

@@ -60,19 +60,28 @@ const events = (effects: Effect[]): CoreEvent[] => effects.flatMap((e) => (e.kin
 const closes = (effects: Effect[]) => effects.filter((e) => e.kind === 'close');
 
 describe('liveness in the core (fake clock)', () => {
-  it('sends the first ping right after a server link registers, then pings only an idle link', () => {
+  it('sends the first ping with its registration (dialling) or right behind it in the seed, then pings only an idle link', () => {
     const h = new Harness();
+    h.open(PEER + 1, true);
+    // Dialling: our registration, then the probe, addressed to 0 (the peer's id is not known yet).
+    expect(sent(h.effects, PEER + 1).map((m) => [m.type, m.sourceId, 'destinationId' in m ? m.destinationId : undefined])).toEqual([
+      [MessageType.ServerRegistration, 1, undefined],
+      [MessageType.Status, 1, 0],
+    ]);
+    expect(pings(h.effects, PEER + 1)).toHaveLength(1);
     h.open(PEER);
+    h.client();
     const m = h.mark();
     h.feed(PEER, serverReg(2, 0, 's2', 'i2'));
     const first = sent(h.effects.slice(m), PEER);
-    // The seed first (its own registration), then the probe, addressed to the peer.
+    // Accepting: the seed starts with this server's registration and the probe, then the rest.
     expect(first[0]).toMatchObject({ type: MessageType.ServerRegistration, sourceId: 1 });
-    expect(first.at(-1)).toMatchObject({ type: MessageType.Status, sourceId: 1, destinationId: 2, statusCode: PING_STATUS });
+    expect(first[1]).toMatchObject({ type: MessageType.Status, sourceId: 1, destinationId: 2, statusCode: PING_STATUS });
+    expect(first.slice(2).map((f) => f.sourceId)).toEqual([101]);
+    expect(pings(h.effects.slice(m))).toHaveLength(1);
     h.feed(PEER, status(2, 1, PONG_STATUS, 'pong'));
     h.tick(0);
     // Busy: a relayed client and chats every half interval; never a ping.
-    h.client();
     h.feed(PEER, clientReg(103, 2, 'c', 'x'));
     const busy = h.mark();
     for (let t = 50; t <= 1000; t += 50) {
@@ -86,7 +95,26 @@ describe('liveness in the core (fake clock)', () => {
     const p = pings(h.effects.slice(idle));
     expect(p).toHaveLength(1);
     expect(p[0]).toMatchObject({ sourceId: 1, destinationId: 2 });
-    expect(closes(h.effects)).toEqual([]);
+    expect(closes(h.effects).filter((e) => e.conn === PEER)).toEqual([]);
+  });
+
+  it('an idle link whose peer answers every ping is never declared dead, whichever order the first answer and tick come in', () => {
+    for (const pongFirst of [true, false]) {
+      const h = new Harness();
+      h.peer(pongFirst);
+      h.tick(0);
+      if (!pongFirst) h.feed(PEER, status(2, 1, PONG_STATUS, 'pong'));
+      let answered = 0;
+      for (let t = INTERVAL; t <= 10_000; t += INTERVAL) {
+        for (const _ of pings(h.tick(t))) {
+          h.feed(PEER, status(2, 1, PONG_STATUS, 'pong'));
+          answered++;
+        }
+      }
+      expect(closes(h.effects)).toEqual([]);
+      // One ping per idle interval and its answer: a ping every second tick.
+      expect(answered).toBeGreaterThanOrEqual(10_000 / INTERVAL / 2 - 1);
+    }
   });
 
   it('any frame is life: a pong, a chat or a registration each push death back by a full timeout', () => {
@@ -160,6 +188,15 @@ describe('liveness in the core (fake clock)', () => {
     expect(pings(h.effects)).toHaveLength(1);
   });
 
+  it('a peer whose first ping came with its registration is found dead even if it falls silent at once', () => {
+    const h = new Harness();
+    h.open(PEER);
+    h.feed(PEER, Buffer.concat([serverReg(2, 0, 's2', 'i2'), status(2, 0, PING_STATUS, 'ping')]));
+    const all = h.ticks(0, 2 * TIMEOUT);
+    expect(events(all).map((e) => e.type)).toContain('link-dead');
+    expect(events(all).map((e) => e.type)).not.toContain('no-liveness');
+  });
+
   it('a peer noted as without liveness that pings later is watched again', () => {
     const h = new Harness();
     h.peer(false);
@@ -182,6 +219,9 @@ describe('liveness in the core (fake clock)', () => {
       const answer = h.effects.slice(m);
       expect(answer.map((e) => e.kind)).toEqual(['send']);
       expect(sent(answer, PEER)).toEqual([expect.objectContaining({ type: MessageType.Status, sourceId: 1, destinationId: 2, statusCode: PONG_STATUS })]);
+      const to0 = h.mark();
+      h.feed(PEER, status(2, 0, PING_STATUS, 'a dialler\'s first ping')); // answered too
+      expect(sent(h.effects.slice(to0), PEER)).toEqual([expect.objectContaining({ statusCode: PONG_STATUS, destinationId: 2 })]);
       const rest = h.mark();
       h.feed(PEER, status(2, 1, PONG_STATUS, 'unasked pong')); // no answer to a pong
       h.feed(PEER, status(3, 101, PING_STATUS, 'for a client')); // not adjacent, not for us: dropped, not relayed
@@ -205,17 +245,30 @@ describe('liveness in the core (fake clock)', () => {
     expect(h.core.livenessSettings).toEqual({ intervalMs: 0, timeoutMs: 0 });
   });
 
-  it('a link this server dialled on which nothing comes back is closed ("join timeout"); one that answers is left alone', () => {
+  it('a link this server dialled whose peer does not register in time is closed ("join timeout"): silent or refusing', () => {
     const h = new Harness();
-    h.open(40, true);
+    h.open(40, true); // silent
     h.open(41, true);
-    h.feed(41, status(9, 0, 2, 'A machine has already registered with ID 1')); // refused, but it answered
+    h.feed(41, status(9, 0, 2, 'A machine has already registered with ID 1')); // refused
+    h.open(42, true);
+    h.feed(42, serverReg(9, 9, 's9', 'i9')); // registers: watched as a server link from now on
+    h.feed(42, status(9, 1, PONG_STATUS, 'pong'));
     h.tick(0);
-    expect(h.ticks(INTERVAL, TIMEOUT - INTERVAL)).toEqual([]);
-    const gone = h.ticks(TIMEOUT, 5000);
-    expect(events(gone)).toEqual([{ type: 'link-dead', conn: 40, peerId: 0, reason: 'join timeout', silentMs: TIMEOUT }]);
-    expect(closes(gone)).toEqual([{ kind: 'close', conn: 40, reason: 'join timeout', abort: true }]);
+    for (let t = INTERVAL; t < TIMEOUT; t += INTERVAL) {
+      h.feed(42, status(9, 1, PING_STATUS, 'ping'));
+      expect(h.tick(t).filter((e) => e.kind !== 'send')).toEqual([]);
+    }
+    const gone = h.ticks(TIMEOUT, TIMEOUT);
+    expect(events(gone)).toEqual([
+      { type: 'link-dead', conn: 40, peerId: 0, reason: 'join timeout', silentMs: TIMEOUT },
+      { type: 'link-dead', conn: 41, peerId: 0, reason: 'join timeout', silentMs: TIMEOUT },
+    ]);
+    expect(closes(gone)).toEqual([
+      { kind: 'close', conn: 40, reason: 'join timeout', abort: true },
+      { kind: 'close', conn: 41, reason: 'join timeout', abort: true },
+    ]);
     expect(h.core.statusUpdates()).toEqual(['A machine has already registered with ID 1']);
+    expect(h.core.adjacentServerIds()).toEqual([9]);
   });
 
   it('a late tick (this thread was stalled) declares nothing dead; the next one on time does', () => {
