@@ -38,7 +38,6 @@ describe('CrcClientNode with reconnect', () => {
     proxy.down();
     await waitFor(() => !s1.core.host(101) && !near.state().connectedUserIds.includes(101), 3000, 'the server to forget 101');
     await waitFor(() => proxy.stats().connections.refused >= 1, 3000, 'a refused re-dial');
-    expect(far.state().connected).toBe(false);
 
     proxy.up();
     await waitFor(() => s1.core.host(101) && near.state().connectedUserIds.includes(101), 5000, 'the client to come back');
