@@ -4,14 +4,10 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
-import { Cleanup, Peer, type TestServer, now, pattern, sleep, waitFor } from './helpers.ts';
+import { Cleanup, Peer, accepted, now, pattern, sleep, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
-
-async function accepted(srv: TestServer, index: number): Promise<Peer> {
-  return waitFor(() => srv.peers[index], 3000, `server connection #${index + 1}`);
-}
 
 describe('LinkProxy without toxics', () => {
   it('pipes both ways, passes half-closes on, and counts bytes', async () => {
@@ -100,27 +96,20 @@ describe('link faults', () => {
     expect(events.find((e) => e.type === 'proxy-conn-closed')).toMatchObject({ reason: 'link down' });
   });
 
-  it("down both ways with how='reset' makes peers see ECONNRESET", async () => {
+  // One way is cut as both ways are: a TCP connection cannot be cut in one direction only.
+  it.each(['both', 'upstream'] as const)("down %s with how='reset' makes peers see ECONNRESET", async (direction) => {
     const srv = await cleanup.server(true);
     const proxy = await cleanup.proxy(srv.port);
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     client.write('a');
     await waitFor(() => client.bytes === 1, 2000, 'echo');
-    proxy.down('both', 'reset');
+    proxy.down(direction, 'reset');
     await waitFor(() => client.closedAt !== undefined && server.closedAt !== undefined, 2000, 'both cut');
     expect(client.error?.code).toBe('ECONNRESET');
     expect(server.error?.code).toBe('ECONNRESET');
     // A new connection is reset as soon as it is accepted (the RST may beat 'connect').
-    const refusal = await Peer.connect(proxy.port).then(
-      async (p) => {
-        cleanup.add(() => p.socket.destroy());
-        await waitFor(() => p.closedAt !== undefined, 2000, 'refusal');
-        return p.error?.code;
-      },
-      (err: NodeJS.ErrnoException) => err.code,
-    );
-    expect(refusal).toBe('ECONNRESET');
+    expect(await cleanup.refusal(proxy.port)).toBe('ECONNRESET');
   });
 
   it('hold one way stalls that direction; its bytes are delivered, in order, on release', async () => {

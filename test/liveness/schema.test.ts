@@ -9,15 +9,6 @@ import { TopologyError, parseTopology } from '../../src/topology/schema.ts';
 
 const chain = resolveTopology('chain:3');
 
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('it parsed, but it should not have');
-}
-
 describe('liveness in a topology', () => {
   it('takes durations, or false for none; absent, the simulator defaults apply', () => {
     expect(parseTopology({ ...chain, liveness: { interval: '250ms', timeout: '1s' } }, 't.json').liveness).toEqual({ interval: 250, timeout: 1000 });
@@ -26,12 +17,12 @@ describe('liveness in a topology', () => {
   });
 
   it('is checked: a zero interval, a timeout under two intervals, a stray field, a wrong type', () => {
-    const bad = (liveness: unknown) => failure(() => parseTopology({ ...chain, liveness }, 't.json'));
-    expect(bad({ interval: 0, timeout: 100 })).toMatch(/^t\.json: liveness\.interval: more than 0/);
-    expect(bad({ interval: '100ms', timeout: '150ms' })).toMatch(/^t\.json: liveness\.timeout: at least twice the interval \(100 ms\)/);
-    expect(bad({ interval: 100, timeout: 400, jitter: 3 })).toMatch(/^t\.json: liveness/);
-    expect(bad(true)).toMatch(/^t\.json: liveness: false, or \{"interval"/);
-    expect(() => parseTopology({ ...chain, liveness: { interval: 'soon', timeout: 400 } }, 't.json')).toThrow(TopologyError);
+    const parse = (liveness: unknown) => () => parseTopology({ ...chain, liveness }, 't.json');
+    expect(parse({ interval: 0, timeout: 100 })).toThrow(/^t\.json: liveness\.interval: more than 0/);
+    expect(parse({ interval: '100ms', timeout: '150ms' })).toThrow(/^t\.json: liveness\.timeout: at least twice the interval \(100 ms\)/);
+    expect(parse({ interval: 100, timeout: 400, jitter: 3 })).toThrow(/^t\.json: liveness/);
+    expect(parse(true)).toThrow(/^t\.json: liveness: false, or \{"interval"/);
+    expect(parse({ interval: 'soon', timeout: 400 })).toThrow(TopologyError);
   });
 });
 
@@ -42,7 +33,7 @@ describe('liveness and modes in an experiment', () => {
     expect(parseExperiment({ ...base, liveness: { interval: '100ms', timeout: '400ms' } }, 'x.json').topology.liveness).toEqual({ interval: 100, timeout: 400 });
     expect(parseExperiment({ ...base, liveness: false }, 'x.json').topology.liveness).toBe(false);
     expect(parseExperiment(base, 'x.json').topology.liveness).toEqual({ interval: 200, timeout: 800 });
-    expect(failure(() => parseExperiment({ ...base, liveness: { interval: 100, timeout: 100 } }, 'x.json'))).toMatch(/^x\.json: liveness\.timeout: at least twice/);
+    expect(() => parseExperiment({ ...base, liveness: { interval: 100, timeout: 100 } }, 'x.json')).toThrow(/^x\.json: liveness\.timeout: at least twice/);
   });
 
   it('partition, down and up take a mode: cut by default on partition and down, none on up', () => {
@@ -58,8 +49,7 @@ describe('liveness and modes in an experiment', () => {
       ],
     }, 'x.json');
     expect(exp.timeline.map((e) => ('mode' in e ? e.mode : undefined))).toEqual(['silent', 'cut', 'silent', 'cut', 'silent', undefined]);
-    const err = failure(() => parseExperiment({ ...base, timeline: [{ do: 'down', link: '2-3', mode: 'quiet' }] }, 'x.json'));
-    expect(err).toMatch(/^x\.json: timeline\.0\.mode: Invalid option/);
+    expect(() => parseExperiment({ ...base, timeline: [{ do: 'down', link: '2-3', mode: 'quiet' }] }, 'x.json')).toThrow(/^x\.json: timeline\.0\.mode: Invalid option/);
     expect(() => parseExperiment({ ...base, timeline: [{ do: 'hold', link: '2-3', mode: 'silent' }] }, 'x.json')).toThrow(ExperimentError);
   });
 });
