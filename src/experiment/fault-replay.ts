@@ -17,7 +17,13 @@ export interface ActionRecord {
   error?: string;
 }
 
-export type FaultKind = 'cut' | 'one-way' | 'hold' | 'crash' | 'leave' | 'toxic';
+/**
+ * cut: down both ways, its connections closed; one-way: down one way (its connections closed
+ * too); silent: its bytes dropped, its connections left open (only liveness finds it); hold:
+ * its bytes held; crash: servers down; leave: a client quit or disconnected; toxic: see below.
+ */
+export type FaultKind = 'cut' | 'one-way' | 'silent' | 'hold' | 'crash' | 'leave' | 'toxic';
+type Mode = 'cut' | 'silent';
 
 export interface FaultEpisode {
   /** the action that started it */
@@ -47,6 +53,8 @@ export interface FaultEpisode {
   breaks: boolean;
   /** for a down or a hold: which way */
   direction?: 'upstream' | 'downstream' | 'both';
+  /** for a down or a partition */
+  mode?: Mode;
   toxic?: { name: string; type: string };
 }
 
@@ -57,8 +65,8 @@ export const linkId = (a: number, b: number): string => (a < b ? `${a}-${b}` : `
 const DELAY_TOXICS = new Set(['latency', 'bandwidth', 'slicer', 'slow_close']);
 
 interface LinkState {
-  cut: boolean;
-  stalled: Set<Direction>;
+  /** directions that are down, and how */
+  down: Map<Direction, Mode>;
   held: Set<Direction>;
   /** toxic name -> its type, direction and latency (ms) when it is one */
   toxics: Map<string, { type: string; directions: Direction[]; ms: number }>;
@@ -67,7 +75,10 @@ interface LinkState {
 interface State {
   links: Map<string, LinkState>;
   dead: Set<number>;
+  /** clients that quit or disconnected, until they join again */
   gone: Set<number>;
+  /** clients cut off (their link cut, their server crashed): they re-dial and come back with it */
+  cutOff: Set<number>;
   partitioned: string[];
 }
 
@@ -81,7 +92,7 @@ export class FaultReplay {
   constructor(private readonly topology: Topology, readonly actions: readonly ActionRecord[]) {
     this.serverLinks = topology.servers.filter((s) => s.join !== undefined).map((s) => [s.id, s.join!]);
     this.clientServer = new Map(topology.clients.map((c) => [c.id, c.server]));
-    let state: State = { links: new Map(), dead: new Set(), gone: new Set(), partitioned: [] };
+    let state: State = { links: new Map(), dead: new Set(), gone: new Set(), cutOff: new Set(), partitioned: [] };
     this.states.push(state);
     const open: FaultEpisode[] = [];
     for (const r of actions) {
@@ -102,7 +113,7 @@ export class FaultReplay {
     const alive = new Set(servers);
     return {
       servers,
-      clients: this.topology.clients.filter((c) => !s.gone.has(c.id) && alive.has(c.server) && !isBroken(s.links.get(linkId(c.id, c.server)))).map((c) => ({ id: c.id, server: c.server })),
+      clients: this.topology.clients.filter((c) => !s.gone.has(c.id) && !s.cutOff.has(c.id) && alive.has(c.server) && !isBroken(s.links.get(linkId(c.id, c.server)))).map((c) => ({ id: c.id, server: c.server })),
       links: this.serverLinks.filter(([a, b]) => alive.has(a) && alive.has(b) && !isBroken(s.links.get(linkId(a, b)))),
     };
   }
@@ -142,10 +153,10 @@ export class FaultReplay {
       const [x, y] = linkEnds(l);
       const key = linkId(x, y);
       let st = s.links.get(key);
-      if (!st) s.links.set(key, (st = { cut: false, stalled: new Set(), held: new Set(), toxics: new Map() }));
+      if (!st) s.links.set(key, (st = { down: new Map(), held: new Set(), toxics: new Map() }));
       return { key, st };
     };
-    const start = (kind: FaultKind, what: string, hit: Partial<Pick<FaultEpisode, 'links' | 'servers' | 'clients' | 'toxic' | 'direction'>>, breaks = true) => {
+    const start = (kind: FaultKind, what: string, hit: Partial<Pick<FaultEpisode, 'links' | 'servers' | 'clients' | 'toxic' | 'direction' | 'mode'>>, breaks = true) => {
       const e: FaultEpisode = { index: r.index, what, kind, start: r.t, links: [], servers: [], clients: [], breaks, ...hit };
       this.episodes.push(e);
       open.push(e);
@@ -161,21 +172,25 @@ export class FaultReplay {
     };
     switch (a.do) {
       case 'down': {
-        // As Links keeps it: both ways is a cut, one way a stall.
         const { key, st } = link(a.link);
         const client = this.clientOf(a.link);
-        if (a.direction === 'both') st.cut = true;
-        else for (const d of DIRECTIONS[a.direction]) st.stalled.add(d);
-        // A client cut off is gone, as if it had disconnected, until it joins again.
-        if (a.direction === 'both' && client !== undefined) s.gone.add(client);
-        start(a.direction === 'both' ? 'cut' : 'one-way', `down ${a.link}${a.direction === 'both' ? '' : ` ${a.direction}`}`, { links: [key], direction: a.direction, clients: a.direction === 'both' && client !== undefined ? [client] : [] });
+        const mode = a.mode ?? 'cut';
+        for (const d of DIRECTIONS[a.direction]) st.down.set(d, mode);
+        // A client whose link is cut is gone, as if it had disconnected, until the link is back
+        // (it re-dials); a silent one goes unnoticed (servers do not probe clients).
+        const cutOff = mode === 'cut' && client !== undefined;
+        if (cutOff) s.cutOff.add(client);
+        const kind = mode === 'silent' ? 'silent' : a.direction === 'both' ? 'cut' : 'one-way';
+        start(kind, `down ${a.link}${a.direction === 'both' ? '' : ` ${a.direction}`}${mode === 'silent' ? ' silent' : ''}`, { links: [key], direction: a.direction, mode, clients: cutOff ? [client] : [] });
         return;
       }
       case 'up': {
         const { key, st } = link(a.link);
-        for (const d of DIRECTIONS[a.direction]) st.stalled.delete(d);
-        if (a.direction === 'both') st.cut = false;
-        clear((e) => (e.kind === 'cut' || e.kind === 'one-way') && e.what !== 'partition' && e.links[0] === key && (a.direction === 'both' || e.direction === a.direction));
+        for (const d of DIRECTIONS[a.direction]) if (a.mode === undefined || st.down.get(d) === a.mode) st.down.delete(d);
+        const client = this.clientOf(a.link);
+        if (client !== undefined && st.down.size === 0) s.cutOff.delete(client);
+        const covers = (d: FaultEpisode['direction']) => a.direction === 'both' || d === a.direction;
+        clear((e) => e.what.startsWith('down ') && e.links[0] === key && covers(e.direction) && (a.mode === undefined || e.mode === a.mode));
         return;
       }
       case 'hold': {
@@ -209,39 +224,43 @@ export class FaultReplay {
       }
       case 'partition': {
         heal(s);
-        clear((e) => e.what === 'partition');
+        clear((e) => e.what.endsWith('partition'));
         const groupOf = new Map<number, number>();
         a.groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
         const cut = this.serverLinks.filter(([x, y]) => (groupOf.get(x) ?? -1) !== (groupOf.get(y) ?? -1)).map(([x, y]) => linkId(x, y));
-        for (const key of cut) link(key).st.cut = true;
+        const mode = a.mode ?? 'cut';
+        for (const key of cut) for (const d of DIRECTIONS.both) link(key).st.down.set(d, mode);
         s.partitioned = cut;
-        start('cut', 'partition', { links: cut });
+        start(mode === 'silent' ? 'silent' : 'cut', mode === 'silent' ? 'silent partition' : 'partition', { links: cut, direction: 'both', mode });
         return;
       }
       case 'heal':
         heal(s);
-        clear((e) => e.what === 'partition');
+        clear((e) => e.what.endsWith('partition'));
         return;
       case 'crash': {
         const gone = r.gone ?? [a.server];
         for (const id of gone) s.dead.add(id);
-        // Their clients go with them, and come back only when they join again.
+        // Their clients are cut off with them, and re-dial: they come back when their server does.
         const clients = this.topology.clients.filter((c) => gone.includes(c.server) && !s.gone.has(c.id)).map((c) => c.id);
-        for (const c of clients) s.gone.add(c);
+        for (const c of clients) s.cutOff.add(c);
         start('crash', `crash ${gone.join(',')}`, { servers: gone, clients });
         return;
       }
       case 'restart':
         s.dead.delete(a.server);
+        for (const c of this.topology.clients) if (c.server === a.server) s.cutOff.delete(c.id);
         clear((e) => e.kind === 'crash' && e.servers.includes(a.server));
         return;
       case 'quit':
       case 'disconnect':
         s.gone.add(a.client);
+        s.cutOff.delete(a.client);
         start('leave', `${a.do} ${a.client}`, { clients: [a.client] });
         return;
       case 'join':
         s.gone.delete(a.client);
+        s.cutOff.delete(a.client);
         clear((e) => e.kind === 'leave' && e.clients.includes(a.client));
         return;
     }
@@ -253,18 +272,17 @@ function heal(s: State): void {
   for (const key of s.partitioned) {
     const st = s.links.get(key);
     if (!st) continue;
-    st.cut = false;
-    st.stalled.clear();
+    st.down.clear();
   }
   s.partitioned = [];
 }
 
 function isBroken(l: LinkState | undefined): boolean {
-  return l !== undefined && (l.cut || l.stalled.size > 0 || l.held.size > 0);
+  return l !== undefined && (l.down.size > 0 || l.held.size > 0);
 }
 
 function clone(s: State): State {
   const links = new Map<string, LinkState>();
-  for (const [k, v] of s.links) links.set(k, { cut: v.cut, stalled: new Set(v.stalled), held: new Set(v.held), toxics: new Map(v.toxics) });
-  return { links, dead: new Set(s.dead), gone: new Set(s.gone), partitioned: [...s.partitioned] };
+  for (const [k, v] of s.links) links.set(k, { down: new Map(v.down), held: new Set(v.held), toxics: new Map(v.toxics) });
+  return { links, dead: new Set(s.dead), gone: new Set(s.gone), cutOff: new Set(s.cutOff), partitioned: [...s.partitioned] };
 }

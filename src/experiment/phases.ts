@@ -93,7 +93,7 @@ export interface PhaseOptions {
   silentKinds?: ReadonlySet<FaultEpisode['kind']>;
 }
 
-const DEFAULT_SILENT: ReadonlySet<FaultEpisode['kind']> = new Set(['one-way', 'hold']);
+const DEFAULT_SILENT: ReadonlySet<FaultEpisode['kind']> = new Set(['silent', 'hold']);
 
 export function measurePhases(replay: FaultReplay, events: readonly NodeFact[] | Knowledge, o: PhaseOptions): FaultPhases[] {
   const k = events instanceof Knowledge ? events : new Knowledge(events);

@@ -6,9 +6,9 @@ import type { LinkFaults, Simulation } from '../coordinator/simulation.ts';
 import { nowMs } from '../util/clock.ts';
 import { type ClientView, type Consistency, type LiveNetwork, type ServerView, checkConsistency } from './consistency.ts';
 
-/** A fault that stops bytes on the link in some direction (a toxic only slows them). */
+/** A fault that stops bytes on the link in some direction: down (cut or silent) or held; a toxic only slows them. */
 export function stopsBytes(f: LinkFaults): boolean {
-  return f.cut !== undefined || f.upstream.stalled || f.downstream.stalled || f.upstream.held || f.downstream.held;
+  return f.upstream.down !== undefined || f.downstream.down !== undefined || f.upstream.held || f.downstream.held;
 }
 
 /** The network as it should be now, from the Ledger and the link table. */

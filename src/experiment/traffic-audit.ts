@@ -122,7 +122,8 @@ export function auditFlow(f: FlowDeliveries, ctx: AuditContext): FlowAudit {
   let unexplained = 0;
   const gap = 1000 / f.rate;
   // A lost chat's send time lies between its delivered neighbours'; chats go out at a steady
-  // rate, so place it in proportion, give or take one interval.
+  // rate, so place it in proportion, give or take one interval. Past the last delivered chat
+  // the sender may have stopped early (cut off), so follow the rate from there instead.
   for (let seq = 0; seq < sent;) {
     if (!Number.isNaN(sentAtOf[seq]!)) {
       seq++;
@@ -134,7 +135,8 @@ export function auditFlow(f: FlowDeliveries, ctx: AuditContext): FlowAudit {
     const hi = end < sent ? sentAtOf[end]! : f.stopAt;
     for (let s = seq; s < end; s++) {
       lost++;
-      const at = lo + ((hi - lo) * (s - seq + 1)) / (end - seq + 1);
+      const k = s - seq + 1;
+      const at = end < sent ? lo + ((hi - lo) * k) / (end - seq + 1) : Math.min(hi, lo + k * gap);
       const excuse = excuses.find((x) => at + gap >= x.from && at - gap <= x.to);
       if (excuse) {
         const row = perFault.get(excuse.e.index) ?? { index: excuse.e.index, what: excuse.e.what, lost: 0 };

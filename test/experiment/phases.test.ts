@@ -74,10 +74,12 @@ describe('measurePhases', () => {
     expect(row).toMatchObject({ recoveryMs: null, learns: { expected: 9, seen: 8 } });
   });
 
-  it('a one-way fault is bounded by the liveness timeout plus one interval', () => {
-    const replay = new FaultReplay(topology, [act(0, 1000, { do: 'down', link: '3-2', direction: 'upstream', how: 'close' })]);
-    const [row] = measurePhases(replay, splitAndMend(1000, 9000), { t0: 0, liveness: { intervalMs: 250, timeoutMs: 1000 } });
-    expect(row).toMatchObject({ kind: 'one-way', detectionBoundMs: 1250, detectionMs: 1 });
+  it('a silent fault is bounded by the liveness timeout plus one interval; a one-way cut is seen at once', () => {
+    const liveness = { intervalMs: 250, timeoutMs: 1000 };
+    const silent = new FaultReplay(topology, [act(0, 1000, { do: 'down', link: '3-2', direction: 'upstream', how: 'close', mode: 'silent' })]);
+    expect(measurePhases(silent, splitAndMend(1000, 9000), { t0: 0, liveness })[0]).toMatchObject({ what: 'down 3-2 upstream silent', kind: 'silent', detectionBoundMs: 1250, detectionMs: 1 });
+    const oneWay = new FaultReplay(topology, [act(0, 1000, { do: 'down', link: '3-2', direction: 'upstream', how: 'close', mode: 'cut' })]);
+    expect(measurePhases(oneWay, splitAndMend(1000, 9000), { t0: 0, liveness })[0]).toMatchObject({ what: 'down 3-2 upstream', kind: 'one-way', detectionBoundMs: 0 });
   });
 
   it('a toxic counts only once a server gives up on its link; detection is from the toxic', () => {

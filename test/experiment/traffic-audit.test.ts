@@ -60,6 +60,14 @@ describe('auditFlow', () => {
     expect(late).toMatchObject({ lost: 1, lostUnexplained: 1, lostToFaults: [], ok: false, examples: ['chat 80 (sent about 0.800 s) lost outside any fault'] });
   });
 
+  it('a sender cut off stops sending: its last chats are placed at its rate, not spread to the flow\'s end', () => {
+    // 51 sent; 0..49 arrive, 50 went out (at ~500 ms) into the link as it was cut.
+    const f = { ...flow(101, 103), sent: 51 };
+    const arrived = { ...f, seq: f.seq.slice(0, 50), sentAt: f.sentAt.slice(0, 50), deliveredAt: f.deliveredAt.slice(0, 50) };
+    const leave = [act(0, 500, { do: 'down', link: '101-1', direction: 'both', how: 'close' }), act(1, 700, { do: 'up', link: '101-1', direction: 'both' })];
+    expect(audit(arrived, leave)).toMatchObject({ lost: 1, lostUnexplained: 0, lostToFaults: [{ what: 'down 101-1', lost: 1 }] });
+  });
+
   it('a fault on a link the flow does not cross excuses nothing', () => {
     const off = [act(0, 300, { do: 'down', link: '2-1', direction: 'both', how: 'close' }), act(1, 600, { do: 'up', link: '2-1', direction: 'both' })];
     expect(audit(flow(103, 104, { lost: range(35, 40) }), off)).toMatchObject({ lostUnexplained: 6, ok: false });
