@@ -67,16 +67,27 @@ export class Knowledge {
     return last.learned ? last.t : null;
   }
 
-  /** The netsplits put down to a fault: on one of its links, or of a server it took down, within its horizon. */
-  netsplitsOf(e: FaultEpisode): Netsplit[] {
-    const until = e.horizon ?? Infinity;
-    const ends = e.links.map((l) => l.split('-').map(Number) as [number, number]);
-    return this.netsplits.filter((d) => d.t >= e.start && d.t < until
-      && (ends.some(([a, b]) => (d.node === a && d.peer === b) || (d.node === b && d.peer === a)) || e.servers.includes(d.peer)));
+  /**
+   * The netsplits put down to a fault: on one of its links, or of a server it took down, within
+   * its horizon. A toxic is not blamed for one that a fault stopping bytes (among `all`) explains.
+   */
+  netsplitsOf(e: FaultEpisode, all: readonly FaultEpisode[] = []): Netsplit[] {
+    const mine = this.netsplits.filter((d) => hits(e, d));
+    return e.breaks ? mine : mine.filter((d) => !all.some((x) => x.breaks && hits(x, d)));
   }
 
   /** A fault broke something: it stops bytes by itself, or a server gave up on its link. */
-  broke(e: FaultEpisode): boolean {
-    return e.breaks || this.netsplitsOf(e).length > 0;
+  broke(e: FaultEpisode, all: readonly FaultEpisode[] = []): boolean {
+    return e.breaks || this.netsplitsOf(e, all).length > 0;
   }
+}
+
+/** Netsplit `d` is on a link of `e`, or of a server `e` took down, within `e`'s horizon. */
+function hits(e: FaultEpisode, d: Netsplit): boolean {
+  if (d.t < e.start || d.t >= (e.horizon ?? Infinity)) return false;
+  if (e.servers.includes(d.peer)) return true;
+  return e.links.some((l) => {
+    const [a, b] = l.split('-').map(Number);
+    return (d.node === a && d.peer === b) || (d.node === b && d.peer === a);
+  });
 }

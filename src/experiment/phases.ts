@@ -104,9 +104,9 @@ export function measurePhases(replay: FaultReplay, events: readonly NodeFact[] |
     const until = e.horizon ?? Infinity;
     const ends = e.links.map((l) => l.split('-').map(Number) as [number, number]);
     const onLink = (x: number, y: number) => ends.some(([a, b]) => (x === a && y === b) || (x === b && y === a));
-    const detections = k.netsplitsOf(e);
+    const detections = k.netsplitsOf(e, replay.episodes);
     // A toxic breaks nothing by itself: it counts as a fault only if a server gave up on its link.
-    if (!k.broke(e)) continue;
+    if (!k.broke(e, replay.episodes)) continue;
     /** The network with this fault's links cut (a toxic's link, once a server gave up on it). */
     const cutting = (net: LiveNetwork): LiveNetwork => (e.breaks ? net : { ...net, links: net.links.filter(([a, b]) => !onLink(a, b)) });
 

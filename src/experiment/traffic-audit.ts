@@ -79,7 +79,7 @@ function excusesFor(f: FlowDeliveries, { topology, replay, knowledge: k }: Audit
   const out: Excuse[] = [];
   for (const e of replay.episodes) {
     const hits = e.links.some((l) => path.links.has(l)) || e.servers.some((s) => path.servers.has(s)) || e.clients.includes(f.from) || e.clients.includes(f.to);
-    if (!hits || !k.broke(e)) continue;
+    if (!hits || !k.broke(e, replay.episodes)) continue;
     // Until the sender's server knows the receiver again (it refuses chats to it until then).
     let to = e.end ?? Infinity;
     if (to !== Infinity && !k.knew(senderServer, f.to, to)) to = k.firstLearn(senderServer, f.to, to) ?? Infinity;

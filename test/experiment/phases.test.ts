@@ -40,6 +40,13 @@ describe('measurePhases', () => {
     ]);
     const [row, ...rest] = measurePhases(replay, splitAndMend(1000, 2000), { t0: 0 });
     expect(rest).toEqual([]); // the latency toxic broke nothing
+    // Nor does it when it sits on the cut link: the cut explains the netsplit.
+    const onCut = new FaultReplay(topology, [
+      act(0, 500, { do: 'latency', link: '3-2', ms: 5, direction: 'both' }),
+      act(1, 1000, { do: 'down', link: '3-2', direction: 'both', how: 'close' }),
+      act(2, 2000, { do: 'up', link: '3-2', direction: 'both' }),
+    ]);
+    expect(measurePhases(onCut, splitAndMend(1000, 2000), { t0: 0 }).map((r) => r.what)).toEqual(['down 3-2']);
     expect(row).toMatchObject({
       index: 1, what: 'down 3-2', kind: 'cut', atMs: 1000,
       detectionMs: 1, detectionBoundMs: 0,
