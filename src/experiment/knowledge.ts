@@ -5,15 +5,19 @@ import type { FaultEpisode } from './fault-replay.ts';
 /** The node events read back (a SimEvent has these fields). */
 export type NodeFact =
   | { type: 'host-learned' | 'host-forgotten'; t: number; node: number; id: number }
-  | { type: 'link-down'; t: number; node: number; peerId: number };
+  | { type: 'link-down'; t: number; node: number; peerId: number }
+  /** liveness gave up on the link (a link-down follows) */
+  | { type: 'link-dead'; t: number; node: number; peerId: number; reason: string };
 
 /** Event types a run keeps for this, of every node event. */
-export const FACT_TYPES: ReadonlySet<string> = new Set(['host-learned', 'host-forgotten', 'link-down']);
+export const FACT_TYPES: ReadonlySet<string> = new Set(['host-learned', 'host-forgotten', 'link-down', 'link-dead']);
 
 export interface Netsplit {
   t: number;
   node: number;
   peer: number;
+  /** why the server dropped the link: liveness's reason ("ping timeout"), else it closed */
+  why: string;
 }
 
 export class Knowledge {
@@ -23,9 +27,16 @@ export class Knowledge {
   readonly netsplits: Netsplit[] = [];
 
   constructor(events: readonly NodeFact[]) {
+    const dead = new Map<string, string>();
     for (const e of [...events].sort((a, b) => a.t - b.t)) {
+      if (e.type === 'link-dead') {
+        dead.set(`${e.node}:${e.peerId}`, e.reason);
+        continue;
+      }
       if (e.type === 'link-down') {
-        this.netsplits.push({ t: e.t, node: e.node, peer: e.peerId });
+        const key = `${e.node}:${e.peerId}`;
+        this.netsplits.push({ t: e.t, node: e.node, peer: e.peerId, why: dead.get(key) ?? 'closed' });
+        dead.delete(key);
         continue;
       }
       const k = `${e.node}:${e.id}`;

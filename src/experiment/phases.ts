@@ -23,8 +23,8 @@ export interface FaultPhases {
   kind: FaultEpisode['kind'];
   /** ms after the experiment's start */
   atMs: number;
-  /** each server that declared a link of the fault dead, ms after the fault */
-  detectedBy: Array<{ server: number; peer: number; ms: number }>;
+  /** each server that declared a link of the fault dead, ms after the fault, and why ("ping timeout", "closed", a client "left") */
+  detectedBy: Array<{ server: number; peer: number; ms: number; why: string }>;
   detectionMs: number | null;
   detectionBoundMs: number | null;
   propagationMs: number | null;
@@ -112,15 +112,15 @@ export function measurePhases(replay: FaultReplay, events: readonly NodeFact[] |
 
     const before = replay.networkAfter(pos);
     const after = e.breaks ? replay.networkAfter(pos + 1) : cutting(before);
-    const detectedAt = new Map<number, { t: number; peer: number }>();
-    for (const d of detections) if (!detectedAt.has(d.node)) detectedAt.set(d.node, { t: d.t, peer: d.peer });
+    const detectedAt = new Map<number, { t: number; peer: number; why: string }>();
+    for (const d of detections) if (!detectedAt.has(d.node)) detectedAt.set(d.node, { t: d.t, peer: d.peer, why: d.why });
     // A client that leaves is noticed by its server forgetting it.
     for (const c of e.clients) {
       const server = before.clients.find((x) => x.id === c)?.server;
       const t = server === undefined ? undefined : k.firstForget(server, c, e.start, until);
-      if (server !== undefined && t !== undefined && !detectedAt.has(server)) detectedAt.set(server, { t, peer: c });
+      if (server !== undefined && t !== undefined && !detectedAt.has(server)) detectedAt.set(server, { t, peer: c, why: 'left' });
     }
-    const detectedBy = [...detectedAt].map(([server, d]) => ({ server, peer: d.peer, ms: d.t - e.start })).sort((a, b) => a.ms - b.ms);
+    const detectedBy = [...detectedAt].map(([server, d]) => ({ server, peer: d.peer, ms: d.t - e.start, why: d.why })).sort((a, b) => a.ms - b.ms);
 
     // Propagation: each node from the netsplit of the first detecting server on its side.
     const sideOf = new Map<number, number>();

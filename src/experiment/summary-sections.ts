@@ -35,7 +35,7 @@ export function phasesSection(rows: readonly FaultPhases[], stats: readonly Phas
   L.push('Detection: fault → the first server declaring a link of it dead. Propagation: that server\'s netsplit → the last node on its side forgetting what is behind it. Recovery: the action that clears it → every node knowing again all it should. Bounds: detection 0 for a cut (the close is seen at once), the liveness timeout + one interval for a silenced link; propagation the injected latency on the longest path from the detecting server; recovery\'s floor the injected latency a registration crosses (re-dial backoff on top).', '');
   L.push('| fault | at (s) | detected by | detection (ms) | bound | propagation (ms) | bound | forgets | recovery (ms) | floor | relearns |', '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    const by = r.detectedBy.slice(0, 3).map((d) => `${d.server} (+${ms(d.ms)})`).join(', ') + (r.detectedBy.length > 3 ? ', …' : '');
+    const by = r.detectedBy.slice(0, 3).map((d) => `${d.server} (+${ms(d.ms)}${d.why === 'closed' ? '' : `, ${d.why}`})`).join(', ') + (r.detectedBy.length > 3 ? ', …' : '');
     L.push(`| ${cell(r.what)} | ${(r.atMs / 1000).toFixed(3)} | ${by || 'nobody'} | ${ms(r.detectionMs)} | ${ms(r.detectionBoundMs, 0)} | ${ms(r.propagationMs)} | ${ms(r.propagationBoundMs, 0)} | ${r.forgets.seen}/${r.forgets.expected} | ${ms(r.recoveryMs)} | ${ms(r.recoveryFloorMs, 0)} | ${r.learns.seen}/${r.learns.expected} |`);
   }
   if (stats.some((s) => s.faults > 1)) {

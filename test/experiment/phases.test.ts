@@ -57,7 +57,7 @@ describe('measurePhases', () => {
       propagationBoundMs: 5,
       recoveryFloorMs: 5,
     });
-    expect(row!.detectedBy).toEqual([{ server: 2, peer: 3, ms: 1 }, { server: 3, peer: 2, ms: 1.5 }]);
+    expect(row!.detectedBy).toEqual([{ server: 2, peer: 3, ms: 1, why: 'closed' }, { server: 3, peer: 2, ms: 1.5, why: 'closed' }]);
     // Side {1, 2}: 101 forgets last, 3 ms after 2's netsplit; side {3}: 0.5 ms after 3's.
     expect(row!.propagationMs).toBeCloseTo(3, 9);
   });
@@ -84,7 +84,11 @@ describe('measurePhases', () => {
   it('a silent fault is bounded by the liveness timeout plus one interval; a one-way cut is seen at once', () => {
     const liveness = { intervalMs: 250, timeoutMs: 1000 };
     const silent = new FaultReplay(topology, [act(0, 1000, { do: 'down', link: '3-2', direction: 'upstream', how: 'close', mode: 'silent' })]);
-    expect(measurePhases(silent, splitAndMend(1000, 9000), { t0: 0, liveness })[0]).toMatchObject({ what: 'down 3-2 upstream silent', kind: 'silent', detectionBoundMs: 1250, detectionMs: 1 });
+    // 2 hears nothing from 3 and gives up on it (ping timeout); 3 then sees the link close.
+    const timedOut: NodeFact[] = [{ type: 'link-dead', t: 1000.9, node: 2, peerId: 3, reason: 'ping timeout' }, ...splitAndMend(1000, 9000)];
+    const [row] = measurePhases(silent, timedOut, { t0: 0, liveness });
+    expect(row).toMatchObject({ what: 'down 3-2 upstream silent', kind: 'silent', detectionBoundMs: 1250, detectionMs: 1 });
+    expect(row!.detectedBy.map((d) => d.why)).toEqual(['ping timeout', 'closed']);
     const oneWay = new FaultReplay(topology, [act(0, 1000, { do: 'down', link: '3-2', direction: 'upstream', how: 'close', mode: 'cut' })]);
     expect(measurePhases(oneWay, splitAndMend(1000, 9000), { t0: 0, liveness })[0]).toMatchObject({ what: 'down 3-2 upstream', kind: 'one-way', detectionBoundMs: 0 });
   });
@@ -103,7 +107,7 @@ describe('measurePhases', () => {
     const late = splitAndMend(1800, 3000).map((e) => (e.node === 3 || e.node === 103 ? { ...e, t: e.t + 1300 } : e));
     const [slow] = measurePhases(bw(3000), late, { t0: 0 });
     expect(slow).toMatchObject({ forgets: { expected: 9, seen: 9 }, propagationMs: 3 });
-    expect(slow!.detectedBy).toEqual([{ server: 2, peer: 3, ms: 801 }, { server: 3, peer: 2, ms: 2101.5 }]);
+    expect(slow!.detectedBy).toEqual([{ server: 2, peer: 3, ms: 801, why: 'closed' }, { server: 3, peer: 2, ms: 2101.5, why: 'closed' }]);
   });
 
   it('a crash: detected by its neighbours, everyone forgets it and what is behind it', () => {
