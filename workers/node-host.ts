@@ -49,7 +49,8 @@ const api: NodeHostApi = {
     const node = new CrcServerNode({
       id: spec.id, name: spec.name, info: spec.info, port: spec.port ?? 0,
       recordJoinFrames: spec.recordJoinFrames, reconnect: spec.reconnect, connectTo: spec.connectTo,
-      maxQueueBytes: spec.maxQueueBytes, traceFrames: spec.traceFrames, log, onEvent: emitter(spec.id),
+      maxQueueBytes: spec.maxQueueBytes, pingIntervalMs: spec.pingIntervalMs, pingTimeoutMs: spec.pingTimeoutMs, traceFrames: spec.traceFrames,
+      log, onEvent: emitter(spec.id),
     });
     servers.set(key, node);
     try {
@@ -73,9 +74,13 @@ const api: NodeHostApi = {
   /** Connect and register; resolves with the time the registration was queued (ms, epoch). */
   async startClient(key: string, spec: HostedClientSpec): Promise<number> {
     const previous = clients.get(key);
-    // A client that quit or was cut off keeps its state for reading until it rejoins.
+    // A client that quit or was cut off keeps its state for reading until it rejoins; one
+    // still re-dialling stops, so that only the new one comes back.
     if (previous?.state().connected) throw new Error(`${data.label}: client '${key}' is already running`);
-    const node = new CrcClientNode({ id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, log, onEvent: emitter(spec.id) });
+    await previous?.disconnect();
+    const node = new CrcClientNode({
+      id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, reconnect: spec.reconnect, log, onEvent: emitter(spec.id),
+    });
     clients.set(key, node);
     try {
       await node.connect();

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
 import type { ProxyHostApi, WorkerData } from '../src/coordinator/worker-api.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
-import { type DownHow, LinkProxy, type ProxyStats } from '../src/faults/proxy.ts';
+import { type DownHow, type DownMode, LinkProxy, type ProxyStats } from '../src/faults/proxy.ts';
 import { type ToxicTypeInfo, listToxics } from '../src/faults/registry.ts';
 import { type LatenessStats, schedulerLateness } from '../src/faults/scheduler.ts';
 import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../src/faults/toxic.ts';
@@ -57,11 +57,11 @@ const api: ProxyHostApi = {
   toxics(name: string): ToxicInfo[] {
     return proxy(name).toxics();
   },
-  down(name: string, direction: DirectionSpec = 'both', how: DownHow = 'close'): void {
-    proxy(name).down(direction, how);
+  down(name: string, direction: DirectionSpec = 'both', how: DownHow = 'close', mode: DownMode = 'cut'): void {
+    proxy(name).down(direction, how, mode);
   },
-  up(name: string, direction: DirectionSpec = 'both'): void {
-    proxy(name).up(direction);
+  up(name: string, direction: DirectionSpec = 'both', mode?: DownMode): void {
+    proxy(name).up(direction, mode);
   },
   hold(name: string, direction: DirectionSpec = 'both'): void {
     proxy(name).hold(direction);

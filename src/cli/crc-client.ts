@@ -3,10 +3,11 @@
 // The course client's words also work: MESSAGE <id> <text>, QUIT [text].
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CrcClientNode } from '../net/client-node.ts';
+import { CrcClientNode, DEFAULT_RECONNECT_DEADLINE_MS } from '../net/client-node.ts';
 import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
 
-const USAGE = `usage: crc-client --id N --serverhost H --serverport P --username U --info I [--log-file F]
+const USAGE = `usage: crc-client --id N --serverhost H --serverport P --username U --info I
+                  [--log-file F] [--reconnect]
 
   --id N           this client's id (1 to 4294967295)
   --serverhost H   the server's address (e.g. 127.0.0.1); a name that does not
@@ -15,6 +16,8 @@ const USAGE = `usage: crc-client --id N --serverhost H --serverport P --username
   --username U     this client's name
   --info I         its info text
   --log-file F     append what happens to F as well
+  --reconnect      when the connection drops, re-dial the server (backoff up to 1 s, for
+                   up to ${DEFAULT_RECONNECT_DEADLINE_MS / 1000} s) and register again with the same id
 
 commands, one per line on stdin:
   /msg <id> <text>   send a chat to client <id>     (or: MESSAGE <id> <text>)
@@ -33,6 +36,7 @@ await runMain(USAGE, async () => {
     username: { type: 'string' },
     info: { type: 'string' },
     'log-file': { type: 'string' },
+    reconnect: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -45,26 +49,36 @@ await runMain(USAGE, async () => {
   const name = requireString(values, 'username');
   if (values.info === undefined) throw new UsageError('missing required flag --info');
   const logFile = values['log-file'];
+  /** Connected once (later conn-opened events are reconnects), and leaving on purpose. */
+  let connected = false;
+  let leaving = false;
   const say = (line: string) => {
     process.stdout.write(line + '\n');
     if (logFile) appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
   };
 
+  const reconnect = values.reconnect ?? false;
   const client = new CrcClientNode({
-    id, name, info: values.info, serverHost: host, serverPort: port,
+    id, name, info: values.info, serverHost: host, serverPort: port, reconnect,
     log: (l) => process.stderr.write(l + '\n'),
+    onGiveUp: (why) => {
+      say(`* ${why}`);
+      process.exit(1);
+    },
     onEvent: (e) => {
       if (e.type === 'status-logged') say(`* status from ${e.from}: ${e.content}`);
       else if (e.type === 'chat-delivered') say(`<${e.from}> ${e.content}`);
       else if (e.type === 'host-learned') say(`* ${e.name} (${e.id}) is on the network`);
       else if (e.type === 'host-forgotten') say(`* ${e.id} left`);
+      else if (e.type === 'conn-opened' && reconnect && connected) say(`* reconnected to ${host}:${port}`);
       else if (e.type === 'conn-closed') {
-        say(`* disconnected: ${e.reason}`);
-        process.exit(0);
+        say(`* disconnected: ${e.reason}${reconnect && !leaving ? '; reconnecting' : ''}`);
+        if (!reconnect || leaving) process.exit(0);
       }
     },
   });
   await client.connect();
+  connected = true;
   say(`* connected to ${host}:${port} as ${name} (${id}); /help for commands`);
 
   const rl = createInterface({ input: process.stdin, terminal: process.stdin.isTTY === true });
@@ -85,6 +99,7 @@ await runMain(USAGE, async () => {
         say(`! ${(err as Error).message}`);
       }
     } else if (quit) {
+      leaving = true;
       await client.quit(quit[1] ?? '');
       break;
     } else if (/^\/who$/i.test(line)) {
@@ -97,6 +112,7 @@ await runMain(USAGE, async () => {
     }
   }
   // stdin ended without /quit: leave politely.
+  leaving = true;
   if (client.state().connected) await client.quit('');
   process.exit(0);
 });

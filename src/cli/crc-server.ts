@@ -1,7 +1,7 @@
 // crc-server: one CRC server as its own process. Flag names match the course harness, so a
 // course user can swap it in for the Python server.
 import { appendFileSync } from 'node:fs';
-import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE } from '../core/index.ts';
+import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE, type LivenessSettings, resolveLiveness } from '../core/index.ts';
 import { STATE_STATUS_LINES, startMonitor } from '../net/monitor.ts';
 import { CrcServerNode } from '../net/server-node.ts';
 import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
@@ -9,7 +9,8 @@ import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.
 const USAGE = `usage: crc-server --id N --servername S --port P --info I
                   [--connect_to_host H --connect_to_port Q] [--monitor-port M]
                   [--log-file F] [--reconnect] [--static-tree]
-                  [--max-hosts N] [--status-log-size N] [--quiet]
+                  [--max-hosts N] [--status-log-size N]
+                  [--ping-interval MS [--ping-timeout MS]] [--quiet]
 
   --id N               this server's id (1 to 4294967295)
   --servername S       its name
@@ -28,6 +29,12 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
                        (default ${DEFAULT_MAX_HOSTS})
   --status-log-size N  status log entries kept; older ones are dropped and counted
                        (default ${DEFAULT_STATUS_LOG_SIZE})
+  --ping-interval MS   liveness: ping a server link on which nothing arrived for MS ms
+                       (default 0: off, as the course's servers). A server that never answers
+                       the first ping (one without liveness, e.g. the course's) is noted once
+                       and never pinged or timed out again
+  --ping-timeout MS    liveness: a server link silent for MS ms is dead: a netsplit with the
+                       reason 'ping timeout' (default 4 x the interval; at least 2 x)
   --quiet              no log lines on stderr
 `;
 
@@ -45,6 +52,8 @@ await runMain(USAGE, async () => {
     'static-tree': { type: 'boolean' },
     'max-hosts': { type: 'string' },
     'status-log-size': { type: 'string' },
+    'ping-interval': { type: 'string' },
+    'ping-timeout': { type: 'string' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -64,6 +73,7 @@ await runMain(USAGE, async () => {
   const monitorPort = values['monitor-port'] === undefined ? undefined : intFlag(values, 'monitor-port', 0, 65535);
   const maxHosts = intFlag(values, 'max-hosts', 1, 0xffff_ffff, DEFAULT_MAX_HOSTS);
   const statusLogSize = intFlag(values, 'status-log-size', 1, 10_000_000, DEFAULT_STATUS_LOG_SIZE);
+  const liveness = livenessFlags(values);
   const logFile = values['log-file'];
   const log = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
@@ -78,6 +88,8 @@ await runMain(USAGE, async () => {
     staticTree: values['static-tree'] ?? false,
     maxHosts,
     statusLogSize,
+    pingIntervalMs: liveness.intervalMs,
+    pingTimeoutMs: liveness.timeoutMs,
     log,
   });
   const listening = await node.start();
@@ -95,3 +107,13 @@ await runMain(USAGE, async () => {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 });
+
+function livenessFlags(values: Record<string, unknown>): LivenessSettings {
+  const interval = intFlag(values, 'ping-interval', 0, 86_400_000, 0);
+  const timeout = values['ping-timeout'] === undefined ? undefined : intFlag(values, 'ping-timeout', 1, 86_400_000);
+  try {
+    return resolveLiveness(interval, timeout);
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace('pingIntervalMs', '--ping-interval').replace('pingTimeoutMs', '--ping-timeout'));
+  }
+}

@@ -3,6 +3,7 @@
 // proxied links, then every join at once: the tree converges the same whatever order the
 // registrations cross it in; then the clients), crashes and restarts. What this does to the
 // links' components is left to the Simulation facade, which alone tells the Ledger of it.
+import type { LivenessSettings } from '../core/index.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
 import type { Ledger } from './ledger.ts';
 import type { Links } from './links.ts';
@@ -23,6 +24,10 @@ export interface Network {
   topology: Topology;
   /** Servers re-dial a lost bootstrap link. */
   reconnect: boolean;
+  /** Clients re-dial their server, and register again, when their connection drops unasked. */
+  clientReconnect: boolean;
+  /** Every server's ping interval and timeout (ms); interval 0: no liveness. */
+  liveness: LivenessSettings;
   /** The name of a host by id (hosts added after start included). */
   nameOf: (id: number) => string;
   joinDeadlineMs?: number;
@@ -32,7 +37,8 @@ export interface Network {
 
 /** Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it from now on. */
 export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
-  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, traceFrames: net.traceFrames }, { ownWorker });
+  const { intervalMs: pingIntervalMs, timeoutMs: pingTimeoutMs } = net.liveness;
+  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames }, { ownWorker });
   net.ledger.addServer(s.id);
   return p;
 }
@@ -51,7 +57,7 @@ export async function startClient(net: Network, c: ClientSpec): Promise<number> 
   if (net.ledger.isLive(c.id)) throw new Error(`id ${c.id} is already in use`);
   net.ledger.addClient(c.id, c.server);
   const port = await net.links.clientPort(c.id, c.server, serverPort);
-  return net.world.startClient({ id: c.id, name: c.name, info: c.info, serverPort: port });
+  return net.world.startClient({ id: c.id, name: c.name, info: c.info, serverPort: port, reconnect: net.clientReconnect });
 }
 
 export async function boot(net: Network, onProgress?: (phase: string, done: number, total: number) => void): Promise<BootTimings> {
@@ -92,17 +98,22 @@ export async function boot(net: Network, onProgress?: (phase: string, done: numb
 /**
  * Crash server `id`: its worker thread is terminated abruptly, so its sockets close as a
  * killed process's would; every server sharing that thread goes down with it, and their
- * clients are gone too. Resolves with the ids of the servers that went down.
+ * clients are cut off too. Resolves with the ids of the servers that went down and the
+ * clients that were on them.
  */
-export async function crashServer(net: Network, id: number): Promise<number[]> {
+export async function crashServer(net: Network, id: number): Promise<{ servers: number[]; clients: Array<{ id: number; server: number }> }> {
   if (!net.ledger.liveServers.has(id)) throw new Error(`crash: no running server with id ${id}`);
-  const gone = net.world.colocated(net.nameOf(id)).map((h) => h.id);
-  for (const sid of gone) {
-    for (const c of net.ledger.clientsOf(sid)) net.ledger.remove(c);
+  const servers = net.world.colocated(net.nameOf(id)).map((h) => h.id);
+  const clients: Array<{ id: number; server: number }> = [];
+  for (const sid of servers) {
+    for (const c of net.ledger.clientsOf(sid)) {
+      net.ledger.remove(c);
+      clients.push({ id: c, server: sid });
+    }
     net.ledger.remove(sid);
   }
   await net.world.crash(net.nameOf(id));
-  return gone;
+  return { servers, clients };
 }
 
 /** Start crashed server `s` again in a thread of its own, on the same port: servers that joined it re-dial it. */

@@ -2,9 +2,9 @@
 // server), the fault proxies in front of the proxied ones (all in one network worker), the
 // fault state of each link held as data per direction, link controls, partition / heal, and
 // which servers can still reach each other. It never touches the knowledge model: it reports
-// cuts and repairs to one listener (the Simulation), which tells the Ledger.
+// every down and up to one listener (the Simulation), which tells the Ledger.
 import type { ProxyEvent } from '../faults/events.ts';
-import type { DownHow, ProxyStats } from '../faults/proxy.ts';
+import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import { type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
 import type { ProxyHostApi } from './worker-api.ts';
 import type { WorkerHandle } from './worker-handle.ts';
@@ -19,15 +19,15 @@ export interface LinkInfo {
   proxy?: string;
 }
 
-/** One direction of a link: stalled by a one-way down, or held. */
+/** One direction of a link: down ('cut' or 'silent'), or held. */
 export interface DirectionFaults {
-  stalled: boolean;
+  down: DownMode | undefined;
   held: boolean;
 }
 
 /** What has been done to a link, as data. */
 export interface LinkFaults {
-  /** 'close' / 'reset' while it is down both ways (its connections cut, new ones refused). */
+  /** 'close' / 'reset' while a direction is down in mode 'cut' (its connections cut, new ones refused). */
   cut: DownHow | undefined;
   upstream: DirectionFaults;
   downstream: DirectionFaults;
@@ -45,15 +45,22 @@ export interface LinkControl {
   /** Change some attributes of a live toxic (validated by its schema); resolves with the toxic as it is now. */
   update(name: string, attributes: Record<string, unknown>): Promise<ToxicInfo>;
   toxics(): Promise<ToxicInfo[]>;
-  down(direction?: DirectionSpec, how?: DownHow): Promise<void>;
-  up(direction?: DirectionSpec): Promise<void>;
+  /** Down one way or both (default), 'cut' (default) or 'silent'; see LinkProxy.down. */
+  down(direction?: DirectionSpec, how?: DownHow, mode?: DownMode): Promise<void>;
+  /** Up one way or both (default); with `mode`, only where it is down that way. */
+  up(direction?: DirectionSpec, mode?: DownMode): Promise<void>;
   hold(direction?: DirectionSpec): Promise<void>;
   release(direction?: DirectionSpec): Promise<void>;
   stats(): Promise<ProxyStats>;
 }
 
-/** A link was cut both ways (`cut`) or brought back (`!cut`). */
-export type LinkChange = { link: LinkInfo; cut: boolean };
+/** A link went down or came up, one way or both: what it is now. */
+export type LinkChange = { link: LinkInfo; faults: LinkFaults };
+
+/** Is a direction of the link cut (its connections closed, new ones refused)? */
+export const isCut = (f: LinkFaults): boolean => f.upstream.down === 'cut' || f.downstream.down === 'cut';
+/** Is a direction of the link silent (and none cut)? Only liveness can find it. */
+export const isSilent = (f: LinkFaults): boolean => !isCut(f) && (f.upstream.down === 'silent' || f.downstream.down === 'silent');
 
 export interface LinksOptions {
   /** 'all' or a list of [serverA, serverB] links to route through proxies. Default none. */
@@ -76,7 +83,7 @@ interface Entry {
 
 export const linkKey = (a: number, b: number): string => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
-const noFaults = (): LinkFaults => ({ cut: undefined, upstream: { stalled: false, held: false }, downstream: { stalled: false, held: false }, toxics: [] });
+const noFaults = (): LinkFaults => ({ cut: undefined, upstream: { down: undefined, held: false }, downstream: { down: undefined, held: false }, toxics: [] });
 
 export class Links {
   /** Told of every cut and repair: the one place the knowledge model hears of them. */
@@ -154,9 +161,10 @@ export class Links {
     const name = info.proxy;
     const what = `link ${info.child}-${info.parent}`;
     const call = <T>(verb: string, fn: (api: WorkerHandle<ProxyHostApi>['api']) => Promise<T>) => host.call(`${what}: ${verb}`, fn);
-    const mark = (direction: DirectionSpec, key: keyof DirectionFaults, on: boolean) => {
-      for (const d of directionsOf(direction)) faults[d as Direction][key] = on;
+    const held = (direction: DirectionSpec, on: boolean) => {
+      for (const d of directionsOf(direction)) faults[d as Direction].held = on;
     };
+    const changed = () => this.onChange?.({ link: { ...info }, faults: structuredClone(faults) });
     return {
       info: { ...info },
       faults: () => structuredClone(faults),
@@ -171,37 +179,37 @@ export class Links {
       },
       update: (toxic, attributes) => call(`update ${toxic}`, (api) => api.updateToxic(name, toxic, attributes)),
       toxics: () => call('toxics', (api) => api.toxics(name)),
-      down: async (direction = 'both', how = 'close') => {
-        await call('down', (api) => api.down(name, direction, how));
-        if (direction !== 'both') return mark(direction, 'stalled', true);
-        faults.cut = how;
-        this.onChange?.({ link: { ...info }, cut: true });
+      down: async (direction = 'both', how = 'close', mode = 'cut') => {
+        await call('down', (api) => api.down(name, direction, how, mode));
+        for (const d of directionsOf(direction)) faults[d].down = mode;
+        faults.cut = isCut(faults) ? (mode === 'cut' ? how : faults.cut) : undefined;
+        changed();
       },
-      up: async (direction = 'both') => {
-        await call('up', (api) => api.up(name, direction));
-        mark(direction, 'stalled', false);
-        if (direction !== 'both' || faults.cut === undefined) return;
-        faults.cut = undefined;
-        this.onChange?.({ link: { ...info }, cut: false });
+      up: async (direction = 'both', mode) => {
+        await call('up', (api) => api.up(name, direction, mode));
+        for (const d of directionsOf(direction)) if (mode === undefined || faults[d].down === mode) faults[d].down = undefined;
+        if (!isCut(faults)) faults.cut = undefined;
+        changed();
       },
       hold: async (direction = 'both') => {
         await call('hold', (api) => api.hold(name, direction));
-        mark(direction, 'held', true);
+        held(direction, true);
       },
       release: async (direction = 'both') => {
         await call('release', (api) => api.release(name, direction));
-        mark(direction, 'held', false);
+        held(direction, false);
       },
       stats: () => call('stats', (api) => api.stats(name)),
     };
   }
 
   /**
-   * Split the servers into groups: every server link between two groups goes down (both ways,
-   * its connections cut), so each side forgets the other. Servers not named form one more
-   * group. `isServer` says which ids may be named.
+   * Split the servers into groups: every server link between two groups goes down both ways,
+   * in `mode`: 'cut' closes its connections, so each side forgets the other at once; 'silent'
+   * leaves them open and drops their bytes, so only liveness can find it. Servers not named
+   * form one more group. `isServer` says which ids may be named.
    */
-  async partition(groups: number[][], isServer: (id: number) => boolean): Promise<LinkInfo[]> {
+  async partition(groups: number[][], isServer: (id: number) => boolean, mode: DownMode = 'cut'): Promise<LinkInfo[]> {
     const groupOf = new Map<number, number>();
     groups.forEach((g, i) => {
       for (const id of g) {
@@ -212,7 +220,7 @@ export class Links {
     });
     await this.heal();
     const cut = this.list().filter((l) => l.kind === 'server' && (groupOf.get(l.child) ?? -1) !== (groupOf.get(l.parent) ?? -1));
-    for (const l of cut) await this.control(l.child, l.parent).down('both');
+    for (const l of cut) await this.control(l.child, l.parent).down('both', 'close', mode);
     this.partitioned = cut;
     return cut;
   }
@@ -225,10 +233,11 @@ export class Links {
   }
 
   /**
-   * Which of `servers` can still reach each other over server links that are not cut: a
-   * component id per server, or undefined when they are all one network.
+   * Which of `servers` can still reach each other over the server links for which `isDown`
+   * says no (default: those not cut): a component id per server, or undefined when they are
+   * all one network.
    */
-  components(servers: Iterable<number>): Map<number, number> | undefined {
+  components(servers: Iterable<number>, isDown: (link: LinkInfo, faults: LinkFaults) => boolean = (_l, f) => isCut(f)): Map<number, number> | undefined {
     const parent = new Map<number, number>([...servers].map((id) => [id, id]));
     const find = (x: number): number => {
       let r = x;
@@ -237,7 +246,7 @@ export class Links {
       return r;
     };
     for (const { info, faults } of this.table.values()) {
-      if (info.kind !== 'server' || faults.cut !== undefined || !parent.has(info.child) || !parent.has(info.parent)) continue;
+      if (info.kind !== 'server' || isDown(info, faults) || !parent.has(info.child) || !parent.has(info.parent)) continue;
       parent.set(find(info.child), find(info.parent));
     }
     const sides = new Map([...parent.keys()].map((id) => [id, find(id)]));

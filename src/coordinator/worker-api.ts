@@ -3,7 +3,7 @@
 // back. Both sides import this module; nothing under src/ imports from workers/.
 import type { MessagePort } from 'node:worker_threads';
 import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
-import type { DownHow, ProxyStats } from '../faults/proxy.ts';
+import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import type { ToxicTypeInfo } from '../faults/registry.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
 import type { ClientState } from '../net/client-node.ts';
@@ -55,6 +55,10 @@ export interface HostedServerSpec {
   maxQueueBytes?: number;
   /** frame-sent / frame-received events for every frame on a server link */
   traceFrames?: boolean;
+  /** Liveness (ms): ping a server link idle this long; 0 or absent: none. */
+  pingIntervalMs?: number;
+  /** Liveness (ms): a server link silent this long is dead. */
+  pingTimeoutMs?: number;
 }
 
 export interface HostedClientSpec {
@@ -62,6 +66,8 @@ export interface HostedClientSpec {
   name: string;
   info: string;
   serverPort: number;
+  /** Re-dial the server and register again with the same id when the connection drops unasked. */
+  reconnect?: boolean;
 }
 
 export interface ByteTotals {
@@ -118,8 +124,8 @@ export interface ProxyHostApi extends WorkerControl {
   /** Change some of a live toxic's attributes; resolves with the toxic as it is now. */
   updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): ToxicInfo;
   toxics(name: string): ToxicInfo[];
-  down(name: string, direction?: DirectionSpec, how?: DownHow): void;
-  up(name: string, direction?: DirectionSpec): void;
+  down(name: string, direction?: DirectionSpec, how?: DownHow, mode?: DownMode): void;
+  up(name: string, direction?: DirectionSpec, mode?: DownMode): void;
   hold(name: string, direction?: DirectionSpec): void;
   release(name: string, direction?: DirectionSpec): void;
   stats(name: string): ProxyStats;

@@ -34,10 +34,15 @@ export class ClientCore {
     this.registration(); // fail now if the name or info cannot be encoded
   }
 
-  /** The connection to the server is up: register. */
+  /**
+   * The connection to the server is up: register. On a new connection after a lost one, the
+   * clients known before are forgotten: the server tells again who is there now.
+   */
   opened(): ClientEffect[] {
     this.state = 'open';
-    return [{ kind: 'send', data: this.registration() }];
+    const forgotten = [...this.users].map((id) => event({ type: 'host-forgotten', id, kind: 'client', reason: 'disconnect' }));
+    this.users.clear();
+    return [...forgotten, { kind: 'send', data: this.registration() }];
   }
 
   received(msg: Message): ClientEffect[] {

@@ -17,9 +17,20 @@ export type CoreEvent =
   | { type: 'link-down'; conn: ConnId; peerId: number; kind: HostKind; lost: number }
   | { type: 'protocol-error'; conn: ConnId; reason: string }
   /** A limit started to bite: the host table is full, or the status log started dropping its oldest. */
-  | { type: 'limit-reached'; limit: 'max-hosts' | 'status-log'; value: number };
+  | { type: 'limit-reached'; limit: 'max-hosts' | 'status-log'; value: number }
+  /**
+   * A link was silent past the liveness timeout and is closed: a server link (a netsplit
+   * follows, as for any lost link), or a link this server dialled whose peer did not register
+   * within the timeout (peerId 0, 'join timeout').
+   */
+  | { type: 'link-dead'; conn: ConnId; peerId: number; reason: LinkDeadReason; silentMs: number }
+  /** Server `peerId` left the first ping unanswered: it is never pinged or timed out again. */
+  | { type: 'no-liveness'; conn: ConnId; peerId: number };
+
+export type LinkDeadReason = 'ping timeout' | 'join timeout';
 
 export type Effect =
   | { kind: 'send'; conn: ConnId; data: Buffer }
-  | { kind: 'close'; conn: ConnId; reason: string }
+  /** `abort`: at once, without waiting for the peer's FIN (a dead peer never sends one). */
+  | { kind: 'close'; conn: ConnId; reason: string; abort?: boolean }
   | { kind: 'event'; event: CoreEvent };

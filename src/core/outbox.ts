@@ -20,8 +20,8 @@ export class Outbox {
     this.out.push({ kind: 'event', event });
   }
 
-  close(conn: ConnId, reason: string): void {
-    this.out.push({ kind: 'close', conn, reason });
+  close(conn: ConnId, reason: string, abort = false): void {
+    this.out.push(abort ? { kind: 'close', conn, reason, abort } : { kind: 'close', conn, reason });
   }
 
   /** Send to every adjacent server (and client, if `toClients`) except over `except`. */

@@ -1,7 +1,8 @@
 // Sans-I/O CRC server: routing state and every rule of PROTOCOL.md, with no sockets inside.
 // The driver tells it about connections (opened / received / closed) and carries out the
 // effects it returns: bytes to send on a connection, connections to close, events to report.
-// Who is believed is decided by trust-policy.ts; the table itself is host-table.ts.
+// Who is believed is decided by trust-policy.ts; the table itself is host-table.ts; when a
+// silent server link is pinged or declared dead, liveness.ts (driven by tick()).
 import {
   type ClientQuitMessage,
   type Message,
@@ -20,7 +21,8 @@ import { Outbox } from './outbox.ts';
 import {
   departureFrame, duplicateClientText, duplicateServerText, hostLimitText, registrationFrame, statusFrame, unknownIdText, welcomeText,
 } from './server-frames.ts';
-import { HOST_LIMIT_STATUS, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
+import { type LivenessSettings, Liveness, isHeartbeat, pingFrame } from './liveness.ts';
+import { HOST_LIMIT_STATUS, type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
 import { StatusRing } from './status-log.ts';
 import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatText, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
 
@@ -38,7 +40,8 @@ export class ServerCore {
   readonly name: string;
   readonly info: string;
   readonly counters: RuleCounters = { statusesRejected: 0, chatsInvalidUtf8: 0, loopsBroken: 0, registrationsRefused: 0 };
-  private readonly options: Required<ServerCoreOptions>;
+  private readonly options: ResolvedServerOptions;
+  private readonly liveness: Liveness;
   /** Every other host this server knows, in the order it learned them. */
   private readonly hosts = new HostTable();
   private readonly conns = new Map<ConnId, Peer>();
@@ -63,6 +66,7 @@ export class ServerCore {
     this.info = identity.info;
     this.options = resolveServerOptions(options);
     this.statusLog = new StatusRing(this.options.statusLogSize);
+    this.liveness = new Liveness(this.options.liveness);
     // Fail now, not on first use, if the name or info cannot be encoded.
     encode(this.ownRegistration(0));
   }
@@ -76,10 +80,12 @@ export class ServerCore {
    * healed link learn each other.
    */
   opened(conn: ConnId, outbound: boolean): Effect[] {
-    this.conns.set(conn, { role: 'pending', outbound });
+    this.conns.set(conn, { role: 'pending', outbound, life: outbound ? this.liveness.dialled(conn) : undefined });
     if (outbound) {
       this.dialling.add(conn);
       this.out.send(conn, encode(this.ownRegistration(0)));
+      // The first ping rides with the registration (addressed to 0: we do not know the peer's id yet).
+      if (this.liveness.enabled) this.out.send(conn, pingFrame(this.id, 0));
       for (const h of this.hosts.values()) this.out.send(conn, registrationFrame(h, this.id));
     }
     return this.flush();
@@ -88,6 +94,7 @@ export class ServerCore {
   received(conn: ConnId, msg: Message): Effect[] {
     const peer = this.conns.get(conn);
     if (!peer) return this.flush(); // a late message for a connection closed or being closed
+    if (peer.life) peer.life.heard = true; // any frame is life
     switch (msg.type) {
       case MessageType.ServerRegistration:
       case MessageType.ClientRegistration:
@@ -118,6 +125,7 @@ export class ServerCore {
     const peer = this.conns.get(conn);
     this.conns.delete(conn);
     this.dialling.delete(conn);
+    this.liveness.forget(conn);
     if (!peer || peer.role === 'pending') return this.flush();
     if (this.hosts.linkOf(peer.id) !== conn || this.options.staticTree) return this.flush();
     if (peer.role === 'client') {
@@ -129,6 +137,28 @@ export class ServerCore {
       return this.flush();
     }
     this.netsplit(conn, peer.id);
+    return this.flush();
+  }
+
+  /**
+   * The driver's sweep, every liveness interval: ping the server links idle for an interval,
+   * close those silent past the timeout (a netsplit, reason 'ping timeout'), and give up on
+   * dialled links whose peer did not register in time. `now` is in ms on any monotonic clock.
+   */
+  tick(now: number): Effect[] {
+    if (!this.liveness.enabled) return [];
+    for (const v of this.liveness.tick(now)) {
+      const { conn, peerId } = v.life;
+      if (v.kind === 'ping') this.out.send(conn, pingFrame(this.id, peerId));
+      else if (v.kind === 'no-liveness') this.out.event({ type: 'no-liveness', conn, peerId });
+      else if (v.kind === 'dead') this.linkDead(conn, peerId, v.silentMs);
+      else {
+        this.conns.delete(conn);
+        this.dialling.delete(conn);
+        this.out.event({ type: 'link-dead', conn, peerId: 0, reason: 'join timeout', silentMs: v.silentMs });
+        this.out.close(conn, 'join timeout', true);
+      }
+    }
     return this.flush();
   }
 
@@ -167,6 +197,10 @@ export class ServerCore {
   }
   get limits(): { maxHosts: number; statusLogSize: number } {
     return { maxHosts: this.options.maxHosts, statusLogSize: this.options.statusLogSize };
+  }
+  /** Ping interval and timeout (ms); an interval of 0: no liveness. */
+  get livenessSettings(): LivenessSettings {
+    return { ...this.options.liveness };
   }
   /** The connection this server would send on to reach `id`, if any. */
   routeTo(id: number): ConnId | undefined {
@@ -217,29 +251,41 @@ export class ServerCore {
     };
     this.hosts.add(record, adjacent ? conn : undefined);
     this.out.event({ type: 'host-learned', id: src, kind, name: msg.name, firstLinkId: record.firstLinkId });
+    const life = adjacent && kind === 'server' ? this.liveness.registered(conn, src) : undefined;
+    // The first ping goes with the seed, so the answer (or the peer's own ping) comes back with
+    // the peer's first frames; a link we dialled had one with our registration already.
+    const probe = life !== undefined && !(peer.role === 'pending' && peer.outbound);
     if (adjacent) {
       this.dialling.delete(conn);
       this.conns.set(conn, kind === 'server'
-        ? { role: 'server', id: src, outbound: peer.role === 'pending' && peer.outbound }
+        ? { role: 'server', id: src, outbound: peer.role === 'pending' && peer.outbound, life }
         : { role: 'client', id: src });
       this.out.event({ type: 'link-up', conn, peerId: src, kind });
     }
     const relayed = msg.raw ? withLastHop(msg.raw, this.id) : encode({ ...msg, lastHopId: this.id });
     if (adjacent && msg.lastHopId === 0) {
       if (kind === 'server') {
-        // Seed the newcomer: this server first, then every other host it knows.
+        // Seed the newcomer: this server first (and the probe), then every other host it knows.
         this.out.send(conn, encode(this.ownRegistration(this.id)));
+        if (probe) this.out.send(conn, pingFrame(this.id, src));
         for (const h of this.hosts.values()) if (h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
       } else {
         this.out.send(conn, statusFrame(this.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
         for (const h of this.hosts.values()) if (h.kind === 'client' && h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
       }
+    } else if (probe) {
+      this.out.send(conn, pingFrame(this.id, src));
     }
     this.out.broadcast(relayed, conn, kind === 'client');
   }
 
   private onStatus(conn: ConnId, peer: Peer, msg: StatusMessage): void {
     const { sourceId: src, destinationId: dest } = msg;
+    if (isHeartbeat(msg.statusCode)) {
+      const pong = this.liveness.heartbeat(this.id, peer, msg);
+      if (pong) this.out.send(conn, pong);
+      return;
+    }
     if (dest === 0 || dest === this.id) {
       const joinReply = peer.role === 'pending' && this.dialling.has(conn);
       const refusal = whyNotLogStatus(this.hosts, conn, peer, src, msg.statusCode, joinReply);
@@ -306,8 +352,18 @@ export class ServerCore {
   /** Close a server link from this side and split off everything that came over it. */
   private dropLink(conn: ConnId, peerId: number, reason: string): void {
     this.conns.delete(conn); // frames still arriving on it are ignored, and closed() does nothing
+    this.liveness.forget(conn);
     this.netsplit(conn, peerId);
     this.out.close(conn, reason);
+  }
+
+  /** A server link silent past the timeout: closed at once (a dead peer sends no FIN) and split off. */
+  private linkDead(conn: ConnId, peerId: number, silentMs: number): void {
+    this.conns.delete(conn);
+    this.out.event({ type: 'link-dead', conn, peerId, reason: 'ping timeout', silentMs });
+    // With staticTree, as for a closed socket, nothing is propagated.
+    if (!this.options.staticTree) this.netsplit(conn, peerId);
+    this.out.close(conn, 'ping timeout', true);
   }
 
   /**

@@ -1,5 +1,6 @@
-// What a ServerCore is told beyond its identity (limits, course-reference mode) and what it
-// counts for its driver to publish.
+// What a ServerCore is told beyond its identity (limits, course-reference mode, liveness) and
+// what it counts for its driver to publish.
+import { type LivenessSettings, resolveLiveness } from './liveness.ts';
 
 export interface ServerCoreOptions {
   /** Hosts the table may hold; a registration past it is refused with a status. */
@@ -11,7 +12,14 @@ export interface ServerCoreOptions {
    * propagated (PROTOCOL.md), so the course harness can grade hosts as it stops them.
    */
   staticTree?: boolean;
+  /** Ping a server link silent this long (ms); 0 or absent: no liveness (the course's behaviour). */
+  pingIntervalMs?: number;
+  /** Declare a server link silent this long dead (ms); default four intervals. */
+  pingTimeoutMs?: number;
 }
+
+/** The options with every default filled in; liveness resolved (liveness.ts). */
+export type ResolvedServerOptions = Required<Omit<ServerCoreOptions, 'pingIntervalMs' | 'pingTimeoutMs'>> & { liveness: LivenessSettings };
 
 /** Room for a tree of 10,000 servers with their clients. */
 export const DEFAULT_MAX_HOSTS = 100_000;
@@ -20,10 +28,13 @@ export const DEFAULT_STATUS_LOG_SIZE = 1_000;
 /** Status code of a registration refused because the host table is full (ours: 0-2 are the course's). */
 export const HOST_LIMIT_STATUS = 0x03;
 
-export function resolveServerOptions(o: ServerCoreOptions = {}): Required<ServerCoreOptions> {
+export function resolveServerOptions(o: ServerCoreOptions = {}): ResolvedServerOptions {
   const maxHosts = o.maxHosts ?? DEFAULT_MAX_HOSTS;
   if (!Number.isInteger(maxHosts) || maxHosts < 0) throw new RangeError(`maxHosts must be a non-negative integer, got ${maxHosts}`);
-  return { maxHosts, statusLogSize: o.statusLogSize ?? DEFAULT_STATUS_LOG_SIZE, staticTree: o.staticTree ?? false };
+  return {
+    maxHosts, statusLogSize: o.statusLogSize ?? DEFAULT_STATUS_LOG_SIZE, staticTree: o.staticTree ?? false,
+    liveness: resolveLiveness(o.pingIntervalMs, o.pingTimeoutMs),
+  };
 }
 
 /** Frames the trust rules and limits turned away, since the start. */

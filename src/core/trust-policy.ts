@@ -3,12 +3,13 @@
 import { MessageType, type RegistrationMessage, StatusCode } from '../protocol/index.ts';
 import type { ConnId, HostKind } from './effects.ts';
 import type { HostRecord, HostTable } from './host-table.ts';
+import type { LinkLife } from './liveness.ts';
 
-/** What a connection is, as far as the protocol knows. */
+/** What a connection is, as far as the protocol knows; `life` when liveness watches it. */
 export type Peer =
-  | { role: 'pending'; outbound: boolean }
-  | { role: 'server'; id: number; outbound: boolean }
-  | { role: 'client'; id: number };
+  | { role: 'pending'; outbound: boolean; life?: LinkLife }
+  | { role: 'server'; id: number; outbound: boolean; life?: LinkLife }
+  | { role: 'client'; id: number; life?: undefined };
 
 /** Is `src` a host whose traffic should arrive over this connection? */
 export function sourceBelongs(hosts: HostTable, conn: ConnId, peer: Peer, src: number): boolean {

@@ -29,7 +29,10 @@ function checkExperiment(doc: unknown): Checked<Experiment> {
   const topology = topologyOf(r.data.topology);
   if ('issues' in topology) return topology;
   const issues = referenceIssues(r.data, topology.value);
-  return issues.length ? { issues } : { value: { ...r.data, topology: topology.value } };
+  if (issues.length) return { issues };
+  // The experiment's liveness overrides its topology's: the simulation reads the topology's.
+  const liveness = r.data.liveness ?? topology.value.liveness;
+  return { value: { ...r.data, topology: liveness === undefined ? topology.value : { ...topology.value, liveness } } };
 }
 
 /** Check an experiment document; `file` names it in errors. Throws ExperimentError listing every issue. */

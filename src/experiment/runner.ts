@@ -181,15 +181,15 @@ async function runAction(sim: Simulation, topology: Topology, e: Action): Promis
     case 'remove':
       return sim.link(...linkEnds(e.link)).remove(e.name);
     case 'down':
-      return sim.link(...linkEnds(e.link)).down(e.direction, e.how);
+      return sim.link(...linkEnds(e.link)).down(e.direction, e.how, e.mode);
     case 'up':
-      return sim.link(...linkEnds(e.link)).up(e.direction);
+      return sim.link(...linkEnds(e.link)).up(e.direction, e.mode);
     case 'hold':
       return sim.link(...linkEnds(e.link)).hold(e.direction);
     case 'release':
       return sim.link(...linkEnds(e.link)).release(e.direction);
     case 'partition':
-      await sim.partition(e.groups);
+      await sim.partition(e.groups, { mode: e.mode });
       return;
     case 'heal':
       return sim.heal();

@@ -5,22 +5,16 @@ import { z } from 'zod';
 import { checkToxicSpec } from '../faults/registry.ts';
 import type { ToxicSpec } from '../faults/toxic.ts';
 import type { LatencyAttributes } from '../faults/toxics/latency.ts';
-import type { Topology } from '../topology/schema.ts';
+import { Duration, LivenessSchema, type Topology } from '../topology/schema.ts';
 import { type Issue, under } from '../util/zod-issues.ts';
 
-/** "2s", "500ms", "1.5s", "1m", or a number of ms. */
-export const Duration = z.union([
-  z.number().min(0),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "2s" or "1m"'),
-], { error: (issue) => (issue.input === undefined ? 'required: a duration like "500ms", "2s" or a number of ms' : 'a duration like "500ms", "2s", "1m" or a number of ms') }).transform((v) => {
-  if (typeof v === 'number') return v;
-  const n = Number.parseFloat(v);
-  return v.endsWith('ms') ? n : v.endsWith('m') ? n * 60_000 : n * 1000;
-});
+export { Duration };
 
 /** A link as "a-b": two adjacent server ids, or a proxied client and its server; either order. */
 const Link = z.string().regex(/^\d+-\d+$/, 'a link "a-b" between two server ids (or a client and its server)');
 const Direction = z.enum(['upstream', 'downstream', 'both']).default('both');
+/** cut: connections closed and new ones refused; silent: bytes dropped, connections left open (only liveness finds it). */
+const Mode = z.enum(['cut', 'silent']);
 const id = z.number().int().min(1).max(0xffff_ffff);
 const at = { at: Duration.optional() };
 
@@ -68,11 +62,12 @@ const actions = {
   latency: LatencyAction,
   toxic: ToxicAction,
   remove: z.strictObject({ ...at, do: z.literal('remove'), link: Link, name: z.string() }),
-  down: z.strictObject({ ...at, do: z.literal('down'), link: Link, direction: Direction, how: z.enum(['close', 'reset']).default('close') }),
-  up: z.strictObject({ ...at, do: z.literal('up'), link: Link, direction: Direction }),
+  down: z.strictObject({ ...at, do: z.literal('down'), link: Link, direction: Direction, how: z.enum(['close', 'reset']).default('close'), mode: Mode.default('cut') }),
+  /** with `mode`, only where the link is down that way */
+  up: z.strictObject({ ...at, do: z.literal('up'), link: Link, direction: Direction, mode: Mode.optional() }),
   hold: z.strictObject({ ...at, do: z.literal('hold'), link: Link, direction: Direction }),
   release: z.strictObject({ ...at, do: z.literal('release'), link: Link, direction: Direction }),
-  partition: z.strictObject({ ...at, do: z.literal('partition'), groups: z.array(z.array(id).min(1)).min(1) }),
+  partition: z.strictObject({ ...at, do: z.literal('partition'), groups: z.array(z.array(id).min(1)).min(1), mode: Mode.default('cut') }),
   heal: z.strictObject({ ...at, do: z.literal('heal') }),
   crash: z.strictObject({ ...at, do: z.literal('crash'), server: id }),
   restart: z.strictObject({ ...at, do: z.literal('restart'), server: id }),
@@ -146,6 +141,8 @@ export const ExperimentSchema = z.strictObject({
   duration: Duration.optional(),
   /** record every server-to-server frame (for the Lamport diagram); false for huge runs */
   traceFrames: z.boolean().default(true),
+  /** the servers' liveness, overriding the topology's (see topology/schema.ts) */
+  liveness: LivenessSchema.optional(),
 });
 
 /** An experiment document as written (its topology a spec, a path or inline). */

@@ -16,7 +16,7 @@ export type ProxyEvent = Base &
     | { type: 'toxic-added'; toxic: string; toxicType: string; direction: DirectionSpec; toxicity: number }
     | { type: 'toxic-removed'; toxic: string }
     | { type: 'toxic-updated'; toxic: string; attributes: Record<string, unknown> }
-    | { type: 'link-down'; direction: DirectionSpec; how: 'close' | 'reset' }
+    | { type: 'link-down'; direction: DirectionSpec; how: 'close' | 'reset'; mode: 'cut' | 'silent' }
     | { type: 'link-up'; direction: DirectionSpec }
     | { type: 'link-hold'; direction: DirectionSpec }
     | { type: 'link-release'; direction: DirectionSpec }

@@ -2,15 +2,15 @@
 // the two pipes between them (upstream: client -> target, downstream: target -> client), with
 // the connection's lifecycle: dialling, open, closing (gracefully, by reset, or at once), closed.
 import net from 'node:net';
-import { Pipe, type PipeSettings } from './pipe.ts';
+import { type Gate, Pipe, type PipeSettings } from './pipe.ts';
 import type { ToxicCollection, ToxicTarget } from './toxic-collection.ts';
 import type { Direction } from './toxic.ts';
 
 /** What a connection needs from its proxy. */
 export interface PairOwner extends PipeSettings {
   readonly target: { host: string; port: number };
-  /** Is this direction stalled or held right now? */
-  gateShut(direction: Direction): boolean;
+  /** The gate this direction has right now. */
+  gate(direction: Direction): Gate;
   /** Both sockets have closed. */
   pairClosed(pair: PipePair): void;
 }
@@ -65,18 +65,18 @@ export class PipePair implements ToxicTarget {
     this.state = 'open';
     this.target.setNoDelay(true);
     const p = this.proxy;
-    this.up = new Pipe(this, 'upstream', this.client, this.target, p.gateShut('upstream'));
-    this.down = new Pipe(this, 'downstream', this.target, this.client, p.gateShut('downstream'));
+    this.up = new Pipe(this, 'upstream', this.client, this.target, p.gate('upstream'));
+    this.down = new Pipe(this, 'downstream', this.target, this.client, p.gate('downstream'));
     this.toxics.attach(this);
     this.up.start();
     this.down.start();
     this.client.resume(); // the listener pauses accepted sockets until the target answers
   }
 
-  /** Stall/hold changed: shut or open each direction's gate. */
+  /** Hold or silence changed: set each direction's gate. */
   updateGates(): void {
-    this.up?.setGate(this.proxy.gateShut('upstream'));
-    this.down?.setGate(this.proxy.gateShut('downstream'));
+    this.up?.setGate(this.proxy.gate('upstream'));
+    this.down?.setGate(this.proxy.gate('downstream'));
   }
 
   /** Graceful: deliver what has reached the sockets, then FIN both peers; drop the rest. */

@@ -1,5 +1,5 @@
-// One direction of one proxied connection: the gate (a queue while the direction is stalled or
-// held, bounded), the chain of toxic stages, and the destination socket at the end, with flow
+// One direction of one proxied connection: the gate (open; held: a bounded queue; or silent:
+// bytes dropped), the chain of toxic stages, and the destination socket at the end, with flow
 // control (the source is paused while too much waits past the gate).
 //
 // With no toxic, the gate open and the connection open, a pipe is a plain relay: the reads of
@@ -11,6 +11,14 @@ import { TurnCork, WriteBatch, endOfTurn } from '../net/write-coalescer.ts';
 import { at as schedAt, cancel as schedCancel, dispatch, now as schedNow } from './scheduler.ts';
 import type { ToxicEntry } from './toxic-collection.ts';
 import { type Direction, type Toxic, type ToxicContext, type ToxicOutput, seededStream } from './toxic.ts';
+
+/**
+ * The gate in front of a direction: 'open'; 'hold' (bytes queue until it opens); 'drop'
+ * (silent: bytes and a FIN are dropped and counted, the connection stays open). A stream that
+ * lost bytes cannot go on, so the connection is reset when its gate opens again: what a peer
+ * that gave up on it answers with.
+ */
+export type Gate = 'open' | 'hold' | 'drop';
 
 /** What a pipe needs from the connection it belongs to. */
 export interface PipeOwner {
@@ -65,8 +73,12 @@ export class Pipe implements Stage {
   private fast = false;
   bytesIn = 0;
   bytesOut = 0;
-  /** Stalled or held: bytes wait in the gate queue. */
-  private gateShut: boolean;
+  /** Bytes dropped while silent. */
+  dropped = 0;
+  /** Bytes or a FIN were dropped: the stream is broken. */
+  private lost = false;
+  private gate: Gate;
+  /** Held: bytes wait here. */
   private gateQueue: Buffer[] = [];
   queued = 0;
   private endQueued = false;
@@ -81,9 +93,9 @@ export class Pipe implements Stage {
     readonly direction: Direction,
     private readonly src: net.Socket,
     private readonly dst: net.Socket,
-    gateShut: boolean,
+    gate: Gate,
   ) {
-    this.gateShut = gateShut;
+    this.gate = gate;
     this.cork = new TurnCork(dst, endOfTurn);
     this.out = new WriteBatch(dispatch, (buf) => this.write(buf));
   }
@@ -113,11 +125,16 @@ export class Pipe implements Stage {
       return;
     }
     if (!this.owner.isOpen) return; // closing: discard
-    if (this.gateShut) {
+    if (this.gate === 'drop') {
+      this.dropped += chunk.length;
+      this.lost = true;
+      return;
+    }
+    if (this.gate === 'hold') {
       this.gateQueue.push(chunk);
       this.queued += chunk.length;
       const max = this.owner.proxy.maxQueueBytes;
-      if (this.queued > max) this.owner.reset(`${this.direction} queue exceeded ${max} bytes while the link was stalled or held`);
+      if (this.queued > max) this.owner.reset(`${this.direction} queue exceeded ${max} bytes while the link was held`);
       return;
     }
     dispatch.run(() => this.head.push(chunk));
@@ -126,7 +143,11 @@ export class Pipe implements Stage {
 
   private readonly onSrcEnd = (): void => {
     if (!this.owner.isOpen) return;
-    if (this.gateShut) {
+    if (this.gate === 'drop') {
+      this.lost = true;
+      return;
+    }
+    if (this.gate === 'hold') {
       this.endQueued = true;
       return;
     }
@@ -245,15 +266,31 @@ export class Pipe implements Stage {
     else this.head = next;
   }
 
-  /** Stall or hold (shut), or let flow (open): held bytes are delivered, in order, on opening. */
-  setGate(shut: boolean): void {
-    this.gateShut = shut;
+  /**
+   * Hold, drop or let flow: held bytes are delivered, in order, on opening; what is held when
+   * the gate turns silent is dropped. A stream that lost bytes is reset when its gate leaves
+   * 'drop'.
+   */
+  setGate(gate: Gate): void {
+    const was = this.gate;
+    this.gate = gate;
+    if (gate === 'drop' && (this.gateQueue.length > 0 || this.endQueued)) {
+      this.dropped += this.queued;
+      this.lost = true;
+      this.gateQueue = [];
+      this.queued = 0;
+      this.endQueued = false;
+    }
+    if (was === 'drop' && gate !== 'drop' && this.lost && this.owner.isOpen) {
+      this.owner.reset(`${this.direction} lost ${this.dropped} bytes while the link was silent`);
+      return;
+    }
     this.refresh();
   }
 
   /** After a chain, gate or state change: recompute the fast path; deliver what the gate held. */
   private refresh(): void {
-    const open = !this.gateShut && this.owner.isOpen;
+    const open = this.gate === 'open' && this.owner.isOpen;
     this.fast = open && this.stages.length === 0;
     if (!open || (this.gateQueue.length === 0 && !this.endQueued)) return;
     const q = this.gateQueue;

@@ -1,12 +1,14 @@
 // A fault-injection TCP proxy in front of any server (toxiproxy-like, protocol-agnostic: it
 // never parses the bytes). Each accepted connection dials the target (a PipePair); bytes flow
-// through a per-direction chain of toxics (the ToxicCollection decides which), and the link as
-// a whole can be cut (down), stalled one way (down one direction), or held and released. This
-// file is the listener and the link-wide state; pipe.ts is one direction of one connection.
+// through a per-direction chain of toxics (the ToxicCollection decides which), and the link can
+// be taken down one way or both, cut (connections closed, new ones refused) or silent (bytes
+// dropped, connections left open: only liveness can tell), or held and released (bytes queue).
+// This file is the listener and the link-wide state; pipe.ts is one direction of one connection.
 import net from 'node:net';
 import { nowMs } from '../util/clock.ts';
 import type { ProxyEvent } from './events.ts';
 import { CLOSE_GRACE_MS, type PairOwner, PipePair } from './pipe-pair.ts';
+import type { Gate } from './pipe.ts';
 import { ToxicCollection } from './toxic-collection.ts';
 import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from './toxic.ts';
 
@@ -28,14 +30,22 @@ export interface LinkProxyOptions {
 }
 
 export type DownHow = 'close' | 'reset';
+/**
+ * 'cut': the connections are closed (FIN, or RST with how = 'reset') and new ones refused, as
+ * a hard break; 'silent': the connections stay open and the direction's bytes are dropped, as a
+ * partition that closes nothing.
+ */
+export type DownMode = 'cut' | 'silent';
 
 export interface DirectionStats {
   /** bytes read from the source side */
   in: number;
   /** bytes written to the destination side */
   out: number;
-  /** bytes queued now because the direction is stalled or held */
+  /** bytes queued now because the direction is held */
   queued: number;
+  /** bytes dropped because the direction was silent */
+  dropped: number;
   /** bytes past the gate but not yet taken by the kernel: held by toxics, batched, or in the socket's buffer */
   buffered: number;
 }
@@ -47,9 +57,10 @@ export interface ProxyStats {
   connections: { open: number; total: number; refused: number };
   upstream: DirectionStats;
   downstream: DirectionStats;
-  /** 'close' / 'reset' while down both ways (new connections refused that way). */
+  /** 'close' / 'reset' while a direction is cut (new connections refused that way). */
   down: DownHow | undefined;
-  stalled: Direction[];
+  cut: Direction[];
+  silent: Direction[];
   held: Direction[];
   toxics: ToxicInfo[];
 }
@@ -64,17 +75,17 @@ export class LinkProxy implements PairOwner {
   readonly maxQueueBytes: number;
   readonly highWaterBytes: number;
   onEvent: ((event: ProxyEvent) => void) | undefined;
-  private readonly stalledDirs: Record<Direction, boolean> = { upstream: false, downstream: false };
+  /** How each direction is down, if it is. */
+  private readonly downDirs: Record<Direction, { mode: DownMode; how: DownHow } | undefined> = { upstream: undefined, downstream: undefined };
   private readonly heldDirs: Record<Direction, boolean> = { upstream: false, downstream: false };
   private readonly server: net.Server;
   private readonly conns = new Map<number, PipePair>();
   private readonly refusedSockets = new Set<net.Socket>();
   private readonly toxicCollection: ToxicCollection;
   private nextId = 1;
-  private refusing: DownHow | undefined;
   private listeningPort = 0;
   private stopped: Promise<void> | undefined;
-  private readonly totals = { connections: 0, refused: 0, upIn: 0, upOut: 0, downIn: 0, downOut: 0 };
+  private readonly totals = { connections: 0, refused: 0, upIn: 0, upOut: 0, upDropped: 0, downIn: 0, downOut: 0, downDropped: 0 };
 
   constructor(private readonly options: LinkProxyOptions) {
     const { host, port } = options.target ?? {};
@@ -93,6 +104,12 @@ export class LinkProxy implements PairOwner {
 
   get port(): number {
     return this.listeningPort;
+  }
+
+  /** How new connections are refused while a direction is cut; undefined: they are accepted. */
+  private get refusing(): DownHow | undefined {
+    const cut = DIRECTIONS.find((d) => this.downDirs[d]?.mode === 'cut');
+    return cut && this.downDirs[cut]!.how;
   }
 
   /** Listen; resolves with the port. */
@@ -146,8 +163,9 @@ export class LinkProxy implements PairOwner {
   }
 
   /** @internal */
-  gateShut(direction: Direction): boolean {
-    return this.stalledDirs[direction] || this.heldDirs[direction];
+  gate(direction: Direction): Gate {
+    if (this.downDirs[direction]?.mode === 'silent') return 'drop';
+    return this.heldDirs[direction] ? 'hold' : 'open';
   }
 
   /** @internal */
@@ -156,8 +174,10 @@ export class LinkProxy implements PairOwner {
     const t = this.totals;
     t.upIn += conn.up?.bytesIn ?? 0;
     t.upOut += conn.up?.bytesOut ?? 0;
+    t.upDropped += conn.up?.dropped ?? 0;
     t.downIn += conn.down?.bytesIn ?? 0;
     t.downOut += conn.down?.bytesOut ?? 0;
+    t.downDropped += conn.down?.dropped ?? 0;
     this.emit({
       type: 'proxy-conn-closed', conn: conn.id, reason: conn.reason ?? 'closed',
       bytesUp: conn.up?.bytesOut ?? 0, bytesDown: conn.down?.bytesOut ?? 0,
@@ -197,28 +217,29 @@ export class LinkProxy implements PairOwner {
   // ---- link faults ----
 
   /**
-   * 'both': cut every connection (peers see a FIN, or a RST with how = 'reset') and refuse new
-   * ones the same way until up(). One direction: stall it; its bytes queue (up to
-   * maxQueueBytes per connection, beyond that the connection is reset) and flow again on up().
+   * Take `direction` (one way or both) down until up(). 'cut' (default): every connection is
+   * cut (peers see a FIN, or a RST with how = 'reset'), one way as both, and new ones are
+   * refused the same way. 'silent': connections stay open and the direction's bytes are
+   * dropped (counted in stats), of new connections too; a connection that lost bytes is reset
+   * when the direction comes back up. To stall a direction and deliver its bytes later, hold().
    */
-  down(direction: DirectionSpec = 'both', how: DownHow = 'close'): void {
-    if (direction === 'both') {
-      this.refusing = how;
+  down(direction: DirectionSpec = 'both', how: DownHow = 'close', mode: DownMode = 'cut'): void {
+    for (const d of directionsOf(direction)) this.downDirs[d] = { mode, how };
+    if (mode === 'cut') {
       for (const c of [...this.conns.values()]) {
         if (how === 'reset') c.reset('link down (reset)');
         else c.close('link down');
       }
-    } else {
-      this.stalledDirs[direction] = true;
-      this.updateGates();
     }
-    this.emit({ type: 'link-down', direction, how });
+    this.updateGates();
+    this.emit({ type: 'link-down', direction, how, mode });
   }
 
-  /** 'both' (default): accept connections again and lift any stall; one direction: lift its stall. */
-  up(direction: DirectionSpec = 'both'): void {
-    if (direction === 'both') this.refusing = undefined;
-    for (const d of directionsOf(direction)) this.stalledDirs[d] = false;
+  /** Bring `direction` back up (default both); with `mode`, only where it is down that way. */
+  up(direction: DirectionSpec = 'both', mode?: DownMode): void {
+    for (const d of directionsOf(direction)) {
+      if (mode === undefined || this.downDirs[d]?.mode === mode) this.downDirs[d] = undefined;
+    }
     this.updateGates();
     this.emit({ type: 'link-up', direction });
   }
@@ -243,14 +264,15 @@ export class LinkProxy implements PairOwner {
 
   stats(): ProxyStats {
     const t = this.totals;
-    const up: DirectionStats = { in: t.upIn, out: t.upOut, queued: 0, buffered: 0 };
-    const down: DirectionStats = { in: t.downIn, out: t.downOut, queued: 0, buffered: 0 };
+    const up: DirectionStats = { in: t.upIn, out: t.upOut, queued: 0, dropped: t.upDropped, buffered: 0 };
+    const down: DirectionStats = { in: t.downIn, out: t.downOut, queued: 0, dropped: t.downDropped, buffered: 0 };
     for (const c of this.conns.values()) {
       for (const [p, s] of [[c.up, up], [c.down, down]] as const) {
         if (!p) continue;
         s.in += p.bytesIn;
         s.out += p.bytesOut;
         s.queued += p.queued;
+        s.dropped += p.dropped;
         s.buffered += p.pressure();
       }
     }
@@ -262,7 +284,8 @@ export class LinkProxy implements PairOwner {
       upstream: up,
       downstream: down,
       down: this.refusing,
-      stalled: DIRECTIONS.filter((d) => this.stalledDirs[d]),
+      cut: DIRECTIONS.filter((d) => this.downDirs[d]?.mode === 'cut'),
+      silent: DIRECTIONS.filter((d) => this.downDirs[d]?.mode === 'silent'),
       held: DIRECTIONS.filter((d) => this.heldDirs[d]),
       toxics: this.toxics(),
     };

@@ -31,6 +31,10 @@ export interface ServerNodeOptions {
   statusLogSize?: number;
   /** The course reference's static tree: lost links and vanished clients are not propagated. */
   staticTree?: boolean;
+  /** Ping a server link idle this long (ms); 0 or absent: no liveness, as the course's servers. */
+  pingIntervalMs?: number;
+  /** A server link silent this long is dead: a netsplit with the reason 'ping timeout' (ms; default 4 intervals). */
+  pingTimeoutMs?: number;
   /**
    * Keep the hex of the first frame each inbound connection sends (a joining host's
    * registration): what the course's connectivity scenarios check.
@@ -69,6 +73,8 @@ export class CrcServerNode {
   private stopped = false;
   private bootstrapConn: number | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** One timer per server (never per connection): it drives sweep(). */
+  private sweepTimer: NodeJS.Timeout | undefined;
   private joinTarget: { host: string; port: number } | undefined;
   private bootstrapSince = 0;
   private rejoinDelay = 25;
@@ -87,6 +93,7 @@ export class CrcServerNode {
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info }, {
       maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree,
+      pingIntervalMs: options.pingIntervalMs, pingTimeoutMs: options.pingTimeoutMs,
     });
     this.recordJoinFrames = options.recordJoinFrames ?? false;
     this.traceFrames = (options.traceFrames ?? false) && options.onEvent !== undefined;
@@ -122,7 +129,13 @@ export class CrcServerNode {
     this.listeningPort = (this.server.address() as net.AddressInfo).port;
     this.log(`listening on ${host}:${this.listeningPort}`);
     const { maxHosts, statusLogSize } = this.core.limits;
-    this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}`);
+    const { intervalMs, timeoutMs } = this.core.livenessSettings;
+    const liveness = intervalMs > 0 ? `; liveness: ping after ${intervalMs} ms idle, dead after ${timeoutMs} ms silent` : '';
+    this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}${liveness}`);
+    if (intervalMs > 0) {
+      this.sweepTimer = setInterval(() => this.sweep(), intervalMs);
+      this.sweepTimer.unref();
+    }
     if (this.options.connectTo) await this.join(this.options.connectTo);
     return this.listeningPort;
   }
@@ -163,6 +176,7 @@ export class CrcServerNode {
     if (this.stopped) return this.allClosed;
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.sweepTimer);
     const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
     const socketsClosed = [...this.conns.values()].map((c) => new Promise<void>((r) => {
       if (c.socket.closed) r();
@@ -256,6 +270,11 @@ export class CrcServerNode {
     }
   }
 
+  /** The periodic sweep: liveness (pings on idle server links, dead links closed). */
+  private sweep(): void {
+    this.apply(this.core.tick(nowMs()));
+  }
+
   private scheduleRejoin(): void {
     const target = this.joinTarget!;
     // A link that died young (e.g. a proxy whose far side is down accepts, then closes) backs
@@ -275,7 +294,8 @@ export class CrcServerNode {
         if (this.traceFrames) this.traceFrame('frame-sent', e.conn, e.data);
         this.conns.get(e.conn)?.send(e.data);
       } else if (e.kind === 'close') {
-        this.conns.get(e.conn)?.end(e.reason);
+        if (e.abort) this.conns.get(e.conn)?.destroy(e.reason);
+        else this.conns.get(e.conn)?.end(e.reason);
       } else {
         if (e.event.type === 'link-up' && e.event.kind === 'server') {
           // A registered server link is trusted: its chats were validated where they entered.
@@ -284,6 +304,13 @@ export class CrcServerNode {
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;
           this.logRejection(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
+        } else if (e.event.type === 'link-dead') {
+          const { peerId, silentMs, reason } = e.event;
+          this.log(peerId === 0
+            ? `connection ${e.event.conn}: ${reason}: not registered ${silentMs.toFixed(0)} ms after our registration`
+            : `server ${peerId} silent for ${silentMs.toFixed(0)} ms: ${reason}, splitting it off`);
+        } else if (e.event.type === 'no-liveness') {
+          this.log(`server ${e.event.peerId} did not answer the liveness ping: a server without liveness, never pinged or timed out again`);
         } else if (e.event.type === 'limit-reached') {
           this.log(e.event.limit === 'max-hosts'
             ? `host table full (${e.event.value} hosts): refusing new registrations (counted in crc_registrations_refused_total)`

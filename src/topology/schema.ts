@@ -1,10 +1,34 @@
-// Topologies as data: servers (each but the first joins an earlier one, so they form a tree)
-// and clients attached to servers. Validated with errors naming the file and the field.
+// Topologies as data: servers (each but the first joins an earlier one, so they form a tree),
+// clients attached to servers, and optionally the servers' liveness. Validated with errors
+// naming the file and the field.
 import { z } from 'zod';
 import { readJsonFile } from '../util/json-file.ts';
 import { type Checked, type Issue, fromZod, valueOrThrow } from '../util/zod-issues.ts';
 
 const id = z.number().int().min(1).max(0xffff_ffff);
+
+/** "2s", "500ms", "1.5s", "1m", or a number of ms. */
+export const Duration = z.union([
+  z.number().min(0),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "2s" or "1m"'),
+], { error: (issue) => (issue.input === undefined ? 'required: a duration like "500ms", "2s" or a number of ms' : 'a duration like "500ms", "2s", "1m" or a number of ms') }).transform((v) => {
+  if (typeof v === 'number') return v;
+  const n = Number.parseFloat(v);
+  return v.endsWith('ms') ? n : v.endsWith('m') ? n * 60_000 : n * 1000;
+});
+
+/**
+ * The servers' liveness: ping a server link idle for `interval`, declare it dead after
+ * `timeout` of silence (at least two intervals); `false`: none, as the course's servers.
+ */
+export const LivenessSchema = z.union([
+  z.literal(false),
+  z.strictObject({ interval: Duration, timeout: Duration }),
+], { error: 'false, or {"interval": <duration>, "timeout": <duration>}' }).superRefine((v, ctx) => {
+  if (v === false) return;
+  if (!(v.interval > 0)) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'more than 0 (use "liveness": false for none)' });
+  else if (v.timeout < 2 * v.interval) ctx.addIssue({ code: 'custom', path: ['timeout'], message: `at least twice the interval (${v.interval} ms): a ping goes out after one interval of silence and needs time to be answered` });
+});
 
 export const TopologySchema = z.strictObject({
   name: z.string().min(1),
@@ -23,6 +47,7 @@ export const TopologySchema = z.strictObject({
     /** id of the server it attaches to */
     server: id,
   })).default([]),
+  liveness: LivenessSchema.optional(),
 });
 
 export type Topology = z.infer<typeof TopologySchema>;

@@ -114,11 +114,31 @@ export class Cleanup {
     return c;
   }
 
+  /**
+   * Connect to a proxy that refuses connections; resolves with what the refusal looked like:
+   * an error code ('ECONNRESET': the RST may beat 'connect'), or 'FIN' for a clean close.
+   */
+  async refusal(port: number): Promise<string | undefined> {
+    return Peer.connect(port).then(
+      async (p) => {
+        this.add(() => p.socket.destroy());
+        await waitFor(() => p.closedAt !== undefined, 2000, 'the refusal');
+        return p.error?.code ?? 'FIN';
+      },
+      (err: NodeJS.ErrnoException) => err.code,
+    );
+  }
+
   async run(): Promise<void> {
     const fns = this.fns.reverse();
     this.fns = [];
     for (const f of fns) await f();
   }
+}
+
+/** The `index`-th connection `srv` accepted, once it has. */
+export function accepted(srv: TestServer, index: number): Promise<Peer> {
+  return waitFor(() => srv.peers[index], 3000, `server connection #${index + 1}`);
 }
 
 /** Percentile (0..100) of a list of numbers. */

@@ -1,17 +1,13 @@
-// The link proxy itself on real sockets: plain piping, link faults (down, one-way down,
-// hold/release), live toxic changes, events, stats and stop.
+// The link proxy itself on real sockets: plain piping, link faults (down cut or silent, both
+// ways or one, hold/release), live toxic changes, events, stats and stop.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
-import { Cleanup, Peer, type TestServer, now, pattern, sleep, waitFor } from './helpers.ts';
+import { Cleanup, Peer, accepted, now, pattern, sleep, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
-
-async function accepted(srv: TestServer, index: number): Promise<Peer> {
-  return waitFor(() => srv.peers[index], 3000, `server connection #${index + 1}`);
-}
 
 describe('LinkProxy without toxics', () => {
   it('pipes both ways, passes half-closes on, and counts bytes', async () => {
@@ -35,8 +31,8 @@ describe('LinkProxy without toxics', () => {
     await waitFor(() => proxy.stats().connections.open === 0, 2000, 'the proxy to forget the connection');
     const st = proxy.stats();
     expect(st.connections).toEqual({ open: 0, total: 1, refused: 0 });
-    expect(st.upstream).toEqual({ in: 100_000, out: 100_000, queued: 0, buffered: 0 });
-    expect(st.downstream).toEqual({ in: 26, out: 26, queued: 0, buffered: 0 });
+    expect(st.upstream).toEqual({ in: 100_000, out: 100_000, queued: 0, dropped: 0, buffered: 0 });
+    expect(st.downstream).toEqual({ in: 26, out: 26, queued: 0, dropped: 0, buffered: 0 });
     expect(() => new LinkProxy({ name: 'bad', target: { host: '127.0.0.1', port: 0 } })).toThrow(/port from 1 to 65535/);
     expect(events.map((e) => e.type)).toEqual(['proxy-conn-opened', 'proxy-conn-closed']);
     expect(events[1]).toMatchObject({ proxy: 'p', conn: 1, bytesUp: 100_000, bytesDown: 26 });
@@ -100,35 +96,28 @@ describe('link faults', () => {
     expect(events.find((e) => e.type === 'proxy-conn-closed')).toMatchObject({ reason: 'link down' });
   });
 
-  it("down both ways with how='reset' makes peers see ECONNRESET", async () => {
+  // One way is cut as both ways are: a TCP connection cannot be cut in one direction only.
+  it.each(['both', 'upstream'] as const)("down %s with how='reset' makes peers see ECONNRESET", async (direction) => {
     const srv = await cleanup.server(true);
     const proxy = await cleanup.proxy(srv.port);
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     client.write('a');
     await waitFor(() => client.bytes === 1, 2000, 'echo');
-    proxy.down('both', 'reset');
+    proxy.down(direction, 'reset');
     await waitFor(() => client.closedAt !== undefined && server.closedAt !== undefined, 2000, 'both cut');
     expect(client.error?.code).toBe('ECONNRESET');
     expect(server.error?.code).toBe('ECONNRESET');
     // A new connection is reset as soon as it is accepted (the RST may beat 'connect').
-    const refusal = await Peer.connect(proxy.port).then(
-      async (p) => {
-        cleanup.add(() => p.socket.destroy());
-        await waitFor(() => p.closedAt !== undefined, 2000, 'refusal');
-        return p.error?.code;
-      },
-      (err: NodeJS.ErrnoException) => err.code,
-    );
-    expect(refusal).toBe('ECONNRESET');
+    expect(await cleanup.refusal(proxy.port)).toBe('ECONNRESET');
   });
 
-  it('down one way stalls that direction; its bytes are delivered, in order, on up', async () => {
+  it('hold one way stalls that direction; its bytes are delivered, in order, on release', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port);
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
-    proxy.down('upstream');
+    proxy.hold('upstream');
     const sent: Buffer[] = [];
     for (let i = 0; i < 20; i++) {
       const b = pattern(500, i);
@@ -140,18 +129,18 @@ describe('link faults', () => {
     await sleep(100);
     expect(server.bytes).toBe(0);
     expect(proxy.stats().upstream.queued).toBe(10_000);
-    proxy.up('upstream');
+    proxy.release('upstream');
     await waitFor(() => server.bytes >= 10_000, 2000, 'the stalled bytes');
     expect(server.received().equals(Buffer.concat(sent))).toBe(true);
     expect(proxy.stats().upstream.queued).toBe(0);
   });
 
-  it('a stalled direction that queues more than maxQueueBytes is reset', async () => {
+  it('a held direction that queues more than maxQueueBytes is reset', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port, { maxQueueBytes: 64 * 1024 });
     const client = await cleanup.client(proxy.port);
     await accepted(srv, 0);
-    proxy.down('upstream');
+    proxy.hold('upstream');
     client.write(pattern(200_000));
     await waitFor(() => client.closedAt !== undefined, 3000, 'the reset');
     expect(client.error?.code).toBe('ECONNRESET');

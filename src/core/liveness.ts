@@ -1,0 +1,157 @@
+// Liveness between servers (PROTOCOL.md, Extensions): how long each server link has been
+// silent, when to ping it, and when its silence means it is dead. Sans-I/O like the rest of
+// the core: the driver calls tick(now) from one sweep timer per server, and the core turns
+// the verdicts into frames, closes and events. No clock is read per frame: the core marks a
+// link as heard (one store), and the next tick turns that into a time.
+import type { StatusMessage } from '../protocol/index.ts';
+import type { ConnId } from './effects.ts';
+import { statusFrame } from './server-frames.ts';
+import type { Peer } from './trust-policy.ts';
+
+/** Status codes of the heartbeats (ours: the course uses 0-2, the host limit 3). */
+export const PING_STATUS = 0x04;
+export const PONG_STATUS = 0x05;
+
+export const isHeartbeat = (code: number): boolean => code === PING_STATUS || code === PONG_STATUS;
+
+/** Say what the probe is: a server without liveness logs the one it is sent. */
+export const pingText = (from: number) => `liveness ping from server ${from} (no answer: no more pings)`;
+export const pongText = (from: number) => `liveness pong from server ${from}`;
+export const pingFrame = (from: number, to: number): Buffer => statusFrame(from, to, PING_STATUS, pingText(from));
+const pongFrame = (from: number, to: number): Buffer => statusFrame(from, to, PONG_STATUS, pongText(from));
+
+export interface LivenessSettings {
+  /** A server link silent this long is pinged (ms); 0 = no liveness. */
+  intervalMs: number;
+  /** A server link silent this long is dead (ms). */
+  timeoutMs: number;
+}
+
+/** 0 / undefined interval: off. The timeout defaults to four intervals. */
+export function resolveLiveness(intervalMs = 0, timeoutMs?: number): LivenessSettings {
+  if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new RangeError(`pingIntervalMs must be 0 (off) or a positive number of ms, got ${intervalMs}`);
+  if (intervalMs === 0) {
+    if (timeoutMs) throw new RangeError('pingTimeoutMs needs pingIntervalMs (liveness is off without it)');
+    return { intervalMs: 0, timeoutMs: 0 };
+  }
+  const timeout = timeoutMs ?? 4 * intervalMs;
+  // A ping leaves after one interval of silence and its answer is seen at the next tick.
+  if (!(timeout >= 2 * intervalMs)) throw new RangeError(`pingTimeoutMs must be at least twice pingIntervalMs (${intervalMs} ms), got ${timeoutMs}`);
+  return { intervalMs, timeoutMs: timeout };
+}
+
+/**
+ * What is known of a peer's liveness: 'probing' until it answers the first ping (or pings
+ * us), 'yes' once it has, 'no' if it let the first ping go unanswered while silent (a server
+ * that is not ours, e.g. the course's): never pinged or timed out again.
+ */
+export type Capability = 'probing' | 'yes' | 'no';
+
+/** One watched link. The core keeps it on the connection's Peer and sets `heard` on every frame. */
+export interface LinkLife {
+  readonly conn: ConnId;
+  /** 0 on a link we dialled whose peer has not registered yet. */
+  readonly peerId: number;
+  heard: boolean;
+  /** The tick that last saw `heard` (NaN until the first tick). */
+  lastHeard: number;
+  /** The tick that last sent an idle ping (-Infinity: none since the first, sent on registering). */
+  pingAt: number;
+  capability: Capability;
+}
+
+export type Verdict =
+  | { kind: 'ping'; life: LinkLife }
+  | { kind: 'dead'; life: LinkLife; silentMs: number }
+  | { kind: 'no-liveness'; life: LinkLife }
+  /** A link we dialled whose peer has not registered within the timeout (silent, or refusing us). */
+  | { kind: 'unregistered'; life: LinkLife; silentMs: number };
+
+export class Liveness {
+  readonly enabled: boolean;
+  /** Every link being watched: registered server links, and dialled links not registered yet. */
+  private readonly watched = new Map<ConnId, LinkLife>();
+  private lastTick = Number.NaN;
+
+  constructor(readonly settings: LivenessSettings) {
+    this.enabled = settings.intervalMs > 0;
+  }
+
+  /**
+   * We dialled `conn`: it is given up if its peer has not registered within the timeout, be it
+   * silent or refusing us (e.g. as a duplicate while it still holds our old link): the driver
+   * re-dials, and the next try may be let in.
+   */
+  dialled(conn: ConnId): LinkLife | undefined {
+    return this.watch({ conn, peerId: 0, heard: false, lastHeard: Number.NaN, pingAt: -Infinity, capability: 'probing' });
+  }
+
+  /** Server `peerId` registered on `conn`; the first ping went with our registration, or goes with the seed. */
+  registered(conn: ConnId, peerId: number): LinkLife | undefined {
+    return this.watch({ conn, peerId, heard: true, lastHeard: Number.NaN, pingAt: -Infinity, capability: 'probing' });
+  }
+
+  /**
+   * A ping or pong arrived on `peer`'s connection; returns the pong to send back, if any.
+   * Heartbeats go between adjacent servers only: any other is dropped, and none is ever
+   * logged, relayed or counted as an error. Pings are answered with liveness off too. A peer
+   * that pings or pongs has liveness (one marked 'no' too: it just proved otherwise).
+   */
+  heartbeat(selfId: number, peer: Peer, msg: StatusMessage): Buffer | undefined {
+    // A dialler's first ping is addressed to 0: it did not know our id yet.
+    if (peer.role !== 'server' || msg.sourceId !== peer.id || (msg.destinationId !== selfId && msg.destinationId !== 0)) return undefined;
+    const life = peer.life;
+    if (life) {
+      if (life.capability === 'no') this.watched.set(life.conn, life);
+      life.capability = 'yes';
+    }
+    return msg.statusCode === PING_STATUS ? pongFrame(selfId, peer.id) : undefined;
+  }
+
+  /** Stop watching `conn` (closed, or split off by the core). */
+  forget(conn: ConnId): void {
+    this.watched.delete(conn);
+  }
+
+  /** What the silence of each watched link means at `now` (ms, any monotonic clock). */
+  tick(now: number): Verdict[] {
+    const { intervalMs, timeoutMs } = this.settings;
+    // A tick this late means this thread was stalled: what the peers sent may still be unread
+    // in the kernel, so silence proves nothing this time.
+    const stalled = now - this.lastTick > 2 * intervalMs;
+    this.lastTick = now;
+    const out: Verdict[] = [];
+    for (const life of this.watched.values()) {
+      // A dialled link's clock runs from the dial: only its peer's registration stops it.
+      if (Number.isNaN(life.lastHeard) || (life.heard && life.peerId !== 0)) {
+        life.heard = false;
+        life.lastHeard = now;
+      }
+      const silentMs = now - life.lastHeard;
+      if (silentMs < timeoutMs) {
+        if (life.capability === 'yes' && silentMs >= intervalMs && life.pingAt < life.lastHeard) {
+          life.pingAt = now;
+          out.push({ kind: 'ping', life });
+        }
+        continue;
+      }
+      if (stalled) continue;
+      // The probe went out on registering, before the first stamp of lastHeard: this silence
+      // is at least as old as it.
+      if (life.peerId === 0) out.push({ kind: 'unregistered', life, silentMs });
+      else if (life.capability === 'yes') out.push({ kind: 'dead', life, silentMs });
+      else {
+        life.capability = 'no';
+        out.push({ kind: 'no-liveness', life });
+      }
+      this.watched.delete(life.conn);
+    }
+    return out;
+  }
+
+  private watch(life: LinkLife): LinkLife | undefined {
+    if (!this.enabled) return undefined;
+    this.watched.set(life.conn, life);
+    return life;
+  }
+}

@@ -1,0 +1,96 @@
+// Interop with heartbeats on (crc-server --ping-interval / --ping-timeout): a Python server
+// (course style, test/interop/crc_peer.py) gets one probe, logs it, is noted as a server
+// without liveness and is never timed out; the probe's bytes are struct.pack's; between our
+// own servers a stopped process is found dead and split off, and re-joins when it resumes;
+// crc-client --reconnect comes back to a restarted server. The other interop file runs with
+// heartbeats off (the default).
+import { describe, expect, it } from 'vitest';
+import { pingText } from '../../src/core/index.ts';
+import { waitFor } from '../net/helpers.ts';
+import { NO_PYTHON, WELCOME, capture, ourClient, ourLine, ourServer, pyClient, pyPack, pyServer, sorted, useInteropLifecycle, who } from './helpers.ts';
+
+if (NO_PYTHON) console.warn(`SKIPPING test/interop/heartbeats.test.ts: ${NO_PYTHON}`);
+useInteropLifecycle();
+
+const HEARTBEATS = ['--ping-interval', '100', '--ping-timeout', '400'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', () => {
+  it('Python servers beside ours get one probe each, are noted as without liveness, and are never timed out', async () => {
+    const p1 = await pyServer(1, 'python-root', 'root');
+    const s2 = await ourServer(2, 'ours-middle', 'middle', p1.port, HEARTBEATS);
+    const p3 = await pyServer(3, 'python-leaf', 'leaf', s2.port);
+    const [py201, , py203] = await Promise.all([pyClient(201, 'pippin', p1.port), ourClient(102, 'sam', s2.port), pyClient(203, 'gandalf', p3.port)]);
+    await p1.until((s) => Object.keys(s.hosts_db).length === 5, 'know 5 hosts');
+    await p3.until((s) => Object.keys(s.hosts_db).length === 5, 'know 5 hosts');
+    await sleep(4 * 400); // four timeouts of silence on both links
+
+    for (const p of [p1, p3]) expect((await p.state()).status_updates_log).toEqual([pingText(2)]);
+    const noted = s2.proc.stderr.split('\n').filter((l) => l.includes('did not answer the liveness ping'));
+    expect(noted.map((l) => l.match(/server (\d+) did not/)![1]).sort()).toEqual(['1', '3']);
+    expect(s2.proc.stderr).not.toMatch(/ping timeout/);
+    const ours = await s2.state();
+    expect(sorted(ours.adjacentServerIds)).toEqual([1, 3]);
+    expect(ours.statusLog).toEqual([]);
+
+    py201.proc.send('MESSAGE 203 still routed ✓');
+    expect((await py203.until((s) => s.chat_messages_log.length === 1, 'get a chat')).chat_messages_log).toEqual(['still routed ✓']);
+    for (const [py, name] of [[py201, 'pippin'], [py203, 'gandalf']] as const) expect((await py.state()).status_updates_log).toEqual([WELCOME(name)]);
+  });
+
+  it('bytes: the probe is one status frame (code 4) behind our registration, each way, and never repeated', async () => {
+    const s1 = await ourServer(1, 'alpha', 'ours', undefined, HEARTBEATS);
+    const cap = await capture(s1.port);
+    const p7 = await pyServer(7, 'minas-tirith', 'tower', cap.port);
+    await p7.until((s) => Object.keys(s.hosts_db).length === 1, 'be seeded');
+    // Accepting a Python server: the seed is our registration, then the probe addressed to it.
+    const probeTo7 = pyPack('status', '1', '7', '4', pingText(1));
+    await sleep(4 * 400);
+    expect(cap.down().toString('hex')).toBe(pyPack('registration', '0', '1', '1', 'alpha', 'ours') + probeTo7);
+
+    // Dialling a Python server: our registration, then the probe addressed to 0 (its id is not known yet).
+    const p8 = await pyServer(8, 'osgiliath', 'citadel');
+    const capUp = await capture(p8.port);
+    const s2 = await ourServer(2, 'beta', 'ours two', capUp.port, HEARTBEATS);
+    await s2.until((s) => s.adjacentServerIds.includes(8), 'link 8');
+    await sleep(4 * 400);
+    expect(capUp.up().toString('hex')).toBe(pyPack('registration', '0', '2', '0', 'beta', 'ours two') + pyPack('status', '2', '0', '4', pingText(2)));
+    expect((await p8.state()).status_updates_log).toEqual([pingText(2)]);
+  });
+
+  it('between our servers, a stopped process is found dead and split off; resumed, it re-joins (--reconnect)', async () => {
+    const s1 = await ourServer(1, 'alpha', 'ours one', undefined, HEARTBEATS);
+    const s2 = await ourServer(2, 'beta', 'ours two', s1.port, [...HEARTBEATS, '--reconnect']);
+    const py201 = await pyClient(201, 'pippin', s1.port);
+    await ourClient(102, 'sam', s2.port);
+    await py201.until((s) => s.connected_user_ids.includes(102), 'know 102');
+    await sleep(3 * 100); // pings and pongs on the idle link, no timeout
+    expect(s1.proc.stderr + s2.proc.stderr).not.toMatch(/ping timeout|did not answer/);
+
+    s2.proc.child.kill('SIGSTOP');
+    const t0 = Date.now();
+    await py201.until((s) => !s.connected_user_ids.includes(102), 'forget 102', 3000);
+    expect(Date.now() - t0).toBeLessThan(400 + 100 + 1000); // the bound, and slack for two processes' polling
+    expect(s1.proc.stderr).toMatch(/server 2 silent for \d+ ms: ping timeout/);
+    expect((await s1.state()).hosts.map((h) => h.id)).toEqual([201]);
+
+    s2.proc.child.kill('SIGCONT');
+    await py201.until((s) => s.connected_user_ids.includes(102), 'know 102 again', 5000);
+    expect(sorted((await s1.state()).hosts.map((h) => h.id))).toEqual([2, 102, 201]);
+  });
+
+  it('crc-client --reconnect: its server restarts on the same port, and it registers again with the same id', async () => {
+    const first = await ourServer(1, 'alpha', 'ours', undefined, HEARTBEATS);
+    const c101 = await ourClient(101, 'frodo', first.port, 'frodo info', ['--reconnect']);
+    first.proc.child.kill('SIGKILL');
+    await ourLine(c101, '* disconnected: ');
+    expect(c101.lines().find((l) => l.startsWith('* disconnected: '))).toMatch(/; reconnecting$/);
+    const again = await ourServer(1, 'alpha', 'ours', undefined, [...HEARTBEATS, '--port', String(first.port)]);
+    expect(again.port).toBe(first.port);
+    await ourLine(c101, '* reconnected to ');
+    const py202 = await pyClient(202, 'merry', again.port);
+    await py202.until((s) => s.connected_user_ids.includes(101), 'hear of 101');
+    await waitFor(async () => (await who(c101)).includes(202), 3000, 'frodo to know 202');
+    expect(c101.exited).toBeUndefined();
+  });
+});
