@@ -7,8 +7,11 @@ import { UsageError, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: npm run experiment -- [--out DIR] <experiment.json> [...]
 
-Runs each experiment (see topologies/experiments/) and writes events.jsonl, summary.json and
-summary.md to DIR/<name>/<timestamp>/ (DIR defaults to results/experiments).
+Runs each experiment (see topologies/experiments/) and writes events.jsonl, summary.json,
+summary.md, lamport.svg and timeline.svg to DIR/<name>/<timestamp>/ (DIR defaults to
+results/experiments). Every file is checked before any runs. "traceFrames": false in a file
+skips the per-frame events the Lamport diagram needs (they cost throughput under heavy load).
+Re-draw the pictures of a finished run with: npm run report -- DIR/<name>/<timestamp>
 `;
 
 await runMain(USAGE, async () => {

@@ -38,7 +38,7 @@ export interface Network {
 /** Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it from now on. */
 export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
   const { intervalMs: pingIntervalMs, timeoutMs: pingTimeoutMs } = net.liveness;
-  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, traceFrames: net.traceFrames, pingIntervalMs, pingTimeoutMs }, { ownWorker });
+  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames }, { ownWorker });
   net.ledger.addServer(s.id);
   return p;
 }

@@ -43,13 +43,14 @@ describe('the tree', () => {
 });
 
 describe('link states', () => {
-  const f = (over: object) => ({ cut: undefined, upstream: { stalled: false, held: false }, downstream: { stalled: false, held: false }, toxics: [], ...over });
-  it('name a cut, a silent partition, a hold and a one-way stall, cut first', () => {
+  const f = (over: object) => ({ cut: undefined, upstream: { down: undefined, held: false }, downstream: { down: undefined, held: false }, toxics: [], ...over });
+  it('name a cut, a silent partition (toxic or mode), a hold and a one-way cut, cut first', () => {
     expect(linkState(f({}))).toBe('up');
     expect(linkState(f({ cut: 'close', toxics: ['silent'] }))).toBe('cut');
     expect(linkState(f({ toxics: ['latency-1', 'silent'] }))).toBe('silent');
-    expect(linkState(f({ downstream: { stalled: false, held: true } }))).toBe('held');
-    expect(linkState(f({ upstream: { stalled: true, held: false } }))).toBe('stalled');
+    expect(linkState(f({ downstream: { down: undefined, held: true } }))).toBe('held');
+    expect(linkState(f({ upstream: { down: 'silent', held: false } }))).toBe('silent');
+    expect(linkState(f({ upstream: { down: 'cut', held: false } }))).toBe('cut');
     expect(linkState(undefined)).toBe('direct');
   });
 

@@ -6,7 +6,7 @@ import type { DirectionSpec, ToxicSpec } from '../../src/faults/toxic.ts';
 import type { DashboardSim } from '../../src/ui/dashboard/reader.ts';
 import type { ClientSpec, Topology } from '../../src/topology/schema.ts';
 
-const noFaults = (): LinkFaults => ({ cut: undefined, upstream: { stalled: false, held: false }, downstream: { stalled: false, held: false }, toxics: [] });
+const noFaults = (): LinkFaults => ({ cut: undefined, upstream: { down: undefined, held: false }, downstream: { down: undefined, held: false }, toxics: [] });
 const key = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
 export class FakeSim implements DashboardSim {

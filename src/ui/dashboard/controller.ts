@@ -200,11 +200,11 @@ export class DashboardController {
       const ref = `${l.child}-${l.parent}`;
       const name = this.state.linkLabel(`${Math.min(l.child, l.parent)}-${Math.max(l.child, l.parent)}`);
       const f = link.faults();
-      const stalled = f.upstream.stalled || f.downstream.stalled;
-      if (f.cut || stalled) await this.act(`heal: bring back link ${name}`, { do: 'up', link: ref }, () => link.up('both'));
+      const down = f.upstream.down !== undefined || f.downstream.down !== undefined;
+      if (f.cut || down) await this.act(`heal: bring back link ${name}`, { do: 'up', link: ref }, () => link.up('both'));
       if (f.upstream.held || f.downstream.held) await this.act(`heal: release link ${name}`, { do: 'release', link: ref }, () => link.release('both'));
       for (const t of f.toxics) await this.act(`heal: remove toxic ${t} from link ${name}`, { do: 'remove', link: ref, name: t }, () => link.remove(t));
-      if (f.cut || stalled || f.upstream.held || f.downstream.held || f.toxics.length) done++;
+      if (f.cut || down || f.upstream.held || f.downstream.held || f.toxics.length) done++;
     }
     if (!done) this.hint('heal: every link is already up, with no toxics');
   }

@@ -3,7 +3,7 @@
 import type { LinkFaults } from '../../coordinator/simulation.ts';
 import type { ToxicSpec } from '../../faults/toxic.ts';
 
-export type LinkState = 'up' | 'cut' | 'silent' | 'held' | 'stalled' | 'direct';
+export type LinkState = 'up' | 'cut' | 'silent' | 'held' | 'direct';
 
 /**
  * A silent partition: connections stay open, every byte is dropped both ways, nothing closes;
@@ -15,9 +15,9 @@ export const silentToxic = (): ToxicSpec => ({ type: 'timeout', name: SILENT_TOX
 export function linkState(f: LinkFaults | undefined): LinkState {
   if (!f) return 'direct';
   if (f.cut !== undefined) return 'cut';
-  if (f.toxics.includes(SILENT_TOXIC)) return 'silent';
+  if (f.toxics.includes(SILENT_TOXIC) || f.upstream.down === 'silent' || f.downstream.down === 'silent') return 'silent';
+  if (f.upstream.down === 'cut' || f.downstream.down === 'cut') return 'cut';
   if (f.upstream.held || f.downstream.held) return 'held';
-  if (f.upstream.stalled || f.downstream.stalled) return 'stalled';
   return 'up';
 }
 

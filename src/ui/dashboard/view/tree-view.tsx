@@ -7,7 +7,7 @@ import type { RowView } from '../state.ts';
 import type { Item } from '../tree.ts';
 import { bytes, count } from './format.ts';
 
-const LINK_COLOR: Record<LinkState, string> = { up: 'green', cut: 'red', silent: 'magenta', held: 'yellow', stalled: 'yellow', direct: 'gray' };
+const LINK_COLOR: Record<LinkState, string> = { up: 'green', cut: 'red', silent: 'magenta', held: 'yellow', direct: 'gray' };
 const BADGE = 10;
 
 function badge(row: RowView): string {
