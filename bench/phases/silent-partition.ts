@@ -61,6 +61,7 @@ export async function measureSilentPartition(c: SilentPartitionCase, progress: P
   };
   const [child, parent] = c.link;
   const link = `${child}-${parent}`;
+  let stoppedAt = Infinity;
   try {
     await sim.converged({ timeoutMs: 20_000 });
     if (c.linkLatencyMs > 0) {
@@ -82,9 +83,10 @@ export async function measureSilentPartition(c: SilentPartitionCase, progress: P
       progress.tick(phase);
     }
   } finally {
+    // Stopping closes every link: what the nodes forget then is not part of the measurement.
+    stoppedAt = nowMs();
     await sim.stop();
   }
-  const stoppedAt = nowMs();
   const replay = new FaultReplay(c.topology, played);
   const rows = measurePhases(replay, facts.filter((e) => e.t < stoppedAt), { t0: played[0]?.t ?? 0, liveness: c.liveness })
     .filter((r) => r.kind === 'silent');
