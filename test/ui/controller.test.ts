@@ -159,7 +159,7 @@ describe('dashboard keys', () => {
     expect(exp).toMatchObject({ seed: 4, proxyLinks: 'all', duration: 6000 });
     expect(exp.topology.name).toBe('middle-earth');
     expect(exp.timeline).toEqual([
-      { at: 1500, do: 'down', link: '7-4', direction: 'both', how: 'close' },
+      { at: 1500, do: 'down', link: '7-4', direction: 'both', how: 'close', mode: 'cut' },
       { at: 2000, do: 'toxic', link: '7-4', toxic: { type: 'timeout', name: 'silent', direction: 'both', timeout: 0 } },
       { at: 3250, do: 'crash', server: 3 },
       { at: 5000, expect: 'converged', within: 5000 },
