@@ -1,6 +1,6 @@
 // After a run: replay its actions into fault episodes, read its node events back, and compute
 // the phases of every fault and the final verdict (consistency snapshot + traffic audit).
-import { DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS } from '../coordinator/simulation.ts';
+import { livenessOf } from '../coordinator/simulation.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type ActionRecord, FaultReplay } from './fault-replay.ts';
 import { Knowledge, type NodeFact } from './knowledge.ts';
@@ -27,16 +27,12 @@ export interface RunPhases {
   liveness?: Liveness;
 }
 
-/** The servers' liveness in a simulation of `t` (its own, else the simulator's defaults); undefined: none. */
-export function livenessOf(t: Topology): Liveness | undefined {
-  if (t.liveness === false) return undefined;
-  return { intervalMs: t.liveness?.interval ?? DEFAULT_PING_INTERVAL_MS, timeoutMs: t.liveness?.timeout ?? DEFAULT_PING_TIMEOUT_MS };
-}
-
 export function analyseRun(r: RunFacts): { phases: RunPhases; verdict: Verdict } {
   const replay = new FaultReplay(r.topology, r.played);
   const knowledge = new Knowledge(r.facts);
-  const liveness = livenessOf(r.topology);
+  // The liveness the simulation gave its servers (the experiment's, the topology's or the default).
+  const settings = livenessOf({ topology: r.topology });
+  const liveness: Liveness | undefined = settings.intervalMs > 0 ? settings : undefined;
   const faults = measurePhases(replay, knowledge, { t0: r.t0, liveness });
   const traffic = r.flows.map((f) => auditFlow(f, { topology: r.topology, replay, knowledge, t0: r.t0 }));
   return {
