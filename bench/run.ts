@@ -3,7 +3,7 @@
 // liveness, and a scale sweep — measured side by side in one run, written to results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, Simulation } from '../src/coordinator/simulation.ts';
+import { Simulation, livenessOf } from '../src/coordinator/simulation.ts';
 import { diameter, resolveTopology } from '../src/topology/generate.ts';
 import { intFlag, parseFlags, runMain } from '../src/cli/args.ts';
 import { machineInfo } from '../src/util/machine.ts';
@@ -111,7 +111,7 @@ await runMain(USAGE, async () => {
     progress.phase('silent partition', latencies.length * silentRepeats);
     for (const ms of latencies) {
       silentPartition.push(await measureSilentPartition({
-        topology, link: [4, 2], linkLatencyMs: ms, repeats: silentRepeats, liveness: { intervalMs: DEFAULT_PING_INTERVAL_MS, timeoutMs: DEFAULT_PING_TIMEOUT_MS },
+        topology, link: [4, 2], linkLatencyMs: ms, repeats: silentRepeats, liveness: livenessOf({ topology }),
       }, progress, 'silent partition'));
     }
     progress.done('silent partition');
