@@ -52,7 +52,7 @@ export interface Consistency {
 const show = (xs: readonly number[]) => `[${xs.slice(0, 10).join(', ')}${xs.length > 10 ? `, … (${xs.length})` : ''}]`;
 
 /** Neighbours of each live server over the live links. */
-function adjacency(net: LiveNetwork): Map<number, number[]> {
+export function adjacency(net: LiveNetwork): Map<number, number[]> {
   const adj = new Map<number, number[]>(net.servers.map((s) => [s, []]));
   for (const [a, b] of net.links) {
     if (!adj.has(a) || !adj.has(b)) continue;

@@ -6,7 +6,7 @@
 // Bounds: detection, 0 for a cut (the close is seen at once) or the liveness timeout plus one
 // interval for a fault that only silences a link; propagation, the injected latency on the
 // longest path from the detecting server to a node that forgets. Pure: tested on event arrays.
-import { type LiveNetwork, partsOf } from './consistency.ts';
+import { type LiveNetwork, adjacency, partsOf } from './consistency.ts';
 import type { FaultEpisode, FaultReplay } from './fault-replay.ts';
 import { Knowledge, type NodeFact } from './knowledge.ts';
 
@@ -62,11 +62,7 @@ function difference(a: Map<number, Set<number>>, b: Map<number, Set<number>>, no
  * through their server), summed along the tree path, with the faults after `n` actions.
  */
 function latencyFrom(replay: FaultReplay, n: number, net: LiveNetwork, from: number): Map<number, number> {
-  const adj = new Map<number, number[]>(net.servers.map((s) => [s, []]));
-  for (const [a, b] of net.links) {
-    adj.get(a)?.push(b);
-    adj.get(b)?.push(a);
-  }
+  const adj = adjacency(net);
   const ms = new Map<number, number>([[from, 0]]);
   const queue = [from];
   for (let i = 0; i < queue.length; i++) {
