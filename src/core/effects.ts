@@ -21,5 +21,10 @@ export type CoreEvent =
 
 export type Effect =
   | { kind: 'send'; conn: ConnId; data: Buffer }
+  /**
+   * A burst of frames (a seed, a netsplit's departures), only with the streamBursts option:
+   * the driver pulls them as the connection drains, in order with the sends around it.
+   */
+  | { kind: 'stream'; conn: ConnId; frames: Iterable<Buffer> }
   | { kind: 'close'; conn: ConnId; reason: string }
   | { kind: 'event'; event: CoreEvent };

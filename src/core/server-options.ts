@@ -11,6 +11,11 @@ export interface ServerCoreOptions {
    * propagated (PROTOCOL.md), so the course harness can grade hosts as it stops them.
    */
   staticTree?: boolean;
+  /**
+   * Hand bursts (seeding a newcomer, a netsplit's departures) to the driver as lazy 'stream'
+   * effects instead of one 'send' per frame, for a driver that writes them as the socket drains.
+   */
+  streamBursts?: boolean;
 }
 
 /** Room for a tree of 10,000 servers with their clients. */
@@ -23,7 +28,7 @@ export const HOST_LIMIT_STATUS = 0x03;
 export function resolveServerOptions(o: ServerCoreOptions = {}): Required<ServerCoreOptions> {
   const maxHosts = o.maxHosts ?? DEFAULT_MAX_HOSTS;
   if (!Number.isInteger(maxHosts) || maxHosts < 0) throw new RangeError(`maxHosts must be a non-negative integer, got ${maxHosts}`);
-  return { maxHosts, statusLogSize: o.statusLogSize ?? DEFAULT_STATUS_LOG_SIZE, staticTree: o.staticTree ?? false };
+  return { maxHosts, statusLogSize: o.statusLogSize ?? DEFAULT_STATUS_LOG_SIZE, staticTree: o.staticTree ?? false, streamBursts: o.streamBursts ?? false };
 }
 
 /** Frames the trust rules and limits turned away, since the start. */

@@ -1,16 +1,22 @@
 // A CRC server on a real TCP port: listens, optionally joins a bootstrap server, and drives a
 // ServerCore with the frames its connections decode. All protocol decisions live in the core.
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
 import type { DecodeError, DecodedMessage, Limits } from '../protocol/index.ts';
 import { type ConnectionHandlers, FramedConnection } from './connection.ts';
+import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
 import { dial, dialHost } from './dial.ts';
 import type { NodeEvent } from './events.ts';
+import { FlowControl } from './flow-control.ts';
+import { LogThrottle } from './log-throttle.ts';
+import { type Cut, type ServerLimitOptions, type ServerLimits, describeLimits, resolveServerLimits, sweepIntervalMs } from './server-limits.ts';
 
-export interface ServerNodeOptions {
+/** Connection limits (maxConnections, timeouts, send queue bounds: see server-limits.ts) ride along. */
+export interface ServerNodeOptions extends ServerLimitOptions {
   id: number;
   name: string;
   info: string;
@@ -24,7 +30,6 @@ export interface ServerNodeOptions {
   /** Re-dial the bootstrap server (with backoff) if that link is lost. */
   reconnect?: boolean;
   limits?: Partial<Limits>;
-  maxQueueBytes?: number;
   /** Hosts this server may know; registrations past it are refused (default 100,000). */
   maxHosts?: number;
   /** Status log entries kept: the newest (default 1,000). */
@@ -43,6 +48,8 @@ export interface ServerNodeOptions {
 }
 
 const REJECTIONS_LOGGED_PER_SECOND = 20;
+/** Lines about connections a limit closed or refused, per second. */
+const LIMIT_LINES_PER_SECOND = 20;
 
 export interface ServerState {
   id: number;
@@ -60,6 +67,11 @@ export interface ServerState {
 export class CrcServerNode {
   readonly core: ServerCore;
   readonly counters = new TrafficCounters();
+  readonly connectionLimits: ServerLimits;
+  /** Back-pressure across this server's send queues. */
+  readonly flow: FlowControl;
+  /** Connection caps and timeouts, with their counters. */
+  readonly guard: ConnectionGuard;
   private readonly server: net.Server;
   private readonly conns = new Map<number, FramedConnection>();
   private nextConn = 1;
@@ -79,19 +91,26 @@ export class CrcServerNode {
   private readonly recordJoinFrames: boolean;
   /** What the bootstrap's host name resolved to, looked up once (see dialHost). */
   private joinHost: { name: string; dial: string } | undefined;
-  private readonly rejections = { windowStart: 0, logged: 0, suppressed: 0 };
+  private readonly rejectionLog = new LogThrottle((l) => this.log(l), REJECTIONS_LOGGED_PER_SECOND, 'rejected frames');
+  private readonly limitLog = new LogThrottle((l) => this.log(l), LIMIT_LINES_PER_SECOND, 'connection limit lines');
+  /** Connections a limit is closing, with the counter to name when their close is logged. */
+  private readonly limitCuts = new Map<number, string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info }, {
-      maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree,
+      maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree, streamBursts: true,
     });
+    this.connectionLimits = resolveServerLimits(options);
+    this.flow = new FlowControl(this.connectionLimits, () => this.conns.values());
+    this.guard = new ConnectionGuard(this.connectionLimits);
     this.recordJoinFrames = options.recordJoinFrames ?? false;
     this.handlers = {
       onMessages: (c, msgs) => this.onMessages(c, msgs),
       onDecodeError: (c, err) => this.onDecodeError(c, err),
       onClose: (c, reason) => this.onClose(c, reason),
     };
-    this.server = net.createServer({ noDelay: true }, (socket) => this.attach(socket, false));
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', (err) => this.log(`listener error: ${err.message}`));
   }
 
@@ -119,6 +138,9 @@ export class CrcServerNode {
     this.log(`listening on ${host}:${this.listeningPort}`);
     const { maxHosts, statusLogSize } = this.core.limits;
     this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}`);
+    this.log(describeLimits(this.connectionLimits));
+    this.sweepTimer = setInterval(() => this.sweepTimeouts(), sweepIntervalMs(this.connectionLimits));
+    this.sweepTimer.unref();
     if (this.options.connectTo) await this.join(this.options.connectTo);
     return this.listeningPort;
   }
@@ -159,6 +181,7 @@ export class CrcServerNode {
     if (this.stopped) return this.allClosed;
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.sweepTimer);
     const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
     const socketsClosed = [...this.conns.values()].map((c) => new Promise<void>((r) => {
       if (c.socket.closed) r();
@@ -205,12 +228,44 @@ export class CrcServerNode {
     return id === undefined ? undefined : this.conns.get(id);
   }
 
+  /**
+   * The periodic look at every connection, on one timer per server (sweepIntervalMs): the
+   * registration, unfinished-frame and SendQ timeouts. Cheap when nothing is due.
+   */
+  sweepTimeouts(now = performance.now()): void {
+    for (const cut of this.guard.sweep(now, this.conns.values())) this.cut(cut);
+    for (const cut of this.flow.sweep(now)) {
+      this.guard.counters.sendqStalled++;
+      this.cut(cut);
+    }
+  }
+
+  private cut({ conn, reason, metric }: Cut): void {
+    this.limitCuts.set(conn.id, metric);
+    conn.destroy(reason);
+  }
+
+  /** An inbound connection, refused at once when maxConnections are open. */
+  private accept(socket: net.Socket): void {
+    if (this.guard.admits(this.conns.size)) {
+      this.attach(socket, false);
+      return;
+    }
+    this.limitLog.line(`connection limit (${this.connectionLimits.maxConnections}) reached: refused ${socket.remoteAddress}:${socket.remotePort} (counted in crc_connections_refused_total)`);
+    socket.destroy();
+  }
+
   private attach(socket: net.Socket, outbound: boolean): number {
     const id = this.nextConn++;
-    const conn = new FramedConnection(id, socket, outbound, this.handlers, {
+    const conn: FramedConnection = new FramedConnection(id, socket, outbound, this.handlers, {
       limits: this.options.limits,
-      maxQueueBytes: this.options.maxQueueBytes,
+      maxQueueBytes: this.connectionLimits.maxQueueBytes,
       counters: this.counters,
+      flow: this.flow,
+      onQueueLimit: () => {
+        this.guard.counters.sendqOverLimit++;
+        this.limitCuts.set(id, 'crc_sendq_exceeded_total');
+      },
     });
     this.conns.set(id, conn);
     this.connectionsOpened++;
@@ -218,6 +273,9 @@ export class CrcServerNode {
       conn.destroy('server shutting down');
       return id;
     }
+    this.flow.opened(conn);
+    const evicted = this.guard.opened(conn, performance.now());
+    if (evicted) this.cut(evicted);
     if (this.recordJoinFrames && !outbound) this.awaitingFirstFrame.add(id);
     this.emit({ type: 'conn-opened', conn: id, remote: conn.remote, outbound });
     this.apply(this.core.opened(id, outbound));
@@ -241,8 +299,15 @@ export class CrcServerNode {
   private onClose(conn: FramedConnection, reason: string): void {
     this.conns.delete(conn.id);
     this.awaitingFirstFrame.delete(conn.id);
+    this.guard.forget(conn);
     const peer = this.core.peerOf(conn.id);
-    this.log(`connection ${conn.id} ${peer ? `(${peer.kind} ${peer.id}) ` : ''}closed: ${reason}`);
+    const line = `connection ${conn.id} ${peer ? `(${peer.kind} ${peer.id}) ` : ''}closed: ${reason}`;
+    const metric = this.limitCuts.get(conn.id);
+    if (metric === undefined) this.log(line);
+    else {
+      this.limitCuts.delete(conn.id);
+      this.limitLog.line(`${line} (counted in ${metric})`);
+    }
     this.emit({ type: 'conn-closed', conn: conn.id, reason });
     this.apply(this.core.closed(conn.id));
     if (conn.id === this.bootstrapConn) {
@@ -268,16 +333,19 @@ export class CrcServerNode {
     for (const e of effects) {
       if (e.kind === 'send') {
         this.conns.get(e.conn)?.send(e.data);
+      } else if (e.kind === 'stream') {
+        this.conns.get(e.conn)?.stream(e.frames);
       } else if (e.kind === 'close') {
         this.conns.get(e.conn)?.end(e.reason);
       } else {
-        if (e.event.type === 'link-up' && e.event.kind === 'server') {
-          // A registered server link is trusted: its chats were validated where they entered.
+        if (e.event.type === 'link-up') {
           const c = this.conns.get(e.event.conn);
-          if (c) c.decoder.lazyChatText = true;
+          if (c) this.guard.forget(c);
+          // A registered server link is trusted: its chats were validated where they entered.
+          if (c && e.event.kind === 'server') c.decoder.lazyChatText = true;
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;
-          this.logRejection(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
+          this.rejectionLog.line(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
         } else if (e.event.type === 'limit-reached') {
           this.log(e.event.limit === 'max-hosts'
             ? `host table full (${e.event.value} hosts): refusing new registrations (counted in crc_registrations_refused_total)`
@@ -285,24 +353,6 @@ export class CrcServerNode {
         }
         this.emit(e.event);
       }
-    }
-  }
-
-  /** At most REJECTIONS_LOGGED_PER_SECOND lines a second: a flood of bad frames must not flood the log too. */
-  private logRejection(line: string): void {
-    const r = this.rejections;
-    const now = Date.now();
-    if (now - r.windowStart >= 1000) {
-      if (r.suppressed > 0) this.log(`${r.suppressed} more rejected frames not logged`);
-      r.windowStart = now;
-      r.logged = 0;
-      r.suppressed = 0;
-    }
-    if (r.logged < REJECTIONS_LOGGED_PER_SECOND) {
-      r.logged++;
-      this.log(line);
-    } else {
-      r.suppressed++;
     }
   }
 
