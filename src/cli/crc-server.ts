@@ -3,6 +3,7 @@
 import { appendFileSync } from 'node:fs';
 import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE } from '../core/index.ts';
 import { STATE_STATUS_LINES, startMonitor } from '../net/monitor.ts';
+import { DEFAULT_SERVER_LIMITS, type ServerLimitOptions, defaultMaxConnections } from '../net/server-limits.ts';
 import { CrcServerNode } from '../net/server-node.ts';
 import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
 
@@ -10,6 +11,9 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
                   [--connect_to_host H --connect_to_port Q] [--monitor-port M]
                   [--log-file F] [--reconnect] [--static-tree]
                   [--max-hosts N] [--status-log-size N] [--quiet]
+                  [--max-connections N] [--max-unregistered N] [--registration-timeout-ms MS]
+                  [--frame-timeout-ms MS] [--sendq-timeout-ms MS] [--sendq-high-water BYTES]
+                  [--max-sendq BYTES] [--send-budget BYTES]
 
   --id N               this server's id (1 to 4294967295)
   --servername S       its name
@@ -29,7 +33,36 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
   --status-log-size N  status log entries kept; older ones are dropped and counted
                        (default ${DEFAULT_STATUS_LOG_SIZE})
   --quiet              no log lines on stderr
+
+Connection limits (each closing or refusing is logged and counted on /metrics):
+  --max-connections N          open connections; one accepted past it is closed at once
+                               (default 10000, or the open-file limit less 100 if lower: here ${defaultMaxConnections()})
+  --max-unregistered N         connections not yet registered; past it the oldest is closed
+                               (default ${DEFAULT_SERVER_LIMITS.maxUnregistered})
+  --registration-timeout-ms MS a connection not registered this long after connecting is closed
+                               (default ${DEFAULT_SERVER_LIMITS.registrationTimeoutMs})
+  --frame-timeout-ms MS        a connection whose unfinished frame stops growing into a whole one
+                               for this long is closed (default ${DEFAULT_SERVER_LIMITS.frameTimeoutMs})
+  --sendq-high-water BYTES     a send queue past this stops the reads that feed it until it
+                               drains to a quarter of it (default ${DEFAULT_SERVER_LIMITS.sendQueueHighWater})
+  --sendq-timeout-ms MS        a send queue past high water that has not drained after this long:
+                               "SendQ exceeded", the peer is closed (default ${DEFAULT_SERVER_LIMITS.sendqTimeoutMs})
+  --max-sendq BYTES            a send queue past this is closed at once (default ${DEFAULT_SERVER_LIMITS.maxQueueBytes})
+  --send-budget BYTES          all send queues together; past it no connection is read until they
+                               drain to 3/4 of it (default ${DEFAULT_SERVER_LIMITS.sendBudgetBytes})
 `;
+
+/** The connection-limit flags, each an integer of at least 1 (absent: the server's default). */
+const LIMIT_FLAGS = {
+  'max-connections': 'maxConnections',
+  'max-unregistered': 'maxUnregistered',
+  'registration-timeout-ms': 'registrationTimeoutMs',
+  'frame-timeout-ms': 'frameTimeoutMs',
+  'sendq-timeout-ms': 'sendqTimeoutMs',
+  'sendq-high-water': 'sendQueueHighWater',
+  'max-sendq': 'maxQueueBytes',
+  'send-budget': 'sendBudgetBytes',
+} as const satisfies Record<string, keyof ServerLimitOptions>;
 
 await runMain(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -47,6 +80,7 @@ await runMain(USAGE, async () => {
     'status-log-size': { type: 'string' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((f) => [f, { type: 'string' as const }])),
   });
   if (values.help) {
     process.stdout.write(USAGE);
@@ -64,6 +98,10 @@ await runMain(USAGE, async () => {
   const monitorPort = values['monitor-port'] === undefined ? undefined : intFlag(values, 'monitor-port', 0, 65535);
   const maxHosts = intFlag(values, 'max-hosts', 1, 0xffff_ffff, DEFAULT_MAX_HOSTS);
   const statusLogSize = intFlag(values, 'status-log-size', 1, 10_000_000, DEFAULT_STATUS_LOG_SIZE);
+  const connectionLimits: ServerLimitOptions = {};
+  for (const [flag, option] of Object.entries(LIMIT_FLAGS)) {
+    if ((values as Record<string, unknown>)[flag] !== undefined) connectionLimits[option] = intFlag(values, flag, 1, Number.MAX_SAFE_INTEGER);
+  }
   const logFile = values['log-file'];
   const log = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
@@ -78,6 +116,7 @@ await runMain(USAGE, async () => {
     staticTree: values['static-tree'] ?? false,
     maxHosts,
     statusLogSize,
+    ...connectionLimits,
     log,
   });
   const listening = await node.start();

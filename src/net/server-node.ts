@@ -213,6 +213,18 @@ export class CrcServerNode {
     return n;
   }
 
+  /** Send queues and unfinished frames across all connections, now. */
+  queueStats(): { queuedBytes: number; readsHeld: number; partialBytes: number; partialCapacity: number } {
+    const out = { queuedBytes: 0, readsHeld: 0, partialBytes: 0, partialCapacity: 0 };
+    for (const c of this.conns.values()) {
+      out.queuedBytes += c.pendingBytes;
+      if (c.readsHeld) out.readsHeld++;
+      out.partialBytes += c.decoder.buffered;
+      out.partialCapacity += c.decoder.capacity;
+    }
+    return out;
+  }
+
   connectionCounts(): { server: number; client: number; pending: number } {
     const out = { server: 0, client: 0, pending: 0 };
     for (const id of this.conns.keys()) {
