@@ -74,7 +74,9 @@ export class FramedConnection {
     this.out = new WriteBatch(endOfTurn, (buf) => {
       if (socket.destroyed || !socket.writable) return;
       this.handed += buf.length;
-      socket.write(buf);
+      // A write that leaves the socket's buffer under its mark raises no 'drain' later: a lazy
+      // burst or a congestion waiting on one looks again once this flush is over.
+      if (socket.write(buf) && (this.backlog !== undefined || this.congestion !== undefined)) queueMicrotask(this.onDrain);
     });
     socket.setNoDelay(true); // small frames must not wait for Nagle
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -87,7 +89,7 @@ export class FramedConnection {
       this.flush();
       socket.end();
     });
-    socket.on('drain', () => this.onDrain());
+    socket.on('drain', this.onDrain);
     socket.on('close', () => this.onSocketClose());
   }
 
@@ -202,10 +204,11 @@ export class FramedConnection {
     }
   }
 
-  private onDrain(): void {
+  private readonly onDrain = (): void => {
+    if (this.socket.destroyed) return;
     if (this.backlog) this.pump();
     this.flow?.drained(this);
-  }
+  };
 
   private onData(chunk: Buffer): void {
     this.counters.bytesIn += chunk.length;
