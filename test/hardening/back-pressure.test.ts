@@ -33,10 +33,10 @@ describe('a receiver slower than its sender', () => {
     const n = Math.round(sent / frame.length);
     await waitFor(() => chatsFrom(receiver) === n || receiver.closed, 20_000, `all ${n} chats at the receiver`);
     const peak = queued.stop();
-    console.info(`8 MiB at 8 MiB/s to a 2.5 MiB/s reader: peak server queue ${(peak / KiB).toFixed(0)} KiB (high water ${highWater / KiB} KiB); reads paused ${node.flow.counts.readPauses} times`);
     expect(receiver.closed).toBe(false);
     expect(chatsFrom(receiver)).toBe(n);
     expect(peak).toBeLessThanOrEqual(highWater + OVERSHOOT);
+    console.info(`8 MiB at 8 MiB/s to a 2.5 MiB/s reader: peak server queue ${(peak / KiB).toFixed(0)} KiB (high water ${highWater / KiB} KiB); reads paused ${node.flow.counts.readPauses} times`);
     expect(node.flow.counts.readPauses).toBeGreaterThan(0);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(sample(metrics, 'crc_reads_paused_total', 1)).toBe(node.flow.counts.readPauses);
@@ -56,18 +56,19 @@ describe('a peer that reads nothing', () => {
     const queued = peakOf(() => node.pendingBytes());
     // Bounded: far past the kernel's buffers (a few MiB on loopback) and past any sane queue.
     // A staller reading nothing never sees its close either: what the server knows is what counts.
-    const cut = () => node.guard.counters.sendqStalled === 1;
+    const cut = () => node.core.host(42) === undefined;
     const feeding = sendPaced(feeder.socket, chatFrame(40, 42, 60_000), 32 * MiB, 24 * MiB, cut);
-    // The kernel may take a little more now and then early on, ending a congestion: the cut
-    // counts from the start of the last one.
+    // The kernel may take a little more now and then early on, ending a congestion (the queue
+    // back to a quarter of high water): the cut counts from the start of the last one.
     let congestedAt = 0;
     const watch = peakOf(() => {
-      if (node.flow.congestedCount === 0) congestedAt = 0;
-      else if (congestedAt === 0) congestedAt = performance.now();
+      if (cut()) return 0;
+      const q = node.pendingBytes();
+      if (q <= highWater / 4) congestedAt = 0;
+      else if (q > highWater && congestedAt === 0) congestedAt = performance.now();
       return 0;
     });
-    await waitFor(() => node.flow.congestedCount === 1, 10_000, 'the staller\'s queue past high water');
-    await waitFor(() => node.queueStats().readsHeld === 1, 3000, 'the feeder held');
+    await waitFor(() => node.pendingBytes() > highWater, 10_000, 'the staller\'s queue past high water');
 
     // The honest pair does not feed the staller: it keeps talking while the feeder is held.
     await expectTalking(alice, bob, 'meanwhile', 20, 1000);
@@ -78,17 +79,16 @@ describe('a peer that reads nothing', () => {
     watch.stop();
     await feeding;
     const peak = queued.stop();
+    expect(peak).toBeLessThanOrEqual(highWater + OVERSHOOT);
     const line = logs.find((l) => l.includes('SendQ exceeded'));
     console.info(`staller cut ${cutAfter.toFixed(0)} ms after its queue passed high water; peak server queue ${(peak / KiB).toFixed(0)} KiB; ${line}`);
     expect(line).toMatch(/connection \d+ \(client 42\) closed: SendQ exceeded: [\d.]+ (KiB|MiB) queued, [\d.]+ (B|KiB) read in 1\.\d s \(counted in crc_sendq_exceeded_total\)/);
     expect(cutAfter).toBeGreaterThanOrEqual(sendqTimeoutMs - 100);
     expect(cutAfter).toBeLessThan(sendqTimeoutMs + 2000);
-    expect(peak).toBeLessThanOrEqual(highWater + OVERSHOOT);
-    expect(node.core.host(42)).toBeUndefined();
+    expect(node.guard.counters.sendqStalled).toBe(1);
 
     // The feeder was held, never cut: it is read again and reaches the others.
     expect(feeder.closed).toBe(false);
-    await waitFor(() => node.queueStats().readsHeld === 0, 3000, 'the feeder read again');
     feeder.write({ type: MessageType.ClientChat, sourceId: 40, destinationId: 101, content: 'after the cut' });
     await waitFor(() => alice.state().chatLog.includes('after the cut'), 5000, 'the feeder\'s chat after the cut');
     await expectTalking(alice, bob, 'after');
@@ -111,12 +111,13 @@ describe('the send budget', () => {
     const gone = (id: number) => () => node.core.host(id) === undefined;
     const feeding = pairs.map(({ feeder }, i) =>
       sendPaced(feeder.socket, chatFrame(50 + i, 60 + i, 60_000), 16 * MiB, 12 * MiB, gone(60 + i)));
-    await waitFor(() => node.flow.overBudget, 10_000, 'the budget to be exceeded');
-    await waitFor(() => pairs.every((_p, i) => gone(60 + i)()), 10_000, 'every staller cut');
+    // Each feeder stops once its staller is gone, or after 12 MiB.
     await Promise.all(feeding);
     const peak = queued.stop();
-    console.info(`six stallers, budget ${budget / MiB} MiB: peak of all queues ${(peak / KiB).toFixed(0)} KiB; budget exceeded ${node.flow.counts.budgetPauses} times`);
     expect(peak).toBeLessThanOrEqual(budget + OVERSHOOT);
+    expect(pairs.every((_p, i) => gone(60 + i)())).toBe(true);
+    console.info(`six stallers, budget ${budget / MiB} MiB: peak of all queues ${(peak / KiB).toFixed(0)} KiB; budget exceeded ${node.flow.counts.budgetPauses} times`);
+    expect(node.flow.counts.budgetPauses).toBeGreaterThanOrEqual(1);
     expect(node.guard.counters.sendqStalled).toBe(6);
     expect(pairs.every((p) => !p.feeder.closed)).toBe(true);
     await waitFor(() => !node.flow.overBudget, 3000, 'the budget pause over');
