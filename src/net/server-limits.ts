@@ -4,6 +4,7 @@
 // the benchmarks and of trees of 10,000 servers, a flag in crc-server, a log line and a counter.
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MAX_QUEUE_BYTES, type FramedConnection } from './connection.ts';
+import { formatBytes } from './flow-control.ts';
 
 export interface ServerLimitOptions {
   /** Open connections (both ways); an accepted one past it is closed at once. */
@@ -106,8 +107,7 @@ export function newLimitCounters(): LimitCounters {
 /** The line a server logs once at start, after its host and status-log limits. */
 export function describeLimits(l: ServerLimits): string {
   const s = (ms: number) => `${ms / 1000} s`;
-  const mib = (b: number) => `${+(b / 2 ** 20).toFixed(2)} MiB`;
   return `connection limits: ${l.maxConnections} connections, ${l.maxUnregistered} unregistered; timeouts: registration ${s(l.registrationTimeoutMs)}, `
-    + `unfinished frame ${s(l.frameTimeoutMs)}, SendQ ${s(l.sendqTimeoutMs)}; send queues: high water ${mib(l.sendQueueHighWater)}, `
-    + `${mib(l.maxQueueBytes)} each, ${mib(l.sendBudgetBytes)} in all`;
+    + `unfinished frame ${s(l.frameTimeoutMs)}, SendQ ${s(l.sendqTimeoutMs)}; send queues: high water ${formatBytes(l.sendQueueHighWater)}, `
+    + `${formatBytes(l.maxQueueBytes)} each, ${formatBytes(l.sendBudgetBytes)} in all`;
 }
