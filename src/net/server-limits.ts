@@ -49,7 +49,7 @@ export const DEFAULT_SERVER_LIMITS: Omit<ServerLimits, 'maxConnections'> = {
   maxUnregistered: 1_000,
   registrationTimeoutMs: 10_000,
   frameTimeoutMs: 30_000,
-  sendqTimeoutMs: 30_000,
+  sendqTimeoutMs: 10_000,
   sendQueueHighWater: 1024 * 1024,
   maxQueueBytes: DEFAULT_MAX_QUEUE_BYTES,
   sendBudgetBytes: 256 * 1024 * 1024,

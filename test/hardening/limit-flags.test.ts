@@ -41,7 +41,7 @@ describe('crc-server connection-limit flags', () => {
 describe('the defaults', () => {
   it('stay out of the way of the benchmarks and of trees of 10,000 servers; one sweep a second', async () => {
     expect(DEFAULT_SERVER_LIMITS).toEqual({
-      maxUnregistered: 1000, registrationTimeoutMs: 10_000, frameTimeoutMs: 30_000, sendqTimeoutMs: 30_000,
+      maxUnregistered: 1000, registrationTimeoutMs: 10_000, frameTimeoutMs: 30_000, sendqTimeoutMs: 10_000,
       sendQueueHighWater: 1024 * 1024, maxQueueBytes: 16 * 1024 * 1024, sendBudgetBytes: 256 * 1024 * 1024,
     });
     expect(defaultMaxConnections()).toBeGreaterThan(0);
@@ -49,6 +49,6 @@ describe('the defaults', () => {
     expect(sweepIntervalMs(resolveServerLimits({}))).toBe(1000);
     const { node, logs } = await cleanup.server({ id: 1 });
     expect(node.connectionLimits).toEqual({ ...DEFAULT_SERVER_LIMITS, maxConnections: defaultMaxConnections() });
-    expect(logs.some((l) => l.includes('connection limits: ') && l.includes('timeouts: registration 10 s, unfinished frame 30 s, SendQ 30 s'))).toBe(true);
+    expect(logs.some((l) => l.includes('connection limits: ') && l.includes('timeouts: registration 10 s, unfinished frame 30 s, SendQ 10 s'))).toBe(true);
   });
 });
