@@ -61,14 +61,14 @@ export class ConnectionGuard {
     const { registrationTimeoutMs, frameTimeoutMs } = this.limits;
     for (const [conn, since] of this.unregistered) {
       if (now - since < registrationTimeoutMs) break; // oldest first: the rest are younger
-      if (conn.readsHeld) continue; // the server is not reading it: its registration may be waiting
+      if (conn.readsHeld || conn.socket.destroyed) continue; // the server is not reading it: its registration may be waiting
       this.counters.registrationTimeouts++;
       cuts.push({ conn, reason: `registration timeout: not registered ${formatSeconds(now - since)} after connecting`, metric: 'crc_registration_timeouts_total' });
     }
     const timedOut = new Set(cuts.map((c) => c.conn));
     for (const conn of conns) {
       const d = conn.decoder;
-      if (timedOut.has(conn)) continue;
+      if (timedOut.has(conn) || conn.socket.destroyed) continue;
       if (d.buffered === 0) {
         conn.frameWatch = -1;
       } else if (conn.frameWatch !== d.frames || conn.readsHeld) {

@@ -33,6 +33,9 @@ export interface Congestion {
   readonly feeders: Set<FramedConnection>;
 }
 
+/** The estimate of all queues only ever errs high (a queue shrinks unseen between sends); past the budget it is measured again, this often at most. */
+const RECOUNT_MS = 5;
+
 export class FlowControl {
   readonly highWater: number;
   readonly lowWater: number;
@@ -45,6 +48,8 @@ export class FlowControl {
   /** The connection whose frames are being handled now, if any. */
   reading: FramedConnection | undefined;
   overBudget = false;
+  /** When the queues were last measured one by one: an estimate past the budget is checked at most every RECOUNT_MS. */
+  private recountedAt = -Infinity;
   private readonly congested = new Set<FramedConnection>();
   readonly counts = {
     /** times a connection's reads were held because it fed a congested queue */
@@ -77,7 +82,10 @@ export class FlowControl {
         this.counts.readPauses++;
       }
     }
-    if (this.queued > this.budget && !this.overBudget) this.recount(performance.now());
+    if (this.queued > this.budget && !this.overBudget) {
+      const now = performance.now();
+      if (now - this.recountedAt >= RECOUNT_MS) this.recount(now);
+    }
   }
 
   /** `conn`'s socket has written all it held. */
@@ -110,6 +118,7 @@ export class FlowControl {
     this.recount(now);
     const cuts: Cut[] = [];
     for (const conn of this.congested) {
+      if (conn.socket.destroyed) continue; // cut already, its close not yet seen
       const c = conn.congestion!;
       if (conn.measured <= c.endsAt) this.relieve(conn);
       else if (now - c.since >= this.stallMs) {
@@ -143,6 +152,7 @@ export class FlowControl {
 
   /** Measure every queue exactly; start or end a budget pause. */
   private recount(now: number): void {
+    this.recountedAt = now;
     let total = 0;
     for (const c of this.connections()) {
       const q = c.pendingBytes;

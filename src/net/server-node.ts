@@ -4,7 +4,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
-import type { DecodeError, DecodedMessage, Limits } from '../protocol/index.ts';
+import type { DecodeError, DecodedMessage } from '../protocol/index.ts';
 import { type ConnectionHandlers, FramedConnection } from './connection.ts';
 import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
@@ -13,56 +13,14 @@ import { dial, dialHost } from './dial.ts';
 import type { NodeEvent } from './events.ts';
 import { FlowControl } from './flow-control.ts';
 import { LogThrottle } from './log-throttle.ts';
-import { type Cut, type ServerLimitOptions, type ServerLimits, describeLimits, resolveServerLimits, sweepIntervalMs } from './server-limits.ts';
+import type { ServerNodeOptions, ServerState } from './server-node-options.ts';
+import { type Cut, type ServerLimits, describeLimits, resolveServerLimits, sweepIntervalMs } from './server-limits.ts';
 
-/** Connection limits (maxConnections, timeouts, send queue bounds: see server-limits.ts) ride along. */
-export interface ServerNodeOptions extends ServerLimitOptions {
-  id: number;
-  name: string;
-  info: string;
-  /** 0 (the default) = any free port; read it back from `port` after start(). */
-  port?: number;
-  host?: string;
-  /** The bootstrap server to join, if any. */
-  connectTo?: { host: string; port: number };
-  /** How long to keep retrying the bootstrap server before giving up (ms). */
-  joinDeadlineMs?: number;
-  /** Re-dial the bootstrap server (with backoff) if that link is lost. */
-  reconnect?: boolean;
-  limits?: Partial<Limits>;
-  /** Hosts this server may know; registrations past it are refused (default 100,000). */
-  maxHosts?: number;
-  /** Status log entries kept: the newest (default 1,000). */
-  statusLogSize?: number;
-  /** The course reference's static tree: lost links and vanished clients are not propagated. */
-  staticTree?: boolean;
-  /**
-   * Keep the hex of the first frame each inbound connection sends (a joining host's
-   * registration): what the course's connectivity scenarios check.
-   */
-  recordJoinFrames?: boolean;
-  /** Human-readable log lines (connections, rejected frames, errors). */
-  log?: (line: string) => void;
-  /** Every protocol and connection event, stamped with a time comparable across threads. */
-  onEvent?: (event: NodeEvent, t: number) => void;
-}
+export type { ServerNodeOptions, ServerState } from './server-node-options.ts';
 
 const REJECTIONS_LOGGED_PER_SECOND = 20;
 /** Lines about connections a limit closed or refused, per second. */
 const LIMIT_LINES_PER_SECOND = 20;
-
-export interface ServerState {
-  id: number;
-  name: string;
-  info: string;
-  port: number;
-  hosts: Array<{ id: number; kind: 'server' | 'client'; name: string; info: string; firstLinkId: number }>;
-  adjacentServerIds: number[];
-  adjacentUserIds: number[];
-  statusLog: string[];
-  /** Only with recordJoinFrames. */
-  joinFrames?: string[];
-}
 
 export class CrcServerNode {
   readonly core: ServerCore;
