@@ -14,10 +14,11 @@ import { type Metrics, SoakTree } from './tree.ts';
 /** Server 7 (minastirith, links to 4, 10 and 11) and server 2 (rivendale, links to 1, 4, 5 and 8): most honest pairs cross one. */
 export const TARGETS = { a: 7, b: 2 } as const;
 
-const ATTACKS: Array<[(ctx: AttackContext) => Promise<AttackResult>, number]> = [
-  [registrationFlood, TARGETS.a], [connectionStorm, TARGETS.a], [stall, TARGETS.a],
-  [statusFlood, TARGETS.b], [drip, TARGETS.b],
-];
+/** Each attack by name, with its target. */
+export const ATTACKS: Record<string, [(ctx: AttackContext) => Promise<AttackResult>, number]> = {
+  flood: [registrationFlood, TARGETS.a], storm: [connectionStorm, TARGETS.a], stall: [stall, TARGETS.a],
+  statuses: [statusFlood, TARGETS.b], drip: [drip, TARGETS.b],
+};
 
 /** Gauges whose peak, and counters whose final value (a fresh tree starts them at 0), a target reports. */
 export const GAUGES = ['crc_send_queue_bytes', 'crc_send_queues_congested', 'crc_connections_reads_held', 'crc_partial_frame_bytes', 'crc_partial_frame_buffer_bytes',
@@ -52,6 +53,8 @@ export interface PhaseResult {
   peakRssBytes: number;
   /** Heap and Buffers of this thread (the attackers), at most. */
   peakMainHeapBytes: number;
+  /** Heap and Buffers of the eleven server threads together, at most. */
+  peakServerHeapsBytes: number;
   attacks: AttackResult[];
   targets: Record<number, TargetSummary>;
 }
@@ -59,22 +62,27 @@ export interface PhaseResult {
 const LIMIT_LINES = [/SendQ exceeded/, /registration timeout/, /frame timeout/, /unregistered connection limit/, /connection limit \(\d+\) reached: refused/,
   /host table full/, /status log full/, /more connection limit lines not logged/];
 
-export async function runPhase(attacked: boolean, seconds: number, say: (l: string) => void): Promise<PhaseResult> {
+/** A phase; `attacks` names the attacks to run (none: the clean run). */
+export async function runPhase(attacks: readonly string[], seconds: number, say: (l: string) => void): Promise<PhaseResult> {
+  const attacked = attacks.length > 0;
   const tree = await SoakTree.start();
   const pool = new Piscina({ filename: builtUrl('bench/load/load-task').href, minThreads: 1, maxThreads: 2, concurrentTasksPerWorker: 4, idleTimeout: 60_000 });
   const peaks: Record<number, Record<string, number>> = { [TARGETS.a]: {}, [TARGETS.b]: {} };
   let peakRss = 0;
   let peakMainHeap = 0;
+  let peakServerHeaps = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const mem = process.memoryUsage();
       peakRss = Math.max(peakRss, mem.rss);
       peakMainHeap = Math.max(peakMainHeap, mem.heapUsed + mem.external);
+      const heaps = await Promise.all(tree.topology.servers.map((x) => tree.memory(x.id)));
+      peakServerHeaps = Math.max(peakServerHeaps, heaps.reduce((a, b) => a + b, 0));
       for (const id of [TARGETS.a, TARGETS.b]) {
         const m = await tree.metrics(id).catch(() => undefined);
         if (!m) continue;
-        m.set('thread heap and buffers', await tree.memory(id));
+        m.set('thread heap and buffers', heaps[tree.topology.servers.findIndex((x) => x.id === id)]!);
         for (const g of GAUGES) peaks[id]![g] = Math.max(peaks[id]![g] ?? 0, m.get(g) ?? 0);
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -90,22 +98,25 @@ export async function runPhase(attacked: boolean, seconds: number, say: (l: stri
       window, size, durationMs, timeoutMs: 40_000,
     }));
     const honest = Promise.all(tasks.map((t) => pool.run(t) as Promise<LoadResult>));
-    let attacks: AttackResult[] = [];
+    let results: AttackResult[] = [];
     if (attacked) {
       await new Promise((r) => setTimeout(r, 1000));
       const until = performance.now() + durationMs - 1500;
       say(`attacks on servers ${TARGETS.a} and ${TARGETS.b} for ${((durationMs - 1500) / 1000).toFixed(0)} s`);
-      attacks = await Promise.all(ATTACKS.map(([attack, target]) => attack({ port: tree.port(target), target, until })));
+      results = await Promise.all(attacks.map((name) => {
+        const [attack, target] = ATTACKS[name]!;
+        return attack({ port: tree.port(target), target, until });
+      }));
     }
-    const results = await honest;
-    const delivered = results.reduce((a, r) => a + r.delivered, 0);
-    const elapsed = Math.max(...results.map((r) => r.elapsedMs));
+    const load = await honest;
+    const delivered = load.reduce((a, r) => a + r.delivered, 0);
+    const elapsed = Math.max(...load.map((r) => r.elapsedMs));
     const honestResult: HonestResult = {
       pairs: tasks.length, window, size,
       msgsPerSec: elapsed > 0 ? (delivered / elapsed) * 1000 : 0,
-      latencyUs: percentiles(merge(results.map((r) => r.latency as RecordableHistogram))),
-      sent: results.reduce((a, r) => a + r.sent, 0), delivered, lost: results.reduce((a, r) => a + r.lost, 0),
-      errors: results.flatMap((r) => (r.error ? [r.error] : [])),
+      latencyUs: percentiles(merge(load.map((r) => r.latency as RecordableHistogram))),
+      sent: load.reduce((a, r) => a + r.sent, 0), delivered, lost: load.reduce((a, r) => a + r.lost, 0),
+      errors: load.flatMap((r) => (r.error ? [r.error] : [])),
     };
     sampling = false;
     await sampler;
@@ -119,7 +130,7 @@ export async function runPhase(attacked: boolean, seconds: number, say: (l: stri
       const lines = LIMIT_LINES.map((re) => logs!.get(id)?.find((l) => re.test(l))).filter((l): l is string => l !== undefined);
       targets[id] = { peaks: peaks[id]!, counters, lines };
     }
-    return { attacked, seconds, honest: honestResult, peakRssBytes: peakRss, peakMainHeapBytes: peakMainHeap, attacks, targets };
+    return { attacked, seconds, honest: honestResult, peakRssBytes: peakRss, peakMainHeapBytes: peakMainHeap, peakServerHeapsBytes: peakServerHeaps, attacks: results, targets };
   } finally {
     sampling = false;
     if (!logs) await tree.stop();

@@ -60,7 +60,11 @@ export function renderSoak(r: SoakReport): string {
     row('under attack', attacked),
     '',
     `Under attack: ${(ratio * 100).toFixed(0)}% of the clean throughput, p99 ${ms(attacked.honest.latencyUs.p99)} ms against ${ms(clean.honest.latencyUs.p99)} ms.`,
-    `The attackers' thread held at most ${mib(attacked.peakMainHeapBytes)} MiB of heap and Buffers (clean run: ${mib(clean.peakMainHeapBytes)} MiB for the sampling alone).`,
+    `Heap and Buffers at most: the eleven server threads together ${mib(attacked.peakServerHeapsBytes)} MiB under attack (clean: ${mib(clean.peakServerHeapsBytes)} MiB),`,
+    `the attackers' thread ${mib(attacked.peakMainHeapBytes)} MiB (clean: ${mib(clean.peakMainHeapBytes)} MiB for the sampling alone).`,
+    ...(attacked.attacks.some((a) => a.attack === 'registration flood')
+      ? [`The registration flood brought up to ${n(Math.max(...Object.values(attacked.targets).map((t) => t.peaks.crc_known_hosts ?? 0)))} hosts into every server's table (at most --max-hosts, 100,000 by default).`]
+      : []),
     '',
     '## Attacks and what the server did',
     '',
