@@ -21,10 +21,10 @@ export const ATTACKS: Record<string, [(ctx: AttackContext) => Promise<AttackResu
 };
 
 /** Gauges whose peak, and counters whose final value (a fresh tree starts them at 0), a target reports. */
-export const GAUGES = ['crc_send_queue_bytes', 'crc_send_queues_congested', 'crc_connections_reads_held', 'crc_partial_frame_bytes', 'crc_partial_frame_buffer_bytes',
+export const GAUGES = ['crc_send_queue_bytes', 'crc_send_queues_congested', 'crc_connections_reads_held{peer="client"}', 'crc_connections_reads_held{peer="server"}', 'crc_partial_frame_bytes', 'crc_partial_frame_buffer_bytes',
   'crc_connections{peer="pending"}', 'crc_connections{peer="client"}', 'crc_known_hosts', 'thread heap and buffers'] as const;
 export const COUNTERS = ['crc_connections_refused_total', 'crc_unregistered_evicted_total', 'crc_registration_timeouts_total', 'crc_frame_timeouts_total',
-  'crc_sendq_exceeded_total{reason="stalled"}', 'crc_sendq_exceeded_total{reason="limit"}', 'crc_reads_paused_total', 'crc_send_budget_exceeded_total',
+  'crc_sendq_exceeded_total{reason="stalled"}', 'crc_sendq_exceeded_total{reason="limit"}', 'crc_reads_paused_total', 'crc_server_link_reads_paused_total', 'crc_send_budget_exceeded_total',
   'crc_registrations_refused_total', 'crc_status_log_dropped_total', 'crc_decode_errors_total'] as const;
 
 export interface HonestResult {

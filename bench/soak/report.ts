@@ -24,7 +24,7 @@ const HELD: Record<string, Array<[string, (v: number) => string, string]>> = {
   'status flood': [],
   'connection storm': [['crc_connections{peer="pending"}', n, 'unregistered connections open']],
   drip: [['crc_partial_frame_bytes', n, 'bytes of unfinished frames'], ['crc_partial_frame_buffer_bytes', n, 'bytes allocated for them']],
-  stall: [['crc_send_queue_bytes', (v) => `${mib(v)} MiB`, 'in send queues'], ['crc_connections_reads_held', n, 'connections not read']],
+  stall: [['crc_send_queue_bytes', (v) => `${mib(v)} MiB`, 'in send queues'], ['crc_connections_reads_held{peer="client"}', n, 'clients not read'], ['crc_connections_reads_held{peer="server"}', n, 'server links not read']],
 };
 
 function cutCell(a: AttackResult): string {

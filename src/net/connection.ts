@@ -54,6 +54,8 @@ export class FramedConnection {
   measured = 0;
   congestion: Congestion | undefined;
   budgetHeld = false;
+  /** A registered server link (set by the server node), for the back-pressure counters. */
+  serverLink = false;
   /** The decoder's frame count when the sweep first saw the unfinished frame it holds (-1: none), and when. */
   frameWatch = -1;
   frameWatchSince = 0;

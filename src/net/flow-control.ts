@@ -54,6 +54,8 @@ export class FlowControl {
   readonly counts = {
     /** times a connection's reads were held because it fed a congested queue */
     readPauses: 0,
+    /** ...of which a server link's: everything behind it waits too */
+    serverLinkPauses: 0,
     /** times the budget held every connection's reads */
     budgetPauses: 0,
   };
@@ -80,6 +82,7 @@ export class FlowControl {
         c.feeders.add(r);
         r.holdReads();
         this.counts.readPauses++;
+        if (r.serverLink) this.counts.serverLinkPauses++;
       }
     }
     if (this.queued > this.budget && !this.overBudget) {

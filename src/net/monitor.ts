@@ -71,12 +71,14 @@ function connectionLimitMetrics(node: CrcServerNode, one: Sample, metric: Sample
     [[`{${server},reason="limit"}`, lc.sendqOverLimit], [`{${server},reason="stalled"}`, lc.sendqStalled]]);
   const flow = node.flow;
   one('crc_reads_paused_total', 'counter', 'Times a connection stopped being read because it fed a send queue past high water.', flow.counts.readPauses);
+  one('crc_server_link_reads_paused_total', 'counter', 'Of those, times it was a server link (all traffic over it waits).', flow.counts.serverLinkPauses);
   one('crc_send_budget_exceeded_total', 'counter', 'Times all send queues together passed --send-budget and every read was held.', flow.counts.budgetPauses);
   one('crc_send_budget_bytes', 'gauge', 'Send queue bytes all connections may hold together (--send-budget).', l.sendBudgetBytes);
   const q = node.queueStats();
   one('crc_send_queue_bytes', 'gauge', 'Bytes in send queues now (ours and the sockets\' buffers).', q.queuedBytes);
   one('crc_send_queues_congested', 'gauge', 'Connections whose send queue is past high water now.', flow.congestedCount);
-  one('crc_connections_reads_held', 'gauge', 'Connections not being read now (back-pressure or the budget).', q.readsHeld);
+  metric('crc_connections_reads_held', 'gauge', 'Connections not being read now (back-pressure or the budget), by peer kind.',
+    (['server', 'client', 'pending'] as const).map((k) => [`{${server},peer="${k}"}`, q.held[k]]));
   one('crc_partial_frame_bytes', 'gauge', 'Bytes of unfinished frames held now.', q.partialBytes);
   one('crc_partial_frame_buffer_bytes', 'gauge', 'Bytes allocated to hold them.', q.partialCapacity);
 }

@@ -171,12 +171,12 @@ export class CrcServerNode {
     return n;
   }
 
-  /** Send queues and unfinished frames across all connections, now. */
-  queueStats(): { queuedBytes: number; readsHeld: number; partialBytes: number; partialCapacity: number } {
-    const out = { queuedBytes: 0, readsHeld: 0, partialBytes: 0, partialCapacity: 0 };
-    for (const c of this.conns.values()) {
+  /** Send queues and unfinished frames across all connections, now; held = connections not being read, by peer kind. */
+  queueStats(): { queuedBytes: number; held: { server: number; client: number; pending: number }; partialBytes: number; partialCapacity: number } {
+    const out = { queuedBytes: 0, held: { server: 0, client: 0, pending: 0 }, partialBytes: 0, partialCapacity: 0 };
+    for (const [id, c] of this.conns) {
       out.queuedBytes += c.pendingBytes;
-      if (c.readsHeld) out.readsHeld++;
+      if (c.readsHeld) out.held[this.core.peerOf(id)?.kind ?? 'pending']++;
       out.partialBytes += c.decoder.buffered;
       out.partialCapacity += c.decoder.capacity;
     }
@@ -312,7 +312,10 @@ export class CrcServerNode {
           const c = this.conns.get(e.event.conn);
           if (c) this.guard.forget(c);
           // A registered server link is trusted: its chats were validated where they entered.
-          if (c && e.event.kind === 'server') c.decoder.lazyChatText = true;
+          if (c && e.event.kind === 'server') {
+            c.decoder.lazyChatText = true;
+            c.serverLink = true;
+          }
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;
           this.rejectionLog.line(`rejected from connection ${e.event.conn}: ${e.event.reason}`);

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType } from '../../src/protocol/index.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
-import { chatFrame, expectTalking, honestPair, monitorOf, paceReads, peakOf, rawClient, sample, sendPaced } from './helpers.ts';
+import { chatFrame, expectTalking, honestPair, monitorOf, paceReads, peakOf, rawClient, sample, sendPaced, serverPair } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -92,6 +92,32 @@ describe('a peer that reads nothing', () => {
     feeder.write({ type: MessageType.ClientChat, sourceId: 40, destinationId: 101, content: 'after the cut' });
     await waitFor(() => alice.state().chatLog.includes('after the cut'), 5000, 'the feeder\'s chat after the cut');
     await expectTalking(alice, bob, 'after');
+  });
+});
+
+describe('a peer that reads nothing, fed across a server link', () => {
+  it('holds that link (everything over it waits) only until the SendQ timeout; then the pair across it talks again, the link never cut', async () => {
+    const highWater = 256 * KiB;
+    const sendqTimeoutMs = 1000;
+    const { a, b } = await serverPair(cleanup, { sendQueueHighWater: highWater, sendqTimeoutMs });
+    const { alice, bob } = await honestPair(cleanup, a.port, b.port);
+    const feeder = await rawClient(cleanup, a.port, 40);
+    const staller = await rawClient(cleanup, b.port, 42);
+    staller.socket.pause();
+    await waitFor(() => a.core.host(42), 3000, 'a to learn the staller');
+    const queued = peakOf(() => b.pendingBytes());
+    const cut = () => b.core.host(42) === undefined;
+    const feeding = sendPaced(feeder.socket, chatFrame(40, 42, 60_000), 32 * MiB, 24 * MiB, cut);
+    await waitFor(cut, 10_000, 'b to cut the staller');
+    await feeding;
+    const peak = queued.stop();
+    expect(peak).toBeLessThanOrEqual(highWater + OVERSHOOT);
+    await expectTalking(alice, bob, 'across the link after the cut');
+    console.info(`staller behind a link: b's peak queue ${(peak / KiB).toFixed(0)} KiB; b held the link from a ${b.flow.counts.serverLinkPauses} times`);
+    expect(b.flow.counts.serverLinkPauses).toBeGreaterThanOrEqual(1);
+    expect(b.guard.counters.sendqStalled).toBe(1);
+    expect(a.core.adjacentServerIds()).toEqual([2]);
+    expect(feeder.closed).toBe(false);
   });
 });
 
