@@ -22,7 +22,7 @@ export const ATTACKS: Record<string, [(ctx: AttackContext) => Promise<AttackResu
 
 /** Gauges whose peak, and counters whose final value (a fresh tree starts them at 0), a target reports. */
 export const GAUGES = ['crc_send_queue_bytes', 'crc_send_queues_congested', 'crc_connections_reads_held{peer="client"}', 'crc_connections_reads_held{peer="server"}', 'crc_partial_frame_bytes', 'crc_partial_frame_buffer_bytes',
-  'crc_connections{peer="pending"}', 'crc_connections{peer="client"}', 'crc_known_hosts', 'thread heap and buffers'] as const;
+  'crc_connections{peer="pending"}', 'crc_connections{peer="client"}', 'crc_known_hosts', 'thread heap and buffers', 'event-loop stall (ms)'] as const;
 export const COUNTERS = ['crc_connections_refused_total', 'crc_unregistered_evicted_total', 'crc_registration_timeouts_total', 'crc_frame_timeouts_total',
   'crc_sendq_exceeded_total{reason="stalled"}', 'crc_sendq_exceeded_total{reason="limit"}', 'crc_reads_paused_total', 'crc_server_link_reads_paused_total', 'crc_send_budget_exceeded_total',
   'crc_registrations_refused_total', 'crc_status_log_dropped_total', 'crc_decode_errors_total'] as const;
@@ -78,11 +78,13 @@ export async function runPhase(attacks: readonly string[], seconds: number, say:
       peakRss = Math.max(peakRss, mem.rss);
       peakMainHeap = Math.max(peakMainHeap, mem.heapUsed + mem.external);
       const heaps = await Promise.all(tree.topology.servers.map((x) => tree.memory(x.id)));
-      peakServerHeaps = Math.max(peakServerHeaps, heaps.reduce((a, b) => a + b, 0));
+      peakServerHeaps = Math.max(peakServerHeaps, heaps.reduce((a, b) => a + b.memory, 0));
       for (const id of [TARGETS.a, TARGETS.b]) {
         const m = await tree.metrics(id).catch(() => undefined);
         if (!m) continue;
-        m.set('thread heap and buffers', heaps[tree.topology.servers.findIndex((x) => x.id === id)]!);
+        const own = heaps[tree.topology.servers.findIndex((x) => x.id === id)]!;
+        m.set('thread heap and buffers', own.memory);
+        m.set('event-loop stall (ms)', own.maxStallMs);
         for (const g of GAUGES) peaks[id]![g] = Math.max(peaks[id]![g] ?? 0, m.get(g) ?? 0);
       }
       await new Promise((r) => setTimeout(r, 250));

@@ -60,12 +60,12 @@ export class SoakTree {
     return out;
   }
 
-  /** Heap and Buffer bytes of the thread running server `id`. */
-  async memory(id: number): Promise<number> {
+  /** Heap and Buffer bytes of the thread running server `id`, and its longest event-loop stall since the last call. */
+  async memory(id: number): Promise<{ memory: number; maxStallMs: number }> {
     const h = this.servers.get(id)!;
     const reply = next(h.worker);
     h.worker.postMessage({ memory: true } satisfies SoakServerCommand);
-    return ((await reply) as { memory: number }).memory;
+    return (await reply) as { memory: number; maxStallMs: number };
   }
 
   /** Stop every server; resolves with each one's log tail. */

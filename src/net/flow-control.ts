@@ -8,7 +8,10 @@
 // Only feeders pause, not every reader: one stalled peer then holds up the connections that
 // talk to it, not every honest pair on the server, and two servers congested toward each
 // other do not wait on each other (in a tree, a frame read from a link is never queued back
-// on that link, except a reply).
+// on that link, except a reply). A held server link holds everything behind it, so a client
+// holds one only with traffic addressed to it: the announcements every client gets
+// (registrations, quits) wait in its queue instead, up to maxQueueBytes and the SendQ timeout.
+import { MessageType } from '../protocol/index.ts';
 import type { FramedConnection } from './connection.ts';
 import type { Cut } from './server-limits.ts';
 
@@ -73,12 +76,15 @@ export class FlowControl {
     return this.congested.size;
   }
 
-  /** A send left `conn` with `queued` bytes, past high water or with the budget exceeded (send() checks; this is the rare path). */
-  pressure(conn: FramedConnection, queued: number): void {
+  /**
+   * A send of a frame of `type` left `conn` with `queued` bytes, past high water or with the
+   * budget exceeded (send() checks; this is the rare path).
+   */
+  pressure(conn: FramedConnection, queued: number, type: number): void {
     if (queued > this.highWater) {
       const c = conn.congestion ?? this.congest(conn, queued, performance.now());
       const r = this.reading;
-      if (r !== undefined && !c.feeders.has(r)) {
+      if (r !== undefined && !c.feeders.has(r) && !(r.serverLink && !conn.serverLink && isAnnouncement(type))) {
         c.feeders.add(r);
         r.holdReads();
         this.counts.readPauses++;
@@ -180,6 +186,11 @@ export class FlowControl {
       }
     }
   }
+}
+
+/** Registrations and quits: told to every peer, addressed to none. */
+function isAnnouncement(type: number): boolean {
+  return type === MessageType.ServerRegistration || type === MessageType.ClientRegistration || type === MessageType.ServerQuit || type === MessageType.ClientQuit;
 }
 
 export function formatBytes(n: number): string {

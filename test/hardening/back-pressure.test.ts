@@ -3,9 +3,9 @@
 // SendQ timeout, and all queues together stay within one budget. Honest pairs keep talking.
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageType } from '../../src/protocol/index.ts';
+import { MessageType, encode } from '../../src/protocol/index.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
-import { chatFrame, expectTalking, honestPair, monitorOf, paceReads, peakOf, rawClient, sample, sendPaced, serverPair } from './helpers.ts';
+import { chatFrame, expectTalking, honestPair, monitorOf, paceReads, peakOf, rawClient, rawServer, sample, sendPaced, serverPair } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -118,6 +118,29 @@ describe('a peer that reads nothing, fed across a server link', () => {
     expect(b.guard.counters.sendqStalled).toBe(1);
     expect(a.core.adjacentServerIds()).toEqual([2]);
     expect(feeder.closed).toBe(false);
+  });
+});
+
+describe('a client that reads nothing and only hears announcements across a link', () => {
+  it('never holds the link: the pair across it keeps talking while the announcements queue, and the client is cut in time', async () => {
+    const highWater = 256 * KiB;
+    const sendqTimeoutMs = 1000;
+    const { a, b } = await serverPair(cleanup, { sendQueueHighWater: highWater, sendqTimeoutMs });
+    const { alice, bob } = await honestPair(cleanup, a.port, b.port);
+    const staller = await rawClient(cleanup, b.port, 42);
+    staller.socket.pause();
+    // 200 registrations with 60 KB infos (12 MB), relayed by a to b and by b to every client.
+    const announcer = await rawServer(cleanup, a.port, 50);
+    const info = 'i'.repeat(60_000);
+    const frames = Array.from({ length: 200 }, (_, i) => encode({ type: MessageType.ClientRegistration, sourceId: 1000 + i, lastHopId: 50, name: `big${i}`, info }));
+    announcer.write(Buffer.concat(frames));
+    await waitFor(() => b.core.host(1199), 10_000, 'b to learn all 200');
+    await expectTalking(alice, bob, 'while the announcements queue', 10, 1000);
+    await waitFor(() => b.core.host(42) === undefined, 5000, 'b to cut the staller');
+    expect(b.flow.counts.serverLinkPauses).toBe(0);
+    expect(b.guard.counters.sendqStalled + b.guard.counters.sendqOverLimit).toBe(1);
+    expect(b.core.adjacentServerIds()).toEqual([1]);
+    await expectTalking(alice, bob, 'after the cut');
   });
 });
 
