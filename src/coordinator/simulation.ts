@@ -2,7 +2,6 @@
 // ports (World), the links between them with their fault proxies (Links), and the model of
 // what every node knows, built from the workers' event streams (Ledger). This is the only
 // place that tells the Ledger about a change in World or Links.
-import { type LivenessSettings, resolveLiveness } from '../core/index.ts';
 import type { DownMode } from '../faults/proxy.ts';
 import { type ClientState, DEFAULT_RECONNECT_DEADLINE_MS } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
@@ -11,6 +10,7 @@ import type { ProxyEvent } from '../faults/events.ts';
 import { type BootTimings, type Network, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
 import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
 import { type LinkChange, type LinkControl, type LinkFaults, type LinkInfo, Links, type LinksOptions, isCut, isSilent, linkKey } from './links.ts';
+import { livenessOf } from './liveness-defaults.ts';
 import { SilentLinks } from './silent-links.ts';
 import type { ServerCounters, SimEvent } from './worker-api.ts';
 import { World, type WorldOptions } from './world.ts';
@@ -29,9 +29,9 @@ export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCr
   traceFrames?: boolean;
   /** Clients re-dial their server and register again with the same id when cut off (default on). */
   clientReconnect?: boolean;
-  /** Liveness: ping a server link idle this long (ms); 0: none. Default: the topology's, else 250. */
+  /** Liveness: ping a server link idle this long (ms); 0: none. Default: the topology's, else liveness-defaults.ts. */
   pingIntervalMs?: number;
-  /** Liveness: a server link silent this long is dead (ms). Default: the topology's, else 1000. */
+  /** Liveness: a server link silent this long is dead (ms). Default: the topology's, else liveness-defaults.ts. */
   pingTimeoutMs?: number;
   /** Every event from every worker, in arrival order. */
   onEvent?: (e: SimEvent) => void;
@@ -41,25 +41,6 @@ export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCr
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Every event from the link proxies. */
   onProxyEvent?: (e: ProxyEvent) => void;
-}
-
-export const DEFAULT_PING_INTERVAL_MS = 250;
-export const DEFAULT_PING_TIMEOUT_MS = 1000;
-/**
- * Beyond 50 servers the default timeout grows by this much per server (the interval stays a
- * quarter of it): all the servers share a few cores, and a big network's flood of joins keeps
- * threads from answering for seconds (up to 9 s seen with 1,000 servers on 2 cores).
- */
-export const DEFAULT_PING_TIMEOUT_PER_SERVER_MS = 20;
-
-/** The liveness every server gets: the options', else the topology's, else the defaults. */
-export function livenessOf(o: Pick<SimulationOptions, 'topology' | 'pingIntervalMs' | 'pingTimeoutMs'>): LivenessSettings {
-  if (o.pingIntervalMs !== undefined) return resolveLiveness(o.pingIntervalMs, o.pingTimeoutMs);
-  const t = o.topology.liveness;
-  if (t === false) return resolveLiveness(0);
-  if (t) return resolveLiveness(t.interval, o.pingTimeoutMs ?? t.timeout);
-  const timeout = o.pingTimeoutMs ?? Math.max(DEFAULT_PING_TIMEOUT_MS, DEFAULT_PING_TIMEOUT_PER_SERVER_MS * o.topology.servers.length);
-  return resolveLiveness(timeout * DEFAULT_PING_INTERVAL_MS / DEFAULT_PING_TIMEOUT_MS, timeout);
 }
 
 export class Simulation {
