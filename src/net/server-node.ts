@@ -321,7 +321,7 @@ export class CrcServerNode {
         if (this.traceFrames) this.traceFrame('frame-sent', e.conn, e.data);
         this.conns.get(e.conn)?.send(e.data);
       } else if (e.kind === 'stream') {
-        this.conns.get(e.conn)?.stream(e.frames);
+        this.conns.get(e.conn)?.stream(this.traceFrames ? this.tracedFrames(e.conn, e.frames) : e.frames);
       } else if (e.kind === 'close') {
         if (e.abort) this.conns.get(e.conn)?.destroy(e.reason);
         else this.conns.get(e.conn)?.end(e.reason);
@@ -351,6 +351,14 @@ export class CrcServerNode {
         }
         this.emit(e.event);
       }
+    }
+  }
+
+  /** A lazy burst whose frames are traced as the connection pulls them (when they are written). */
+  private *tracedFrames(connId: number, frames: Iterable<Buffer>): Iterable<Buffer> {
+    for (const f of frames) {
+      this.traceFrame('frame-sent', connId, f);
+      yield f;
     }
   }
 
