@@ -1,9 +1,9 @@
 // npm run bench: routing throughput against two ceilings, convergence after a quit (with and
-// without injected link latency), registration convergence, and a scale sweep — measured
-// side by side in one run, written to results/.
+// without injected link latency), registration convergence, a silent partition found by
+// liveness, and a scale sweep — measured side by side in one run, written to results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Simulation } from '../src/coordinator/simulation.ts';
+import { Simulation, livenessOf } from '../src/coordinator/simulation.ts';
 import { diameter, resolveTopology } from '../src/topology/generate.ts';
 import { intFlag, parseFlags, runMain } from '../src/cli/args.ts';
 import { machineInfo } from '../src/util/machine.ts';
@@ -12,6 +12,7 @@ import type { ClosableProgress } from './report/progress.ts';
 import { type ThroughputRow, runThroughput, PAIRS } from './phases/throughput.ts';
 import { type ScaleRow, isFullRow, runScale } from './phases/scale.ts';
 import { applyLinkLatency } from './phases/latency.ts';
+import { type SilentPartitionRow, measureSilentPartition } from './phases/silent-partition.ts';
 import { renderMarkdown, type BenchReport } from './report/markdown.ts';
 import { renderCharts } from './report/charts.ts';
 import { createProgress } from './report/progress.ts';
@@ -21,8 +22,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--only PHASES] [--
   --quick          a smoke run in under a minute (fewer cases, shorter runs); numbers are not comparable
   --out DIR        where to write results (default results/, or results/quick/ with --quick, so a
                    smoke run never replaces the committed full run)
-  --only PHASES    comma list of throughput,convergence,registration,scale (default all)
-  --repeats R      repeats per convergence case (default 30; quick 5)
+  --only PHASES    comma list of throughput,convergence,registration,silent,scale (default all)
+  --repeats R      repeats per convergence case (default 30; quick 5); the silent partition
+                   takes ~2 s a repeat, so it runs at most 20 (quick 2)
   --duration-ms D  load duration per throughput case (default 2000; quick 300)
 `;
 
@@ -43,9 +45,9 @@ await runMain(USAGE, async () => {
   const quick = values.quick ?? false;
   const repeats = intFlag(values, 'repeats', 1, 10_000, quick ? 5 : 30);
   const durationMs = intFlag(values, 'duration-ms', 50, 600_000, quick ? 300 : 2000);
-  const phases = new Set((values.only ?? 'throughput,convergence,registration,scale').split(','));
+  const phases = new Set((values.only ?? 'throughput,convergence,registration,silent,scale').split(','));
   for (const p of phases) {
-    if (!['throughput', 'convergence', 'registration', 'scale'].includes(p)) throw new Error(`--only: unknown phase '${p}'`);
+    if (!['throughput', 'convergence', 'registration', 'silent', 'scale'].includes(p)) throw new Error(`--only: unknown phase '${p}'`);
   }
   const out = values.out ?? (quick ? join('results', 'quick') : 'results');
   const started = new Date();
@@ -100,6 +102,21 @@ await runMain(USAGE, async () => {
     progress.done('convergence');
   }
 
+  const silentPartition: SilentPartitionRow[] = [];
+  if (phases.has('silent')) {
+    // The middle link of middle-earth (lothlorien-rivendale): each side is two links deep.
+    const topology = resolveTopology('middle-earth');
+    const latencies = quick ? [5] : [0, 5];
+    const silentRepeats = Math.min(repeats, quick ? 2 : 20);
+    progress.phase('silent partition', latencies.length * silentRepeats);
+    for (const ms of latencies) {
+      silentPartition.push(await measureSilentPartition({
+        topology, link: [4, 2], linkLatencyMs: ms, repeats: silentRepeats, liveness: livenessOf({ topology }),
+      }, progress, 'silent partition'));
+    }
+    progress.done('silent partition');
+  }
+
   let scale: ScaleRow[] = [];
   if (phases.has('scale')) {
     // Each size in a fresh process, as npm run bench:scale runs it; here with quits and load too.
@@ -118,6 +135,7 @@ await runMain(USAGE, async () => {
     convergence,
     registration,
     scale,
+    silentPartition,
     notes,
   };
   mkdirSync(out, { recursive: true });

@@ -2,6 +2,8 @@
 import type { MachineInfo } from '../../src/util/machine.ts';
 import type { ConvergenceRow, RegistrationRow } from '../phases/convergence.ts';
 import type { ScaleRow } from '../phases/scale.ts';
+import type { SilentPartitionRow } from '../phases/silent-partition.ts';
+import { silentPartitionGoals, silentPartitionSection } from './silent-partition.ts';
 import type { ThroughputRow } from '../phases/throughput.ts';
 
 export interface BenchReport {
@@ -15,6 +17,8 @@ export interface BenchReport {
   convergence: ConvergenceRow[];
   registration: RegistrationRow[];
   scale: ScaleRow[];
+  /** absent in reports written before the phase existed */
+  silentPartition?: SilentPartitionRow[];
   notes: string[];
 }
 
@@ -76,6 +80,7 @@ export function goals(r: BenchReport): Goal[] {
       met: c.ms.p50 <= c.allowanceMs!,
     });
   }
+  out.push(...silentPartitionGoals(r.silentPartition ?? []));
   const runs = [...r.throughput, ...r.scale.map((s) => ({ ...s.longestPath, errors: [] as string[] }))];
   const bad = runs.filter((t) => t.lost || t.duplicated || t.reordered || (t.errors?.length ?? 0) > 0);
   out.push({
@@ -130,6 +135,7 @@ export function renderMarkdown(r: BenchReport, jsonPath: string, charts: string[
     for (const x of r.registration) L.push(`| ${x.serversPerWorker} | ${x.kind} | ${x.repeats} | ${f(x.ms.min, 3)} | ${f(x.ms.p50, 3)} | ${f(x.ms.p99, 3)} | ${f(x.ms.max, 3)} |`);
     L.push('');
   }
+  L.push(...silentPartitionSection(r.silentPartition ?? []));
   if (r.scale.length) {
     L.push('## Scale sweep', '');
     L.push('Trees of growing size; a client at each end of the diameter. Quit convergence = the client at one end quits; throughput = the longest path, window 256, 64 B.', '');

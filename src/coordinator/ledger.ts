@@ -62,6 +62,10 @@ export class Ledger {
   clientsOf(server: number): number[] {
     return [...this.clients].filter((c) => this.clientServer.get(c) === server);
   }
+  /** Every live client and the server it is attached to. */
+  liveClients(): Array<{ id: number; server: number }> {
+    return [...this.clients].map((id) => ({ id, server: this.clientServer.get(id)! }));
+  }
   isLive(id: number): boolean {
     return this.servers.has(id) || this.clients.has(id);
   }

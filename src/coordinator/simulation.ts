@@ -145,6 +145,10 @@ export class Simulation {
   isConverged(): boolean { return this.net.ledger.isConverged(); }
   knownBy(node: number): ReadonlySet<number> { return this.net.ledger.knownBy(node); }
   expectedOf(node: number): number[] { return this.net.ledger.expectedOf(node); }
+  /** Who is alive now: the live servers, and each live client with its server. */
+  live(): { servers: number[]; clients: Array<{ id: number; server: number }> } {
+    return { servers: [...this.net.ledger.liveServers], clients: this.net.ledger.liveClients() };
+  }
 
   // ---- hosts -----------------------------------------------------------------------------
 

@@ -14,6 +14,11 @@ import { drawPictures } from '../report/render.ts';
 import { readResults } from '../report/results.ts';
 import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
 import { type CheckResult, type ExperimentSummary, replayCommand, summaryMarkdown } from './summary.ts';
+import type { ActionRecord } from './fault-replay.ts';
+import { FACT_TYPES, type NodeFact } from './knowledge.ts';
+import { type Polled, pollConsistent } from './probe.ts';
+import { analyseRun } from './run-analysis.ts';
+import { FINAL_SETTLE_MS, diffLines, verdictLines } from './verdict.ts';
 
 export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
 
@@ -61,7 +66,10 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const record = (o: Record<string, unknown>) => events.write(JSON.stringify({ ...o, rel: t0 ? +((Number(o.t ?? nowMs()) - t0).toFixed(3)) : null }) + '\n');
 
   // Traffic deliveries, matched from the receivers' chat-delivered events.
-  const flows = exp.traffic.map((f, i) => ({ ...f, tag: `f${i}-`, sent: 0, delivered: 0, latency: createHistogram() }));
+  const flows = exp.traffic.map((f, i) => ({ ...f, tag: `f${i}-`, sent: 0, delivered: 0, latency: createHistogram(), seq: [] as number[], sentAt: [] as number[], deliveredAt: [] as number[] }));
+  // What the verdict and the phases are computed from, once the run is over.
+  const facts: NodeFact[] = [];
+  const played: ActionRecord[] = [];
   const proxied = exp.proxyLinks === 'all' ? 'all' as const : exp.proxyLinks.map(linkEnds);
   const sim = await Simulation.start({
     topology,
@@ -77,15 +85,22 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         if (flow) {
           flow.delivered++;
           flow.latency.record(Math.max(1, Math.round((e.t - stamp!.sentAt) * 1000)));
+          flow.seq.push(stamp!.seq);
+          flow.sentAt.push(stamp!.sentAt);
+          flow.deliveredAt.push(e.t);
           return; // traffic is summarised, not logged chat by chat
         }
       }
+      if (FACT_TYPES.has(e.type)) facts.push(e as NodeFact);
       record(e as unknown as Record<string, unknown>);
     },
     onProxyEvent: (e) => record(e as unknown as Record<string, unknown>),
     onCrash: (m) => log(`CRASH: ${m}`),
   });
-  const summary: ExperimentSummary = {
+  let final: Polled | undefined;
+  let finalFrom = 0;
+  let stoppedAt = 0;
+  const summary: Omit<ExperimentSummary, 'phases' | 'verdict'> = {
     name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
     machine: machineInfo(),
     topology: {
@@ -131,12 +146,15 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
       lastActionStart = begin;
       const did = describe(e);
       const entry: ExperimentSummary['actions'][number] = { index, at, did, lateMs: +(begin - (t0 + at)).toFixed(3) };
+      const playedAction: ActionRecord = { index, t: begin, action: e };
       try {
-        await runAction(sim, topology, e);
+        const gone = await runAction(sim, topology, e);
+        if (gone) playedAction.gone = gone;
       } catch (err) {
-        entry.error = (err as Error).message;
+        entry.error = playedAction.error = (err as Error).message;
         log(`action ${did} failed: ${entry.error}`);
       }
+      played.push(playedAction);
       record({ type: 'action', t: begin, ...entry, spec: e });
       summary.actions.push(entry);
       log(`${((begin - t0) / 1000).toFixed(3)} s: ${did}`);
@@ -147,8 +165,12 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     // Let the last chats arrive (bounded) before counting losses.
     const settle = nowMs() + 2000;
     while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise((r) => setTimeout(r, 20));
+    // The final verdict's snapshot, before the workers stop.
+    finalFrom = nowMs();
+    final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS);
   } finally {
-    record({ type: 'experiment-stopping', t: nowMs() });
+    stoppedAt = nowMs();
+    record({ type: 'experiment-stopping', t: stoppedAt });
     await sim.stop();
     record({ type: 'experiment-end', t: nowMs() });
     await new Promise((r) => events.end(r));
@@ -157,18 +179,28 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     from: f.from, to: f.to, rate: f.rate, size: f.size, sent: f.sent, delivered: f.delivered, lost: Math.max(0, f.sent - f.delivered),
     latencyMs: f.latency.count ? { p50: f.latency.percentile(50) / 1000, p99: f.latency.percentile(99) / 1000, max: f.latency.max / 1000 } : null,
   }));
-  summary.passed = summary.checks.every((c) => c.passed) && summary.actions.every((a) => !a.error);
+  const analysis = analyseRun({
+    // Stopping closes every link: what the nodes forget then is not part of the run.
+    topology, t0, played, facts: facts.filter((e) => e.t < stoppedAt), final: final!, finalFrom,
+    flows: flows.map((f) => ({ from: f.from, to: f.to, rate: f.rate, sent: f.sent, startAt: t0 + f.start, stopAt: t0 + Math.min(f.stop ?? endMs, endMs), seq: f.seq, sentAt: f.sentAt, deliveredAt: f.deliveredAt })),
+  });
+  for (const l of verdictLines(analysis.verdict)) log(l);
+  const done: ExperimentSummary = {
+    ...summary, ...analysis,
+    passed: summary.checks.every((c) => c.passed) && summary.actions.every((a) => !a.error) && analysis.verdict.passed,
+  };
   try {
-    summary.pictures = drawPictures(readResults(folder));
+    done.pictures = drawPictures(readResults(folder));
   } catch (err) {
     log(`pictures not drawn: ${(err as Error).message}`);
   }
-  writeFileSync(join(folder, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  writeFileSync(join(folder, 'summary.md'), summaryMarkdown(summary));
-  return summary;
+  writeFileSync(join(folder, 'summary.json'), JSON.stringify(done, null, 2) + '\n');
+  writeFileSync(join(folder, 'summary.md'), summaryMarkdown(done));
+  return done;
 }
 
-async function runAction(sim: Simulation, topology: Topology, e: Action): Promise<void> {
+/** Play one action; a crash resolves with the servers it took down. */
+async function runAction(sim: Simulation, topology: Topology, e: Action): Promise<number[] | void> {
   switch (e.do) {
     case 'latency': {
       const { at: _at, do: _do, link, ...spec } = e;
@@ -194,8 +226,7 @@ async function runAction(sim: Simulation, topology: Topology, e: Action): Promis
     case 'heal':
       return sim.heal();
     case 'crash':
-      await sim.crash(e.server);
-      return;
+      return sim.crash(e.server);
     case 'restart':
       return sim.restart(e.server);
     case 'quit':
@@ -214,6 +245,12 @@ async function runCheck(sim: Simulation, c: Check, index: number, start: number,
   const base = { index, check: describe(c), startMs: +(start - t0).toFixed(3), withinMs: c.within };
   // Wait a little past the limit, so a late answer is measured rather than cut off.
   const timeoutMs = Math.max(0, start + c.within - nowMs()) + 1000;
+  if (c.expect === 'consistent') {
+    const { result, at } = await pollConsistent(sim, nowMs() + timeoutMs);
+    const took = Math.max(0, at - start);
+    if (!result.consistent) return { ...base, tookMs: null, passed: false, detail: diffLines(result.diff, 5).join('; ') };
+    return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within };
+  }
   try {
     const r = c.expect === 'forgotten' ? await sim.forgotten(c.id, { timeoutMs, by: c.by })
       : c.expect === 'known' ? await sim.known(c.id, { timeoutMs })

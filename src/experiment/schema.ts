@@ -84,6 +84,8 @@ const checks = {
   known: z.strictObject({ ...at, expect: z.literal('known'), id, within: Duration }),
   /** every live node knows exactly what it should (per side, while split) */
   converged: z.strictObject({ ...at, expect: z.literal('converged'), within: Duration }),
+  /** the nodes' own states: each part of the live tree whole, with the right next hops and adjacency (consistency.ts) */
+  consistent: z.strictObject({ ...at, expect: z.literal('consistent'), within: Duration }),
 } as const;
 
 export const ACTIONS = Object.keys(actions);

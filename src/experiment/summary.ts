@@ -3,6 +3,9 @@
 import type { SimEvent } from '../coordinator/worker-api.ts';
 import type { ProxyEvent } from '../faults/events.ts';
 import type { machineInfo } from '../util/machine.ts';
+import type { RunPhases } from './run-analysis.ts';
+import { phasesSection, verdictSection } from './summary-sections.ts';
+import type { Verdict } from './verdict.ts';
 import type { Action } from './schema.ts';
 
 export interface CheckResult {
@@ -44,6 +47,11 @@ export interface ExperimentSummary {
   actions: Array<{ index: number; at: number; did: string; lateMs: number; error?: string }>;
   checks: CheckResult[];
   traffic: FlowResult[];
+  /** detection, propagation and recovery of every fault */
+  phases: RunPhases;
+  /** consistency and traffic at the end */
+  verdict: Verdict;
+  /** every check passed, every action ran, and the verdict is PASS */
   passed: boolean;
   /** the one command that replays this experiment (its seed is in the file) */
   replay: string;
@@ -92,10 +100,11 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     }
     L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
   }
+  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault), ...verdictSection(s.verdict));
   if (s.pictures) {
-    L.push('', '## Pictures', '', `Lamport diagram (every server-to-server frame, fault windows shaded, a zoomed panel per action): [${s.pictures.lamport}](${s.pictures.lamport})`, '');
-    L.push(`Known hosts per server over time, faults and checks marked: [${s.pictures.timeline}](${s.pictures.timeline})`, '', `![timeline](${s.pictures.timeline})`);
+    L.push('## Pictures', '', `Lamport diagram (every server-to-server frame, fault windows shaded, a zoomed panel per action): [${s.pictures.lamport}](${s.pictures.lamport})`, '');
+    L.push(`Known hosts per server over time, faults and checks marked: [${s.pictures.timeline}](${s.pictures.timeline})`, '', `![timeline](${s.pictures.timeline})`, '');
   }
-  L.push('', 'Every event (nodes and proxies, with worker timestamps) is in `events.jsonl` beside this file; `npm run report -- <this folder>` draws the pictures again.', '');
+  L.push('Every event (nodes and proxies, with worker timestamps) is in `events.jsonl` beside this file; `npm run report -- <this folder>` draws the pictures again.', '');
   return L.join('\n');
 }

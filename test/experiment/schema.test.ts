@@ -36,7 +36,10 @@ describe('experiment files', () => {
     for (const e of exp.timeline) {
       if ('link' in e) {
         const [a, b] = e.link.split('-').map(Number);
-        expect(t.servers.some((s) => (s.id === a && s.join === b) || (s.id === b && s.join === a)), `${file}: link ${e.link}`).toBe(true);
+        const serverLink = t.servers.some((s) => (s.id === a && s.join === b) || (s.id === b && s.join === a));
+        // or a proxied client's link to its server
+        const clientLink = t.clients.some((c) => ((c.id === a && c.server === b) || (c.id === b && c.server === a)) && (exp.proxyClients === 'all' || exp.proxyClients.includes(c.id)));
+        expect(serverLink || clientLink, `${file}: link ${e.link}`).toBe(true);
       }
       if ('server' in e) expect(servers.has(e.server), `${file}: server ${e.server}`).toBe(true);
       if ('client' in e) expect(clients.has(e.client), `${file}: client ${e.client}`).toBe(true);
@@ -52,7 +55,7 @@ describe('experiment files', () => {
     expect(exp).toMatchObject({ seed: 1, serversPerWorker: 1, proxyLinks: 'all', traffic: [], timeline: [] });
     expect(exp.duration).toBeUndefined();
     expect(ACTIONS).toContain('partition');
-    expect(CHECKS).toEqual(['forgotten', 'known', 'converged']);
+    expect(CHECKS).toEqual(['forgotten', 'known', 'converged', 'consistent']);
   });
 });
 
