@@ -11,6 +11,9 @@
 // on that link, except a reply). A held server link holds everything behind it, so a client
 // holds one only with traffic addressed to it: the announcements every client gets
 // (registrations, quits) wait in its queue instead, up to maxQueueBytes and the SendQ timeout.
+// A server link's queue may be congested only because the server behind it holds its reads
+// for a stalled client of its own: it gets SERVER_LINK_PATIENCE times the SendQ timeout, so
+// that client is cut first and the link drains, never cut in its place.
 import { MessageType } from '../protocol/index.ts';
 import type { FramedConnection } from './connection.ts';
 import type { Cut } from './server-limits.ts';
@@ -35,6 +38,8 @@ export interface Congestion {
   /** Connections whose reads it holds. */
   readonly feeders: Set<FramedConnection>;
 }
+
+const SERVER_LINK_PATIENCE = 3;
 
 /** The estimate of all queues only ever errs high (a queue shrinks unseen between sends); past the budget it is measured again, this often at most. */
 const RECOUNT_MS = 5;
@@ -130,7 +135,7 @@ export class FlowControl {
       if (conn.socket.destroyed) continue; // cut already, its close not yet seen
       const c = conn.congestion!;
       if (conn.measured <= c.endsAt) this.relieve(conn);
-      else if (now - c.since >= this.stallMs) {
+      else if (now - c.since >= (conn.serverLink ? SERVER_LINK_PATIENCE * this.stallMs : this.stallMs)) {
         const read = conn.drainedBytes - c.drainedAtStart;
         const reason = `SendQ exceeded: ${formatBytes(conn.measured)} queued, ${formatBytes(read)} read in ${formatSeconds(now - c.since)}`;
         cuts.push({ conn, reason, metric: 'crc_sendq_exceeded_total' });

@@ -95,15 +95,19 @@ describe('a peer that reads nothing', () => {
   });
 });
 
+/** Servers 1 (a) and 2 (b) with a 256 KiB high-water mark and a 1 s SendQ timeout, alice at a, bob at b, and client 42 at b reading nothing. */
+async function stallerAcrossALink() {
+  const { a, b } = await serverPair(cleanup, { sendQueueHighWater: 256 * KiB, sendqTimeoutMs: 1000 });
+  const { alice, bob } = await honestPair(cleanup, a.port, b.port);
+  const staller = await rawClient(cleanup, b.port, 42);
+  staller.socket.pause();
+  return { a, b, alice, bob };
+}
+
 describe('a peer that reads nothing, fed across a server link', () => {
   it('holds that link (everything over it waits) only until the SendQ timeout; then the pair across it talks again, the link never cut', async () => {
-    const highWater = 256 * KiB;
-    const sendqTimeoutMs = 1000;
-    const { a, b } = await serverPair(cleanup, { sendQueueHighWater: highWater, sendqTimeoutMs });
-    const { alice, bob } = await honestPair(cleanup, a.port, b.port);
+    const { a, b, alice, bob } = await stallerAcrossALink();
     const feeder = await rawClient(cleanup, a.port, 40);
-    const staller = await rawClient(cleanup, b.port, 42);
-    staller.socket.pause();
     await waitFor(() => a.core.host(42), 3000, 'a to learn the staller');
     const queued = peakOf(() => b.pendingBytes());
     const cut = () => b.core.host(42) === undefined;
@@ -111,7 +115,7 @@ describe('a peer that reads nothing, fed across a server link', () => {
     await waitFor(cut, 10_000, 'b to cut the staller');
     await feeding;
     const peak = queued.stop();
-    expect(peak).toBeLessThanOrEqual(highWater + OVERSHOOT);
+    expect(peak).toBeLessThanOrEqual(256 * KiB + OVERSHOOT);
     await expectTalking(alice, bob, 'across the link after the cut');
     console.info(`staller behind a link: b's peak queue ${(peak / KiB).toFixed(0)} KiB; b held the link from a ${b.flow.counts.serverLinkPauses} times`);
     expect(b.flow.counts.serverLinkPauses).toBeGreaterThanOrEqual(1);
@@ -121,14 +125,31 @@ describe('a peer that reads nothing, fed across a server link', () => {
   });
 });
 
-describe('a client that reads nothing and only hears announcements across a link', () => {
-  it('never holds the link: the pair across it keeps talking while the announcements queue, and the client is cut in time', async () => {
+describe('a server link waiting on a stalled client behind it', () => {
+  it('gets three times the SendQ timeout: with half b\'s timeout at a, b cuts its staller first and the link a-b is never cut', async () => {
     const highWater = 256 * KiB;
-    const sendqTimeoutMs = 1000;
-    const { a, b } = await serverPair(cleanup, { sendQueueHighWater: highWater, sendqTimeoutMs });
+    const { node: a, logs } = await cleanup.server({ id: 1, sendQueueHighWater: highWater, sendqTimeoutMs: 500 });
+    const { node: b } = await cleanup.server({ id: 2, sendQueueHighWater: highWater, sendqTimeoutMs: 1000, connectTo: { host: '127.0.0.1', port: a.port } });
+    await waitFor(() => a.core.host(2) && b.core.host(1), 3000, 'a and b joined');
     const { alice, bob } = await honestPair(cleanup, a.port, b.port);
     const staller = await rawClient(cleanup, b.port, 42);
     staller.socket.pause();
+    const feeder = await rawClient(cleanup, a.port, 40);
+    await waitFor(() => a.core.host(42), 3000, 'a to learn the staller');
+    // a's queue toward b fills as soon as b holds that link; b holds it until it cuts the staller after 1 s.
+    const cut = () => b.core.host(42) === undefined;
+    await sendPaced(feeder.socket, chatFrame(40, 42, 60_000), 32 * MiB, 24 * MiB, cut);
+    await waitFor(cut, 10_000, 'b to cut the staller');
+    await expectTalking(alice, bob, 'across the link');
+    expect(a.core.adjacentServerIds()).toEqual([2]);
+    expect(a.guard.counters.sendqStalled).toBe(0);
+    expect(logs.some((l) => l.includes('SendQ exceeded'))).toBe(false);
+  });
+});
+
+describe('a client that reads nothing and only hears announcements across a link', () => {
+  it('never holds the link: the pair across it keeps talking while the announcements queue, and the client is cut in time', async () => {
+    const { a, b, alice, bob } = await stallerAcrossALink();
     // 200 registrations with 60 KB infos (12 MB), relayed by a to b and by b to every client.
     const announcer = await rawServer(cleanup, a.port, 50);
     const info = 'i'.repeat(60_000);
