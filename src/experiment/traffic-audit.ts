@@ -121,9 +121,11 @@ export function auditFlow(f: FlowDeliveries, ctx: AuditContext): FlowAudit {
   let lost = 0;
   let unexplained = 0;
   const gap = 1000 / f.rate;
-  // A lost chat's send time lies between its delivered neighbours'; chats go out at a steady
-  // rate, so place it in proportion, give or take one interval. Past the last delivered chat
-  // the sender may have stopped early (cut off), so follow the rate from there instead.
+  // When was a lost chat sent? Not before the chat delivered before it, nor before its turn in
+  // the sender's schedule (chat s is due s intervals after the flow starts; a late timer only
+  // sends it later); not after the chat delivered after it (or the flow's end). It is excused
+  // if that span meets a fault's window, give or take one interval.
+  const sec = (t: number) => ((t - ctx.t0) / 1000).toFixed(3);
   for (let seq = 0; seq < sent;) {
     if (!Number.isNaN(sentAtOf[seq]!)) {
       seq++;
@@ -135,16 +137,15 @@ export function auditFlow(f: FlowDeliveries, ctx: AuditContext): FlowAudit {
     const hi = end < sent ? sentAtOf[end]! : f.stopAt;
     for (let s = seq; s < end; s++) {
       lost++;
-      const k = s - seq + 1;
-      const at = end < sent ? lo + ((hi - lo) * k) / (end - seq + 1) : Math.min(hi, lo + k * gap);
-      const excuse = excuses.find((x) => at + gap >= x.from && at - gap <= x.to);
+      const earliest = Math.min(hi, Math.max(lo, f.startAt + s * gap));
+      const excuse = excuses.find((x) => earliest - gap <= x.to && hi + gap >= x.from);
       if (excuse) {
         const row = perFault.get(excuse.e.index) ?? { index: excuse.e.index, what: excuse.e.what, lost: 0 };
         row.lost++;
         perFault.set(excuse.e.index, row);
       } else {
         unexplained++;
-        note(`chat ${s} (sent about ${((at - ctx.t0) / 1000).toFixed(3)} s) lost outside any fault`);
+        note(`chat ${s} (sent between ${sec(earliest)} and ${sec(hi)} s) lost outside any fault`);
       }
     }
     seq = end;
