@@ -54,7 +54,8 @@ Connection limits (each closing or refusing is logged and counted on /metrics):
                                drains to a quarter of it (default ${DEFAULT_SERVER_LIMITS.sendQueueHighWater})
   --sendq-timeout-ms MS        a send queue past high water that has not drained after this long:
                                "SendQ exceeded", the peer is closed (default ${DEFAULT_SERVER_LIMITS.sendqTimeoutMs};
-                               a server link gets 3 times as long, so a stalled client behind it goes first)
+                               a server link gets 3 times as long, so a stalled client behind it goes first;
+                               a client holding a server link's reads, a quarter)
   --max-sendq BYTES            a send queue past this is closed at once (default ${DEFAULT_SERVER_LIMITS.maxQueueBytes})
   --send-budget BYTES          all send queues together; past it no connection is read until they
                                drain to 3/4 of it (default ${DEFAULT_SERVER_LIMITS.sendBudgetBytes})

@@ -132,7 +132,7 @@ export class FramedConnection {
     if (flow === undefined) return;
     flow.queued += q - this.measured;
     this.measured = q;
-    if (q > flow.highWater || flow.queued > flow.budget) flow.pressure(this, q, data[0]!);
+    if (q > flow.highWater || flow.queued > flow.budget) flow.pressure(this, q);
   }
 
   /**

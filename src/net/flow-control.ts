@@ -9,12 +9,10 @@
 // talk to it, not every honest pair on the server, and two servers congested toward each
 // other do not wait on each other (in a tree, a frame read from a link is never queued back
 // on that link, except a reply). A held server link holds everything behind it, so a client
-// holds one only with traffic addressed to it: the announcements every client gets
-// (registrations, quits) wait in its queue instead, up to maxQueueBytes and the SendQ timeout.
-// A server link's queue may be congested only because the server behind it holds its reads
-// for a stalled client of its own: it gets SERVER_LINK_PATIENCE times the SendQ timeout, so
-// that client is cut first and the link drains, never cut in its place.
-import { MessageType } from '../protocol/index.ts';
+// that holds one gets a quarter of the SendQ timeout. And a server link's queue may be
+// congested only because the server behind it holds its reads for a stalled client of its
+// own: a server link gets three times the SendQ timeout, so that client is cut first and the
+// link drains, never cut in its place.
 import type { FramedConnection } from './connection.ts';
 import type { Cut } from './server-limits.ts';
 
@@ -35,11 +33,15 @@ export interface Congestion {
   drainedAtStart: number;
   /** It ends when the queue is down to this: low water, or a quarter of a smaller queue caught by the budget. */
   endsAt: number;
+  /** A client (or unregistered peer) holding a server link's reads: everything behind that link waits on it. */
+  holdsALink: boolean;
   /** Connections whose reads it holds. */
   readonly feeders: Set<FramedConnection>;
 }
 
+/** The SendQ timeout times this for a server link, and divided by this for a client holding one. */
 const SERVER_LINK_PATIENCE = 3;
+const LINK_HOLDER_SHARE = 4;
 
 /** The estimate of all queues only ever errs high (a queue shrinks unseen between sends); past the budget it is measured again, this often at most. */
 const RECOUNT_MS = 5;
@@ -81,15 +83,13 @@ export class FlowControl {
     return this.congested.size;
   }
 
-  /**
-   * A send of a frame of `type` left `conn` with `queued` bytes, past high water or with the
-   * budget exceeded (send() checks; this is the rare path).
-   */
-  pressure(conn: FramedConnection, queued: number, type: number): void {
+  /** A send left `conn` with `queued` bytes, past high water or with the budget exceeded (send() checks; this is the rare path). */
+  pressure(conn: FramedConnection, queued: number): void {
     if (queued > this.highWater) {
       const c = conn.congestion ?? this.congest(conn, queued, performance.now());
       const r = this.reading;
-      if (r !== undefined && !c.feeders.has(r) && !(r.serverLink && !conn.serverLink && isAnnouncement(type))) {
+      if (r !== undefined && !c.feeders.has(r)) {
+        if (r.serverLink && !conn.serverLink) c.holdsALink = true;
         c.feeders.add(r);
         r.holdReads();
         this.counts.readPauses++;
@@ -135,7 +135,7 @@ export class FlowControl {
       if (conn.socket.destroyed) continue; // cut already, its close not yet seen
       const c = conn.congestion!;
       if (conn.measured <= c.endsAt) this.relieve(conn);
-      else if (now - c.since >= (conn.serverLink ? SERVER_LINK_PATIENCE * this.stallMs : this.stallMs)) {
+      else if (now - c.since >= this.timeoutFor(conn, c)) {
         const read = conn.drainedBytes - c.drainedAtStart;
         const reason = `SendQ exceeded: ${formatBytes(conn.measured)} queued, ${formatBytes(read)} read in ${formatSeconds(now - c.since)}`;
         cuts.push({ conn, reason, metric: 'crc_sendq_exceeded_total' });
@@ -144,9 +144,15 @@ export class FlowControl {
     return cuts;
   }
 
+  /** How long `conn` may stay congested. */
+  private timeoutFor(conn: FramedConnection, c: Congestion): number {
+    if (conn.serverLink) return SERVER_LINK_PATIENCE * this.stallMs;
+    return c.holdsALink ? this.stallMs / LINK_HOLDER_SHARE : this.stallMs;
+  }
+
   private congest(conn: FramedConnection, queued: number, now: number): Congestion {
     const endsAt = Math.min(this.lowWater, Math.floor(queued / 4));
-    const c: Congestion = { since: now, drainedAtStart: conn.drainedBytes, endsAt, feeders: new Set() };
+    const c: Congestion = { since: now, drainedAtStart: conn.drainedBytes, endsAt, holdsALink: false, feeders: new Set() };
     conn.congestion = c;
     this.congested.add(conn);
     return c;
@@ -191,11 +197,6 @@ export class FlowControl {
       }
     }
   }
-}
-
-/** Registrations and quits: told to every peer, addressed to none. */
-function isAnnouncement(type: number): boolean {
-  return type === MessageType.ServerRegistration || type === MessageType.ClientRegistration || type === MessageType.ServerQuit || type === MessageType.ClientQuit;
 }
 
 export function formatBytes(n: number): string {

@@ -15,7 +15,7 @@ export interface ServerLimitOptions {
   registrationTimeoutMs?: number;
   /** A connection whose unfinished frame has not grown into a whole one for this long is closed (ms). */
   frameTimeoutMs?: number;
-  /** A connection whose send queue passed high water and has not drained for this long is closed (ms; a server link gets 3 times as long). */
+  /** A connection whose send queue passed high water and has not drained for this long is closed (ms; a server link gets 3 times as long, a client holding a server link's reads a quarter). */
   sendqTimeoutMs?: number;
   /** Send queue bytes past which a connection's feeders stop being read. */
   sendQueueHighWater?: number;
