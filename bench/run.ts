@@ -3,7 +3,8 @@
 // liveness, and a scale sweep — measured side by side in one run, written to results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Simulation, livenessOf } from '../src/coordinator/simulation.ts';
+import { Simulation } from '../src/coordinator/simulation.ts';
+import { livenessOf } from '../src/coordinator/liveness-defaults.ts';
 import { diameter, resolveTopology } from '../src/topology/generate.ts';
 import { intFlag, parseFlags, runMain } from '../src/cli/args.ts';
 import { machineInfo } from '../src/util/machine.ts';

@@ -3,6 +3,7 @@
 import { appendFileSync } from 'node:fs';
 import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE, type LivenessSettings, resolveLiveness } from '../core/index.ts';
 import { STATE_STATUS_LINES, startMonitor } from '../net/monitor.ts';
+import { DEFAULT_SERVER_LIMITS, type ServerLimitOptions, defaultMaxConnections } from '../net/server-limits.ts';
 import { CrcServerNode } from '../net/server-node.ts';
 import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
 
@@ -11,6 +12,9 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
                   [--log-file F] [--reconnect] [--static-tree]
                   [--max-hosts N] [--status-log-size N]
                   [--ping-interval MS [--ping-timeout MS]] [--quiet]
+                  [--max-connections N] [--max-unregistered N] [--registration-timeout-ms MS]
+                  [--frame-timeout-ms MS] [--sendq-timeout-ms MS] [--sendq-high-water BYTES]
+                  [--max-sendq BYTES] [--send-budget BYTES]
 
   --id N               this server's id (1 to 4294967295)
   --servername S       its name
@@ -36,7 +40,38 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
   --ping-timeout MS    liveness: a server link silent for MS ms is dead: a netsplit with the
                        reason 'ping timeout' (default 4 x the interval; at least 2 x)
   --quiet              no log lines on stderr
+
+Connection limits (each closing or refusing is logged and counted on /metrics):
+  --max-connections N          open connections; one accepted past it is closed at once
+                               (default 10000, or the open-file limit less 100 if lower: here ${defaultMaxConnections()})
+  --max-unregistered N         connections not yet registered; past it the oldest is closed
+                               (default ${DEFAULT_SERVER_LIMITS.maxUnregistered})
+  --registration-timeout-ms MS a connection not registered this long after connecting is closed
+                               (default ${DEFAULT_SERVER_LIMITS.registrationTimeoutMs})
+  --frame-timeout-ms MS        a connection whose unfinished frame stops growing into a whole one
+                               for this long is closed (default ${DEFAULT_SERVER_LIMITS.frameTimeoutMs})
+  --sendq-high-water BYTES     a send queue past this stops the reads that feed it until it
+                               drains to a quarter of it (default ${DEFAULT_SERVER_LIMITS.sendQueueHighWater})
+  --sendq-timeout-ms MS        a send queue past high water that has not drained after this long:
+                               "SendQ exceeded", the peer is closed (default ${DEFAULT_SERVER_LIMITS.sendqTimeoutMs};
+                               a server link gets 3 times as long, so a stalled client behind it goes first;
+                               a client holding a server link's reads, a quarter)
+  --max-sendq BYTES            a send queue past this is closed at once (default ${DEFAULT_SERVER_LIMITS.maxQueueBytes})
+  --send-budget BYTES          all send queues together; past it no connection is read until they
+                               drain to 3/4 of it (default ${DEFAULT_SERVER_LIMITS.sendBudgetBytes})
 `;
+
+/** The connection-limit flags, each an integer of at least 1 (absent: the server's default). */
+const LIMIT_FLAGS = {
+  'max-connections': 'maxConnections',
+  'max-unregistered': 'maxUnregistered',
+  'registration-timeout-ms': 'registrationTimeoutMs',
+  'frame-timeout-ms': 'frameTimeoutMs',
+  'sendq-timeout-ms': 'sendqTimeoutMs',
+  'sendq-high-water': 'sendQueueHighWater',
+  'max-sendq': 'maxQueueBytes',
+  'send-budget': 'sendBudgetBytes',
+} as const satisfies Record<string, keyof ServerLimitOptions>;
 
 await runMain(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -56,6 +91,7 @@ await runMain(USAGE, async () => {
     'ping-timeout': { type: 'string' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((f) => [f, { type: 'string' as const }])),
   });
   if (values.help) {
     process.stdout.write(USAGE);
@@ -74,6 +110,10 @@ await runMain(USAGE, async () => {
   const maxHosts = intFlag(values, 'max-hosts', 1, 0xffff_ffff, DEFAULT_MAX_HOSTS);
   const statusLogSize = intFlag(values, 'status-log-size', 1, 10_000_000, DEFAULT_STATUS_LOG_SIZE);
   const liveness = livenessFlags(values);
+  const connectionLimits: ServerLimitOptions = {};
+  for (const [flag, option] of Object.entries(LIMIT_FLAGS)) {
+    if ((values as Record<string, unknown>)[flag] !== undefined) connectionLimits[option] = intFlag(values, flag, 1, Number.MAX_SAFE_INTEGER);
+  }
   const logFile = values['log-file'];
   const log = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
@@ -90,6 +130,7 @@ await runMain(USAGE, async () => {
     statusLogSize,
     pingIntervalMs: liveness.intervalMs,
     pingTimeoutMs: liveness.timeoutMs,
+    ...connectionLimits,
     log,
   });
   const listening = await node.start();

@@ -182,7 +182,8 @@ export class Links {
       down: async (direction = 'both', how = 'close', mode = 'cut') => {
         await call('down', (api) => api.down(name, direction, how, mode));
         for (const d of directionsOf(direction)) faults[d].down = mode;
-        faults.cut = isCut(faults) ? (mode === 'cut' ? how : faults.cut) : undefined;
+        if (mode === 'cut') faults.cut = how;
+        else if (!isCut(faults)) faults.cut = undefined; // silent over what was cut
         changed();
       },
       up: async (direction = 'both', mode) => {

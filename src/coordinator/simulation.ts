@@ -1,66 +1,25 @@
 // The coordinator's facade: a CRC network of servers in worker threads on real localhost
 // ports (World), the links between them with their fault proxies (Links), and the model of
-// what every node knows, built from the workers' event streams (Ledger). This is the only
-// place that tells the Ledger about a change in World or Links.
-import { type LivenessSettings, resolveLiveness } from '../core/index.ts';
+// what every node knows, built from the workers' event streams (Ledger). World and Links never
+// touch the Ledger: the facade forwards their changes to the LedgerFeed, the one place that
+// tells the Ledger about them.
 import type { DownMode } from '../faults/proxy.ts';
-import { type ClientState, DEFAULT_RECONNECT_DEADLINE_MS } from '../net/client-node.ts';
+import type { ClientState } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
-import type { ProxyEvent } from '../faults/events.ts';
+import { nowMs } from '../util/clock.ts';
+import { LedgerFeed } from './ledger-feed.ts';
 import { type BootTimings, type Network, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
 import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
-import { type LinkChange, type LinkControl, type LinkFaults, type LinkInfo, Links, type LinksOptions, isCut, isSilent, linkKey } from './links.ts';
-import { SilentLinks } from './silent-links.ts';
-import type { ServerCounters, SimEvent } from './worker-api.ts';
-import { World, type WorldOptions } from './world.ts';
-import { nowMs } from '../util/clock.ts';
+import { type LinkControl, type LinkInfo, Links } from './links.ts';
+import { livenessOf } from './liveness-defaults.ts';
+import type { SimulationOptions } from './options.ts';
+import type { ServerCounters } from './worker-api.ts';
+import { World } from './world.ts';
 
 export { ConvergenceTimeout, type Convergence, type ConvergenceOptions } from './ledger.ts';
 export type { LinkControl, LinkFaults, LinkInfo } from './links.ts';
-
-export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCrash' | 'eventTypes'>, Omit<LinksOptions, 'nameOf'> {
-  topology: Topology;
-  /** How long a server keeps retrying its bootstrap (ms). */
-  joinDeadlineMs?: number;
-  /** Servers re-dial a lost bootstrap link, with backoff (default on, so a link that comes back heals). */
-  reconnect?: boolean;
-  /** Servers report every frame on their server links as frame-sent / frame-received events (off by default: it costs). */
-  traceFrames?: boolean;
-  /** Clients re-dial their server and register again with the same id when cut off (default on). */
-  clientReconnect?: boolean;
-  /** Liveness: ping a server link idle this long (ms); 0: none. Default: the topology's, else 250. */
-  pingIntervalMs?: number;
-  /** Liveness: a server link silent this long is dead (ms). Default: the topology's, else 1000. */
-  pingTimeoutMs?: number;
-  /** Every event from every worker, in arrival order. */
-  onEvent?: (e: SimEvent) => void;
-  /** A worker died unasked; the message names its servers. */
-  onCrash?: (message: string) => void;
-  /** Start-up progress. */
-  onProgress?: (phase: string, done: number, total: number) => void;
-  /** Every event from the link proxies. */
-  onProxyEvent?: (e: ProxyEvent) => void;
-}
-
-export const DEFAULT_PING_INTERVAL_MS = 250;
-export const DEFAULT_PING_TIMEOUT_MS = 1000;
-/**
- * Beyond 50 servers the default timeout grows by this much per server (the interval stays a
- * quarter of it): all the servers share a few cores, and a big network's flood of joins keeps
- * threads from answering for seconds (up to 9 s seen with 1,000 servers on 2 cores).
- */
-export const DEFAULT_PING_TIMEOUT_PER_SERVER_MS = 20;
-
-/** The liveness every server gets: the options', else the topology's, else the defaults. */
-export function livenessOf(o: Pick<SimulationOptions, 'topology' | 'pingIntervalMs' | 'pingTimeoutMs'>): LivenessSettings {
-  if (o.pingIntervalMs !== undefined) return resolveLiveness(o.pingIntervalMs, o.pingTimeoutMs);
-  const t = o.topology.liveness;
-  if (t === false) return resolveLiveness(0);
-  if (t) return resolveLiveness(t.interval, o.pingTimeoutMs ?? t.timeout);
-  const timeout = o.pingTimeoutMs ?? Math.max(DEFAULT_PING_TIMEOUT_MS, DEFAULT_PING_TIMEOUT_PER_SERVER_MS * o.topology.servers.length);
-  return resolveLiveness(timeout * DEFAULT_PING_INTERVAL_MS / DEFAULT_PING_TIMEOUT_MS, timeout);
-}
+export type { SimulationOptions } from './options.ts';
 
 export class Simulation {
   readonly topology: Topology;
@@ -68,9 +27,7 @@ export class Simulation {
   timings: BootTimings = { listenMs: 0, joinMs: 0, clientsMs: 0, startMs: 0 };
   private readonly net: Network;
   private readonly names = new Map<number, string>();
-  /** Clients cut off from their server (link cut, or server crashed), and since when: they re-dial it. */
-  private readonly cutOff = new Map<number, { server: number; at: number }>();
-  private readonly silentLinks: SilentLinks;
+  private readonly feed: LedgerFeed;
   private stopped = false;
 
   private constructor(options: SimulationOptions) {
@@ -91,12 +48,13 @@ export class Simulation {
       },
     });
     const links = new Links(world, { ...options, nameOf: (id) => this.nameOf(id) });
-    links.onChange = (change) => this.onLinkChange(change);
     const liveness = livenessOf(options);
-    this.silentLinks = new SilentLinks(liveness.intervalMs > 0 ? liveness.timeoutMs + liveness.intervalMs : undefined, () => this.resync());
+    const clientReconnect = options.clientReconnect ?? true;
+    this.feed = new LedgerFeed(ledger, links, clientReconnect, liveness.intervalMs > 0 ? liveness.timeoutMs + liveness.intervalMs : undefined);
+    links.onChange = (change) => this.feed.linkChanged(change);
     this.net = {
       world, links, ledger, topology: options.topology, liveness,
-      reconnect: options.reconnect ?? true, clientReconnect: options.clientReconnect ?? true,
+      reconnect: options.reconnect ?? true, clientReconnect,
       joinDeadlineMs: options.joinDeadlineMs, traceFrames: options.traceFrames, nameOf: (id) => this.nameOf(id),
     };
   }
@@ -111,42 +69,6 @@ export class Simulation {
       throw err;
     }
     return sim;
-  }
-
-  private onLinkChange({ link, faults }: LinkChange): void {
-    if (link.kind === 'client') return this.onClientLink(link, faults);
-    // A cut is known at once; a silent link only once liveness has had time to find it.
-    const key = linkKey(link.child, link.parent);
-    if (isSilent(faults)) this.silentLinks.silent(key);
-    else this.silentLinks.clear(key);
-    this.resync();
-  }
-
-  /**
-   * A client cut off is gone, as if it had disconnected; with reconnects, it comes back (and
-   * registers again) once its link does. Servers do not probe clients: a silent client link
-   * goes unnoticed.
-   */
-  private onClientLink(link: LinkInfo, faults: LinkFaults): void {
-    if (isCut(faults)) {
-      if (this.net.ledger.remove(link.child)) this.cutOff.set(link.child, { server: link.parent, at: nowMs() });
-    } else if (!isSilent(faults)) {
-      this.comeBack(link.child);
-    }
-  }
-
-  /** A cut-off client's way back is open: with reconnects (and before it gives up) it re-registers. */
-  private comeBack(client: number): void {
-    const gone = this.cutOff.get(client);
-    if (!gone) return;
-    this.cutOff.delete(client);
-    if (this.net.clientReconnect && nowMs() - gone.at < DEFAULT_RECONNECT_DEADLINE_MS) this.net.ledger.addClient(client, gone.server);
-  }
-
-  /** Tell the Ledger which live servers can still reach each other, as far as the servers can know. */
-  private resync(): void {
-    const down = (l: LinkInfo, f: LinkFaults) => isCut(f) || this.silentLinks.isFound(linkKey(l.child, l.parent));
-    this.net.ledger.setSides(this.net.links.components(this.net.ledger.liveServers, down));
   }
 
   get workers() { return this.net.world.workers; }
@@ -174,7 +96,7 @@ export class Simulation {
   /** Attach a client (to a running server) and register it; resolves with when its registration left. */
   addClient(c: ClientSpec): Promise<number> {
     this.names.set(c.id, c.name);
-    this.cutOff.delete(c.id); // started afresh: its old node stops re-dialling
+    this.feed.clientGone(c.id); // started afresh: its old node stops re-dialling
     return startClient(this.net, c);
   }
 
@@ -197,22 +119,21 @@ export class Simulation {
   /** The client sends a quit and closes. Resolves with the time the quit left it (its thread's clock). */
   quit(clientId: number, text = ''): Promise<number> {
     this.net.ledger.remove(clientId, { leaving: true });
-    this.cutOff.delete(clientId);
+    this.feed.clientGone(clientId);
     return this.net.world.call(this.nameOf(clientId), `quit ${clientId}`, (api, key) => api.quit(key, text));
   }
 
   /** The client drops its connection without a quit; resolves with the time it was cut. */
   disconnect(clientId: number): Promise<number> {
     this.net.ledger.remove(clientId, { leaving: true });
-    this.cutOff.delete(clientId);
+    this.feed.clientGone(clientId);
     return this.net.world.call(this.nameOf(clientId), `disconnect ${clientId}`, (api, key) => api.disconnect(key));
   }
 
   /** Crash a server's worker thread (every server in it goes down together); resolves with their ids. */
   async crash(id: number): Promise<number[]> {
     const { servers, clients } = await crashServer(this.net, id);
-    for (const c of clients) this.cutOff.set(c.id, { server: c.server, at: nowMs() });
-    this.resync();
+    this.feed.serverCrashed(clients);
     return servers;
   }
 
@@ -221,9 +142,7 @@ export class Simulation {
     const spec = this.topology.servers.find((s) => s.id === id);
     if (!spec) throw new Error(`restart: server ${id} is not in the topology`);
     await restartServer(this.net, spec);
-    // Its clients re-dial the same port: they come back too.
-    for (const [client, { server }] of this.cutOff) if (server === id) this.comeBack(client);
-    this.resync();
+    this.feed.serverRestarted(id);
     if (spec.join !== undefined) await joinServer(this.net, spec);
   }
 
@@ -262,7 +181,7 @@ export class Simulation {
   /** Stop every worker: nodes close their sockets, then the threads end. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.silentLinks.stop();
+    this.feed.stop();
     this.net.ledger.fail(new Error('simulation stopped'));
     await this.net.world.stop();
   }

@@ -31,6 +31,11 @@ export type LinkDeadReason = 'ping timeout' | 'join timeout';
 
 export type Effect =
   | { kind: 'send'; conn: ConnId; data: Buffer }
+  /**
+   * A burst of frames (a seed, a netsplit's departures), only with the streamBursts option:
+   * the driver pulls them as the connection drains, in order with the sends around it.
+   */
+  | { kind: 'stream'; conn: ConnId; frames: Iterable<Buffer> }
   /** `abort`: at once, without waiting for the peer's FIN (a dead peer never sends one). */
   | { kind: 'close'; conn: ConnId; reason: string; abort?: boolean }
   | { kind: 'event'; event: CoreEvent };

@@ -13,9 +13,15 @@ export interface HostRecord {
   readonly firstLinkId: number;
 }
 
+/** A record as the table keeps it: numbered in the order learned, so a lazy reader can stop at "known when I began". */
+interface KeptRecord extends HostRecord {
+  readonly seq: number;
+}
+
 export class HostTable {
   /** In the order they were learned. */
-  private readonly hosts = new Map<number, HostRecord>();
+  private readonly hosts = new Map<number, KeptRecord>();
+  private learned = 0;
   /** Adjacent host id -> its connection. */
   private readonly links = new Map<number, ConnId>();
   readonly adjacentServers = new Set<number>();
@@ -37,9 +43,25 @@ export class HostTable {
     return [...this.hosts.keys()];
   }
 
+  /**
+   * The hosts known now, read lazily in the order learned: one learned after this call is
+   * left out (it reaches the reader as a broadcast), one forgotten before it is read is
+   * skipped (its departure follows). O(1) memory however long the read takes.
+   */
+  knownNow(): IterableIterator<HostRecord> {
+    return this.learnedUpTo(this.learned);
+  }
+
+  private *learnedUpTo(last: number): IterableIterator<HostRecord> {
+    for (const h of this.hosts.values()) {
+      if (h.seq > last) return;
+      yield h;
+    }
+  }
+
   /** Learn a host; `conn` is given when it is adjacent (it then sits on that connection). */
   add(record: HostRecord, conn?: ConnId): void {
-    this.hosts.set(record.id, record);
+    this.hosts.set(record.id, { ...record, seq: ++this.learned });
     if (conn === undefined) return;
     (record.kind === 'server' ? this.adjacentServers : this.adjacentUsers).add(record.id);
     this.links.set(record.id, conn);

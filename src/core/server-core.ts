@@ -15,11 +15,12 @@ import {
   encode,
   withLastHop,
 } from '../protocol/index.ts';
+import { Departures, registrations } from './bursts.ts';
 import type { ConnId, Effect, ForgetReason, HostKind } from './effects.ts';
 import { type HostRecord, HostTable } from './host-table.ts';
 import { Outbox } from './outbox.ts';
 import {
-  departureFrame, duplicateClientText, duplicateServerText, hostLimitText, registrationFrame, statusFrame, unknownIdText, welcomeText,
+  departureFrame, duplicateClientText, duplicateServerText, hostLimitText, statusFrame, unknownIdText, welcomeText,
 } from './server-frames.ts';
 import { type LivenessSettings, Liveness, isHeartbeat, pingFrame } from './liveness.ts';
 import { HOST_LIMIT_STATUS, type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
@@ -55,7 +56,7 @@ export class ServerCore {
    * would never cross the new link.
    */
   private readonly dialling = new Set<ConnId>();
-  private readonly out = new Outbox(this.hosts, this.dialling);
+  private readonly out: Outbox;
 
   constructor(identity: ServerIdentity, options: ServerCoreOptions = {}) {
     if (!Number.isInteger(identity.id) || identity.id <= 0 || identity.id > 0xffff_ffff) {
@@ -65,6 +66,7 @@ export class ServerCore {
     this.name = identity.name;
     this.info = identity.info;
     this.options = resolveServerOptions(options);
+    this.out = new Outbox(this.hosts, this.dialling, this.options.streamBursts);
     this.statusLog = new StatusRing(this.options.statusLogSize);
     this.liveness = new Liveness(this.options.liveness);
     // Fail now, not on first use, if the name or info cannot be encoded.
@@ -86,7 +88,7 @@ export class ServerCore {
       this.out.send(conn, encode(this.ownRegistration(0)));
       // The first ping rides with the registration (addressed to 0: we do not know the peer's id yet).
       if (this.liveness.enabled) this.out.send(conn, pingFrame(this.id, 0));
-      for (const h of this.hosts.values()) this.out.send(conn, registrationFrame(h, this.id));
+      if (this.hosts.size > 0) this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, () => true));
     }
     return this.flush();
   }
@@ -165,7 +167,7 @@ export class ServerCore {
   // ---- views -------------------------------------------------------------------------
 
   knownHosts(): HostRecord[] {
-    return [...this.hosts.values()].map((h) => ({ ...h }));
+    return [...this.hosts.values()].map(copyOf);
   }
   /** The records themselves, in the order learned: never changed, so no copies. */
   hostsSnapshot(): readonly HostRecord[] {
@@ -173,7 +175,7 @@ export class ServerCore {
   }
   host(id: number): HostRecord | undefined {
     const h = this.hosts.get(id);
-    return h && { ...h };
+    return h && copyOf(h);
   }
   hostIds(): number[] {
     return this.hosts.ids();
@@ -268,10 +270,10 @@ export class ServerCore {
         // Seed the newcomer: this server first (and the probe), then every other host it knows.
         this.out.send(conn, encode(this.ownRegistration(this.id)));
         if (probe) this.out.send(conn, pingFrame(this.id, src));
-        for (const h of this.hosts.values()) if (h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
+        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.id !== src));
       } else {
         this.out.send(conn, statusFrame(this.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
-        for (const h of this.hosts.values()) if (h.kind === 'client' && h.id !== src) this.out.send(conn, registrationFrame(h, this.id));
+        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.kind === 'client' && h.id !== src));
       }
     } else if (probe) {
       this.out.send(conn, pingFrame(this.id, src));
@@ -374,8 +376,7 @@ export class ServerCore {
     const lost = this.hosts.behind(peerId);
     for (const h of lost) this.forget(h.id, 'netsplit');
     this.out.event({ type: 'link-down', conn, peerId, kind: 'server', lost: lost.length });
-    const splitText = `netsplit ${this.id} ${peerId}`;
-    for (const h of lost) this.out.broadcast(departureFrame(h, splitText), conn, h.kind === 'client');
+    if (lost.length > 0) this.out.broadcastDepartures(new Departures(lost, `netsplit ${this.id} ${peerId}`), conn);
   }
 
   // ---- helpers -----------------------------------------------------------------------
@@ -398,4 +399,9 @@ export class ServerCore {
   private flush(): Effect[] {
     return this.out.flush();
   }
+}
+
+/** A record's protocol fields (the table keeps a learning order beside them). */
+function copyOf(h: HostRecord): HostRecord {
+  return { id: h.id, kind: h.kind, name: h.name, info: h.info, firstLinkId: h.firstLinkId };
 }

@@ -16,6 +16,11 @@ export interface ServerCoreOptions {
   pingIntervalMs?: number;
   /** Declare a server link silent this long dead (ms); default four intervals. */
   pingTimeoutMs?: number;
+  /**
+   * Hand bursts (seeding a newcomer, a netsplit's departures) to the driver as lazy 'stream'
+   * effects instead of one 'send' per frame, for a driver that writes them as the socket drains.
+   */
+  streamBursts?: boolean;
 }
 
 /** The options with every default filled in; liveness resolved (liveness.ts). */
@@ -33,7 +38,7 @@ export function resolveServerOptions(o: ServerCoreOptions = {}): ResolvedServerO
   if (!Number.isInteger(maxHosts) || maxHosts < 0) throw new RangeError(`maxHosts must be a non-negative integer, got ${maxHosts}`);
   return {
     maxHosts, statusLogSize: o.statusLogSize ?? DEFAULT_STATUS_LOG_SIZE, staticTree: o.staticTree ?? false,
-    liveness: resolveLiveness(o.pingIntervalMs, o.pingTimeoutMs),
+    liveness: resolveLiveness(o.pingIntervalMs, o.pingTimeoutMs), streamBursts: o.streamBursts ?? false,
   };
 }
 

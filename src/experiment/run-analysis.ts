@@ -1,6 +1,6 @@
 // After a run: replay its actions into fault episodes, read its node events back, and compute
 // the phases of every fault and the final verdict (consistency snapshot + traffic audit).
-import { livenessOf } from '../coordinator/simulation.ts';
+import { livenessOf } from '../coordinator/liveness-defaults.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type ActionRecord, FaultReplay } from './fault-replay.ts';
 import { Knowledge, type NodeFact } from './knowledge.ts';

@@ -17,7 +17,8 @@ export type ProxyEvent = Base &
     | { type: 'toxic-removed'; toxic: string }
     | { type: 'toxic-updated'; toxic: string; attributes: Record<string, unknown> }
     | { type: 'link-down'; direction: DirectionSpec; how: 'close' | 'reset'; mode: 'cut' | 'silent' }
-    | { type: 'link-up'; direction: DirectionSpec }
+    /** `mode`: only what was down that way came up */
+    | { type: 'link-up'; direction: DirectionSpec; mode?: 'cut' | 'silent' }
     | { type: 'link-hold'; direction: DirectionSpec }
     | { type: 'link-release'; direction: DirectionSpec }
   );

@@ -241,7 +241,7 @@ export class LinkProxy implements PairOwner {
       if (mode === undefined || this.downDirs[d]?.mode === mode) this.downDirs[d] = undefined;
     }
     this.updateGates();
-    this.emit({ type: 'link-up', direction });
+    this.emit(mode === undefined ? { type: 'link-up', direction } : { type: 'link-up', direction, mode });
   }
 
   /** Queue the bytes of current and new connections in `direction` until release(). */

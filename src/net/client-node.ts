@@ -170,11 +170,11 @@ export class CrcClientNode {
       this.heard = false;
       this.lostAt = now;
       this.redialDelay = 25;
-      this.log(`re-dialling ${this.options.serverHost ?? '127.0.0.1'}:${this.options.serverPort}`);
+      this.log(`re-dialling ${this.serverAddress}`);
     }
     const deadline = this.options.reconnectDeadlineMs ?? DEFAULT_RECONNECT_DEADLINE_MS;
     if (now - this.lostAt > deadline) {
-      const why = `no server at ${this.options.serverHost ?? '127.0.0.1'}:${this.options.serverPort} for ${deadline} ms: giving up`;
+      const why = `no server at ${this.serverAddress} for ${deadline} ms: giving up`;
       this.log(why);
       this.options.onGiveUp?.(why);
       return;
@@ -193,6 +193,10 @@ export class CrcClientNode {
     }
     if (this.leaving) socket.destroy();
     else this.attach(socket);
+  }
+
+  private get serverAddress(): string {
+    return `${this.options.serverHost ?? '127.0.0.1'}:${this.options.serverPort}`;
   }
 
   private stopRedialling(): void {

@@ -1,10 +1,13 @@
 // A CRC connection over a TCP socket: streaming decode on the way in, a batched and bounded
 // write queue on the way out. Everything a node sends during one turn of the event loop goes
 // out as one write per socket (flushed in the check phase), so a burst of forwarded frames
-// costs one syscall, not one per frame.
+// costs one syscall, not one per frame. A lazy burst (stream()) is pulled a chunk at a time as
+// the socket drains; with a server's FlowControl, a queue past high water holds its feeders' reads.
 import type { Socket } from 'node:net';
 import { type DecodeError, type DecodedMessage, FrameDecoder, type Limits } from '../protocol/index.ts';
 import { TrafficCounters } from './counters.ts';
+import { type Congestion, type FlowControl, formatBytes } from './flow-control.ts';
+import { SendBacklog } from './send-backlog.ts';
 import { WriteBatch, endOfTurn } from './write-coalescer.ts';
 
 export interface ConnectionHandlers {
@@ -19,9 +22,15 @@ export interface ConnectionOptions {
   /** Bytes a peer may leave unread (our queue plus the socket's buffer) before it is cut off. */
   maxQueueBytes?: number;
   counters?: TrafficCounters;
+  /** The server's back-pressure; without it (a client) only maxQueueBytes bounds the queue. */
+  flow?: FlowControl;
+  /** Called when the queue passes maxQueueBytes, just before the cut. */
+  onQueueLimit?: () => void;
 }
 
 export const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
+/** A lazy burst is pulled until about this much waits for the socket, then again on 'drain'. */
+const STREAM_CHUNK = 64 * 1024;
 
 export class FramedConnection {
   readonly decoder: FrameDecoder;
@@ -29,10 +38,27 @@ export class FramedConnection {
   readonly maxQueueBytes: number;
   /** What this turn sends, written as one buffer in the turn's check phase. */
   private readonly out: WriteBatch;
+  /** Frames behind a lazy burst, while one runs. */
+  private backlog: SendBacklog | undefined;
+  private endAfterBacklog = false;
+  /** Bytes handed to the socket since the start. */
+  private handed = 0;
+  private holds = 0;
   private closing: string | undefined;
   private closedReason: string | undefined;
-  /** Set when the peer sent EOF: it will read no more from us only if it also closes. */
   readonly remote: string;
+  private readonly flow: FlowControl | undefined;
+  private readonly onQueueLimit: (() => void) | undefined;
+  // Kept by the FlowControl and the server's timeout sweep:
+  /** The queue as the flow control last measured it. */
+  measured = 0;
+  congestion: Congestion | undefined;
+  budgetHeld = false;
+  /** A registered server link (set by the server node), for the back-pressure counters. */
+  serverLink = false;
+  /** The decoder's frame count when the sweep first saw the unfinished frame it holds (-1: none), and when. */
+  frameWatch = -1;
+  frameWatchSince = 0;
 
   constructor(
     readonly id: number,
@@ -44,9 +70,15 @@ export class FramedConnection {
     this.decoder = new FrameDecoder(options.limits);
     this.counters = options.counters ?? new TrafficCounters();
     this.maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
+    this.flow = options.flow;
+    this.onQueueLimit = options.onQueueLimit;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.out = new WriteBatch(endOfTurn, (buf) => {
-      if (!socket.destroyed && socket.writable) socket.write(buf);
+      if (socket.destroyed || !socket.writable) return;
+      this.handed += buf.length;
+      // A write that leaves the socket's buffer under its mark raises no 'drain' later: a lazy
+      // burst or a congestion waiting on one looks again once this flush is over.
+      if (socket.write(buf) && (this.backlog !== undefined || this.congestion !== undefined)) queueMicrotask(this.onDrain);
     });
     socket.setNoDelay(true); // small frames must not wait for Nagle
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -59,6 +91,7 @@ export class FramedConnection {
       this.flush();
       socket.end();
     });
+    socket.on('drain', this.onDrain);
     socket.on('close', () => this.onSocketClose());
   }
 
@@ -66,18 +99,50 @@ export class FramedConnection {
     return this.closedReason === undefined && !this.socket.destroyed;
   }
 
-  /** Bytes waiting: ours plus the socket's own buffer. */
+  /** Bytes waiting: ours (this turn's, and those behind a lazy burst) plus the socket's own buffer. */
   get pendingBytes(): number {
-    return this.out.bytes + this.socket.writableLength;
+    return this.out.bytes + (this.backlog?.bytes ?? 0) + this.socket.writableLength;
+  }
+
+  /** Bytes the peer has taken (the kernel accepted them) since the start. */
+  get drainedBytes(): number {
+    return this.handed - this.socket.writableLength;
+  }
+
+  /** Is reading from the peer held (back-pressure or the server's budget)? */
+  get readsHeld(): boolean {
+    return this.holds > 0;
   }
 
   send(data: Buffer): void {
     if (this.closing !== undefined || this.socket.destroyed) return;
-    this.out.push(data);
-    this.counters.countOut(data);
-    if (this.out.bytes + this.socket.writableLength > this.maxQueueBytes) {
-      this.destroy(`send queue exceeded ${this.maxQueueBytes} bytes: the peer is not reading`);
+    if (this.backlog) {
+      this.backlog.push(data); // behind the burst, in order; counted when it leaves
+    } else {
+      this.out.push(data);
+      this.counters.countOut(data);
     }
+    const q = this.pendingBytes;
+    if (q > this.maxQueueBytes) {
+      this.onQueueLimit?.();
+      this.destroy(`SendQ exceeded ${this.maxQueueBytes} bytes: the peer is not reading (${formatBytes(q)} queued)`);
+      return;
+    }
+    const flow = this.flow;
+    if (flow === undefined) return;
+    flow.queued += q - this.measured;
+    this.measured = q;
+    if (q > flow.highWater || flow.queued > flow.budget) flow.pressure(this, q);
+  }
+
+  /**
+   * Send `frames` lazily, in order with what is sent before and after: pulled about
+   * STREAM_CHUNK bytes at a time, each time the socket has written what it held.
+   */
+  stream(frames: Iterable<Buffer>): void {
+    if (this.closing !== undefined || this.socket.destroyed) return;
+    (this.backlog ??= new SendBacklog()).push(frames);
+    this.pump();
   }
 
   /** Write what this turn has queued now. */
@@ -85,33 +150,85 @@ export class FramedConnection {
     this.out.flush();
   }
 
-  /** Send what is queued, then close gracefully. */
+  /** Send what is queued (a lazy burst to its end), then close gracefully. */
   end(reason: string): void {
     this.closing ??= reason;
+    if (this.backlog) {
+      this.endAfterBacklog = true;
+      return;
+    }
     this.flush();
     this.socket.end();
+  }
+
+  holdReads(): void {
+    if (this.holds++ === 0) this.socket.pause();
+  }
+
+  releaseReads(): void {
+    if (--this.holds === 0 && !this.socket.destroyed) this.socket.resume();
   }
 
   /** Close at once, dropping anything unsent. */
   destroy(reason: string): void {
     this.closing ??= reason;
-    this.out.clear();
+    this.dropQueued();
     this.socket.destroy();
   }
 
   /** Abort with a TCP RST. */
   reset(reason: string): void {
     this.closing ??= reason;
-    this.out.clear();
+    this.dropQueued();
     this.socket.resetAndDestroy();
   }
+
+  private dropQueued(): void {
+    this.out.clear();
+    this.backlog = undefined;
+  }
+
+  /** Move the backlog into this turn's batch until about STREAM_CHUNK bytes wait for the socket. */
+  private pump(): void {
+    const backlog = this.backlog!;
+    while (this.out.bytes + this.socket.writableLength < STREAM_CHUNK) {
+      const frame = backlog.next();
+      if (frame === undefined) {
+        this.backlog = undefined;
+        if (this.endAfterBacklog) {
+          this.flush();
+          this.socket.end();
+        }
+        return;
+      }
+      this.out.push(frame);
+      this.counters.countOut(frame);
+    }
+  }
+
+  private readonly onDrain = (): void => {
+    if (this.socket.destroyed) return;
+    if (this.backlog) this.pump();
+    this.flow?.drained(this);
+  };
 
   private onData(chunk: Buffer): void {
     this.counters.bytesIn += chunk.length;
     const { messages, error } = this.decoder.feed(chunk);
     if (messages.length > 0) {
       this.counters.countIn(messages);
-      this.handlers.onMessages(this, messages);
+      const flow = this.flow;
+      if (flow === undefined) {
+        this.handlers.onMessages(this, messages);
+      } else {
+        // What these frames cause to be queued on a congested connection pauses this one.
+        flow.reading = this;
+        try {
+          this.handlers.onMessages(this, messages);
+        } finally {
+          flow.reading = undefined;
+        }
+      }
     }
     if (error) {
       this.counters.decodeErrors++;
@@ -124,7 +241,8 @@ export class FramedConnection {
     if (this.closedReason !== undefined) return;
     this.closedReason = this.closing ?? 'connection closed';
     endOfTurn.forget(this.out);
-    this.out.clear();
+    this.dropQueued();
     this.handlers.onClose(this, this.closedReason);
+    this.flow?.closed(this);
   }
 }

@@ -49,7 +49,38 @@ export function metricsText(node: CrcServerNode): string {
   one('crc_statuses_rejected_total', 'counter', 'Statuses for this server not logged: source not behind their connection.', rules.statusesRejected);
   one('crc_chats_invalid_utf8_total', 'counter', 'Chats from server links not delivered to a client: text not UTF-8.', rules.chatsInvalidUtf8);
   one('crc_loops_broken_total', 'counter', 'Server links closed because a registration over them made a cycle.', rules.loopsBroken);
+  connectionLimitMetrics(node, one, metric);
   return lines.join('\n') + '\n';
+}
+
+type Sample = (name: string, type: 'counter' | 'gauge', help: string, v: number) => void;
+type Samples = (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => void;
+
+/** The connection limits, back-pressure and partial frames (see server-limits.ts and flow-control.ts). */
+function connectionLimitMetrics(node: CrcServerNode, one: Sample, metric: Samples): void {
+  const l = node.connectionLimits;
+  const lc = node.guard.counters;
+  const server = `server_id="${node.id}"`;
+  one('crc_max_connections', 'gauge', 'Open connections allowed (--max-connections).', l.maxConnections);
+  one('crc_connections_refused_total', 'counter', 'Accepted connections closed at once: the connection limit was reached.', lc.connectionsRefused);
+  one('crc_max_unregistered', 'gauge', 'Unregistered connections allowed (--max-unregistered).', l.maxUnregistered);
+  one('crc_unregistered_evicted_total', 'counter', 'Unregistered connections closed, oldest first, to make room for a new one.', lc.unregisteredEvicted);
+  one('crc_registration_timeouts_total', 'counter', 'Connections closed for not registering in time (--registration-timeout-ms).', lc.registrationTimeouts);
+  one('crc_frame_timeouts_total', 'counter', 'Connections closed for an unfinished frame that stopped growing (--frame-timeout-ms).', lc.frameTimeouts);
+  metric('crc_sendq_exceeded_total', 'counter', 'Connections closed for their send queue: past --max-sendq (limit), or not drained within --sendq-timeout-ms (stalled).',
+    [[`{${server},reason="limit"}`, lc.sendqOverLimit], [`{${server},reason="stalled"}`, lc.sendqStalled]]);
+  const flow = node.flow;
+  one('crc_reads_paused_total', 'counter', 'Times a connection stopped being read because it fed a send queue past high water.', flow.counts.readPauses);
+  one('crc_server_link_reads_paused_total', 'counter', 'Of those, times it was a server link (all traffic over it waits).', flow.counts.serverLinkPauses);
+  one('crc_send_budget_exceeded_total', 'counter', 'Times all send queues together passed --send-budget and every read was held.', flow.counts.budgetPauses);
+  one('crc_send_budget_bytes', 'gauge', 'Send queue bytes all connections may hold together (--send-budget).', l.sendBudgetBytes);
+  const q = node.queueStats();
+  one('crc_send_queue_bytes', 'gauge', 'Bytes in send queues now (ours and the sockets\' buffers).', q.queuedBytes);
+  one('crc_send_queues_congested', 'gauge', 'Connections whose send queue is past high water now.', flow.congestedCount);
+  metric('crc_connections_reads_held', 'gauge', 'Connections not being read now (back-pressure or the budget), by peer kind.',
+    (['server', 'client', 'pending'] as const).map((k) => [`{${server},peer="${k}"}`, q.held[k]]));
+  one('crc_partial_frame_bytes', 'gauge', 'Bytes of unfinished frames held now.', q.partialBytes);
+  one('crc_partial_frame_buffer_bytes', 'gauge', 'Bytes allocated to hold them.', q.partialCapacity);
 }
 
 export async function startMonitor(node: CrcServerNode, port: number, log?: (line: string) => void): Promise<{ port: number; close(): Promise<void> }> {

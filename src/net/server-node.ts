@@ -1,71 +1,35 @@
 // A CRC server on a real TCP port: listens, optionally joins a bootstrap server, and drives a
 // ServerCore with the frames its connections decode. All protocol decisions live in the core.
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
-import { type DecodeError, type DecodedMessage, type Limits, MessageType } from '../protocol/index.ts';
+import { type DecodeError, type DecodedMessage, MessageType } from '../protocol/index.ts';
 import { type ConnectionHandlers, FramedConnection } from './connection.ts';
+import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
 import { dial, dialHost } from './dial.ts';
 import { type FrameEvent, type NodeEvent, frameEvent } from './events.ts';
+import { FlowControl } from './flow-control.ts';
+import { LogThrottle } from './log-throttle.ts';
+import type { ServerNodeOptions, ServerState } from './server-node-options.ts';
+import { type Cut, type ServerLimits, describeLimits, resolveServerLimits, sweepIntervalMs } from './server-limits.ts';
 
-export interface ServerNodeOptions {
-  id: number;
-  name: string;
-  info: string;
-  /** 0 (the default) = any free port; read it back from `port` after start(). */
-  port?: number;
-  host?: string;
-  /** The bootstrap server to join, if any. */
-  connectTo?: { host: string; port: number };
-  /** How long to keep retrying the bootstrap server before giving up (ms). */
-  joinDeadlineMs?: number;
-  /** Re-dial the bootstrap server (with backoff) if that link is lost. */
-  reconnect?: boolean;
-  limits?: Partial<Limits>;
-  maxQueueBytes?: number;
-  /** Hosts this server may know; registrations past it are refused (default 100,000). */
-  maxHosts?: number;
-  /** Status log entries kept: the newest (default 1,000). */
-  statusLogSize?: number;
-  /** The course reference's static tree: lost links and vanished clients are not propagated. */
-  staticTree?: boolean;
-  /** Ping a server link idle this long (ms); 0 or absent: no liveness, as the course's servers. */
-  pingIntervalMs?: number;
-  /** A server link silent this long is dead: a netsplit with the reason 'ping timeout' (ms; default 4 intervals). */
-  pingTimeoutMs?: number;
-  /**
-   * Keep the hex of the first frame each inbound connection sends (a joining host's
-   * registration): what the course's connectivity scenarios check.
-   */
-  recordJoinFrames?: boolean;
-  /** A frame-sent / frame-received event per frame to or from an adjacent server (with onEvent only; off by default). */
-  traceFrames?: boolean;
-  /** Human-readable log lines (connections, rejected frames, errors). */
-  log?: (line: string) => void;
-  /** Every protocol and connection event, stamped with a time comparable across threads. */
-  onEvent?: (event: NodeEvent, t: number) => void;
-}
+export type { ServerNodeOptions, ServerState } from './server-node-options.ts';
 
 const REJECTIONS_LOGGED_PER_SECOND = 20;
-
-export interface ServerState {
-  id: number;
-  name: string;
-  info: string;
-  port: number;
-  hosts: Array<{ id: number; kind: 'server' | 'client'; name: string; info: string; firstLinkId: number }>;
-  adjacentServerIds: number[];
-  adjacentUserIds: number[];
-  statusLog: string[];
-  /** Only with recordJoinFrames. */
-  joinFrames?: string[];
-}
+/** Lines about connections a limit closed or refused, per second. */
+const LIMIT_LINES_PER_SECOND = 20;
 
 export class CrcServerNode {
   readonly core: ServerCore;
   readonly counters = new TrafficCounters();
+  readonly connectionLimits: ServerLimits;
+  /** Back-pressure across this server's send queues. */
+  readonly flow: FlowControl;
+  /** Connection caps and timeouts, with their counters. */
+  readonly guard: ConnectionGuard;
   private readonly server: net.Server;
   private readonly conns = new Map<number, FramedConnection>();
   private nextConn = 1;
@@ -73,8 +37,6 @@ export class CrcServerNode {
   private stopped = false;
   private bootstrapConn: number | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  /** One timer per server (never per connection): it drives sweep(). */
-  private sweepTimer: NodeJS.Timeout | undefined;
   private joinTarget: { host: string; port: number } | undefined;
   private bootstrapSince = 0;
   private rejoinDelay = 25;
@@ -88,13 +50,20 @@ export class CrcServerNode {
   private readonly traceFrames: boolean;
   /** What the bootstrap's host name resolved to, looked up once (see dialHost). */
   private joinHost: { name: string; dial: string } | undefined;
-  private readonly rejections = { windowStart: 0, logged: 0, suppressed: 0 };
+  private readonly rejectionLog = new LogThrottle((l) => this.log(l), REJECTIONS_LOGGED_PER_SECOND, 'rejected frames');
+  private readonly limitLog = new LogThrottle((l) => this.log(l), LIMIT_LINES_PER_SECOND, 'connection limit lines');
+  /** Connections a limit is closing, with the counter to name when their close is logged. */
+  private readonly limitCuts = new Map<number, string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info }, {
-      maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree,
+      maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree, streamBursts: true,
       pingIntervalMs: options.pingIntervalMs, pingTimeoutMs: options.pingTimeoutMs,
     });
+    this.connectionLimits = resolveServerLimits(options);
+    this.flow = new FlowControl(this.connectionLimits, () => this.conns.values());
+    this.guard = new ConnectionGuard(this.connectionLimits);
     this.recordJoinFrames = options.recordJoinFrames ?? false;
     this.traceFrames = (options.traceFrames ?? false) && options.onEvent !== undefined;
     this.handlers = {
@@ -102,7 +71,7 @@ export class CrcServerNode {
       onDecodeError: (c, err) => this.onDecodeError(c, err),
       onClose: (c, reason) => this.onClose(c, reason),
     };
-    this.server = net.createServer({ noDelay: true }, (socket) => this.attach(socket, false));
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', (err) => this.log(`listener error: ${err.message}`));
   }
 
@@ -132,10 +101,14 @@ export class CrcServerNode {
     const { intervalMs, timeoutMs } = this.core.livenessSettings;
     const liveness = intervalMs > 0 ? `; liveness: ping after ${intervalMs} ms idle, dead after ${timeoutMs} ms silent` : '';
     this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}${liveness}`);
-    if (intervalMs > 0) {
-      this.sweepTimer = setInterval(() => this.sweep(), intervalMs);
-      this.sweepTimer.unref();
-    }
+    this.log(describeLimits(this.connectionLimits));
+    // One timer per server for every sweep: connection timeouts, and liveness when it is on.
+    const every = intervalMs > 0 ? Math.min(intervalMs, sweepIntervalMs(this.connectionLimits)) : sweepIntervalMs(this.connectionLimits);
+    this.sweepTimer = setInterval(() => {
+      this.sweepTimeouts();
+      if (intervalMs > 0) this.sweep();
+    }, every);
+    this.sweepTimer.unref();
     if (this.options.connectTo) await this.join(this.options.connectTo);
     return this.listeningPort;
   }
@@ -208,6 +181,18 @@ export class CrcServerNode {
     return n;
   }
 
+  /** Send queues and unfinished frames across all connections, now; held = connections not being read, by peer kind. */
+  queueStats(): { queuedBytes: number; held: { server: number; client: number; pending: number }; partialBytes: number; partialCapacity: number } {
+    const out = { queuedBytes: 0, held: { server: 0, client: 0, pending: 0 }, partialBytes: 0, partialCapacity: 0 };
+    for (const [id, c] of this.conns) {
+      out.queuedBytes += c.pendingBytes;
+      if (c.readsHeld) out.held[this.core.peerOf(id)?.kind ?? 'pending']++;
+      out.partialBytes += c.decoder.buffered;
+      out.partialCapacity += c.decoder.capacity;
+    }
+    return out;
+  }
+
   connectionCounts(): { server: number; client: number; pending: number } {
     const out = { server: 0, client: 0, pending: 0 };
     for (const id of this.conns.keys()) {
@@ -223,12 +208,44 @@ export class CrcServerNode {
     return id === undefined ? undefined : this.conns.get(id);
   }
 
+  /**
+   * The periodic look at every connection, on one timer per server (sweepIntervalMs): the
+   * registration, unfinished-frame and SendQ timeouts. Cheap when nothing is due.
+   */
+  sweepTimeouts(now = performance.now()): void {
+    for (const cut of this.guard.sweep(now, this.conns.values())) this.cut(cut);
+    for (const cut of this.flow.sweep(now)) {
+      this.guard.counters.sendqStalled++;
+      this.cut(cut);
+    }
+  }
+
+  private cut({ conn, reason, metric }: Cut): void {
+    this.limitCuts.set(conn.id, metric);
+    conn.destroy(reason);
+  }
+
+  /** An inbound connection, refused at once when maxConnections are open. */
+  private accept(socket: net.Socket): void {
+    if (this.guard.admits(this.conns.size)) {
+      this.attach(socket, false);
+      return;
+    }
+    this.limitLog.line(`connection limit (${this.connectionLimits.maxConnections}) reached: refused ${socket.remoteAddress}:${socket.remotePort} (counted in crc_connections_refused_total)`);
+    socket.destroy();
+  }
+
   private attach(socket: net.Socket, outbound: boolean): number {
     const id = this.nextConn++;
-    const conn = new FramedConnection(id, socket, outbound, this.handlers, {
+    const conn: FramedConnection = new FramedConnection(id, socket, outbound, this.handlers, {
       limits: this.options.limits,
-      maxQueueBytes: this.options.maxQueueBytes,
+      maxQueueBytes: this.connectionLimits.maxQueueBytes,
       counters: this.counters,
+      flow: this.flow,
+      onQueueLimit: () => {
+        this.guard.counters.sendqOverLimit++;
+        this.limitCuts.set(id, 'crc_sendq_exceeded_total');
+      },
     });
     this.conns.set(id, conn);
     this.connectionsOpened++;
@@ -236,6 +253,9 @@ export class CrcServerNode {
       conn.destroy('server shutting down');
       return id;
     }
+    this.flow.opened(conn);
+    const evicted = this.guard.opened(conn, performance.now());
+    if (evicted) this.cut(evicted);
     if (this.recordJoinFrames && !outbound) this.awaitingFirstFrame.add(id);
     this.emit({ type: 'conn-opened', conn: id, remote: conn.remote, outbound });
     this.apply(this.core.opened(id, outbound));
@@ -260,8 +280,15 @@ export class CrcServerNode {
   private onClose(conn: FramedConnection, reason: string): void {
     this.conns.delete(conn.id);
     this.awaitingFirstFrame.delete(conn.id);
+    this.guard.forget(conn);
     const peer = this.core.peerOf(conn.id);
-    this.log(`connection ${conn.id} ${peer ? `(${peer.kind} ${peer.id}) ` : ''}closed: ${reason}`);
+    const line = `connection ${conn.id} ${peer ? `(${peer.kind} ${peer.id}) ` : ''}closed: ${reason}`;
+    const metric = this.limitCuts.get(conn.id);
+    if (metric === undefined) this.log(line);
+    else {
+      this.limitCuts.delete(conn.id);
+      this.limitLog.line(`${line} (counted in ${metric})`);
+    }
     this.emit({ type: 'conn-closed', conn: conn.id, reason });
     this.apply(this.core.closed(conn.id));
     if (conn.id === this.bootstrapConn) {
@@ -293,17 +320,23 @@ export class CrcServerNode {
       if (e.kind === 'send') {
         if (this.traceFrames) this.traceFrame('frame-sent', e.conn, e.data);
         this.conns.get(e.conn)?.send(e.data);
+      } else if (e.kind === 'stream') {
+        this.conns.get(e.conn)?.stream(this.traceFrames ? this.tracedFrames(e.conn, e.frames) : e.frames);
       } else if (e.kind === 'close') {
         if (e.abort) this.conns.get(e.conn)?.destroy(e.reason);
         else this.conns.get(e.conn)?.end(e.reason);
       } else {
-        if (e.event.type === 'link-up' && e.event.kind === 'server') {
-          // A registered server link is trusted: its chats were validated where they entered.
+        if (e.event.type === 'link-up') {
           const c = this.conns.get(e.event.conn);
-          if (c) c.decoder.lazyChatText = true;
+          if (c) this.guard.forget(c);
+          // A registered server link is trusted: its chats were validated where they entered.
+          if (c && e.event.kind === 'server') {
+            c.decoder.lazyChatText = true;
+            c.serverLink = true;
+          }
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;
-          this.logRejection(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
+          this.rejectionLog.line(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
         } else if (e.event.type === 'link-dead') {
           const { peerId, silentMs, reason } = e.event;
           this.log(peerId === 0
@@ -321,21 +354,11 @@ export class CrcServerNode {
     }
   }
 
-  /** At most REJECTIONS_LOGGED_PER_SECOND lines a second: a flood of bad frames must not flood the log too. */
-  private logRejection(line: string): void {
-    const r = this.rejections;
-    const now = Date.now();
-    if (now - r.windowStart >= 1000) {
-      if (r.suppressed > 0) this.log(`${r.suppressed} more rejected frames not logged`);
-      r.windowStart = now;
-      r.logged = 0;
-      r.suppressed = 0;
-    }
-    if (r.logged < REJECTIONS_LOGGED_PER_SECOND) {
-      r.logged++;
-      this.log(line);
-    } else {
-      r.suppressed++;
+  /** A lazy burst whose frames are traced as the connection pulls them (when they are written). */
+  private *tracedFrames(connId: number, frames: Iterable<Buffer>): Iterable<Buffer> {
+    for (const f of frames) {
+      this.traceFrame('frame-sent', connId, f);
+      yield f;
     }
   }
 

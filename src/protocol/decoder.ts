@@ -20,8 +20,8 @@ export interface DecodeResult {
   error?: DecodeError;
 }
 
-/** Tails at most this long are copied, so a small leftover does not pin a large read buffer. */
-const COPY_TAIL_BELOW = 4096;
+/** The smallest buffer an unfinished frame is held in; it doubles from there up to the frame's size. */
+const MIN_HOLD_CAPACITY = 256;
 
 /**
  * A chat whose text is decoded only if somebody reads it. Relaying servers route on the
@@ -48,6 +48,8 @@ export function chatTextIsUtf8(msg: { raw?: Buffer }): boolean {
   return msg.raw === undefined || isUtf8(msg.raw.subarray(HEADER_SIZE[MessageType.ClientChat]));
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class FrameDecoder {
   readonly limits: Limits;
   /**
@@ -56,16 +58,21 @@ export class FrameDecoder {
    * relay forwards the frame's bytes untouched. Off by default.
    */
   lazyChatText = false;
-  /** Unconsumed bytes, as a list so a large frame arriving in many pieces is joined once. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Bytes needed before another parse can make progress. */
-  private need = 1;
-  /** Stream offset of pending[0][0]. */
+  /**
+   * The unfinished frame's bytes so far, copied into one buffer that grows by doubling up to
+   * the frame's size: a frame arriving a byte per read costs its bytes, not a Buffer per read.
+   */
+  private hold: Buffer = EMPTY;
+  private held = 0;
+  /** Bytes the held frame needs in all, as far as its header says yet. */
+  private need = 0;
+  /** Stream offset of the next byte to be fed. */
   private offset = 0;
   private failure: DecodeError | undefined;
   /** Stream offset of the frame being parsed, for error messages. */
   private frameStart = 0;
+  /** Frames decoded since the start: a driver watching for a stalled frame compares it between looks. */
+  frames = 0;
 
   constructor(limits?: Partial<Limits>) {
     this.limits = resolveLimits(limits);
@@ -73,7 +80,17 @@ export class FrameDecoder {
 
   /** Bytes held for an unfinished frame. */
   get buffered(): number {
-    return this.pendingBytes;
+    return this.held;
+  }
+
+  /** Bytes allocated to hold them (at most about twice as many, and MIN_HOLD_CAPACITY at least). */
+  get capacity(): number {
+    return this.hold.length;
+  }
+
+  /** Bytes the unfinished frame needs in all, as far as its header says yet (0: none held). */
+  get needed(): number {
+    return this.held > 0 ? this.need : 0;
   }
 
   get failed(): DecodeError | undefined {
@@ -84,78 +101,126 @@ export class FrameDecoder {
     const messages: DecodedMessage[] = [];
     if (this.failure) return { messages, error: this.failure };
     if (chunk.length === 0) return { messages };
-    let buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    if (this.pendingBytes > 0) {
-      this.pending.push(buf);
-      this.pendingBytes += buf.length;
-      if (this.pendingBytes < this.need) return { messages };
-      buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
+    const buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     let pos = 0;
+    if (this.held > 0) {
+      // Complete the held frame with only the bytes it needs; the rest is parsed in place.
+      pos = this.completeHeld(buf, messages);
+      if (pos < 0) return { messages, error: this.failure };
+    }
     const end = buf.length;
     while (pos < end) {
-      const type = buf[pos]!;
-      if (!isMessageType(type)) {
-        return this.fail(messages, new DecodeError('unknown-type', type,
-          `unknown message type byte 0x${type.toString(16).padStart(2, '0')}`, this.offset + pos));
-      }
-      const header = HEADER_SIZE[type];
-      if (end - pos < header) {
-        this.need = header;
+      const len = this.measure(buf, pos, end - pos);
+      if (typeof len !== 'number') return this.fail(messages, len);
+      if (len > end - pos) {
+        this.keep(buf.subarray(pos), len);
         break;
       }
-      // Body length from the header, checked against the limits before waiting for the body.
-      let body: number;
-      let nameLen = 0;
-      if (type === MessageType.ServerRegistration || type === MessageType.ClientRegistration) {
-        nameLen = buf[pos + 9]!;
-        const infoLen = buf.readUInt16BE(pos + 10);
-        if (nameLen > this.limits.maxName) {
-          return this.fail(messages, new DecodeError('name-too-long', nameLen,
-            `${MESSAGE_NAMES[type]} name length ${nameLen} exceeds the limit of ${this.limits.maxName} bytes`, this.offset + pos));
-        }
-        if (infoLen > this.limits.maxInfo) {
-          return this.fail(messages, new DecodeError('info-too-long', infoLen,
-            `${MESSAGE_NAMES[type]} info length ${infoLen} exceeds the limit of ${this.limits.maxInfo} bytes`, this.offset + pos));
-        }
-        body = nameLen + infoLen;
-      } else {
-        body = buf.readUInt32BE(pos + header - 4);
-        if (body > this.limits.maxContent) {
-          return this.fail(messages, new DecodeError('content-too-long', body,
-            `${MESSAGE_NAMES[type]} content length ${body} exceeds the limit of ${this.limits.maxContent} bytes`, this.offset + pos));
-        }
-      }
-      const frameLen = header + body;
-      if (end - pos < frameLen) {
-        this.need = frameLen;
-        break;
-      }
-      const raw = buf.subarray(pos, pos + frameLen);
-      this.frameStart = this.offset + pos;
-      const msg = this.parse(type, raw, nameLen);
+      const msg = this.parse(buf.subarray(pos, pos + len), this.offset + pos);
       if (msg instanceof DecodeError) return this.fail(messages, msg);
       messages.push(msg);
-      pos += frameLen;
+      pos += len;
     }
-    this.offset += pos;
-    if (pos < end) {
-      const tail = buf.subarray(pos);
-      this.pending.push(tail.length < COPY_TAIL_BELOW ? Buffer.from(tail) : tail);
-      this.pendingBytes = tail.length;
-    } else {
-      this.need = 1;
-    }
+    this.offset += end;
+    this.frames += messages.length;
     return { messages };
   }
 
-  private parse(type: MessageType, raw: Buffer, nameLen: number): DecodedMessage | DecodeError {
+  /**
+   * Move bytes from `buf` into the held frame until it is whole (parsed into `messages`) or
+   * `buf` runs out. Returns where the rest of `buf` starts, or -1 after a failure.
+   */
+  private completeHeld(buf: Buffer, messages: DecodedMessage[]): number {
+    let pos = 0;
+    for (;;) {
+      const take = Math.min(this.need - this.held, buf.length - pos);
+      this.append(buf, pos, take);
+      pos += take;
+      if (this.held < this.need) return pos;
+      const start = this.offset + pos - this.held;
+      const len = this.measure(this.hold, 0, this.held, start);
+      if (typeof len !== 'number') {
+        this.fail(messages, len);
+        return -1;
+      }
+      if (len > this.held) {
+        this.need = len; // the header is in: now the body
+        continue;
+      }
+      const msg = this.parse(this.hold.subarray(0, len), start);
+      // The frame's bytes now belong to the message (a relay forwards them later): never reuse them.
+      this.hold = EMPTY;
+      this.held = 0;
+      if (msg instanceof DecodeError) {
+        this.fail(messages, msg);
+        return -1;
+      }
+      messages.push(msg);
+      return pos;
+    }
+  }
+
+  /**
+   * The length of the frame at `pos` if `avail` bytes hold it; otherwise how many bytes it
+   * needs as far as is known (its header, or header and body). Every length field is checked
+   * against the limits as soon as the header is in.
+   */
+  private measure(buf: Buffer, pos: number, avail: number, streamPos = this.offset + pos): number | DecodeError {
+    const type = buf[pos]!;
+    if (!isMessageType(type)) {
+      return new DecodeError('unknown-type', type, `unknown message type byte 0x${type.toString(16).padStart(2, '0')}`, streamPos);
+    }
+    const header = HEADER_SIZE[type];
+    if (avail < header) return header;
+    if (type === MessageType.ServerRegistration || type === MessageType.ClientRegistration) {
+      const nameLen = buf[pos + 9]!;
+      const infoLen = buf.readUInt16BE(pos + 10);
+      if (nameLen > this.limits.maxName) {
+        return new DecodeError('name-too-long', nameLen,
+          `${MESSAGE_NAMES[type]} name length ${nameLen} exceeds the limit of ${this.limits.maxName} bytes`, streamPos);
+      }
+      if (infoLen > this.limits.maxInfo) {
+        return new DecodeError('info-too-long', infoLen,
+          `${MESSAGE_NAMES[type]} info length ${infoLen} exceeds the limit of ${this.limits.maxInfo} bytes`, streamPos);
+      }
+      return header + nameLen + infoLen;
+    }
+    const body = buf.readUInt32BE(pos + header - 4);
+    if (body > this.limits.maxContent) {
+      return new DecodeError('content-too-long', body,
+        `${MESSAGE_NAMES[type]} content length ${body} exceeds the limit of ${this.limits.maxContent} bytes`, streamPos);
+    }
+    return header + body;
+  }
+
+  /** Hold `tail`, the start of a frame that needs `need` bytes in all. */
+  private keep(tail: Buffer, need: number): void {
+    this.need = need;
+    this.held = 0;
+    this.hold = EMPTY;
+    this.append(tail, 0, tail.length);
+  }
+
+  private append(src: Buffer, from: number, n: number): void {
+    if (n === 0) return;
+    if (this.held + n > this.hold.length) {
+      const size = Math.min(this.need, Math.max(this.held + n, this.hold.length * 2, MIN_HOLD_CAPACITY));
+      const grown = Buffer.allocUnsafeSlow(size); // not from the shared pool: a held slice would pin a whole slab
+      this.hold.copy(grown, 0, 0, this.held);
+      this.hold = grown;
+    }
+    src.copy(this.hold, this.held, from, from + n);
+    this.held += n;
+  }
+
+  private parse(raw: Buffer, streamPos: number): DecodedMessage | DecodeError {
+    this.frameStart = streamPos;
+    const type = raw[0] as MessageType;
     const sourceId = raw.readUInt32BE(1);
     switch (type) {
       case MessageType.ServerRegistration:
       case MessageType.ClientRegistration: {
+        const nameLen = raw[9]!;
         const name = this.text(raw, 12, 12 + nameLen, 'name');
         if (typeof name !== 'string') return name;
         const info = this.text(raw, 12 + nameLen, raw.length, 'info');
@@ -200,8 +265,8 @@ export class FrameDecoder {
 
   private fail(messages: DecodedMessage[], error: DecodeError): DecodeResult {
     this.failure = error;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.hold = EMPTY;
+    this.held = 0;
     return { messages, error };
   }
 }

@@ -81,7 +81,10 @@ describe("down, mode 'silent'", () => {
     client.write('dropped');
     server.write('flows');
     await waitFor(() => client.received().toString() === 'flows', 2000, 'downstream');
+    const events: ProxyEvent[] = [];
+    proxy.onEvent = (e) => events.push(e);
     proxy.up('upstream', 'cut');
+    expect(events).toEqual([expect.objectContaining({ type: 'link-up', direction: 'upstream', mode: 'cut' })]);
     client.write('dropped again');
     await waitFor(() => proxy.stats().upstream.dropped === 20, 2000, 'the upstream drops');
     expect(server.bytes).toBe(0);

@@ -1,5 +1,7 @@
 // Shared pieces of the hardening tests (not a test file itself): hostile or legacy peers that
 // speak raw CRC bytes to real CrcServerNodes on port 0.
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { CrcClientNode } from '../../src/net/client-node.ts';
 import { startMonitor } from '../../src/net/monitor.ts';
 import type { CrcServerNode, ServerNodeOptions } from '../../src/net/server-node.ts';
@@ -78,4 +80,67 @@ export function sample(text: string, name: string, serverId: number): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{server_id="${serverId}"} `));
   if (line === undefined) throw new Error(`${name} for server ${serverId} not in:\n${text}`);
   return Number(line.split(' ').pop());
+}
+
+/** A chat frame from `src` to `dest` with `size` bytes of content. */
+export function chatFrame(src: number, dest: number, size: number): Buffer {
+  return encode({ type: MessageType.ClientChat, sourceId: src, destinationId: dest, content: 'z'.repeat(size) });
+}
+
+/** The largest value `sample` returns while it runs, polled every few ms (plus once at stop()). */
+export function peakOf(sample: () => number): { stop(): number; readonly peak: number } {
+  let peak = sample();
+  const timer = setInterval(() => { peak = Math.max(peak, sample()); }, 2);
+  return {
+    get peak() { return peak; },
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, sample());
+      return peak;
+    },
+  };
+}
+
+/** Read from `socket` at about `bytesPerSec`: pause whenever it is ahead of that pace. */
+export function paceReads(socket: Socket, bytesPerSec: number): void {
+  const t0 = performance.now();
+  let got = 0;
+  socket.on('data', (chunk: Buffer) => {
+    got += chunk.length;
+    const ahead = (got / bytesPerSec) * 1000 - (performance.now() - t0);
+    if (ahead > 1) {
+      socket.pause();
+      setTimeout(() => socket.resume(), ahead);
+    }
+  });
+}
+
+/**
+ * Write `frame` over and over at about `bytesPerSec`, as an honest sender does (waiting for
+ * 'drain' when the socket is full), until `bytes` are written, `stop()` says so or the socket closes.
+ */
+export async function sendPaced(socket: Socket, frame: Buffer, bytesPerSec: number, bytes: number, stop: () => boolean = () => false): Promise<number> {
+  const t0 = performance.now();
+  let sent = 0;
+  while (sent < bytes && !stop() && !socket.destroyed) {
+    const ok = socket.write(frame);
+    sent += frame.length;
+    if (!ok) await drainOrStop(socket, stop);
+    const ahead = (sent / bytesPerSec) * 1000 - (performance.now() - t0);
+    if (ahead > 1) await new Promise((r) => setTimeout(r, ahead));
+  }
+  return sent;
+}
+
+/** Until the socket drains or closes, or `stop()` says so (looked at every 20 ms: a held sender may wait long). */
+function drainOrStop(socket: Socket, stop: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => { if (stop()) done(); }, 20);
+    function done() {
+      clearInterval(poll);
+      socket.off('drain', done).off('close', done);
+      resolve();
+    }
+    socket.on('drain', done).on('close', done);
+  });
 }

@@ -3,7 +3,7 @@
 // detection bound (ping timeout + one interval, plus slack for a loaded machine), the model
 // must keep the old view until then, and healing must bring the whole tree back.
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PING_INTERVAL_MS as INTERVAL, DEFAULT_PING_TIMEOUT_MS as TIMEOUT } from '../../src/coordinator/simulation.ts';
+import { DEFAULT_PING_INTERVAL_MS as INTERVAL, DEFAULT_PING_TIMEOUT_MS as TIMEOUT } from '../../src/coordinator/liveness-defaults.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { nowMs } from '../../src/util/clock.ts';
 import { closedWith, ids, linkDeads, start, stopAll } from './helpers.ts';

@@ -1,7 +1,7 @@
 // Which liveness a simulation gives its servers: the options', else the topology's, else the
 // defaults (250 ms / 1 s, the timeout growing with networks of more than 50 servers).
 import { describe, expect, it } from 'vitest';
-import { livenessOf } from '../../src/coordinator/simulation.ts';
+import { livenessOf } from '../../src/coordinator/liveness-defaults.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 
 describe('livenessOf', () => {
