@@ -55,8 +55,8 @@ describe('dashboard keys', () => {
     await press('l');
     await press('x');
     expect(sim.calls).toEqual([
-      'add latency latency-1 7-4', 'down both 7-4', 'up both 7-4', 'add timeout silent 7-4', 'hold both 7-4', 'release both 7-4',
-      'remove silent 7-4', 'add latency latency-2 7-4', 'remove latency-1 7-4', 'remove latency-2 7-4',
+      'add latency latency-1 7-4', 'down both 7-4', 'up both 7-4', 'down both silent 7-4', 'hold both 7-4', 'release both 7-4',
+      'up both silent 7-4', 'add latency latency-2 7-4', 'remove latency-1 7-4', 'remove latency-2 7-4',
     ]);
   });
 
@@ -160,7 +160,7 @@ describe('dashboard keys', () => {
     expect(exp.topology.name).toBe('middle-earth');
     expect(exp.timeline).toEqual([
       { at: 1500, do: 'down', link: '7-4', direction: 'both', how: 'close', mode: 'cut' },
-      { at: 2000, do: 'toxic', link: '7-4', toxic: { type: 'timeout', name: 'silent', direction: 'both', timeout: 0 } },
+      { at: 2000, do: 'down', link: '7-4', direction: 'both', how: 'close', mode: 'silent' },
       { at: 3250, do: 'crash', server: 3 },
       { at: 5000, expect: 'converged', within: 5000 },
     ]);

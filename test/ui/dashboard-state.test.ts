@@ -44,10 +44,10 @@ describe('the tree', () => {
 
 describe('link states', () => {
   const f = (over: object) => ({ cut: undefined, upstream: { down: undefined, held: false }, downstream: { down: undefined, held: false }, toxics: [], ...over });
-  it('name a cut, a silent partition (toxic or mode), a hold and a one-way cut, cut first', () => {
+  it('name a cut, a silent partition, a hold and a one-way cut, cut first; a toxic named "silent" is only a toxic', () => {
     expect(linkState(f({}))).toBe('up');
-    expect(linkState(f({ cut: 'close', toxics: ['silent'] }))).toBe('cut');
-    expect(linkState(f({ toxics: ['latency-1', 'silent'] }))).toBe('silent');
+    expect(linkState(f({ cut: 'close', upstream: { down: 'cut', held: false }, downstream: { down: 'silent', held: false } }))).toBe('cut');
+    expect(linkState(f({ toxics: ['latency-1', 'silent'] }))).toBe('up');
     expect(linkState(f({ downstream: { down: undefined, held: true } }))).toBe('held');
     expect(linkState(f({ upstream: { down: 'silent', held: false } }))).toBe('silent');
     expect(linkState(f({ upstream: { down: 'cut', held: false } }))).toBe('cut');
@@ -56,7 +56,7 @@ describe('link states', () => {
 
   it('show in the rows from the fault data, with their toxics', () => {
     const state = started();
-    state.setLinkFaults(7, 4, f({ toxics: ['latency-1', 'silent'] }));
+    state.setLinkFaults(7, 4, f({ upstream: { down: 'silent', held: false }, downstream: { down: 'silent', held: false }, toxics: ['latency-1'] }));
     state.setLinkFaults(2, 1, f({ cut: 'close' }));
     const rows = state.frame(T0 + 500).rows;
     expect(rows.find((r) => r.id === 7)!.link).toEqual({ state: 'silent', toxics: ['latency-1'] });

@@ -2,6 +2,7 @@
 // written down, links keep their fault state as Links does, knowledge is whatever the test
 // sets. Not a test file itself.
 import type { LinkFaults, LinkInfo } from '../../src/coordinator/simulation.ts';
+import type { DownHow, DownMode } from '../../src/faults/proxy.ts';
 import type { DirectionSpec, ToxicSpec } from '../../src/faults/toxic.ts';
 import type { DashboardSim } from '../../src/ui/dashboard/reader.ts';
 import type { ClientSpec, Topology } from '../../src/topology/schema.ts';
@@ -47,13 +48,16 @@ export class FakeSim implements DashboardSim {
         log(`remove ${name}`);
         f.toxics = f.toxics.filter((t) => t !== name);
       },
-      down: async (d: DirectionSpec = 'both') => {
-        log(`down ${d}`);
-        f.cut = 'close';
+      // As Links does: fault state per direction; `cut` while some direction is cut.
+      down: async (d: DirectionSpec = 'both', how: DownHow = 'close', mode: DownMode = 'cut') => {
+        log(mode === 'cut' ? `down ${d}` : `down ${d} ${mode}`);
+        for (const x of dirs(d)) f[x].down = mode;
+        f.cut = f.upstream.down === 'cut' || f.downstream.down === 'cut' ? how : undefined;
       },
-      up: async (d: DirectionSpec = 'both') => {
-        log(`up ${d}`);
-        f.cut = undefined;
+      up: async (d: DirectionSpec = 'both', mode?: DownMode) => {
+        log(mode === undefined ? `up ${d}` : `up ${d} ${mode}`);
+        for (const x of dirs(d)) if (mode === undefined || f[x].down === mode) f[x].down = undefined;
+        if (f.upstream.down !== 'cut' && f.downstream.down !== 'cut') f.cut = undefined;
       },
       hold: async (d: DirectionSpec = 'both') => {
         log(`hold ${d}`);

@@ -4,7 +4,6 @@
 import { nowMs } from '../../util/clock.ts';
 import type { Flow } from './load.ts';
 import { BackgroundLoad } from './load.ts';
-import { SILENT_TOXIC, silentToxic } from './link-state.ts';
 import type { DashboardSim } from './reader.ts';
 import { type ExperimentRecorder, type RecordedAction } from './recorder.ts';
 import type { DashboardState } from './state.ts';
@@ -178,9 +177,13 @@ export class DashboardController {
       case 'c':
         if (f.cut) return this.act(`bring back link ${name}`, { do: 'up', link: ref }, () => link.up('both'));
         return this.act(`cut link ${name}`, { do: 'down', link: ref }, () => link.down('both', 'close'));
-      case 's':
-        if (f.toxics.includes(SILENT_TOXIC)) return this.act(`end the silent partition of link ${name}`, { do: 'remove', link: ref, name: SILENT_TOXIC }, () => link.remove(SILENT_TOXIC));
-        return this.act(`partition link ${name} silently (bytes dropped, connections open)`, { do: 'toxic', link: ref, toxic: silentToxic() }, () => link.add(silentToxic()));
+      case 's': {
+        // A silent partition: both directions drop their bytes, connections stay open, so only
+        // the servers' liveness can notice (the 'silent' down mode of the link).
+        const silent = f.upstream.down === 'silent' || f.downstream.down === 'silent';
+        if (silent) return this.act(`end the silent partition of link ${name}`, { do: 'up', link: ref, direction: 'both', mode: 'silent' }, () => link.up('both', 'silent'));
+        return this.act(`partition link ${name} silently (bytes dropped, connections open)`, { do: 'down', link: ref, direction: 'both', mode: 'silent' }, () => link.down('both', 'close', 'silent'));
+      }
       case 'h':
         if (f.upstream.held || f.downstream.held) return this.act(`release link ${name}`, { do: 'release', link: ref }, () => link.release('both'));
         return this.act(`hold link ${name}`, { do: 'hold', link: ref }, () => link.hold('both'));
