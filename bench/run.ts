@@ -15,6 +15,8 @@ import { type ScaleRow, isFullRow, runScale } from './phases/scale.ts';
 import { applyLinkLatency } from './phases/latency.ts';
 import { type SilentPartitionRow, measureSilentPartition } from './phases/silent-partition.ts';
 import { renderMarkdown, type BenchReport } from './report/markdown.ts';
+import { measureWakeups } from './wakeup.ts';
+import { floodTree } from './flood.ts';
 import { renderCharts } from './report/charts.ts';
 import { createProgress } from './report/progress.ts';
 
@@ -63,13 +65,14 @@ await runMain(USAGE, async () => {
   let throughput: ThroughputRow[] = [];
   if (phases.has('throughput')) {
     throughput = await runThroughput(quick
-      ? { hops: [0, 3], windows: [1, 256], sizes: [64], durationMs, mix: true, ceilings: true }
+      ? { hops: [0, 3], windows: [1, 256], sizes: [64], extra: [[5, 256, 64]], durationMs, mix: true, ceilings: true }
       : { hops: [0, 1, 3], windows: [1, 16, 256], sizes: [16, 256, 4096], extra: [[3, 256, 64], [3, 1, 64], [5, 256, 64]], durationMs, mix: true, ceilings: true },
       progress, log);
   }
 
   const convergence: ConvergenceRow[] = [];
   const registration: RegistrationRow[] = [];
+  let wakeup: BenchReport['wakeup'];
   if (phases.has('convergence') || phases.has('registration')) {
     const topology = resolveTopology('middle-earth');
     const latencies = quick ? [0, 5] : [0, 5, 20];
@@ -99,6 +102,11 @@ await runMain(USAGE, async () => {
           await sim.stop();
         }
       }
+    }
+    if (phases.has('convergence')) {
+      // The floor under those numbers, in the same run: thread wake-ups, and the same tree of threads flooded with no CRC code.
+      progress.note('convergence: measuring thread wake-ups and a code-free flood');
+      wakeup = { rows: await measureWakeups(quick ? 200 : 1000), flood: await floodTree(topology, 108, quick ? 10 : repeats) };
     }
     progress.done('convergence');
   }
@@ -137,6 +145,7 @@ await runMain(USAGE, async () => {
     registration,
     scale,
     silentPartition,
+    wakeup,
     notes,
   };
   mkdirSync(out, { recursive: true });

@@ -1,6 +1,8 @@
 // results/latest.md: every table, and each goal marked met or missed from this run's numbers.
 import type { MachineInfo } from '../../src/util/machine.ts';
 import type { ConvergenceRow, RegistrationRow } from '../phases/convergence.ts';
+import type { Percentiles } from '../phases/common.ts';
+import type { WakeupRow } from '../wakeup.ts';
 import type { ScaleRow } from '../phases/scale.ts';
 import type { SilentPartitionRow } from '../phases/silent-partition.ts';
 import { silentPartitionGoals, silentPartitionSection } from './silent-partition.ts';
@@ -19,6 +21,8 @@ export interface BenchReport {
   scale: ScaleRow[];
   /** absent in reports written before the phase existed */
   silentPartition?: SilentPartitionRow[];
+  /** the convergence phase's floor: thread wake-ups, and a code-free flood over the same threads (absent in older reports) */
+  wakeup?: { rows: WakeupRow[]; flood: Percentiles | null };
   notes: string[];
 }
 
@@ -126,6 +130,15 @@ export function renderMarkdown(r: BenchReport, jsonPath: string, charts: string[
     for (const c of r.convergence) {
       L.push(`| ${c.serversPerWorker} | ${c.linkLatencyMs} ms | ${c.links} | ${c.repeats} | ${f(c.ms.min, 3)} | ${f(c.ms.p50, 3)} | ${f(c.ms.p99, 3)} | ${f(c.ms.max, 3)} | ${f(c.lowerBoundMs, 1)} | ${c.ratioToBound === null ? '–' : f(c.ratioToBound, 3)} | ${c.allowanceMs === null ? '–' : f(c.allowanceMs, 1)} |`);
     }
+    L.push('');
+  }
+  if (r.wakeup) {
+    L.push('## The floor under a cross-thread hop', '');
+    L.push('One message in flight between this thread and a worker; one way = half the round trip. "asleep": a 2 ms pause before each exchange, so the other thread sleeps as a server\'s does when a quit reaches it. The flood sends one byte from 108\'s socket through the same tree of threads as one server per worker (and a clients\' worker), joined by loopback TCP, each node forwarding it to all its other sockets, with no CRC code: what convergence costs on this machine before any of ours.', '');
+    L.push('| channel | state | p50 (µs) | p99 (µs) | max (µs) |', '|---|---|---:|---:|---:|');
+    for (const w of r.wakeup.rows) L.push(`| ${w.channel === 'port' ? 'MessagePort' : 'TCP loopback'} | ${w.state} | ${n0(w.oneWayUs.p50)} | ${n0(w.oneWayUs.p99)} | ${n0(w.oneWayUs.max)} |`);
+    const fl = r.wakeup.flood;
+    if (fl) L.push('', `Flood over middle-earth from 108, a thread per server (${fl.count} rounds): min ${f(fl.min, 3)} ms, median ${f(fl.p50, 3)} ms, p99 ${f(fl.p99, 3)} ms, max ${f(fl.max, 3)} ms.`);
     L.push('');
   }
   if (r.registration.length) {

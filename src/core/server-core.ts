@@ -4,6 +4,7 @@
 // Who is believed is decided by trust-policy.ts; the table itself is host-table.ts; when a
 // silent server link is pinged or declared dead, liveness.ts (driven by tick()).
 import {
+  type ClientChatMessage,
   type ClientQuitMessage,
   type Message,
   MessageType,
@@ -311,11 +312,36 @@ export class ServerCore {
     this.out.send(via, msg.raw ?? encode(msg));
   }
 
+  /**
+   * The hot path, for a chat read on `conn`: the connection it leaves on when forwarding its
+   * bytes is all there is to do (a registered peer, the source behind `conn`, the destination
+   * behind another connection, its text valid if this server must check it). Undefined
+   * otherwise: the driver then hands it to received(), which applies the same rules and says
+   * what else is due (a refusal, an unknown destination, an invalid text). Like received(), it
+   * counts as hearing from the peer. No effect is allocated: most frames a server handles take
+   * this path.
+   */
+  forwardChat(conn: ConnId, msg: ClientChatMessage): ConnId | undefined {
+    const peer = this.conns.get(conn);
+    if (peer === undefined) return undefined;
+    if (peer.life) peer.life.heard = true; // any frame is life
+    if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return undefined;
+    const to = this.hosts.get(msg.destinationId);
+    if (to === undefined || (mustCheckChatText(peer, to) && !chatTextIsUtf8(msg))) return undefined;
+    return this.chatVia(conn, to);
+  }
+
+  /** The connection toward `to`, unless it is `conn` itself (a chat is never sent back where it came from). */
+  private chatVia(conn: ConnId, to: HostRecord): ConnId | undefined {
+    const via = this.hosts.linkOf(to.firstLinkId);
+    return via === conn ? undefined : via;
+  }
+
   private onChat(conn: ConnId, peer: Peer, src: number, dest: number, msg: Message): void {
     if (!sourceBelongs(this.hosts, conn, peer, src)) return this.reject(conn, `chat from ${src} does not come from behind this connection`);
     const to = this.hosts.get(dest);
-    const via = to && this.hosts.linkOf(to.firstLinkId);
-    if (via !== undefined && via !== conn) {
+    const via = to && this.chatVia(conn, to);
+    if (via !== undefined) {
       if (mustCheckChatText(peer, to!) && !chatTextIsUtf8(msg)) {
         this.counters.chatsInvalidUtf8++;
         return this.reject(conn, `chat from ${src} to client ${dest} is not valid UTF-8: not delivered`);

@@ -43,6 +43,14 @@ export class FramedConnection {
   private endAfterBacklog = false;
   /** Bytes handed to the socket since the start. */
   private handed = 0;
+  /**
+   * The socket's own buffer as of our last write or drain. It only shrinks unseen between
+   * looks, so send() adds it for an upper bound of the queue without reading the stream's
+   * getter per frame; past watchAt the queue is measured exactly.
+   */
+  private socketQueued = 0;
+  /** Above this (an estimate) send() measures the queue: the smaller of the hard limit and high water. */
+  private readonly watchAt: number;
   private holds = 0;
   private closing: string | undefined;
   private closedReason: string | undefined;
@@ -73,12 +81,15 @@ export class FramedConnection {
     this.flow = options.flow;
     this.onQueueLimit = options.onQueueLimit;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.watchAt = Math.min(this.maxQueueBytes, this.flow?.highWater ?? Infinity);
     this.out = new WriteBatch(endOfTurn, (buf) => {
       if (socket.destroyed || !socket.writable) return;
       this.handed += buf.length;
+      const underMark = socket.write(buf);
+      this.socketQueued = socket.writableLength;
       // A write that leaves the socket's buffer under its mark raises no 'drain' later: a lazy
       // burst or a congestion waiting on one looks again once this flush is over.
-      if (socket.write(buf) && (this.backlog !== undefined || this.congestion !== undefined)) queueMicrotask(this.onDrain);
+      if (underMark && (this.backlog !== undefined || this.congestion !== undefined)) queueMicrotask(this.onDrain);
     });
     socket.setNoDelay(true); // small frames must not wait for Nagle
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -101,7 +112,8 @@ export class FramedConnection {
 
   /** Bytes waiting: ours (this turn's, and those behind a lazy burst) plus the socket's own buffer. */
   get pendingBytes(): number {
-    return this.out.bytes + (this.backlog?.bytes ?? 0) + this.socket.writableLength;
+    this.socketQueued = this.socket.writableLength;
+    return this.out.bytes + (this.backlog?.bytes ?? 0) + this.socketQueued;
   }
 
   /** Bytes the peer has taken (the kernel accepted them) since the start. */
@@ -122,7 +134,8 @@ export class FramedConnection {
       this.out.push(data);
       this.counters.countOut(data);
     }
-    const q = this.pendingBytes;
+    let q = this.out.bytes + (this.backlog?.bytes ?? 0) + this.socketQueued;
+    if (q > this.watchAt) q = this.pendingBytes; // near a limit, or so it seems: measure
     if (q > this.maxQueueBytes) {
       this.onQueueLimit?.();
       this.destroy(`SendQ exceeded ${this.maxQueueBytes} bytes: the peer is not reading (${formatBytes(q)} queued)`);

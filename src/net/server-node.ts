@@ -265,9 +265,18 @@ export class CrcServerNode {
   private onMessages(conn: FramedConnection, msgs: DecodedMessage[]): void {
     // Only scenario runs record join frames; keep the per-chunk path free of it otherwise.
     if (this.recordJoinFrames && this.awaitingFirstFrame.delete(conn.id)) this.joinFrames.push(msgs[0]!.raw.toString('hex'));
+    const trace = this.traceFrames;
     for (const m of msgs) {
       if (!conn.isOpen) return;
-      if (this.traceFrames) this.traceFrame('frame-received', conn.id, m.raw);
+      // Most frames are chats to forward: the core names the connection, no effects are made.
+      if (m.type === MessageType.ClientChat && !trace) {
+        const via = this.core.forwardChat(conn.id, m);
+        if (via !== undefined) {
+          this.conns.get(via)?.send(m.raw);
+          continue;
+        }
+      }
+      if (trace) this.traceFrame('frame-received', conn.id, m.raw);
       this.apply(this.core.received(conn.id, m));
     }
   }

@@ -8,7 +8,7 @@
 //   TurnCork   — cork the socket at the first write of a turn, uncork when the turn ends: one
 //                writev, nothing copied (the fastest for large chunks read from another socket).
 // A sink is marked once per scope (when its first chunk arrives), so the per-write cost is a
-// push and an add.
+// push and an add (for a chunk that continues the previous one in memory, an add).
 import type { Writable } from 'node:stream';
 
 export interface Flushable {
@@ -83,34 +83,63 @@ export class DispatchScope implements FlushScope {
   }
 }
 
-/** The chunks for one sink in one scope, handed to `write` as one buffer when the scope ends. */
+/**
+ * The chunks for one sink in one scope, handed to `write` as one buffer when the scope ends.
+ * Chunks that lie back to back in memory (frames forwarded from one read, in order) are kept
+ * as one run, not one entry each: a relay's batch is then a single view of the bytes it read,
+ * written with no copy.
+ */
 export class WriteBatch implements Flushable {
   private chunks: Buffer[] = [];
+  /** The run being extended: its first chunk, and where its bytes end in that chunk's memory. */
+  private run: Buffer | undefined;
+  private runEnd = 0;
   /** Bytes waiting. */
   bytes = 0;
 
   constructor(private readonly scope: FlushScope, private readonly write: (buf: Buffer) => void) {}
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
+    const n = chunk.length;
+    if (n === 0) return;
+    const run = this.run;
+    if (run !== undefined && chunk.byteOffset === this.runEnd && chunk.buffer === run.buffer) {
+      this.runEnd += n;
+      this.bytes += n;
+      return;
+    }
+    if (run !== undefined) this.chunks.push(this.closeRun(run));
+    this.run = chunk;
+    this.runEnd = chunk.byteOffset + n;
     // The first chunk marks the sink; later ones in the same scope ride along.
-    if ((this.bytes += chunk.length) === chunk.length) this.scope.mark(this);
+    if ((this.bytes += n) === n) this.scope.mark(this);
   }
 
   /** Write what is waiting now, as its own write (the scope's flush then finds nothing). */
   flush(): void {
     if (this.bytes === 0) return;
+    const last = this.closeRun(this.run!);
     const q = this.chunks;
     const n = this.bytes;
-    this.chunks = [];
-    this.bytes = 0;
-    this.write(q.length === 1 ? q[0]! : Buffer.concat(q, n));
+    this.clear();
+    if (q.length === 0) this.write(last);
+    else {
+      q.push(last);
+      this.write(Buffer.concat(q, n));
+    }
   }
 
   /** Forget what is waiting. */
   clear(): void {
     this.chunks = [];
+    this.run = undefined;
     this.bytes = 0;
+  }
+
+  /** The run's bytes as one Buffer (the chunk itself when the run is one chunk). */
+  private closeRun(run: Buffer): Buffer {
+    const len = this.runEnd - run.byteOffset;
+    return len === run.length ? run : Buffer.from(run.buffer, run.byteOffset, len);
   }
 }
 

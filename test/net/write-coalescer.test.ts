@@ -54,6 +54,47 @@ describe('WriteBatch on a turn scope', () => {
   });
 });
 
+describe('WriteBatch runs', () => {
+  it('frames back to back in one read leave as a view of that read, not a copy; other chunks keep their order', () => {
+    const dispatch = new DispatchScope();
+    const writes: Buffer[] = [];
+    const batch = new WriteBatch(dispatch, (buf) => writes.push(buf));
+    const read = Buffer.from('AAAABBBBCCCCDDDD'); // four frames of one read
+    const frame = (i: number) => read.subarray(4 * i, 4 * i + 4);
+    dispatch.run(() => {
+      for (let i = 0; i < 4; i++) batch.push(frame(i));
+    });
+    expect(writes.map(String)).toEqual(['AAAABBBBCCCCDDDD']);
+    expect(writes[0]!.buffer).toBe(read.buffer); // the read's own memory: nothing copied
+    expect(writes[0]!.byteOffset).toBe(read.byteOffset);
+    // A gap (a frame routed elsewhere), another buffer, an empty chunk, a frame from before: in order, all there.
+    dispatch.run(() => {
+      batch.push(frame(0));
+      batch.push(frame(2));
+      batch.push(frame(3));
+      batch.push(Buffer.alloc(0));
+      batch.push(Buffer.from('xy'));
+      batch.push(frame(1));
+      batch.push(frame(2));
+    });
+    expect(writes.map(String)).toEqual(['AAAABBBBCCCCDDDD', 'AAAACCCCDDDDxyBBBBCCCC']);
+    expect(batch.bytes).toBe(0);
+  });
+
+  it('clear() forgets a run in progress', () => {
+    const dispatch = new DispatchScope();
+    const writes: string[] = [];
+    const batch = new WriteBatch(dispatch, (buf) => writes.push(buf.toString()));
+    const read = Buffer.from('AAAABBBB');
+    dispatch.run(() => {
+      batch.push(read.subarray(0, 4));
+      batch.clear();
+      batch.push(read.subarray(4, 8));
+    });
+    expect(writes).toEqual(['BBBB']);
+  });
+});
+
 describe('WriteBatch on a dispatch scope', () => {
   it('writes once per sink when the outermost dispatch ends; outside one, at once', () => {
     const dispatch = new DispatchScope();

@@ -1,0 +1,119 @@
+// The machine's floor for a quit's convergence: the same tree of threads as a simulation with
+// one server per worker (each server a worker, every client in one more worker, joined by
+// loopback TCP as the topology says), flooding one byte from a client to every node with no
+// CRC code at all. Each node forwards the byte to all its other sockets, one write each, as
+// a server relays a quit. What this takes is thread wake-ups and scheduling on this machine;
+// what a real quit takes beyond it is ours.
+import net from 'node:net';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Topology } from '../src/topology/schema.ts';
+import { type Percentiles, samplePercentiles } from './phases/common.ts';
+
+type ToNode =
+  | { do: 'listen' }
+  | { do: 'dial'; ports: number[] }
+  | { do: 'send'; via: number; round: number }
+  | { do: 'stamps'; round: number }
+  | { do: 'stop' };
+
+/** A node: forwards each round's byte once to every other socket and stamps when it first saw it (per socket, for the clients' worker). */
+function node(): void {
+  const { clients } = workerData as { clients: boolean };
+  const sockets: net.Socket[] = [];
+  const stamps = new Map<number, number[]>();
+  const attach = (s: net.Socket) => {
+    s.setNoDelay(true);
+    sockets.push(s);
+    s.on('error', () => {});
+    s.on('data', (b: Buffer) => {
+      const t = performance.timeOrigin + performance.now();
+      for (const round of b) {
+        let seen = stamps.get(round);
+        if (!seen) stamps.set(round, (seen = []));
+        if (clients) {
+          seen.push(t); // every client socket counts: each is a client forgetting
+          continue;
+        }
+        if (seen.length > 0) continue;
+        seen.push(t);
+        const one = Buffer.from([round]);
+        for (const o of sockets) if (o !== s) o.write(one);
+      }
+    });
+  };
+  const server = net.createServer({ noDelay: true }, attach);
+  parentPort!.on('message', async (m: ToNode) => {
+    if (m.do === 'listen') server.listen(0, '127.0.0.1', () => parentPort!.postMessage((server.address() as net.AddressInfo).port));
+    else if (m.do === 'dial') {
+      for (const port of m.ports) {
+        const s = net.connect({ host: '127.0.0.1', port, noDelay: true });
+        await new Promise<void>((r) => s.once('connect', r));
+        attach(s);
+      }
+      parentPort!.postMessage('dialled');
+    } else if (m.do === 'send') {
+      sockets[m.via]!.write(Buffer.from([m.round]));
+      parentPort!.postMessage(performance.timeOrigin + performance.now());
+    } else if (m.do === 'stamps') {
+      parentPort!.postMessage(stamps.get(m.round) ?? []);
+    } else {
+      server.close();
+      for (const s of sockets) s.destroy();
+      process.exit(0);
+    }
+  });
+}
+
+function ask<T>(w: Worker, m: ToNode): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    w.once('message', (v: T) => {
+      w.off('error', onError);
+      resolve(v);
+    });
+    w.once('error', onError);
+    w.postMessage(m);
+  });
+}
+
+/**
+ * Flood `repeats` rounds from client `from`'s socket; each round's time is from the send to
+ * the last stamp anywhere (every server and every client socket), in ms.
+ */
+export async function floodTree(t: Topology, from: number, repeats: number): Promise<Percentiles> {
+  if (repeats > 255) throw new RangeError(`floodTree: at most 255 rounds (a round is one byte), got ${repeats}`);
+  const url = fileURLToPath(import.meta.url);
+  const servers = new Map(t.servers.map((s) => [s.id, new Worker(url, { workerData: { clients: false } })]));
+  const clients = new Worker(url, { workerData: { clients: true } });
+  try {
+    const ports = new Map<number, number>();
+    for (const [id, w] of servers) ports.set(id, await ask<number>(w, { do: 'listen' }));
+    await ask(clients, { do: 'listen' });
+    for (const s of t.servers) if (s.join !== undefined) await ask(servers.get(s.id)!, { do: 'dial', ports: [ports.get(s.join)!] });
+    await ask(clients, { do: 'dial', ports: t.clients.map((c) => ports.get(c.server)!) });
+    const via = t.clients.findIndex((c) => c.id === from);
+    if (via < 0) throw new Error(`no client ${from} in ${t.name}`);
+    const samples: number[] = [];
+    for (let round = 1; round <= repeats; round++) {
+      await new Promise((res) => setTimeout(res, 20)); // everyone asleep again
+      const sentAt = await ask<number>(clients, { do: 'send', via, round });
+      // The sender's own server echoes nothing back to it: one stamp per server and per other client.
+      const expected = t.servers.length + t.clients.length - 1;
+      const giveUpAt = Date.now() + 5000;
+      let all: number[] = [];
+      while (all.length < expected) {
+        if (Date.now() > giveUpAt) throw new Error(`flood round ${round}: ${all.length} of ${expected} stamps after 5 s`);
+        await new Promise((res) => setTimeout(res, 20));
+        all = [];
+        for (const w of [...servers.values(), clients]) all.push(...await ask<number[]>(w, { do: 'stamps', round }));
+      }
+      samples.push(Math.max(...all) - sentAt);
+    }
+    return samplePercentiles(samples);
+  } finally {
+    for (const w of [...servers.values(), clients]) w.postMessage({ do: 'stop' } satisfies ToNode);
+  }
+}
+
+if (!isMainThread) node();
