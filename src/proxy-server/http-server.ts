@@ -6,7 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, badBody } from './api-error.ts';
 import { EventStream } from './event-stream.ts';
-import { PopulateError, ProxySet } from './proxy-set.ts';
+import { PopulateError } from './proxy-json.ts';
+import { ProxySet } from './proxy-set.ts';
 import { type Reply, findRoute } from './routes.ts';
 
 export interface CrcProxyServerOptions {

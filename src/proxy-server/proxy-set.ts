@@ -4,9 +4,11 @@
 // run one at a time (listening is async), so two requests cannot race on one name.
 import { type DownHow, type DownMode, LinkProxy } from '../faults/proxy.ts';
 import type { ProxyEvent } from '../faults/events.ts';
-import type { DirectionSpec, ToxicInfo } from '../faults/toxic.ts';
-import { type HostPort, formatHostPort, listenHost, parseHostPort } from './address.ts';
-import { ApiError, badBody, missingField, proxyExists, proxyNotFound, toxicExists, toxicNotFound } from './api-error.ts';
+import { checkToxicSpec } from '../faults/registry.ts';
+import { type DirectionSpec, type ToxicInfo, ToxicSpecError } from '../faults/toxic.ts';
+import { formatHostPort } from './address.ts';
+import { ApiError, badBody, proxyExists, proxyNotFound, toxicExists, toxicNotFound } from './api-error.ts';
+import { PopulateError, type ProxyInput, type ToxiproxyProxy, parseProxyInput } from './proxy-json.ts';
 import { type ToxiproxyToxic, toxicFromToxiproxy, toxicToToxiproxy, toxicUpdateFromToxiproxy } from './toxiproxy-json.ts';
 
 export interface ProxySetOptions {
@@ -20,24 +22,6 @@ export interface ProxySetOptions {
   onEvent: (event: ProxyEvent) => void;
 }
 
-/** Toxiproxy's proxy JSON. */
-export interface ToxiproxyProxy {
-  name: string;
-  listen: string;
-  upstream: string;
-  enabled: boolean;
-  toxics: ToxiproxyToxic[];
-}
-
-/** A checked proxy body. */
-export interface ProxyInput {
-  name: string;
-  listen: HostPort;
-  upstream: string;
-  target: HostPort;
-  enabled: boolean;
-}
-
 interface Entry {
   name: string;
   upstream: string;
@@ -45,46 +29,6 @@ interface Entry {
   host: string;
   enabled: boolean;
   link: LinkProxy;
-}
-
-/** Toxiproxy's populate error: its status, and the proxies made before it. */
-export class PopulateError extends ApiError {
-  constructor(cause: ApiError, readonly proxies: ToxiproxyProxy[]) {
-    super(cause.message, cause.status);
-  }
-}
-
-const PROXY_KEYS = new Set(['name', 'listen', 'upstream', 'enabled', 'toxics']);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * A proxy body as toxiproxy reads it. `at` names the list entry in errors (populate);
- * `current` gives the defaults of an update. `toxics` is accepted and ignored (toxiproxy's
- * Go client sends the proxy back whole).
- */
-export function parseProxyInput(body: unknown, at = '', current?: { name: string; listen: string; upstream: string; enabled: boolean }): ProxyInput {
-  if (!isObject(body)) throw badBody(`a proxy must be a JSON object like {"name": "redis", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:6379"}${at}`);
-  for (const k of Object.keys(body)) if (!PROXY_KEYS.has(k)) throw badBody(`unknown field "${k}"${at} (a proxy has name, listen, upstream, enabled)`);
-  const str = (k: string, fallback: string | undefined): string | undefined => {
-    const v = body[k];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'string') throw badBody(`"${k}"${at} must be a string`);
-    return v;
-  };
-  const name = str('name', current?.name);
-  if (!name) throw missingField(`name${at}`);
-  if (current && name !== current.name) throw badBody(`"name" cannot be changed (is "${current.name}"): delete the proxy and create it again`);
-  if (name.length > 200 || /[/?#%\s]/.test(name)) throw badBody(`"name"${at} must be 1 to 200 characters, none of / ? # % or spaces (it is a URL path segment)`);
-  const upstream = str('upstream', current?.upstream);
-  if (!upstream) throw missingField(`upstream${at}`);
-  const target = parseHostPort(upstream, 1);
-  if (typeof target === 'string' || target.host === '') throw badBody(`"upstream"${at}: ${typeof target === 'string' ? target : 'needs a host'}`);
-  const listenText = str('listen', current?.listen) || '127.0.0.1:0';
-  const listen = parseHostPort(listenText, 0);
-  if (typeof listen === 'string') throw badBody(`"listen"${at}: ${listen}`);
-  const enabled = body.enabled ?? current?.enabled ?? true;
-  if (typeof enabled !== 'boolean') throw badBody(`"enabled"${at} must be true or false`);
-  return { name, listen: { host: listenHost(listen.host), port: listen.port }, upstream, target, enabled };
 }
 
 export class ProxySet {
@@ -304,21 +248,59 @@ export class ProxySet {
     return toxicToToxiproxy(t);
   }
 
+  /** POST /proxies/{proxy}/toxics: a toxic in toxiproxy's JSON (one stream). */
   addToxic(proxy: string, body: unknown): Promise<ToxiproxyToxic> {
     return this.exclusive(() => {
-      const e = this.entry(proxy);
-      const info = toxicFromToxiproxy(body);
-      const have = e.link.toxics();
-      if (have.some((t) => t.name === info.name)) throw toxicExists();
-      if (have.length >= this.options.maxToxicsPerProxy) {
-        this.options.log(`proxy ${proxy}: toxic ${info.name} refused: ${have.length} toxics already (--max-toxics)`);
-        throw new ApiError(`too many toxics on proxy ${proxy}: at most ${this.options.maxToxicsPerProxy} (--max-toxics)`, 409);
-      }
-      this.addInfo(e, info);
-      this.counters.toxicsAdded++;
-      this.options.log(`proxy ${proxy}: toxic ${info.name} added (${info.type} ${info.direction}, toxicity ${info.toxicity}, ${JSON.stringify(info.attributes)})`);
+      this.entry(proxy);
+      const info = this.addChecked(proxy, toxicFromToxiproxy(body));
       return this.toxic(proxy, info.name);
     });
+  }
+
+  /**
+   * POST /proxies/{proxy}/crc/toxics: a toxic as our own ToxicSpec (flat attributes, our names,
+   * direction 'both' allowed: one toxic on both streams, as experiments write them).
+   */
+  addSpec(proxy: string, spec: unknown): Promise<ToxicInfo> {
+    return this.exclusive(() => {
+      this.entry(proxy);
+      const r = checkToxicSpec(spec);
+      if ('issues' in r) throw new ApiError(r.message, 400);
+      this.addChecked(proxy, r.value);
+      return this.entry(proxy).link.toxics().find((t) => t.name === r.value.name)!;
+    });
+  }
+
+  /** POST /proxies/{proxy}/crc/toxics/{toxic}: new attributes in our names (LinkProxy.updateToxic). */
+  updateSpec(proxy: string, name: string, attributes: unknown): Promise<ToxicInfo> {
+    return this.exclusive(() => {
+      const e = this.entry(proxy);
+      if (!e.link.toxics().some((t) => t.name === name)) throw toxicNotFound();
+      let info: ToxicInfo;
+      try {
+        info = e.link.updateToxic(name, attributes as Record<string, unknown>);
+      } catch (err) {
+        if (err instanceof ToxicSpecError) throw new ApiError(err.message, 400);
+        throw err;
+      }
+      this.options.log(`proxy ${proxy}: toxic ${name} updated (${JSON.stringify(info.attributes)})`);
+      return info;
+    });
+  }
+
+  /** Add a validated toxic: 409 for a taken name or a full proxy. */
+  private addChecked(proxy: string, info: ToxicInfo): ToxicInfo {
+    const e = this.entry(proxy);
+    const have = e.link.toxics();
+    if (have.some((t) => t.name === info.name)) throw toxicExists();
+    if (have.length >= this.options.maxToxicsPerProxy) {
+      this.options.log(`proxy ${proxy}: toxic ${info.name} refused: ${have.length} toxics already (--max-toxics)`);
+      throw new ApiError(`too many toxics on proxy ${proxy}: at most ${this.options.maxToxicsPerProxy} (--max-toxics)`, 409);
+    }
+    this.addInfo(e, info);
+    this.counters.toxicsAdded++;
+    this.options.log(`proxy ${proxy}: toxic ${info.name} added (${info.type} ${info.direction}, toxicity ${info.toxicity}, ${JSON.stringify(info.attributes)})`);
+    return info;
   }
 
   /**

@@ -3,7 +3,7 @@
 // checks what arrives here; its issues are named back in toxiproxy's terms ("attributes.latency",
 // "stream"), so a 400 names the field the client sent.
 import { checkToxicSpec } from '../faults/registry.ts';
-import type { Direction, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
+import type { Direction, DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
 import { ApiError, badBody, invalidStream } from './api-error.ts';
 
 /** Toxiproxy's toxic JSON (its key order: attributes first, as toxiproxy marshals it). */
@@ -11,7 +11,8 @@ export interface ToxiproxyToxic {
   attributes: Record<string, unknown>;
   name: string;
   type: string;
-  stream: Direction;
+  /** 'both' only for a toxic added through our /crc/toxics path (one toxic on both streams) */
+  stream: DirectionSpec;
   toxicity: number;
 }
 
@@ -158,8 +159,7 @@ export function toxicToToxiproxy(info: ToxicInfo): ToxiproxyToxic {
     attributes: attributesOut(info.type, info.attributes),
     name: info.name,
     type: info.type,
-    // The API only makes one-way toxics; 'both' cannot occur here.
-    stream: info.direction as Direction,
+    stream: info.direction,
     toxicity: info.toxicity,
   };
 }
