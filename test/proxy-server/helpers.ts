@@ -35,3 +35,12 @@ export async function startApi(options: CrcProxyServerOptions = {}): Promise<Api
     },
   };
 }
+
+/** Poll an async condition until it holds or the deadline passes (a bound, not a timing check). */
+export async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
