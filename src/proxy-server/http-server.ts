@@ -3,7 +3,7 @@
 // authentication, so a web page must not drive it), errors as {"error", "status"} JSON, and
 // the proxy set and events stream behind the routes.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, badBody } from './api-error.ts';
 import { EventStream } from './event-stream.ts';
 import { PopulateError } from './proxy-json.ts';
@@ -44,7 +44,7 @@ export const CRC_PROXY_DEFAULTS = {
 export class CrcProxyServer {
   readonly proxies: ProxySet;
   readonly events: EventStream;
-  readonly counters = { requests: 0, clientErrors: 0, serverErrors: 0, bodyTooLarge: 0, browsersRefused: 0, badRequests: 0 };
+  readonly counters = { requests: 0, clientErrors: 0, serverErrors: 0, bodyTooLarge: 0, browsersRefused: 0, badRequests: 0, requestTimeouts: 0, abandoned: 0 };
   private readonly http: http.Server;
   private readonly options: Required<Omit<CrcProxyServerOptions, 'seed' | 'maxQueueBytes' | 'log'>> & Pick<CrcProxyServerOptions, 'seed' | 'maxQueueBytes'>;
   private readonly log: (line: string) => void;
@@ -62,16 +62,28 @@ export class CrcProxyServer {
       log: this.log,
       onEvent: (e) => this.events.publish(e),
     });
-    this.http = http.createServer({ requestTimeout: this.options.requestTimeoutMs, headersTimeout: this.options.requestTimeoutMs }, (req, res) => {
+    const timeout = this.options.requestTimeoutMs;
+    this.http = http.createServer({
+      requestTimeout: timeout,
+      headersTimeout: timeout,
+      // node checks those timeouts every 30 s by default: a slow request would hold its slot that long.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeout / 4))),
+    }, (req, res) => {
       void this.serve(req, res);
     });
     this.http.maxConnections = this.options.maxApiConnections;
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // Malformed requests and requests that did not arrive in time; node answers 400 / 408.
-      this.counters.badRequests++;
-      if (err.code !== 'ECONNRESET') this.log(`api: bad request from ${(socket as import("node:net").Socket).remoteAddress}: ${err.code ?? err.message}`);
-      if (socket.writable) socket.end(`HTTP/1.1 ${err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'}\r\nconnection: close\r\n\r\n`);
-      else socket.destroy();
+      // A request that did not arrive in time (408), a malformed one (400), or a peer gone mid-request.
+      const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const gone = err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable;
+      if (timedOut) this.counters.requestTimeouts++;
+      else if (!gone) this.counters.badRequests++;
+      if (!gone) {
+        this.log(`api: ${timedOut ? `request not whole after ${timeout} ms (--request-timeout-ms)` : `bad request (${err.code ?? err.message})`} from ${(socket as Socket).remoteAddress}`);
+        socket.end(`HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\nconnection: close\r\n\r\n`);
+      } else {
+        socket.destroy();
+      }
     });
     this.http.on('drop', () => this.log(`api: connection refused: ${this.options.maxApiConnections} open already (--max-api-connections)`));
   }
@@ -133,6 +145,11 @@ export class CrcProxyServer {
   }
 
   private fail(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
+    if (req.destroyed && !(err instanceof ApiError)) {
+      // The client went away (or timed out, answered by clientError) mid-request: nobody to tell.
+      this.counters.abandoned++;
+      return;
+    }
     const e = err instanceof ApiError ? err : err instanceof URIError ? new ApiError(`bad path: ${err.message}`, 400) : new ApiError((err as Error).message, 500);
     if (e.status >= 500) {
       this.counters.serverErrors++;

@@ -163,3 +163,18 @@ describe('crc-proxy: toxiproxy proxies', () => {
     expect(api.logs.some((l) => l.includes('--max-proxies'))).toBe(true);
   });
 });
+
+describe('crc-proxy: a request that never finishes arriving', () => {
+  it('is answered 408 and closed after --request-timeout-ms, counted; the API keeps serving', async () => {
+    await start({ requestTimeoutMs: 300 });
+    const port = Number(new URL(api.url).port);
+    const slow = await cleanup.client(port);
+    slow.write('POST /proxies HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"name":');
+    // A bound, not a timing check: node's check runs every 75 ms here, so well within 5 s.
+    await waitFor(() => slow.closedAt !== undefined, 5000, 'the slow request closed');
+    expect(slow.received().toString()).toMatch(/^HTTP\/1\.1 408/);
+    expect(api.server.counters).toMatchObject({ requestTimeouts: 1, serverErrors: 0 });
+    expect(api.logs.some((l) => l.includes('--request-timeout-ms'))).toBe(true);
+    expect((await api.call('GET', '/proxies')).status).toBe(200);
+  });
+});
