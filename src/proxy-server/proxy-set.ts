@@ -31,6 +31,8 @@ interface Entry {
   link: LinkProxy;
 }
 
+const STREAM_RANK = { upstream: 0, downstream: 1, both: 2 } as const;
+
 export class ProxySet {
   private readonly entries = new Map<string, Entry>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -57,9 +59,9 @@ export class ProxySet {
 
   toJson(name: string): ToxiproxyProxy {
     const e = this.entry(name);
-    // Toxiproxy lists upstream toxics, then downstream ones, each in chain order.
+    // Toxiproxy lists upstream toxics, then downstream ones, each in chain order (a stable sort).
     const toxics = e.link.toxics().map(toxicToToxiproxy);
-    toxics.sort((a, b) => (a.stream === b.stream ? 0 : a.stream === 'upstream' ? -1 : 1));
+    toxics.sort((a, b) => STREAM_RANK[a.stream] - STREAM_RANK[b.stream]);
     return { name: e.name, listen: formatHostPort(e.host, e.link.port), upstream: e.upstream, enabled: e.enabled, toxics };
   }
 

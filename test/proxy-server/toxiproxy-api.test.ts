@@ -106,6 +106,23 @@ describe('crc-proxy: toxiproxy proxies', () => {
     expect((await api.call('POST', '/proxies/p', { name: 'q' })).status).toBe(400);
   });
 
+  it('a new listen address that is taken: 500, and the proxy carries on at its old one with its toxics', async () => {
+    await start();
+    const srv = await cleanup.server(true);
+    const taken = (await api.call('POST', '/proxies', { name: 'other', listen: '127.0.0.1:0', upstream: '127.0.0.1:1' })).body.listen;
+    const p = (await api.call('POST', '/proxies', { name: 'p', listen: '127.0.0.1:0', upstream: `127.0.0.1:${srv.port}` })).body;
+    await api.call('POST', '/proxies/p/toxics', { type: 'latency', attributes: { latency: 1 } });
+    const r = await api.call('POST', '/proxies/p', { listen: taken });
+    expect(r.status).toBe(500);
+    expect(r.body.error).toMatch(/EADDRINUSE/);
+    const now = (await api.call('GET', '/proxies/p')).body;
+    expect(now.listen).toBe(p.listen);
+    expect(now.toxics).toHaveLength(1);
+    const c = await cleanup.client(portOf(p.listen));
+    c.write('still');
+    await waitFor(() => c.received().toString() === 'still', 3000, 'echo at the old address');
+  });
+
   it('DELETE /proxies/{name}: 204, the port is closed', async () => {
     await start();
     const p = (await api.call('POST', '/proxies', { name: 'a', listen: '127.0.0.1:0', upstream: '127.0.0.1:1' })).body;
