@@ -44,7 +44,7 @@ export const CRC_PROXY_DEFAULTS = {
 export class CrcProxyServer {
   readonly proxies: ProxySet;
   readonly events: EventStream;
-  readonly counters = { requests: 0, clientErrors: 0, serverErrors: 0, bodyTooLarge: 0, browsersRefused: 0, badRequests: 0, requestTimeouts: 0, abandoned: 0 };
+  readonly counters = { requests: 0, clientErrors: 0, serverErrors: 0, bodyTooLarge: 0, browsersRefused: 0, badRequests: 0, requestTimeouts: 0, abandoned: 0, connectionsRefused: 0 };
   private readonly http: http.Server;
   private readonly options: Required<Omit<CrcProxyServerOptions, 'seed' | 'maxQueueBytes' | 'log'>> & Pick<CrcProxyServerOptions, 'seed' | 'maxQueueBytes'>;
   private readonly log: (line: string) => void;
@@ -85,7 +85,10 @@ export class CrcProxyServer {
         socket.destroy();
       }
     });
-    this.http.on('drop', () => this.log(`api: connection refused: ${this.options.maxApiConnections} open already (--max-api-connections)`));
+    this.http.on('drop', () => {
+      this.counters.connectionsRefused++;
+      this.log(`api: connection refused: ${this.options.maxApiConnections} open already (--max-api-connections)`);
+    });
   }
 
   get port(): number {
@@ -115,6 +118,7 @@ export class CrcProxyServer {
     return {
       api: { ...this.counters },
       proxies: { open: this.proxies.size, max: this.options.maxProxies, ...this.proxies.counters },
+      toxics: { maxPerProxy: this.options.maxToxicsPerProxy, ...this.proxies.toxicCounters },
       events: { readers: this.events.subscribers, maxReaders: this.options.maxEventReaders, ...this.events.counters },
     };
   }

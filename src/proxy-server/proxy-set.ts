@@ -4,12 +4,12 @@
 // run one at a time (listening is async), so two requests cannot race on one name.
 import { type DownHow, type DownMode, LinkProxy } from '../faults/proxy.ts';
 import type { ProxyEvent } from '../faults/events.ts';
-import { checkToxicSpec } from '../faults/registry.ts';
-import { type DirectionSpec, type ToxicInfo, ToxicSpecError } from '../faults/toxic.ts';
+import type { DirectionSpec, ToxicInfo } from '../faults/toxic.ts';
 import { formatHostPort } from './address.ts';
-import { ApiError, badBody, proxyExists, proxyNotFound, toxicExists, toxicNotFound } from './api-error.ts';
+import { ApiError, badBody, proxyExists, proxyNotFound } from './api-error.ts';
+import { LinkToxics, addInfo, checkedSpec, findToxic } from './link-toxics.ts';
 import { PopulateError, type ProxyInput, type ToxiproxyProxy, parseProxyInput } from './proxy-json.ts';
-import { type ToxiproxyToxic, toxicFromToxiproxy, toxicToToxiproxy, toxicUpdateFromToxiproxy } from './toxiproxy-json.ts';
+import { type ToxiproxyToxic, toxicFromToxiproxy, toxicToToxiproxy } from './toxiproxy-json.ts';
 
 export interface ProxySetOptions {
   maxProxies: number;
@@ -36,9 +36,17 @@ const STREAM_RANK = { upstream: 0, downstream: 1, both: 2 } as const;
 export class ProxySet {
   private readonly entries = new Map<string, Entry>();
   private chain: Promise<unknown> = Promise.resolve();
-  readonly counters = { created: 0, replaced: 0, deleted: 0, toxicsAdded: 0, toxicsRemoved: 0, refusedFull: 0 };
+  private readonly toxicRules: LinkToxics;
+  readonly counters = { created: 0, replaced: 0, deleted: 0, refusedFull: 0 };
 
-  constructor(private readonly options: ProxySetOptions) {}
+  constructor(private readonly options: ProxySetOptions) {
+    this.toxicRules = new LinkToxics(options.maxToxicsPerProxy, options.log);
+  }
+
+  /** Toxics added and removed, and refused for --max-toxics. */
+  get toxicCounters() {
+    return this.toxicRules.counters;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -215,7 +223,7 @@ export class ProxySet {
       }
       input = old;
     }
-    for (const t of toxics) link.addToxic({ ...t.attributes, type: t.type, name: t.name, direction: t.direction, toxicity: t.toxicity });
+    for (const t of toxics) addInfo(link, t);
     for (const d of state.cut) link.down(d, state.down ?? 'close', 'cut');
     for (const d of state.silent) link.down(d, 'close', 'silent');
     for (const d of state.held) link.hold(d);
@@ -238,25 +246,28 @@ export class ProxySet {
     this.options.log(`proxy ${e.name} ${enabled ? 'enabled' : 'disabled: connections closed, new ones refused'}`);
   }
 
-  // ---- toxics ----
+  // ---- toxics (the rules are in link-toxics.ts) ----
 
   toxics(proxy: string): ToxiproxyToxic[] {
     return this.toJson(proxy).toxics;
   }
 
   toxic(proxy: string, name: string): ToxiproxyToxic {
-    const t = this.entry(proxy).link.toxics().find((x) => x.name === name);
-    if (!t) throw toxicNotFound();
-    return toxicToToxiproxy(t);
+    return toxicToToxiproxy(findToxic(this.entry(proxy).link, name));
   }
 
   /** POST /proxies/{proxy}/toxics: a toxic in toxiproxy's JSON (one stream). */
   addToxic(proxy: string, body: unknown): Promise<ToxiproxyToxic> {
-    return this.exclusive(() => {
-      this.entry(proxy);
-      const info = this.addChecked(proxy, toxicFromToxiproxy(body));
-      return this.toxic(proxy, info.name);
-    });
+    return this.exclusive(() => toxicToToxiproxy(this.toxicRules.add(this.entry(proxy).link, toxicFromToxiproxy(body))));
+  }
+
+  /** POST /proxies/{proxy}/toxics/{toxic}: toxiproxy's update (attributes merged, toxicity). */
+  updateToxic(proxy: string, name: string, body: unknown): Promise<ToxiproxyToxic> {
+    return this.exclusive(() => toxicToToxiproxy(this.toxicRules.updateToxiproxy(this.entry(proxy).link, name, body)));
+  }
+
+  removeToxic(proxy: string, name: string): Promise<void> {
+    return this.exclusive(() => this.toxicRules.remove(this.entry(proxy).link, name));
   }
 
   /**
@@ -264,81 +275,12 @@ export class ProxySet {
    * direction 'both' allowed: one toxic on both streams, as experiments write them).
    */
   addSpec(proxy: string, spec: unknown): Promise<ToxicInfo> {
-    return this.exclusive(() => {
-      this.entry(proxy);
-      const r = checkToxicSpec(spec);
-      if ('issues' in r) throw new ApiError(r.message, 400);
-      this.addChecked(proxy, r.value);
-      return this.entry(proxy).link.toxics().find((t) => t.name === r.value.name)!;
-    });
+    return this.exclusive(() => this.toxicRules.add(this.entry(proxy).link, checkedSpec(spec)));
   }
 
-  /** POST /proxies/{proxy}/crc/toxics/{toxic}: new attributes in our names (LinkProxy.updateToxic). */
+  /** POST /proxies/{proxy}/crc/toxics/{toxic}: new attributes in our names. */
   updateSpec(proxy: string, name: string, attributes: unknown): Promise<ToxicInfo> {
-    return this.exclusive(() => {
-      const e = this.entry(proxy);
-      if (!e.link.toxics().some((t) => t.name === name)) throw toxicNotFound();
-      let info: ToxicInfo;
-      try {
-        info = e.link.updateToxic(name, attributes as Record<string, unknown>);
-      } catch (err) {
-        if (err instanceof ToxicSpecError) throw new ApiError(err.message, 400);
-        throw err;
-      }
-      this.options.log(`proxy ${proxy}: toxic ${name} updated (${JSON.stringify(info.attributes)})`);
-      return info;
-    });
-  }
-
-  /** Add a validated toxic: 409 for a taken name or a full proxy. */
-  private addChecked(proxy: string, info: ToxicInfo): ToxicInfo {
-    const e = this.entry(proxy);
-    const have = e.link.toxics();
-    if (have.some((t) => t.name === info.name)) throw toxicExists();
-    if (have.length >= this.options.maxToxicsPerProxy) {
-      this.options.log(`proxy ${proxy}: toxic ${info.name} refused: ${have.length} toxics already (--max-toxics)`);
-      throw new ApiError(`too many toxics on proxy ${proxy}: at most ${this.options.maxToxicsPerProxy} (--max-toxics)`, 409);
-    }
-    this.addInfo(e, info);
-    this.counters.toxicsAdded++;
-    this.options.log(`proxy ${proxy}: toxic ${info.name} added (${info.type} ${info.direction}, toxicity ${info.toxicity}, ${JSON.stringify(info.attributes)})`);
-    return info;
-  }
-
-  /**
-   * New attributes take effect on live connections (what the old ones hold is passed on). A new
-   * toxicity is drawn again per connection: the toxic is removed and added back, so it moves to
-   * the end of its direction's chain.
-   */
-  updateToxic(proxy: string, name: string, body: unknown): Promise<ToxiproxyToxic> {
-    return this.exclusive(() => {
-      const e = this.entry(proxy);
-      const old = e.link.toxics().find((t) => t.name === name);
-      if (!old) throw toxicNotFound();
-      const info = toxicUpdateFromToxiproxy(old, body);
-      if (info.toxicity !== old.toxicity) {
-        e.link.removeToxic(name);
-        this.addInfo(e, info);
-      } else {
-        e.link.updateToxic(name, info.attributes);
-      }
-      this.options.log(`proxy ${proxy}: toxic ${name} updated (toxicity ${info.toxicity}, ${JSON.stringify(info.attributes)})`);
-      return this.toxic(proxy, name);
-    });
-  }
-
-  removeToxic(proxy: string, name: string): Promise<void> {
-    return this.exclusive(() => {
-      const e = this.entry(proxy);
-      if (!e.link.toxics().some((t) => t.name === name)) throw toxicNotFound();
-      e.link.removeToxic(name);
-      this.counters.toxicsRemoved++;
-      this.options.log(`proxy ${proxy}: toxic ${name} removed`);
-    });
-  }
-
-  private addInfo(e: Entry, info: ToxicInfo): void {
-    e.link.addToxic({ ...info.attributes, type: info.type, name: info.name, direction: info.direction, toxicity: info.toxicity });
+    return this.exclusive(() => this.toxicRules.updateSpec(this.entry(proxy).link, name, attributes));
   }
 
   // ---- crc extras ----

@@ -1,7 +1,7 @@
 // crc-proxy's toxiproxy endpoints, request for request against toxiproxy 2.x's published
 // shapes (README "HTTP API", api.go's status codes, api_test.go's error texts).
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, Peer, accepted, waitFor } from '../faults/helpers.ts';
+import { Cleanup, Peer, accepted, sleep, waitFor } from '../faults/helpers.ts';
 import { type Api, startApi } from './helpers.ts';
 
 const cleanup = new Cleanup();
@@ -178,6 +178,21 @@ describe('crc-proxy: toxiproxy proxies', () => {
     expect(c.proxies).toMatchObject({ open: 1, max: 1, refusedFull: 1 });
     expect(c.api.bodyTooLarge).toBe(1);
     expect(api.logs.some((l) => l.includes('--max-proxies'))).toBe(true);
+  });
+});
+
+describe('crc-proxy: --max-api-connections', () => {
+  it('a connection past the bound is closed at once, counted and logged; the others are served', async () => {
+    await start({ maxApiConnections: 1 });
+    const port = Number(new URL(api.url).port);
+    const first = await cleanup.client(port);
+    await sleep(50);
+    const second = await cleanup.client(port);
+    await waitFor(() => second.closedAt !== undefined, 3000, 'the second connection closed');
+    expect(api.server.snapshot().api.connectionsRefused).toBe(1);
+    expect(api.logs.some((l) => l.includes('--max-api-connections'))).toBe(true);
+    first.write('GET /proxies HTTP/1.1\r\nhost: x\r\n\r\n');
+    await waitFor(() => first.received().toString().startsWith('HTTP/1.1 200'), 3000, 'the first connection served');
   });
 });
 

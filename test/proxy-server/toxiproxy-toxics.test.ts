@@ -108,6 +108,7 @@ describe('crc-proxy: toxiproxy toxics', () => {
     expect(r.status).toBe(409);
     expect(r.body.error).toMatch(/--max-toxics/);
     expect(api.logs.some((l) => l.includes('one-more refused'))).toBe(true);
+    expect(api.server.snapshot().toxics).toMatchObject({ maxPerProxy: 12, added: 12, refusedFull: 1 });
   });
 
   it('our native path: POST /crc/toxics takes a ToxicSpec (our names, direction both), /crc/toxics/{name} updates it', async () => {
