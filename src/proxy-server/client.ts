@@ -113,6 +113,11 @@ export class CrcProxyClient {
     return this.request('POST', `/proxies/${enc(proxy)}/crc/toxics`, spec);
   }
 
+  /** The proxy's toxics as ToxicInfo (our names; direction 'both' where it is one toxic on both streams). */
+  specs(proxy: string): Promise<ToxicInfo[]> {
+    return this.request('GET', `/proxies/${enc(proxy)}/crc/toxics`);
+  }
+
   /** Change a toxic's attributes, in our names (LinkProxy.updateToxic). */
   updateSpec(proxy: string, name: string, attributes: Record<string, unknown>): Promise<ToxicInfo> {
     return this.request('POST', `/proxies/${enc(proxy)}/crc/toxics/${enc(name)}`, attributes);
@@ -123,8 +128,9 @@ export class CrcProxyClient {
     return this.request('POST', `/proxies/${enc(proxy)}/crc/down`, opts);
   }
 
-  up(proxy: string, direction: DirectionSpec = 'both'): Promise<ProxyStats> {
-    return this.request('POST', `/proxies/${enc(proxy)}/crc/up`, { direction });
+  /** Bring `direction` up; with `mode`, only where it is down that way. */
+  up(proxy: string, direction: DirectionSpec = 'both', mode?: DownMode): Promise<ProxyStats> {
+    return this.request('POST', `/proxies/${enc(proxy)}/crc/up`, mode ? { direction, mode } : { direction });
   }
 
   /** Queue the direction's bytes until release(). */

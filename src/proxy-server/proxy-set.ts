@@ -291,11 +291,12 @@ export class ProxySet {
     this.options.log(`proxy ${proxy}: ${direction} down (${mode}${mode === 'cut' ? `, ${how}` : ''})`);
   }
 
-  up(proxy: string, direction: DirectionSpec): void {
+  /** Bring a direction up; with `mode`, only where it is down that way. */
+  up(proxy: string, direction: DirectionSpec, mode?: DownMode): void {
     const e = this.entry(proxy);
-    if (!e.enabled) throw new ApiError(`proxy ${proxy} is disabled: enable it with POST /proxies/${proxy} {"enabled": true}`, 409);
-    e.link.up(direction);
-    this.options.log(`proxy ${proxy}: ${direction} up`);
+    if (!e.enabled && mode !== 'silent') throw new ApiError(`proxy ${proxy} is disabled: enable it with POST /proxies/${proxy} {"enabled": true}`, 409);
+    e.link.up(direction, mode);
+    this.options.log(`proxy ${proxy}: ${direction} up${mode ? ` (where ${mode})` : ''}`);
   }
 
   hold(proxy: string, direction: DirectionSpec): void {

@@ -49,6 +49,8 @@ const route = (methods: readonly string[], path: string, handle: Route['handle']
 const direction = z.enum(['upstream', 'downstream', 'both']).default('both');
 const downBody = z.strictObject({ direction, mode: z.enum(['cut', 'silent']).default('cut'), how: z.enum(['close', 'reset']).default('close') });
 const directionBody = z.strictObject({ direction });
+/** `mode`: bring up only what is down that way (LinkProxy.up). */
+const upBody = z.strictObject({ direction, mode: z.enum(['cut', 'silent']).optional() });
 
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const r = schema.safeParse(body ?? {});
@@ -82,10 +84,16 @@ export const ROUTES: readonly Route[] = [
     c.proxies.down(r.params.proxy!, b.direction, b.mode, b.how);
     return ok(c.proxies.stats(r.params.proxy!));
   }),
-  ...(['up', 'hold', 'release'] as const).map((op) => route(['POST'], `/proxies/{proxy}/crc/${op}`, (c, r) => {
+  route(['POST'], '/proxies/{proxy}/crc/up', (c, r) => {
+    const b = parseBody(upBody, r.body);
+    c.proxies.up(r.params.proxy!, b.direction, b.mode);
+    return ok(c.proxies.stats(r.params.proxy!));
+  }),
+  ...(['hold', 'release'] as const).map((op) => route(['POST'], `/proxies/{proxy}/crc/${op}`, (c, r) => {
     c.proxies[op](r.params.proxy!, parseBody(directionBody, r.body).direction);
     return ok(c.proxies.stats(r.params.proxy!));
   })),
+  route(['GET'], '/proxies/{proxy}/crc/toxics', (c, r) => ok(c.proxies.stats(r.params.proxy!).toxics)),
   route(['POST'], '/proxies/{proxy}/crc/toxics', async (c, r) => ok(await c.proxies.addSpec(r.params.proxy!, r.body))),
   route(['POST'], '/proxies/{proxy}/crc/toxics/{toxic}', async (c, r) => ok(await c.proxies.updateSpec(r.params.proxy!, r.params.toxic!, r.body ?? {}))),
   route(['GET'], '/proxies/{proxy}/crc/stats', (c, r) => ok(c.proxies.stats(r.params.proxy!))),

@@ -154,3 +154,20 @@ describe('EventStream bound', () => {
     expect(logs.some((l) => l.includes('stuck dropped'))).toBe(true);
   });
 });
+
+describe('crc-proxy extras for the coordinator', () => {
+  it('crc/up with a mode brings up only what is down that way; GET crc/toxics lists ToxicInfo in our names', async () => {
+    api = await startApi();
+    await api.client.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: '127.0.0.1:1' });
+    await api.client.down('p', { direction: 'upstream', mode: 'silent' });
+    await api.client.down('p', { direction: 'downstream', mode: 'cut' });
+    const s = await api.client.up('p', 'both', 'silent');
+    expect([s.silent, s.cut]).toEqual([[], ['downstream']]);
+    expect((await api.client.up('p')).cut).toEqual([]);
+    expect((await api.call('POST', '/proxies/p/crc/up', { mode: 'sideways' })).body.error).toMatch(/field "mode"/);
+    await api.client.addSpec('p', { type: 'latency', ms: 7, distribution: 'normal', jitter: 1 });
+    expect(await api.client.specs('p')).toEqual([{ name: 'latency_both', type: 'latency', direction: 'both', toxicity: 1, attributes: { ms: 7, jitter: 1, distribution: 'normal' } }]);
+    // toxiproxy's view shows our extra attribute, since it is not at its default.
+    expect((await api.client.toxic('p', 'latency_both')).attributes).toEqual({ latency: 7, jitter: 1, distribution: 'normal' });
+  });
+});
