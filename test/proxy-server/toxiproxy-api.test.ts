@@ -94,7 +94,11 @@ describe('crc-proxy: toxiproxy proxies', () => {
     const b = await cleanup.server(true);
     await api.call('POST', '/proxies', { name: 'p', listen: '127.0.0.1:0', upstream: `127.0.0.1:${a.port}` });
     await api.call('POST', '/proxies/p/toxics', { type: 'latency', attributes: { latency: 5 } });
+    await api.call('POST', '/proxies/p/crc/down', { direction: 'downstream', mode: 'silent' });
     const r = await api.call('POST', '/proxies/p', { upstream: `127.0.0.1:${b.port}` });
+    // The link state carries over too; then clear it for the echo below.
+    expect((await api.call('GET', '/proxies/p/crc/stats')).body.silent).toEqual(['downstream']);
+    await api.call('POST', '/proxies/p/crc/up', {});
     expect(r.status).toBe(200);
     expect(r.body.upstream).toBe(`127.0.0.1:${b.port}`);
     expect(r.body.toxics.map((t: { name: string }) => t.name)).toEqual(['latency_downstream']);
