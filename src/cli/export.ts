@@ -2,14 +2,11 @@
 // the experiment as Kubernetes manifests (src/export/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadExperimentFile, parseExperiment } from '../experiment/parse.ts';
-import type { Experiment } from '../experiment/schema.ts';
+import { k8sInput } from '../export/input.ts';
 import { exportK8s } from '../export/k8s.ts';
 import { DNS_LABEL } from '../export/names.ts';
 import { MAX_PER_POD, type ProxyKind } from '../export/model.ts';
-import { TOPOLOGY_SPECS, resolveTopology } from '../topology/generate.ts';
-import { readJsonFile } from '../util/json-file.ts';
-import { ExperimentError } from '../experiment/schema.ts';
+import { TOPOLOGY_SPECS } from '../topology/generate.ts';
 import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
 
 const USAGE = `usage: npm run export -- k8s (--topology SPEC | --experiment FILE) --out DIR
@@ -60,28 +57,9 @@ await runMain(USAGE, async () => {
   if (values['results-pvc'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(values['results-pvc'])) throw new UsageError(`--results-pvc must be a claim's name, got '${values['results-pvc']}'`);
   if (values.topology === undefined && values.experiment === undefined) throw new UsageError('give --topology SPEC, --experiment FILE, or both');
 
-  let experiment: Experiment;
-  let experimentDoc: Record<string, unknown>;
-  let source: string;
-  if (values.experiment !== undefined) {
-    source = values.experiment;
-    experiment = loadExperimentFile(source);
-    const raw = readJsonFile(source, (m) => new ExperimentError(m)) as Record<string, unknown>;
-    experimentDoc = { ...raw, topology: experiment.topology };
-    if (values.topology !== undefined) {
-      const t = resolveTopology(values.topology);
-      const same = (x: typeof t) => JSON.stringify({ s: x.servers, c: x.clients });
-      if (same(t) !== same(experiment.topology)) throw new UsageError(`--topology ${values.topology} is not the topology of ${source} (${experiment.topology.name}); leave --topology out to use the experiment's`);
-    }
-  } else {
-    const t = resolveTopology(values.topology!);
-    source = `(default experiment for ${values.topology})`;
-    const name = `${t.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'topology'}-converge`;
-    experimentDoc = { name, description: 'Written by npm run export: boot the network and check it converges.', topology: t, timeline: [{ expect: 'converged', within: '30s' }] };
-    experiment = parseExperiment(experimentDoc, source);
-  }
+  const input = k8sInput({ topology: values.topology, experiment: values.experiment });
 
-  const result = exportK8s({ experiment, experimentDoc, source }, {
+  const result = exportK8s(input, {
     namespace: values.namespace, image: values.image, perPod: intFlag(values, 'per-pod', 1, MAX_PER_POD, 1), proxy, toxiproxyImage: values['toxiproxy-image'],
   }, {
     keepSeconds: intFlag(values, 'keep-seconds', 0, 7 * 86_400, 600),
@@ -90,6 +68,6 @@ await runMain(USAGE, async () => {
   });
   mkdirSync(out, { recursive: true });
   for (const [name, text] of result.files) writeFileSync(join(out, name), text);
-  for (const w of result.warnings) process.stderr.write(`warning: ${source}: ${w.path}: ${w.message} (noted in ${w.file})\n`);
+  for (const w of result.warnings) process.stderr.write(`warning: ${input.source}: ${w.path}: ${w.message} (noted in ${w.file})\n`);
   process.stdout.write(`wrote ${[...result.files.keys()].join(', ')} to ${out}\n`);
 });
