@@ -138,6 +138,12 @@ describe('the validators can fail', () => {
     const noEntry = copy(w);
     delete noEntry.spec.entry;
     expect(() => validateObject(noEntry)).toThrow(/entry/);
+    const orphan = copy(w);
+    orphan.spec.templates.find((t: any) => t.templateType === 'Serial').children.push('nowhere');
+    expect(() => validateObject(orphan)).toThrow(/child nowhere is no template/);
+    const spaced = copy(w);
+    spaced.spec.templates[0].deadline = '2000 ms';
+    expect(() => validateObject(spaced)).toThrow(/not a duration/);
     w.spec.templates[0].deadLine = '1s';
     expect(() => validateObject(w)).toThrow(/additional/);
   });

@@ -54,11 +54,38 @@ function nameIssues(o: Record<string, any>): string[] {
   return issues;
 }
 
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$/;
+const TEMPLATE_TYPES = new Set(['Serial', 'Parallel', 'Suspend', 'Task', 'Schedule', 'StatusCheck', 'NetworkChaos']);
+
+/**
+ * What Chaos Mesh's admission webhook checks and the CRD schema does not: durations parse as Go
+ * durations, a Workflow's entry and children name templates it has, template types are known,
+ * a chaos template carries its spec.
+ */
+function chaosIssues(o: Record<string, any>): string[] {
+  const issues: string[] = [];
+  if (o.kind === 'NetworkChaos' && o.spec?.duration !== undefined && !GO_DURATION.test(o.spec.duration)) issues.push(`spec.duration ${JSON.stringify(o.spec.duration)} is not a duration`);
+  if (o.kind !== 'Workflow') return issues;
+  const templates: any[] = o.spec?.templates ?? [];
+  const names = new Set<string>();
+  for (const t of templates) {
+    if (names.has(t.name)) issues.push(`template ${t.name} twice`);
+    names.add(t.name);
+    if (!TEMPLATE_TYPES.has(t.templateType)) issues.push(`template ${t.name}: unknown templateType ${JSON.stringify(t.templateType)}`);
+    if (t.deadline !== undefined && !GO_DURATION.test(t.deadline)) issues.push(`template ${t.name}: deadline ${JSON.stringify(t.deadline)} is not a duration`);
+    if (t.templateType === 'NetworkChaos' && !t.networkChaos) issues.push(`template ${t.name}: NetworkChaos without networkChaos`);
+    if (t.templateType === 'Suspend' && t.deadline === undefined) issues.push(`template ${t.name}: Suspend without a deadline`);
+  }
+  if (!names.has(o.spec?.entry)) issues.push(`entry ${JSON.stringify(o.spec?.entry)} is no template`);
+  for (const t of templates) for (const c of t.children ?? []) if (!names.has(c)) issues.push(`template ${t.name}: child ${c} is no template`);
+  return issues;
+}
+
 /** Throws naming the object and the first problems if `o` is not a valid object of its kind. */
 export function validateObject(o: { apiVersion?: string; kind?: string; metadata?: { name?: string } }): void {
   const key = `${o.apiVersion} ${o.kind}`;
   const what = `${key} ${o.metadata?.name ?? '(no name)'}`;
-  const names = nameIssues(o as Record<string, any>);
+  const names = [...nameIssues(o as Record<string, any>), ...chaosIssues(o as Record<string, any>)];
   if (names.length) throw new Error(`${what}: ${names.join('; ')}`);
   const Model = core[key];
   if (Model) {
