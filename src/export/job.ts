@@ -45,13 +45,17 @@ export function jobObject(m: DeploymentModel, o: JobOptions): Record<string, unk
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: resourceName('driver', o.experimentName), namespace: m.options.namespace, labels: { ...APP_LABELS, 'app.kubernetes.io/component': 'driver' } },
+    metadata: { name: resourceName(`driver-${o.experimentName}`), namespace: m.options.namespace, labels: { ...APP_LABELS, 'app.kubernetes.io/component': 'driver' } },
     spec: {
       backoffLimit: 0,
       template: {
         metadata: { labels: { ...APP_LABELS, 'app.kubernetes.io/component': 'driver' } },
         spec: {
           restartPolicy: 'Never',
+          // No environment variable per Service (thousands of them in a big network).
+          enableServiceLinks: false,
+          // The image runs as user node (uid 1000); a claim's volume must be writable by it.
+          securityContext: { fsGroup: 1000 },
           initContainers: [{
             name: 'wait-ready',
             image: m.options.image,

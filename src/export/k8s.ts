@@ -70,7 +70,7 @@ export function exportK8s(input: K8sExportInput, options: ExportOptions, job: Om
     `kubectl -n ${namespace} annotate networkchaos NAME experiment.chaos-mesh.org/pause-).`,
     ...chaosHeader, ...faults.map((f) => `${f.name}: ${f.note}, from ${f.start} ms for ${f.end - f.start} ms`), ...lines('workflow.yaml'),
   ], networkChaosObjects(faults, exp.name, namespace)));
-  const wf = workflowObject(faults, `${exp.name}-network`, namespace);
+  const wf = workflowObject(faults, exp.name, namespace);
   files.set('workflow.yaml', manifestText([
     generated('A Chaos Mesh Workflow playing the timeline\'s network faults in order (Suspend templates for the waits).'),
     ...chaosHeader, ...(wf ? [] : ['The timeline has no network fault Chaos Mesh can inject: no Workflow.']), ...lines('workflow.yaml'),

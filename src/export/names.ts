@@ -30,9 +30,17 @@ export function serverLabels(t: Topology): Map<number, string> {
   return out;
 }
 
-/** A resource name built from parts (e.g. a fault's kind and index), cut to a label's length. */
-export function resourceName(...parts: Array<string | number>): string {
-  const name = toLabel(parts.join('-'));
-  if (name === undefined) throw new Error(`no Kubernetes name can be made from ${JSON.stringify(parts)}`);
+/**
+ * A resource name from a prefix (an experiment's name) and a suffix that tells siblings apart
+ * (a fault's kind and index): a long prefix is cut, never the suffix, so names stay unique.
+ */
+export function resourceName(prefix: string, suffix = ''): string {
+  const tail = suffix === '' ? '' : toLabel(suffix);
+  const head = toLabel(prefix, MAX_LABEL - (tail ? tail.length + 1 : 0));
+  const name = head && tail ? `${head}-${tail}` : head ?? tail;
+  if (!name || name.length > MAX_LABEL || !DNS_LABEL.test(name)) throw new Error(`no Kubernetes name can be made from ${JSON.stringify([prefix, suffix])}`);
   return name;
 }
+
+/** A server's container name: its id first, so names in one pod differ and none is "proxy". */
+export const containerName = (id: number, label: string): string => toLabel(`s${id}-${label}`)!;

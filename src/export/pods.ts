@@ -7,6 +7,7 @@
 import { livenessOf } from '../coordinator/liveness-defaults.ts';
 import { CONFIG_DIR, CONFIG_MAP } from './configmap.ts';
 import { proxiesKey } from './endpoints.ts';
+import { containerName } from './names.ts';
 import { POD_LABEL } from './chaos-faults.ts';
 import { type DeploymentModel, PROXY_API_PORT, PROXY_LISTEN_PORT, type PodPlacement, type ServerPlacement } from './model.ts';
 
@@ -30,7 +31,7 @@ function serverContainer(m: DeploymentModel, pod: PodPlacement, s: ServerPlaceme
     ...(live.intervalMs > 0 ? ['--ping-interval', String(live.intervalMs), '--ping-timeout', String(live.timeoutMs)] : []),
   ];
   return {
-    name: s.label,
+    name: containerName(s.id, s.label),
     image: m.options.image,
     imagePullPolicy: 'IfNotPresent',
     command: ['node'],
@@ -72,6 +73,8 @@ export function podObjects(m: DeploymentModel): Array<Record<string, unknown>> {
     },
     spec: {
       restartPolicy: 'Always',
+      // No environment variable per Service (thousands of them in a big network).
+      enableServiceLinks: false,
       // crc-server's stop is quick; a short grace keeps a re-apply fast.
       terminationGracePeriodSeconds: 5,
       containers: [

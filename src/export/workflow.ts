@@ -49,7 +49,7 @@ export function workflowObject(faults: readonly NetFault[], name: string, namesp
   return {
     apiVersion: CHAOS_API_VERSION,
     kind: 'Workflow',
-    metadata: { name: resourceName(name), namespace, labels: { 'app.kubernetes.io/name': 'crc-sim', 'app.kubernetes.io/component': 'chaos' } },
+    metadata: { name: resourceName(name, 'network'), namespace, labels: { 'app.kubernetes.io/name': 'crc-sim', 'app.kubernetes.io/component': 'chaos' } },
     spec: { entry, templates },
   };
 }

@@ -42,7 +42,7 @@ describe('Chaos Mesh mapping', () => {
     ]);
     expect(faults.map((f) => [f.name, f.start, f.end])).toEqual([['delay-0', 1000, 10_000], ['partition-1', 2000, 4000], ['down-3', 5000, 6000]]);
     expect(faults[2]!.spec.direction).toBe('from');
-    const wf = workflowObject(faults, 'x-network', 'ns') as any;
+    const wf = workflowObject(faults, 'x', 'ns') as any;
     expect(() => validateObject(wf)).not.toThrow();
     const byName = new Map<string, any>(wf.spec.templates.map((t: any) => [t.name, t]));
     const entry = byName.get(wf.spec.entry);
