@@ -1,7 +1,7 @@
 // What the export is given, resolved: the experiment (loaded and checked by the experiment
 // parser, so errors are the same as `npm run experiment`'s), or, with only a topology, one that
-// boots it and checks convergence; and the document the Job will run: the file's own text with
-// its topology inlined (the image need not hold the user's files).
+// boots it and checks convergence; and the document the Job will run: the file's own text (its
+// topology is replaced by the config map's copy, see configmap.ts).
 import { loadExperimentFile, parseExperiment } from '../experiment/parse.ts';
 import { ExperimentError } from '../experiment/schema.ts';
 import { resolveTopology } from '../topology/generate.ts';
@@ -19,7 +19,7 @@ export function k8sInput(o: { topology?: string; experiment?: string }): K8sExpo
       const shape = (x: typeof t) => JSON.stringify({ s: x.servers, c: x.clients });
       if (shape(t) !== shape(experiment.topology)) throw new ExportError(`--topology ${o.topology} is not the topology of ${source} (${experiment.topology.name}); leave --topology out to use the experiment's`);
     }
-    return { experiment, experimentDoc: { ...raw, topology: experiment.topology }, source };
+    return { experiment, experimentDoc: raw, source };
   }
   if (o.topology === undefined) throw new ExportError('give a topology, an experiment, or both');
   const t = resolveTopology(o.topology);

@@ -16,7 +16,7 @@ import { manifestText } from './yaml-out.ts';
 
 export interface K8sExportInput {
   experiment: Experiment;
-  /** the experiment as the Job gets it: the file's document with its topology inlined */
+  /** the experiment as the Job gets it: the file's document (its topology is replaced by the config map's) */
   experimentDoc: Record<string, unknown>;
   /** names the experiment in warnings */
   source: string;

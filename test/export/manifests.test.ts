@@ -2,6 +2,9 @@
 // CRDs' schemas), and consistent with each other: Services select pods, sidecar proxies sit
 // between each joining server and its bootstrap, the endpoints file and the experiment in the
 // config map parse with their schemas.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseExperiment } from '../../src/experiment/parse.ts';
@@ -80,10 +83,16 @@ describe('k8s export of middle-earth + partition-heal', () => {
     }
   });
 
-  it('gives the Job the experiment with its topology inlined, which parses to the same experiment', () => {
+  it('gives the Job the experiment, naming the config map\'s topology, which parses to the same experiment', () => {
     const input = k8sInput({ experiment: PARTITION_HEAL });
     const data = objects(run(PARTITION_HEAL).files).get('configmap.yaml')![0]!.data as Record<string, string>;
-    const again = parseExperiment(JSON.parse(data['experiment.json']!), 'experiment.json');
+    // The config map as the Job mounts it, in a scratch folder instead of /etc/crc-sim.
+    const mount = mkdtempSync(join(tmpdir(), 'crc-cm-'));
+    for (const [k, v] of Object.entries(data)) writeFileSync(join(mount, k), v);
+    const doc = JSON.parse(data['experiment.json']!);
+    expect(doc.topology).toBe('/etc/crc-sim/topology.json');
+    const again = parseExperiment({ ...doc, topology: join(mount, 'topology.json') }, 'experiment.json');
+    rmSync(mount, { recursive: true });
     expect(again).toEqual(input.experiment);
     const jobObj = objects(run(PARTITION_HEAL).files).get('job.yaml')![0]!;
     const script = jobObj.spec.template.spec.containers[0].command.join(' ');
