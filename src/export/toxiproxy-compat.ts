@@ -17,6 +17,7 @@ export function toxiproxyWarnings(actions: readonly TimedAction[]): ExportWarnin
       case 'up':
         if (a.mode === 'silent') warn(t, `"${a.do}" with "mode": "silent"`);
         else if (a.direction !== 'both') warn(t, `a one-way "${a.do}" (${a.direction})`);
+        else if (a.do === 'down' && a.how === 'reset') warn(t, '"down" with "how": "reset" (disabling a toxiproxy proxy closes its connections, no RST)');
         break;
       case 'partition':
         if (a.mode === 'silent') warn(t, 'a silent partition');

@@ -108,13 +108,15 @@ describe('upstream toxiproxy', () => {
       { at: '5s', do: 'partition', groups: [[1, 2]], mode: 'silent' },
       { at: '6s', do: 'latency', link: '2-4', ms: 5, jitter: 1, distribution: 'normal' },
       { at: '7s', do: 'latency', link: '1-2', ms: 5 },
+      { at: '8s', do: 'down', link: '1-2', how: 'reset' },
+      { at: '9s', do: 'down', link: '1-3' },
     ]);
     const paths = toxiproxyWarnings(timedActions(exp).actions).map((w) => w.path);
-    expect(paths).toEqual(['timeline.0', 'timeline.2', 'timeline.3', 'timeline.4', 'timeline.5']);
+    expect(paths).toEqual(['timeline.0', 'timeline.2', 'timeline.3', 'timeline.4', 'timeline.5', 'timeline.7']);
     const out = exportK8s({ experiment: exp, experimentDoc: { name: 'x' }, source: 'x.json' }, options({ proxy: 'toxiproxy' }), { keepSeconds: 0, readyTimeoutMs: 1000 });
     const pods = out.files.get('pods.yaml')!;
     expect(pods).toMatch(/^# WARNING x\.json: timeline\.3: "hold" needs crc-proxy/m);
-    expect(out.warnings.filter((w) => w.file === 'pods.yaml')).toHaveLength(5);
+    expect(out.warnings.filter((w) => w.file === 'pods.yaml')).toHaveLength(6);
     for (const o of objectsOf(pods)) expect(o.spec.containers.at(-1).image === 't' || o.spec.containers.length === 1).toBe(true);
     // With crc-proxy, none of these is a proxy warning.
     const crc = exportK8s({ experiment: exp, experimentDoc: { name: 'x' }, source: 'x.json' }, options(), { keepSeconds: 0, readyTimeoutMs: 1000 });
