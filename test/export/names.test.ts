@@ -16,13 +16,16 @@ const topology = parseTopology({
     { id: 5, name: 'proxy', info: '', join: 1 },
     { id: 6, name: 'x'.repeat(200), info: '', join: 1 },
     { id: 7, name: 's2', info: '', join: 1 },
+    { id: 10, name: 'a', info: '', join: 1 },
+    { id: 11, name: 'a-12', info: '', join: 1 },
+    { id: 12, name: 'A', info: '', join: 1 },
   ],
 }, 'odd.json');
 
 describe('names', () => {
   it('gives every server a distinct DNS label', () => {
     const labels = [...serverLabels(topology).values()];
-    expect(labels).toEqual(['grey-havens', 'grey-havens-2', 'grey-havens-3', 's42', 'proxy', 'x'.repeat(63), 's2']);
+    expect(labels).toEqual(['grey-havens', 'grey-havens-2', 'grey-havens-3', 's42', 'proxy', 'x'.repeat(63), 's2', 'a', 'a-12', 's12-2']);
     for (const l of labels) expect(l).toMatch(DNS_LABEL);
   });
 
