@@ -2,7 +2,7 @@
 // CRDs' schemas), and consistent with each other: Services select pods, sidecar proxies sit
 // between each joining server and its bootstrap, the endpoints file and the experiment in the
 // config map parse with their schemas.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -163,4 +163,21 @@ describe('the validators can fail', () => {
     w.spec.templates[0].deadLine = '1s';
     expect(() => validateObject(w)).toThrow(/additional/);
   });
+});
+
+describe('every shipped experiment', () => {
+  const dir = 'topologies/experiments';
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    it(`${file} exports to objects that validate, with crc-proxy and with toxiproxy`, () => {
+      for (const proxy of ['crc-proxy', 'toxiproxy'] as const) {
+        const out = run(join(dir, file), { proxy });
+        for (const [, text] of out.files) for (const o of objectsOf(text)) validateObject(o);
+        // Every warning names an entry of the file and lands in a manifest's header.
+        for (const w of out.warnings) {
+          expect(w.path).toMatch(/^(timeline\.\d+|proxyClients)$/);
+          expect(out.files.get(w.file)).toContain(`${w.path}: ${w.message}`);
+        }
+      }
+    });
+  }
 });
