@@ -7,7 +7,7 @@ export interface TimedAction {
   /** index in the file's timeline (for messages: `timeline.<index>`) */
   index: number;
   at: number;
-  /** false when the entry has no `at` and its time is an estimate */
+  /** false when the entry has no `at` and follows a check, so its time is an estimate */
   exact: boolean;
   action: Action;
 }
@@ -21,10 +21,16 @@ export interface ExportWarning {
 
 export function timedActions(exp: Experiment): { actions: TimedAction[]; endMs: number } {
   let last = 0;
+  // An entry without `at` right after actions is at their time; after a check it is later by
+  // however long the check took, which only the live run knows.
+  let afterCheck = false;
   const all = exp.timeline.map((e, index) => {
     const at = e.at ?? last;
     last = at;
-    return { e, index, at, exact: e.at !== undefined || index === 0 };
+    if (e.at !== undefined) afterCheck = false;
+    const exact = !afterCheck;
+    if (isCheck(e)) afterCheck = true;
+    return { e, index, at, exact };
   });
   const actions = all
     .filter((x) => !isCheck(x.e))

@@ -73,16 +73,23 @@ describe('Chaos Mesh mapping', () => {
       { at: '2s', do: 'release', link: '2-4' },
       { at: '3s', do: 'toxic', link: '2-4', toxic: { type: 'slicer', average_size: 10 } },
       { at: '4s', do: 'latency', link: '108-11', ms: 5 },
+      { expect: 'converged', within: '1s' },
       { do: 'latency', link: '2-4', ms: 5, toxicity: 0.5 },
+      { do: 'latency', link: '2-5', ms: 5 },
+      { at: '6s', do: 'latency', link: '4-6', ms: 5 },
+      { do: 'latency', link: '4-7', ms: 5 },
     ], {}, { proxyClients: [108] });
-    expect(faults.map((f) => f.name)).toEqual(['delay-4']);
+    expect(faults.map((f) => [f.name, f.start])).toEqual([['delay-5', 4000], ['delay-6', 4000], ['delay-7', 6000], ['delay-8', 6000]]);
     const byPath = (p: string) => warnings.filter((w) => w.path === p).map((w) => w.message).join(' | ');
     expect(byPath('timeline.0')).toMatch(/"hold".*no Chaos Mesh equivalent/);
     expect(byPath('timeline.1')).toMatch(/"release"/);
     expect(byPath('timeline.2')).toMatch(/slicer toxic has no Chaos Mesh/);
     expect(byPath('timeline.3')).toMatch(/client's link/);
-    expect(byPath('timeline.4')).toMatch(/no "at".*4000 ms/);
-    expect(byPath('timeline.4')).toMatch(/toxicity 0.5/);
+    // After a check, an entry's time is an estimate; after an action or an `at`, it is not.
+    expect(byPath('timeline.5')).toMatch(/no "at".*4000 ms/);
+    expect(byPath('timeline.5')).toMatch(/toxicity 0.5/);
+    expect(byPath('timeline.6')).toMatch(/no "at"/);
+    expect(byPath('timeline.8')).toBe('');
   });
 
   it('leaves out a link inside one pod and a partition that splits a pod, saying so', () => {
