@@ -45,7 +45,6 @@ function serverContainer(m: DeploymentModel, pod: PodPlacement, s: ServerPlaceme
 function proxyContainer(m: DeploymentModel, pod: PodPlacement): Record<string, unknown> {
   const config = `${CONFIG_DIR}/${proxiesKey(pod.name)}`;
   const common = {
-    name: 'proxy',
     ports: [{ name: 'proxy-api', containerPort: PROXY_API_PORT }],
     readinessProbe: { httpGet: { path: '/version', port: PROXY_API_PORT }, periodSeconds: 2, failureThreshold: 3 },
     volumeMounts: [configVolume],
@@ -53,11 +52,11 @@ function proxyContainer(m: DeploymentModel, pod: PodPlacement): Record<string, u
   };
   if (m.options.proxy === 'toxiproxy') {
     // The image's entrypoint is toxiproxy-server; its flags take one dash.
-    return { ...common, image: m.options.toxiproxyImage, imagePullPolicy: 'IfNotPresent', args: ['-host=0.0.0.0', `-port=${PROXY_API_PORT}`, `-config=${config}`] };
+    return { name: 'proxy', image: m.options.toxiproxyImage, imagePullPolicy: 'IfNotPresent', args: ['-host=0.0.0.0', `-port=${PROXY_API_PORT}`, `-config=${config}`], ...common };
   }
   return {
-    ...common, image: m.options.image, imagePullPolicy: 'IfNotPresent',
-    command: ['node'], args: ['bin/crc-proxy', '--host', '0.0.0.0', '--port', String(PROXY_API_PORT), '--config', config],
+    name: 'proxy', image: m.options.image, imagePullPolicy: 'IfNotPresent',
+    command: ['node'], args: ['bin/crc-proxy', '--host', '0.0.0.0', '--port', String(PROXY_API_PORT), '--config', config], ...common,
   };
 }
 
