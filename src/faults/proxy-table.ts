@@ -2,6 +2,7 @@
 // them (ProxyApi in coordinator/worker-api.ts). Both worker scripts serve it: proxy-host (a
 // network thread) and node-host (a server's thread, hosting the proxies of the links that
 // server dials: placement 'dialler').
+import { readFileSync } from 'node:fs';
 import type { ProxyEvent } from './events.ts';
 import { type DownHow, type DownMode, LinkProxy, type ProxyStats } from './proxy.ts';
 import { type ToxicTypeInfo, listToxics } from './registry.ts';
@@ -40,6 +41,16 @@ export interface ProxyTable {
   allStats(): Record<string, ProxyStats>;
   toxicTypes(): ToxicTypeInfo[];
   schedulerLateness(reset?: boolean): LatenessStats;
+  /** CPU time this thread has used, ns (Linux: /proc/thread-self/schedstat; elsewhere NaN): the bench's CPU per byte. */
+  threadCpuNs(): number;
+}
+
+function threadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
 }
 
 /** `label` names the thread in errors; `onEvent` gets every proxy's events. */
@@ -92,6 +103,7 @@ export function proxyTable(label: string, onEvent: (e: ProxyEvent) => void): { a
     },
     toxicTypes: () => listToxics(),
     schedulerLateness: (reset = false) => schedulerLateness(reset),
+    threadCpuNs,
   };
   const stopAll = async () => {
     const all = [...proxies.values()];
