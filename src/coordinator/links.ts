@@ -7,6 +7,7 @@ import type { ProxyEvent } from '../faults/events.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import { type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
 import type { AddProxyOptions, ProxyReplay } from '../faults/proxy-table.ts';
+import type { LatenessStats } from '../faults/scheduler.ts';
 import type { Comlink } from '../util/comlink-node.ts';
 import type { ProxyApi } from './worker-api.ts';
 import type { World } from './world.ts';
@@ -53,6 +54,8 @@ export interface LinkControl {
   hold(direction?: DirectionSpec): Promise<void>;
   release(direction?: DirectionSpec): Promise<void>;
   stats(): Promise<ProxyStats>;
+  /** How late the toxic timers of the thread hosting this link's proxy ran (since the last reset). */
+  timerLateness(reset?: boolean): Promise<LatenessStats>;
 }
 
 /** A link went down or came up, one way or both: what it is now. */
@@ -264,6 +267,7 @@ export class Links {
         held(direction, false);
       },
       stats: () => call('stats', (api) => api.stats(name)),
+      timerLateness: (reset = false) => call('timer lateness', (api) => api.schedulerLateness(reset)),
     };
   }
 
