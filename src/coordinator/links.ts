@@ -117,6 +117,8 @@ export class Links {
   private readonly table = new Map<string, Entry>();
   /** The thread hosting each proxy, by proxy name. */
   private readonly proxyHosts = new Map<string, ProxyHome>();
+  /** Placement 'dialler': the network thread, started with the first proxy. */
+  private networkStarted: Promise<unknown> | undefined;
   private partitioned: LinkInfo[] = [];
   private readonly nameOf: (id: number) => string;
 
@@ -144,7 +146,11 @@ export class Links {
       info.proxy = `link-${child}-${parent}`;
       entry.targetPort = parentPort;
       const dialler = (this.options.proxyPlacement ?? 'dialler') === 'dialler' ? this.world.handleOf(this.nameOf(child)) : undefined;
+      // The network thread a crashed dialler's proxies move to is started now, not during the
+      // crash: a thread start costs a core for a while, which would slow the nodes' convergence.
+      if (dialler) this.networkStarted ??= this.networkHome('').call('start the network thread', (api) => api.toxicTypes());
       entry.dialPort = await this.addProxy(info.proxy, parentPort, `proxy for ${this.nameOf(child)}`, dialler);
+      await this.networkStarted;
     }
     this.table.set(linkKey(child, parent), entry);
     return entry.dialPort ?? parentPort;
