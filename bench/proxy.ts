@@ -1,12 +1,16 @@
 // Link-proxy benchmark: what an empty proxy costs and how accurate injected latency is.
 //   (a) added one-way delay: ping-pong of small messages direct vs through a proxy (RTT/2);
 //   (b) throughput: 64-byte frames pipelined as fast as possible, direct vs through a proxy;
-//   (c) injected latency accuracy at 1, 10 and 100 ms: measured one-way delay − configured.
-// The proxies run in a proxy-host worker thread (as the coordinator runs them); the clients and
-// servers run in this thread. (a) and (b) are also measured with the proxy in this thread.
-// The measurements are in proxy/measure.ts, the report in proxy/report.ts.
-// Writes results/proxy.json and results/proxy.md.
-//   node dist/bench/proxy.js [--seconds 3] [--pings 20000] [--samples 1000] [--rounds 3] [--out results] [--phases a,b,c]
+//   (c) injected latency accuracy at 1, 10 and 100 ms: measured one-way delay − configured;
+//   (d) a 3-hop chain of our servers, 256 chats of 64 B in flight, links direct vs through empty
+//       proxies in each placement (the issue's throughput and per-hop latency goals);
+//   (e) the pipe's CPU per byte (the proxy thread's own CPU time);
+//   (f) injected latency as placed: a latency toxic on a link of our servers.
+// In (a)-(c) and (e) the proxies run in a proxy-host worker thread; the clients and servers in
+// this thread ((a) and (b) also with the proxy in this thread). (d) and (f) are Simulations.
+// The measurements are in proxy/measure.ts, pipe-cpu.ts and crc-chain.ts, the report in
+// proxy/report.ts and report-crc.ts. Writes <out>/proxy.json and <out>/proxy.md.
+//   node dist/bench/proxy.js [--seconds 3] [--pings 20000] [--samples 1000] [--rounds 5] [--chain-rounds 5] [--out results] [--phases a,b,c,d,e,f]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { intFlag, parseFlags } from '../src/cli/args.ts';
@@ -16,6 +20,9 @@ import type { ProxyHostApi } from '../src/coordinator/worker-api.ts';
 import { HOST, NO_QUANTILES, latencyErrors, listen, pingPong, startStamper, stream } from './proxy/measure.ts';
 import { type AccuracyRow, type Round, renderProxyReport } from './proxy/report.ts';
 import { startRelay } from './relay/chain.ts';
+import { PROXY_PLACEMENTS, type ProxyPlacement } from '../src/coordinator/links.ts';
+import { type ChainRound, type PlacedLatencyRow, crcChain, placedLatency } from './proxy/crc-chain.ts';
+import { type PipeCpu, pipeCpu } from './proxy/pipe-cpu.ts';
 
 const argv = process.argv.slice(2);
 const { values } = parseFlags(argv, {
@@ -23,16 +30,21 @@ const { values } = parseFlags(argv, {
   pings: { type: 'string' },
   samples: { type: 'string' },
   rounds: { type: 'string' },
+  'chain-rounds': { type: 'string' },
   out: { type: 'string', default: 'results' },
   /** a subset of a,b,c to run (a partial run prints but does not write results) */
-  phases: { type: 'string', default: 'a,b,c' },
+  phases: { type: 'string', default: 'a,b,c,d,e,f' },
 });
 const PHASES = new Set(values.phases!.split(','));
 const SECONDS = intFlag(values, 'seconds', 1, 600, 3);
 const PINGS = intFlag(values, 'pings', 100, 10_000_000, 20_000);
 const SAMPLES = intFlag(values, 'samples', 100, 1_000_000, 1000);
 const ROUNDS = intFlag(values, 'rounds', 1, 100, 5);
+const CHAIN_ROUNDS = intFlag(values, 'chain-rounds', 1, 100, 5);
 const OUT = values.out!;
+const ALL = ['a', 'b', 'c', 'd', 'e', 'f'];
+const bad = [...PHASES].filter((p) => !ALL.includes(p));
+if (bad.length) throw new Error(`--phases: unknown phase ${bad.join(', ')} (have ${ALL.join(', ')})`);
 
 // ---- setup: targets, proxies, the stamper, the reference relay ---------------------------------
 
@@ -102,6 +114,30 @@ for (const ms of PHASES.has('c') ? [1, 10, 100] : []) {
 }
 if (PHASES.has('c')) log('done\n');
 
+// ---- (e) pipe CPU per byte -----------------------------------------------------------------------
+
+const pipeCpuRows: PipeCpu[] = [];
+if (PHASES.has('e')) {
+  log('(e) pipe CPU per byte… ');
+  for (const size of [1024, 16384, 65536]) pipeCpuRows.push(await pipeCpu(handle, wSink, () => sunk, size, SECONDS));
+  log('done\n');
+}
+
+// ---- (d) CRC chain at window 256, (f) injected latency as placed ------------------------------------
+
+const DEFAULT_PLACEMENT: ProxyPlacement = 'dialler';
+let chain: ChainRound[] = [];
+if (PHASES.has('d')) {
+  log('(d) CRC chain, window 256:\n');
+  chain = await crcChain(['direct', ...PROXY_PLACEMENTS], CHAIN_ROUNDS, SECONDS, log);
+}
+let placed: PlacedLatencyRow[] = [];
+if (PHASES.has('f')) {
+  log('(f) injected latency as placed… ');
+  placed = await placedLatency([0, 1, 10, 100], SAMPLES, DEFAULT_PLACEMENT);
+  log('done\n');
+}
+
 const loadAfter = os.loadavg();
 await handle.stop();
 await relay.stop();
@@ -118,8 +154,9 @@ const { json, md, table, goalLines } = renderProxyReport({
   loadBefore, loadAfter,
   ping: { direct, proxyWorker: viaWorker, proxyInProcess: viaLocal },
   rounds, accuracy,
+  crc: { chain, placement: DEFAULT_PLACEMENT, chainSeconds: SECONDS, pipeCpu: pipeCpuRows, placed, placedSamples: SAMPLES },
 });
-const full = ['a', 'b', 'c'].every((p) => PHASES.has(p));
+const full = ALL.every((p) => PHASES.has(p));
 if (full) {
   mkdirSync(OUT, { recursive: true });
   writeFileSync(`${OUT}/proxy.json`, JSON.stringify(json, null, 2) + '\n');

@@ -12,10 +12,19 @@ import type { NodeEvent } from '../src/net/events.ts';
 import { nowMs } from '../src/util/clock.ts';
 import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
+import type { ProxyEvent } from '../src/faults/events.ts';
+import { proxyTable } from '../src/faults/proxy-table.ts';
 
 const data = workerData as WorkerData;
 const events = new EventBatcher<SimEvent>(data.events, data.eventTypes);
-const flushEvents = () => events.flush();
+// The proxies of the links this thread's servers dial (placement 'dialler'), their events on
+// the same port as `proxyEvents`.
+const proxyEvents = new EventBatcher<ProxyEvent>(data.events, 'all', 'proxyEvents');
+const proxies = proxyTable(data.label, (e) => proxyEvents.push(e));
+const flushEvents = () => {
+  events.flush();
+  proxyEvents.flush();
+};
 function emitter(node: number) {
   if (!events.enabled) return undefined;
   return (event: NodeEvent, t: number) => {
@@ -43,6 +52,7 @@ function client(key: string): CrcClientNode {
 }
 
 const api: NodeHostApi = {
+  ...proxies.api,
   /** Start listening (no join yet). Resolves with the port. */
   async startServer(key: string, spec: HostedServerSpec): Promise<number> {
     if (servers.has(key)) throw new Error(`${data.label}: server '${key}' is already running`);
@@ -195,6 +205,7 @@ const api: NodeHostApi = {
     await Promise.all([...servers.values()].map((s) => s.stop()));
     clients.clear();
     servers.clear();
+    await proxies.stopAll();
     flushEvents();
   },
 };

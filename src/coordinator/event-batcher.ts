@@ -8,8 +8,12 @@ export class EventBatcher<E extends { type: string }> {
   private timer: NodeJS.Timeout | undefined;
   private readonly wanted: Set<string> | undefined;
 
-  /** `types`: which event types to stream ('all', or a list; an empty list streams none). */
-  constructor(private readonly port: MessagePort, types: string[] | 'all' | undefined) {
+  /**
+   * `types`: which event types to stream ('all', or a list; an empty list streams none).
+   * `key`: the field of the posted batch (a worker with node and proxy events posts both kinds
+   * on one port, as `events` and `proxyEvents`).
+   */
+  constructor(private readonly port: MessagePort, types: string[] | 'all' | undefined, private readonly key: 'events' | 'proxyEvents' = 'events') {
     this.wanted = types === 'all' || types === undefined ? undefined : new Set(types);
   }
 
@@ -35,6 +39,6 @@ export class EventBatcher<E extends { type: string }> {
     if (this.batch.length === 0) return;
     const events = this.batch;
     this.batch = [];
-    this.port.postMessage({ events });
+    this.port.postMessage({ [this.key]: events });
   }
 }

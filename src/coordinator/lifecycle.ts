@@ -113,6 +113,7 @@ export async function crashServer(net: Network, id: number): Promise<{ servers: 
     net.ledger.remove(sid);
   }
   await net.world.crash(net.nameOf(id));
+  await net.links.rehomeOrphans();
   return { servers, clients };
 }
 

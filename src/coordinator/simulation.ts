@@ -40,6 +40,9 @@ export class Simulation {
         ledger.apply(events);
         if (options.onEvent) for (const e of events) options.onEvent(e);
       },
+      onProxyEvents: (events) => {
+        if (options.onProxyEvent) for (const e of events) options.onProxyEvent(e);
+      },
       onCrash: (err) => {
         if (this.stopped) return;
         this.crashes.push(err.message);

@@ -2,10 +2,7 @@
 // scripts in workers/ implement, the data each worker starts with, and the events it streams
 // back. Both sides import this module; nothing under src/ imports from workers/.
 import type { MessagePort } from 'node:worker_threads';
-import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
-import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
-import type { ToxicTypeInfo } from '../faults/registry.ts';
-import type { LatenessStats } from '../faults/scheduler.ts';
+import type { ProxyTable } from '../faults/proxy-table.ts';
 import type { ClientState } from '../net/client-node.ts';
 import type { TrafficCounters } from '../net/counters.ts';
 import type { NodeEvent } from '../net/events.ts';
@@ -84,8 +81,11 @@ export type ServerCounters = ReturnType<TrafficCounters['totals']> & {
   pending: number;
 };
 
-/** workers/node-host.ts: servers or clients, each addressed by its key (its name). */
-export interface NodeHostApi extends WorkerControl {
+/**
+ * workers/node-host.ts: servers or clients, each addressed by its key (its name); and the link
+ * proxies of the links its servers dial (placement 'dialler').
+ */
+export interface NodeHostApi extends WorkerControl, ProxyApi {
   /** Start listening (no join yet). Resolves with the port. */
   startServer(key: string, spec: HostedServerSpec): Promise<number>;
   /** Dial the bootstrap; resolves with the time the registration was handed to the socket. */
@@ -114,23 +114,13 @@ export interface NodeHostApi extends WorkerControl {
   crashForTest(message: string): void;
 }
 
-/** workers/proxy-host.ts: every link proxy, each addressed by its name. */
-export interface ProxyHostApi extends WorkerControl {
-  /** Start a proxy in front of `target` on a free port; resolves with that port. */
-  addProxy(name: string, target: { host: string; port: number }, seed?: number, options?: { listenPort?: number; maxQueueBytes?: number }): Promise<number>;
-  removeProxy(name: string): Promise<void>;
-  addToxic(name: string, spec: ToxicSpec): string;
-  removeToxic(name: string, toxic: string): void;
-  /** Change some of a live toxic's attributes; resolves with the toxic as it is now. */
-  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): ToxicInfo;
-  toxics(name: string): ToxicInfo[];
-  down(name: string, direction?: DirectionSpec, how?: DownHow, mode?: DownMode): void;
-  up(name: string, direction?: DirectionSpec, mode?: DownMode): void;
-  hold(name: string, direction?: DirectionSpec): void;
-  release(name: string, direction?: DirectionSpec): void;
-  stats(name: string): ProxyStats;
-  allStats(): Record<string, ProxyStats>;
-  toxicTypes(): ToxicTypeInfo[];
-  /** How late this thread's toxic timers ran (a check on injected-delay accuracy). */
-  schedulerLateness(reset?: boolean): LatenessStats;
-}
+/**
+ * Link proxies, each addressed by its name (src/faults/proxy-table.ts). addProxy starts one in
+ * front of `target` on a free port (or `options.listenPort`) and resolves with that port;
+ * updateToxic resolves with the toxic as it is now; schedulerLateness says how late this
+ * thread's toxic timers ran (a check on injected-delay accuracy).
+ */
+export type ProxyApi = ProxyTable;
+
+/** workers/proxy-host.ts: a network thread of link proxies. */
+export interface ProxyHostApi extends WorkerControl, ProxyApi {}

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { ProxyEvent } from '../faults/events.ts';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
 import { type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
 
@@ -32,6 +33,8 @@ export interface WorkerHandleOptions<Api extends WorkerControl = NodeHostApi, Ev
   label: string;
   eventTypes?: string[] | 'all';
   onEvents?: (events: Ev[]) => void;
+  /** Events of link proxies hosted by a node-host worker (placement 'dialler'). */
+  onProxyEvents?: (events: ProxyEvent[]) => void;
   /** Called once if the worker dies without being asked to. */
   onCrash?: (handle: WorkerHandle<Api, Ev>, error: WorkerCrash) => void;
   callTimeoutMs?: number;
@@ -59,7 +62,10 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', label: options.label };
     this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2] });
     this.events = port1;
-    port1.on('message', (batch: { events: Ev[] }) => options.onEvents?.(batch.events));
+    port1.on('message', (batch: { events?: Ev[]; proxyEvents?: ProxyEvent[] }) => {
+      if (batch.events) options.onEvents?.(batch.events);
+      if (batch.proxyEvents) options.onProxyEvents?.(batch.proxyEvents);
+    });
     this.api = Comlink.wrap<Api>(nodeEndpoint(this.worker as never));
     this.worker.on('error', (err) => {
       this.lastError = err;

@@ -22,6 +22,8 @@ export interface WorldOptions {
   onEvents?: (events: SimEvent[]) => void;
   /** A worker died unasked; the message names its hosts. */
   onCrash?: (error: WorkerCrash) => void;
+  /** Events of the link proxies hosted by server threads (placement 'dialler'). */
+  onProxyEvents?: (events: ProxyEvent[]) => void;
 }
 
 interface Host {
@@ -38,6 +40,8 @@ export class World {
   readonly workers: WorkerHandle[] = [];
   /** The thread hosting every link proxy, once a link needs one. */
   network: WorkerHandle<ProxyHostApi, ProxyEvent> | undefined;
+  /** Network threads of one proxy each (placement 'per-link'), by proxy name. */
+  readonly networks = new Map<string, WorkerHandle<ProxyHostApi, ProxyEvent>>();
   readonly serversPerWorker: number;
   private readonly hosts = new Map<string, Host>();
 
@@ -53,14 +57,33 @@ export class World {
       callTimeoutMs: this.options.callTimeoutMs,
       eventTypes: this.options.eventTypes,
       onEvents: this.options.onEvents,
+      onProxyEvents: this.options.onProxyEvents,
       onCrash: (_h, err) => this.options.onCrash?.(err),
     });
     this.workers.push(handle);
     return handle;
   }
 
-  /** The network thread (made on first use): every link proxy runs there. */
-  networkWorker(onEvents: (events: ProxyEvent[]) => void): WorkerHandle<ProxyHostApi, ProxyEvent> {
+  /**
+   * The network thread (made on first use): every link proxy runs there; or, given `proxy`,
+   * a network thread of its own for that proxy.
+   */
+  networkWorker(onEvents: (events: ProxyEvent[]) => void, proxy?: string): WorkerHandle<ProxyHostApi, ProxyEvent> {
+    if (proxy !== undefined) {
+      let own = this.networks.get(proxy);
+      if (!own) {
+        own = new WorkerHandle<ProxyHostApi, ProxyEvent>({
+          kind: 'network',
+          label: `network-${proxy}`,
+          callTimeoutMs: this.options.callTimeoutMs,
+          onEvents,
+          onCrash: (_h, err) => this.options.onCrash?.(err),
+        });
+        own.hosts.push(`proxy ${proxy}`);
+        this.networks.set(proxy, own);
+      }
+      return own;
+    }
     this.network ??= new WorkerHandle<ProxyHostApi, ProxyEvent>({
       kind: 'network',
       label: 'network',
@@ -114,6 +137,11 @@ export class World {
     return host.handle.call(what, (api) => fn(api, name), timeoutMs);
   }
 
+  /** The thread hosting `name` now. */
+  handleOf(name: string): WorkerHandle | undefined {
+    return this.hosts.get(name)?.handle;
+  }
+
   has(name: string): boolean {
     return this.hosts.has(name);
   }
@@ -164,6 +192,6 @@ export class World {
   /** Stop every worker: nodes close their sockets, then the threads end; the network last. */
   async stop(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.stop()));
-    await this.network?.stop();
+    await Promise.all([this.network, ...this.networks.values()].map((n) => n?.stop()));
   }
 }

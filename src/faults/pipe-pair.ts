@@ -3,6 +3,7 @@
 // the connection's lifecycle: dialling, open, closing (gracefully, by reset, or at once), closed.
 import net from 'node:net';
 import { type Gate, Pipe, type PipeSettings } from './pipe.ts';
+import { ReadSlot, adoptWithSlot } from './read-slot.ts';
 import type { ToxicCollection, ToxicTarget } from './toxic-collection.ts';
 import type { Direction } from './toxic.ts';
 
@@ -29,6 +30,10 @@ function resetSocket(s: net.Socket): void {
 export class PipePair implements ToxicTarget {
   private state: PairState = 'dialing';
   readonly target: net.Socket;
+  readonly client: net.Socket;
+  /** Where each side is read into (upstream reads the client, downstream the target). */
+  private readonly upSlot = new ReadSlot();
+  private readonly downSlot = new ReadSlot();
   up: Pipe | undefined;
   down: Pipe | undefined;
   reason: string | undefined;
@@ -39,12 +44,15 @@ export class PipePair implements ToxicTarget {
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
 
-  constructor(readonly proxy: PairOwner, private readonly toxics: ToxicCollection, readonly id: number, readonly client: net.Socket) {
+  /** `accepted`: paused, not read yet (pauseOnConnect). */
+  constructor(readonly proxy: PairOwner, private readonly toxics: ToxicCollection, readonly id: number, accepted: net.Socket) {
     this.closed = new Promise((r) => (this.resolveClosed = r));
-    this.remote = `${client.remoteAddress}:${client.remotePort}`;
+    this.remote = `${accepted.remoteAddress}:${accepted.remotePort}`;
+    const client = adoptWithSlot(accepted, this.upSlot);
+    this.client = client;
     client.setNoDelay(true);
     const { host, port } = proxy.target;
-    this.target = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
+    this.target = net.connect({ host, port, noDelay: true, allowHalfOpen: true, onread: this.downSlot.onread });
     for (const s of [client, this.target]) {
       s.on('error', (err: NodeJS.ErrnoException) => this.errors.set(s, err));
       s.once('close', (hadError) => this.onSocketClose(s, hadError));
@@ -65,8 +73,8 @@ export class PipePair implements ToxicTarget {
     this.state = 'open';
     this.target.setNoDelay(true);
     const p = this.proxy;
-    this.up = new Pipe(this, 'upstream', this.client, this.target, p.gate('upstream'));
-    this.down = new Pipe(this, 'downstream', this.target, this.client, p.gate('downstream'));
+    this.up = new Pipe(this, 'upstream', this.client, this.target, p.gate('upstream'), this.upSlot);
+    this.down = new Pipe(this, 'downstream', this.target, this.client, p.gate('downstream'), this.downSlot);
     this.toxics.attach(this);
     this.up.start();
     this.down.start();

@@ -2,12 +2,16 @@
 // bytes dropped), the chain of toxic stages, and the destination socket at the end, with flow
 // control (the source is paused while too much waits past the gate).
 //
-// With no toxic, the gate open and the connection open, a pipe is a plain relay: the reads of
-// one event-loop turn leave in one writev (TurnCork), and the source is paused while the
-// destination holds more than 1 MiB unsent. Otherwise chunks walk the chain, and what reaches
-// the destination during one dispatch leaves in one write (WriteBatch on the dispatch scope).
+// The source is read into a buffer of its own (read-slot.ts). With no toxic, the gate open and
+// the connection open, a pipe is a plain relay: each read is written at once, from that buffer
+// (a read is already everything the socket had, up to 64 KiB; corking the reads of a turn into
+// one writev cost more CPU than it saved, and held every chunk to the end of the turn), and the
+// source is paused while the destination holds more than 1 MiB unsent. Otherwise chunks are
+// copied out of the read buffer and walk the chain, and what reaches the destination during
+// one dispatch leaves in one write (WriteBatch on the dispatch scope).
 import type net from 'node:net';
-import { TurnCork, WriteBatch, endOfTurn } from '../net/write-coalescer.ts';
+import { WriteBatch } from '../net/write-coalescer.ts';
+import type { ReadSlot } from './read-slot.ts';
 import { at as schedAt, cancel as schedCancel, dispatch, now as schedNow } from './scheduler.ts';
 import type { ToxicEntry } from './toxic-collection.ts';
 import { type Direction, type Toxic, type ToxicContext, type ToxicOutput, seededStream } from './toxic.ts';
@@ -83,8 +87,6 @@ export class Pipe implements Stage {
   queued = 0;
   private endQueued = false;
   private paused = false;
-  /** Fast path: one writev per turn. */
-  private readonly cork: TurnCork;
   /** Toxic path: one write per dispatch. */
   private readonly out: WriteBatch;
 
@@ -94,42 +96,51 @@ export class Pipe implements Stage {
     private readonly src: net.Socket,
     private readonly dst: net.Socket,
     gate: Gate,
+    /** where `src` is read into */
+    private readonly slot: ReadSlot,
   ) {
     this.gate = gate;
-    this.cork = new TurnCork(dst, endOfTurn);
     this.out = new WriteBatch(dispatch, (buf) => this.write(buf));
   }
 
   /** Start reading the source. */
   start(): void {
     this.refresh();
-    this.src.on('data', this.onData);
+    this.slot.reader = this.onData;
     this.src.on('end', this.onSrcEnd);
     this.dst.on('drain', this.onDrain);
   }
 
   // ---- source side ----
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.bytesIn += chunk.length;
+  /** `view`: a view of the read buffer, valid during this call only. */
+  private readonly onData = (view: Buffer): void => {
+    this.bytesIn += view.length;
     if (this.fast) {
-      // Plain pipe. Reads in the same loop turn (libuv reads a ready socket up to 32 times)
-      // leave in one writev when the turn ends; pause the source only when the destination
-      // has a lot unsent (pausing at the 16 KiB socket default halves throughput).
-      this.bytesOut += chunk.length;
-      this.cork.write(chunk);
-      if (!this.paused && this.dst.writableLength > FAST_HIGH_WATER) {
-        this.paused = true;
-        this.src.pause();
+      // Plain pipe: write the read buffer itself. What the kernel did not take at once stays
+      // queued in the socket, referencing the buffer: read into a new one. Pause the source
+      // only when the destination has a lot unsent (pausing at the 16 KiB socket default
+      // halves throughput).
+      this.bytesOut += view.length;
+      this.dst.write(view);
+      const unsent = this.dst.writableLength;
+      if (unsent > 0) {
+        this.slot.retain();
+        if (!this.paused && unsent > FAST_HIGH_WATER) {
+          this.paused = true;
+          this.src.pause();
+        }
       }
       return;
     }
     if (!this.owner.isOpen) return; // closing: discard
     if (this.gate === 'drop') {
-      this.dropped += chunk.length;
+      this.dropped += view.length;
       this.lost = true;
       return;
     }
+    // Kept past this call (queued, or held by a toxic): a copy of its own size.
+    const chunk = Buffer.from(view);
     if (this.gate === 'hold') {
       this.gateQueue.push(chunk);
       this.queued += chunk.length;

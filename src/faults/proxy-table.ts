@@ -1,0 +1,114 @@
+// The link proxies one worker thread hosts, by name, and the calls the coordinator makes on
+// them (ProxyApi in coordinator/worker-api.ts). Both worker scripts serve it: proxy-host (a
+// network thread) and node-host (a server's thread, hosting the proxies of the links that
+// server dials: placement 'dialler').
+import { readFileSync } from 'node:fs';
+import type { ProxyEvent } from './events.ts';
+import { type DownHow, type DownMode, LinkProxy, type ProxyStats } from './proxy.ts';
+import { type ToxicTypeInfo, listToxics } from './registry.ts';
+import { type LatenessStats, schedulerLateness } from './scheduler.ts';
+import type { Direction, DirectionSpec, ToxicInfo, ToxicSpec } from './toxic.ts';
+
+/**
+ * A proxy's fault state, to put back on a proxy made again elsewhere (its first home's thread
+ * crashed): its toxics as they are now, and per direction whether it is down (and how) or held.
+ */
+export interface ProxyReplay {
+  toxics: ToxicInfo[];
+  down: Partial<Record<Direction, { how: DownHow; mode: DownMode }>>;
+  held: Direction[];
+}
+
+export interface AddProxyOptions {
+  listenPort?: number;
+  maxQueueBytes?: number;
+  /** Faults to set before the first connection, without events (they were reported when first set). */
+  replay?: ProxyReplay;
+}
+
+export interface ProxyTable {
+  addProxy(name: string, target: { host: string; port: number }, seed?: number, options?: AddProxyOptions): Promise<number>;
+  removeProxy(name: string): Promise<void>;
+  addToxic(name: string, spec: ToxicSpec): string;
+  removeToxic(name: string, toxic: string): void;
+  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): ToxicInfo;
+  toxics(name: string): ToxicInfo[];
+  down(name: string, direction?: DirectionSpec, how?: DownHow, mode?: DownMode): void;
+  up(name: string, direction?: DirectionSpec, mode?: DownMode): void;
+  hold(name: string, direction?: DirectionSpec): void;
+  release(name: string, direction?: DirectionSpec): void;
+  stats(name: string): ProxyStats;
+  allStats(): Record<string, ProxyStats>;
+  toxicTypes(): ToxicTypeInfo[];
+  schedulerLateness(reset?: boolean): LatenessStats;
+  /** CPU time this thread has used, ns (Linux: /proc/thread-self/schedstat; elsewhere NaN): the bench's CPU per byte. */
+  threadCpuNs(): number;
+}
+
+function threadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** `label` names the thread in errors; `onEvent` gets every proxy's events. */
+export function proxyTable(label: string, onEvent: (e: ProxyEvent) => void): { api: ProxyTable; stopAll(): Promise<void> } {
+  const proxies = new Map<string, LinkProxy>();
+  const proxy = (name: string): LinkProxy => {
+    const p = proxies.get(name);
+    if (!p) throw new Error(`${label}: no proxy '${name}' here (have: ${[...proxies.keys()].join(', ') || 'none'})`);
+    return p;
+  };
+  const api: ProxyTable = {
+    async addProxy(name, target, seed = 0, options = {}) {
+      if (proxies.has(name)) throw new Error(`${label}: proxy '${name}' already exists`);
+      // Replayed faults were reported when first set: mute events until they are back.
+      let muted = options.replay !== undefined;
+      const p = new LinkProxy({ name, target, seed, listenPort: options.listenPort ?? 0, maxQueueBytes: options.maxQueueBytes, onEvent: (e) => muted || onEvent(e) });
+      proxies.set(name, p);
+      try {
+        const r = options.replay;
+        if (r) {
+          for (const t of r.toxics) p.addToxic({ ...t.attributes, type: t.type, name: t.name, direction: t.direction, toxicity: t.toxicity } as ToxicSpec);
+          for (const [d, how] of Object.entries(r.down)) p.down(d as Direction, how.how, how.mode);
+          for (const d of r.held) p.hold(d);
+        }
+        muted = false;
+        return await p.start();
+      } catch (err) {
+        proxies.delete(name);
+        throw err;
+      }
+    },
+    async removeProxy(name) {
+      const p = proxies.get(name);
+      proxies.delete(name);
+      await p?.stop();
+    },
+    addToxic: (name, spec) => proxy(name).addToxic(spec),
+    removeToxic: (name, toxic) => proxy(name).removeToxic(toxic),
+    updateToxic: (name, toxic, attributes) => proxy(name).updateToxic(toxic, attributes),
+    toxics: (name) => proxy(name).toxics(),
+    down: (name, direction = 'both', how = 'close', mode = 'cut') => proxy(name).down(direction, how, mode),
+    up: (name, direction = 'both', mode) => proxy(name).up(direction, mode),
+    hold: (name, direction = 'both') => proxy(name).hold(direction),
+    release: (name, direction = 'both') => proxy(name).release(direction),
+    stats: (name) => proxy(name).stats(),
+    allStats() {
+      const out: Record<string, ProxyStats> = {};
+      for (const [k, p] of proxies) out[k] = p.stats();
+      return out;
+    },
+    toxicTypes: () => listToxics(),
+    schedulerLateness: (reset = false) => schedulerLateness(reset),
+    threadCpuNs,
+  };
+  const stopAll = async () => {
+    const all = [...proxies.values()];
+    proxies.clear();
+    await Promise.all(all.map((p) => p.stop()));
+  };
+  return { api, stopAll };
+}
