@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { trafficText } from '../src/coordinator/traffic-text.ts';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
+import { DigestKeeper } from '../src/coordinator/knowledge-digest.ts';
 import type { ByteTotals, HostedClientSpec, HostedServerSpec, NodeHostApi, ServerCounters, SimEvent, WorkerData } from '../src/coordinator/worker-api.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
 import type { NodeEvent } from '../src/net/events.ts';
@@ -15,10 +16,17 @@ import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
 
 const data = workerData as WorkerData;
 const events = new EventBatcher<SimEvent>(data.events, data.eventTypes);
-const flushEvents = () => events.flush();
+// With knowledge 'digest', learned and forgotten hosts are folded into a digest per node
+// instead of streamed one by one (knowledge-digest.ts).
+const digests = data.knowledge === 'digest' ? new DigestKeeper((e) => events.push(e)) : undefined;
+const flushEvents = () => {
+  digests?.flush();
+  events.flush();
+};
 function emitter(node: number) {
   if (!events.enabled) return undefined;
   return (event: NodeEvent, t: number) => {
+    if (digests?.fold(node, event as { type: string; id?: number }, t)) return;
     if (events.wants(event.type)) events.push({ ...event, t, node } as SimEvent);
   };
 }
@@ -70,6 +78,7 @@ const api: NodeHostApi = {
     const s = servers.get(key);
     servers.delete(key);
     await s?.stop();
+    if (s) digests?.drop(s.id);
   },
   /** Connect and register; resolves with the time the registration was queued (ms, epoch). */
   async startClient(key: string, spec: HostedClientSpec): Promise<number> {

@@ -33,7 +33,7 @@ export class Simulation {
   private constructor(options: SimulationOptions) {
     this.topology = options.topology;
     for (const h of [...options.topology.servers, ...options.topology.clients]) this.names.set(h.id, h.name);
-    const ledger = new Ledger((id) => this.nameOf(id));
+    const ledger = new Ledger((id) => this.nameOf(id), { digests: options.knowledge === 'digest' });
     const world = new World({
       ...options,
       onEvents: (events) => {

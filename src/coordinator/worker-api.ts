@@ -10,6 +10,7 @@ import type { ClientState } from '../net/client-node.ts';
 import type { TrafficCounters } from '../net/counters.ts';
 import type { NodeEvent } from '../net/events.ts';
 import type { CrcServerNode, ServerState } from '../net/server-node.ts';
+import type { KnowledgeEvent } from './knowledge-digest.ts';
 
 /**
  * What a worker thread hosts: CRC servers (one or several), simulated clients, or the
@@ -21,7 +22,7 @@ export type WorkerKind = 'servers' | 'clients' | 'network';
 export const WORKER_SCRIPT: Record<WorkerKind, string> = { servers: 'node-host', clients: 'node-host', network: 'proxy-host' };
 
 /** One event from a worker, stamped where it happened (nowMs(), ms since the epoch). */
-export type SimEvent = NodeEvent & {
+export type SimEvent = (NodeEvent | KnowledgeEvent) & {
   t: number;
   /** the id of the server or client the event happened at */
   node: number;
@@ -33,8 +34,15 @@ export interface WorkerData {
   events: MessagePort;
   /** which event types to stream; empty = none */
   eventTypes?: string[] | 'all';
+  /**
+   * How nodes' knowledge reaches the coordinator: 'events' (one host-learned / host-forgotten
+   * per record, the default) or 'digest' (a count and a sum per node, knowledge-digest.ts).
+   */
+  knowledge?: KnowledgeMode;
   label: string;
 }
+
+export type KnowledgeMode = 'events' | 'digest';
 
 /** What every worker script offers, so a handle can stop any worker without knowing its kind. */
 export interface WorkerControl {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
-import { type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
+import { type KnowledgeMode, type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
 
 /**
  * Workers always run built JS (dist/): Node 20 cannot start a .ts worker, and tsx in a
@@ -31,6 +31,7 @@ export interface WorkerHandleOptions<Api extends WorkerControl = NodeHostApi, Ev
   kind: WorkerKind;
   label: string;
   eventTypes?: string[] | 'all';
+  knowledge?: KnowledgeMode;
   onEvents?: (events: Ev[]) => void;
   /** Called once if the worker dies without being asked to. */
   onCrash?: (handle: WorkerHandle<Api, Ev>, error: WorkerCrash) => void;
@@ -56,7 +57,7 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     this.label = options.label;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', label: options.label };
+    const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', knowledge: options.knowledge, label: options.label };
     this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2] });
     this.events = port1;
     port1.on('message', (batch: { events: Ev[] }) => options.onEvents?.(batch.events));
