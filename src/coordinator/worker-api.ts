@@ -116,6 +116,7 @@ export interface NodeHostApi extends WorkerControl {
   counters(key: string): ServerCounters;
   /** Cut the link from server `key` to adjacent host `peer` (both sides see it close). */
   cutLink(key: string, peer: number, how?: 'close' | 'reset'): boolean;
+  /** V8 heap of the worker (live bytes: collected first when the process runs with --expose-gc). */
   heap(): { used: number; total: number };
   logs(): string[];
   /** For tests of crash reporting: throw from a timer, as a bug in a node would. */
