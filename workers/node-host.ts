@@ -57,7 +57,7 @@ const api: NodeHostApi = {
     const node = new CrcServerNode({
       id: spec.id, name: spec.name, info: spec.info, port: spec.port ?? 0,
       recordJoinFrames: spec.recordJoinFrames, reconnect: spec.reconnect, connectTo: spec.connectTo,
-      maxQueueBytes: spec.maxQueueBytes, pingIntervalMs: spec.pingIntervalMs, pingTimeoutMs: spec.pingTimeoutMs, traceFrames: spec.traceFrames,
+      maxQueueBytes: spec.maxQueueBytes, registrationTimeoutMs: spec.registrationTimeoutMs, sendqTimeoutMs: spec.sendqTimeoutMs, pingIntervalMs: spec.pingIntervalMs, pingTimeoutMs: spec.pingTimeoutMs, traceFrames: spec.traceFrames,
       log, onEvent: emitter(spec.id),
     });
     servers.set(key, node);

@@ -61,6 +61,9 @@ export interface HostedServerSpec {
   /** bootstrap to dial when joining (for reconnects and restarts) */
   connectTo?: { host: string; port: number };
   maxQueueBytes?: number;
+  /** connection timeouts (ms); absent: crc-server's defaults */
+  registrationTimeoutMs?: number;
+  sendqTimeoutMs?: number;
   /** frame-sent / frame-received events for every frame on a server link */
   traceFrames?: boolean;
   /** Liveness (ms): ping a server link idle this long; 0 or absent: none. */
