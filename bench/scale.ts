@@ -32,7 +32,9 @@ for (const n of sizes) {
   try {
     rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge }, progress, say));
   } catch (err) {
-    failed.push({ servers: n, error: (err as Error).message.split('\n')[0]! });
+    // The error's own line (the child's stderr starts with where it was thrown).
+    const lines = (err as Error).message.split('\n');
+    failed.push({ servers: n, error: `${lines[0]!.replace(/: file:.*$/, '')}: ${lines.find((l) => /^\w*(Error|Timeout)\b/.test(l)) ?? lines[1] ?? ''}`.trim() });
     say(`${n} servers: not run: ${failed.at(-1)!.error}`);
   }
 }

@@ -78,7 +78,7 @@ const api: NodeHostApi = {
     const s = servers.get(key);
     servers.delete(key);
     await s?.stop();
-    if (s) digests?.drop(s.id);
+    if (s) digests?.reset(s.id, nowMs());
   },
   /** Connect and register; resolves with the time the registration was queued (ms, epoch). */
   async startClient(key: string, spec: HostedClientSpec): Promise<number> {
@@ -87,6 +87,7 @@ const api: NodeHostApi = {
     // still re-dialling stops, so that only the new one comes back.
     if (previous?.state().connected) throw new Error(`${data.label}: client '${key}' is already running`);
     await previous?.disconnect();
+    digests?.reset(spec.id, nowMs());
     const node = new CrcClientNode({
       id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, reconnect: spec.reconnect, log, onEvent: emitter(spec.id),
     });

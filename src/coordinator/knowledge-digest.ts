@@ -68,10 +68,14 @@ export class DigestKeeper {
     return true;
   }
 
-  /** A node stopped: its digest goes with it (a restarted one starts from nothing). */
-  drop(node: number): void {
-    this.nodes.delete(node);
-    this.dirty.delete(node);
+  /**
+   * A node (re)starts from nothing, e.g. a client that quit and comes back with its id: its
+   * digest is zero, and posted as such, so an old incarnation's digest cannot stand for it.
+   */
+  reset(node: number, t: number): void {
+    this.nodes.set(node, { count: 0, sum: 0, t });
+    this.dirty.add(node);
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 
   /** Post every changed digest now. */

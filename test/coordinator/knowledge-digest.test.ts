@@ -39,6 +39,11 @@ describe('knowledge digests', () => {
     k.flush();
     expect(posted).toHaveLength(2); // nothing changed since
     expect(k.counters).toEqual({ posted: 2, folded: 5 });
+    // A node that starts afresh (a client back with its id) is posted as knowing nothing.
+    k.reset(1, 30);
+    k.fold(1, { type: 'host-learned', id: 7 }, 31);
+    k.flush();
+    expect(posted.at(-1)).toEqual({ type: 'knowledge', node: 1, t: 31, ...digestOf([7]) });
   });
 
   it('converges on digests, and a swapped host (same count) is caught by the sum', async () => {
@@ -81,5 +86,9 @@ describe('knowledge digests', () => {
     expect(at).toBeGreaterThanOrEqual(sent);
     expect(sim.isConverged()).toBe(true);
     expect((await sim.serverState(2)).hosts.some((h) => h.id === 101)).toBe(false);
+    // Back with the same id: its worker starts its digest afresh, so the network converges again.
+    await sim.addClient(topology.clients.find((c) => c.id === 101)!);
+    await sim.known(101, { timeoutMs: 15_000 });
+    expect(sim.isConverged()).toBe(true);
   });
 });
