@@ -11,7 +11,7 @@ import { type ScaleMeasurement, runScale } from './phases/scale.ts';
 import type { Percentiles } from './phases/common.ts';
 
 const { values } = parseFlags(process.argv.slice(2), {
-  sizes: { type: 'string', default: '11,100,1000,5000' },
+  sizes: { type: 'string', default: '11,100,1000,2000' },
   repeats: { type: 'string', default: '5' },
   'duration-ms': { type: 'string', default: '3000' },
   knowledge: { type: 'string', default: 'digest' },
