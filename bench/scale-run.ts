@@ -9,7 +9,10 @@ const { values } = parseFlags(process.argv.slice(2), {
   repeats: { type: 'string' },
   'duration-ms': { type: 'string' },
   'timeout-ms': { type: 'string' },
+  knowledge: { type: 'string' },
 });
+const knowledge = values.knowledge ?? 'digest';
+if (knowledge !== 'digest' && knowledge !== 'events') throw new Error(`--knowledge: expected digest or events, got '${knowledge}'`);
 const say = (line: ScaleRunLine) => process.stdout.write(JSON.stringify(line) + '\n');
 const progress: Progress = {
   phase: () => {},
@@ -20,7 +23,8 @@ const progress: Progress = {
 const row = await measureScale(intFlag(values, 'size', 1, 100_000), {
   repeats: intFlag(values, 'repeats', 0, 10_000, 0),
   durationMs: intFlag(values, 'duration-ms', 0, 600_000, 0),
-  timeoutMs: intFlag(values, 'timeout-ms', 1, 3_600_000, 120_000),
+  timeoutMs: intFlag(values, 'timeout-ms', 1, 3_600_000, 600_000),
+  knowledge,
 }, progress, progress.note);
 say({ row });
 process.exit(0);

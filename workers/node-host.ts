@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { trafficText } from '../src/coordinator/traffic-text.ts';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
+import { DigestKeeper } from '../src/coordinator/knowledge-digest.ts';
 import type { ByteTotals, HostedClientSpec, HostedServerSpec, NodeHostApi, ServerCounters, SimEvent, WorkerData } from '../src/coordinator/worker-api.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
 import type { NodeEvent } from '../src/net/events.ts';
@@ -21,13 +22,18 @@ const events = new EventBatcher<SimEvent>(data.events, data.eventTypes);
 // the same port as `proxyEvents`.
 const proxyEvents = new EventBatcher<ProxyEvent>(data.events, 'all', 'proxyEvents');
 const proxies = proxyTable(data.label, (e) => proxyEvents.push(e));
+// With knowledge 'digest', learned and forgotten hosts are folded into a digest per node
+// instead of streamed one by one (knowledge-digest.ts).
+const digests = data.knowledge === 'digest' ? new DigestKeeper((e) => events.push(e)) : undefined;
 const flushEvents = () => {
+  digests?.flush();
   events.flush();
   proxyEvents.flush();
 };
 function emitter(node: number) {
   if (!events.enabled) return undefined;
   return (event: NodeEvent, t: number) => {
+    if (digests?.fold(node, event as { type: string; id?: number }, t)) return;
     if (events.wants(event.type)) events.push({ ...event, t, node } as SimEvent);
   };
 }
@@ -59,7 +65,7 @@ const api: NodeHostApi = {
     const node = new CrcServerNode({
       id: spec.id, name: spec.name, info: spec.info, port: spec.port ?? 0,
       recordJoinFrames: spec.recordJoinFrames, reconnect: spec.reconnect, connectTo: spec.connectTo,
-      maxQueueBytes: spec.maxQueueBytes, pingIntervalMs: spec.pingIntervalMs, pingTimeoutMs: spec.pingTimeoutMs, traceFrames: spec.traceFrames,
+      maxQueueBytes: spec.maxQueueBytes, registrationTimeoutMs: spec.registrationTimeoutMs, sendqTimeoutMs: spec.sendqTimeoutMs, pingIntervalMs: spec.pingIntervalMs, pingTimeoutMs: spec.pingTimeoutMs, traceFrames: spec.traceFrames,
       log, onEvent: emitter(spec.id),
     });
     servers.set(key, node);
@@ -80,6 +86,7 @@ const api: NodeHostApi = {
     const s = servers.get(key);
     servers.delete(key);
     await s?.stop();
+    if (s) digests?.reset(s.id, nowMs());
   },
   /** Connect and register; resolves with the time the registration was queued (ms, epoch). */
   async startClient(key: string, spec: HostedClientSpec): Promise<number> {
@@ -88,6 +95,7 @@ const api: NodeHostApi = {
     // still re-dialling stops, so that only the new one comes back.
     if (previous?.state().connected) throw new Error(`${data.label}: client '${key}' is already running`);
     await previous?.disconnect();
+    digests?.reset(spec.id, nowMs());
     const node = new CrcClientNode({
       id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, reconnect: spec.reconnect, log, onEvent: emitter(spec.id),
     });
@@ -185,6 +193,8 @@ const api: NodeHostApi = {
     return true;
   },
   heap(): { used: number; total: number } {
+    // Live bytes, not garbage waiting for a collection, when the process runs with --expose-gc.
+    (globalThis as { gc?: () => void }).gc?.();
     const h = v8.getHeapStatistics();
     return { used: h.used_heap_size, total: h.total_heap_size };
   },

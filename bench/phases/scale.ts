@@ -1,17 +1,21 @@
-// Scale: generated trees of 11, 100 and 1,000 servers, each size in a fresh process (so its
+// Scale: generated trees of 11 to 10,000 servers, each size in a fresh process (so its
 // memory is its own; bench/scale-run.ts is that process). For each: start-up, time to full
-// convergence and resident memory; then, unless asked not to, convergence after a quit by a
-// client at one end of the tree's diameter (so the news must cross the whole tree) and
-// throughput along that longest path. `npm run bench:scale` and the scale phase of
-// `npm run bench` both run this.
+// convergence, resident memory and V8 heap per known host record; then, unless asked not
+// to, convergence after a quit by a client on a leaf at one end of the tree's diameter (the
+// news must cross the whole tree) and by one on the tree's centre (half of it), and
+// throughput along the longest path. Knowledge comes as digests by default (one event per
+// learned host would be 10^8 events at 10,000 servers). `npm run bench:scale` and the scale
+// phase of `npm run bench` both run this.
 import { spawn } from 'node:child_process';
 import type { RecordableHistogram } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { readFileSync } from 'node:fs';
 import { Simulation } from '../../src/coordinator/simulation.ts';
+import type { KnowledgeMode } from '../../src/coordinator/worker-api.ts';
 import { builtUrl } from '../../src/coordinator/worker-handle.ts';
-import { diameter, resolveTopology } from '../../src/topology/generate.ts';
+import { diameter, resolveTopology, serverDistances } from '../../src/topology/generate.ts';
 import { parseTopology } from '../../src/topology/schema.ts';
 import type { LoadResult } from '../load/load-task.ts';
 import { type Percentiles, type Progress, freshId, percentiles } from './common.ts';
@@ -24,6 +28,8 @@ export interface ScaleOptions {
   durationMs: number;
   /** convergence timeout, ms */
   timeoutMs?: number;
+  /** how nodes report what they know (default 'digest') */
+  knowledge?: KnowledgeMode;
 }
 
 export interface ScaleMeasurement {
@@ -38,7 +44,18 @@ export interface ScaleMeasurement {
   /** whole process (all threads), after convergence */
   rssBytes: number;
   maxRssBytes: number;
+  knowledge?: KnowledgeMode;
+  /** host records in all tables when converged: each server knows every other host, each client every other client */
+  records?: number;
+  /** V8 heap in use, summed over every worker, after convergence */
+  heapBytes?: number;
+  /** file descriptors the run needs (listeners, both ends of each link, clients), and the limit */
+  fds?: { needed: number; limit: number };
+  /** a client on a leaf at one end of the diameter quits: until every node forgot it */
   quitMs?: Percentiles;
+  /** a client on the tree's centre quits (eccentricity = radius hops) */
+  quitCenterMs?: Percentiles;
+  radius?: number;
   longestPath?: { msgsPerSec: number; latencyUs: Percentiles; lost: number; duplicated: number; reordered: number; window: number; size: number };
 }
 
@@ -46,13 +63,17 @@ export interface ScaleMeasurement {
 export type ScaleRow = ScaleMeasurement & Required<Pick<ScaleMeasurement, 'quitMs' | 'longestPath'>>;
 export const isFullRow = (r: ScaleMeasurement): r is ScaleRow => r.quitMs !== undefined && r.longestPath !== undefined;
 
-/** Placement: one worker per server up to 11; beyond, enough servers per worker to keep ~10-20 threads on 2 cores. */
-export const placement = (n: number) => (n <= 11 ? 1 : n <= 100 ? 10 : 50);
+/**
+ * Placement: one worker per server up to 11; beyond, enough servers per worker to keep ~10-50
+ * threads on 2 cores (each thread costs ~10 MiB before it hosts anything).
+ */
+export const placement = (n: number) => (n <= 11 ? 1 : n <= 100 ? 10 : n <= 1000 ? 50 : n <= 5000 ? 100 : 200);
 
 export const scaleSpec = (n: number) => (n === 11 ? 'middle-earth' : `tree:${n}:7`);
 
 const QUITTER = 500_001;
 const FAR_END = 500_002;
+const CENTRE = 500_003;
 const WINDOW = 256;
 const SIZE = 64;
 
@@ -64,36 +85,67 @@ const SIZE = 64;
 function scaleTopology(n: number, ends: boolean) {
   const base = resolveTopology(scaleSpec(n));
   const d = diameter(base);
-  if (!ends) return { topology: base, d };
+  // The centre: the middle of the diameter path (its eccentricity is the radius, ceil(hops / 2)).
+  const fromA = serverDistances(base, d.from);
+  const fromB = serverDistances(base, d.to);
+  const half = Math.floor(d.hops / 2);
+  const centre = base.servers.find((s) => fromA.get(s.id) === half && fromB.get(s.id) === d.hops - half)!.id;
+  const radius = d.hops - half;
+  if (!ends) return { topology: base, d, centre, radius };
   const topology = parseTopology({
     ...base,
     clients: [
       { id: QUITTER, name: 'end-a', info: 'bench', server: d.from },
       { id: FAR_END, name: 'end-b', info: 'bench', server: d.to },
+      { id: CENTRE, name: 'centre', info: 'bench', server: centre },
     ],
   }, base.name);
-  return { topology, d };
+  return { topology, d, centre, radius };
 }
+
+/** The soft limit on open files of this process (Linux /proc), or undefined where unknown. */
+function openFilesLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? (m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1])) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Descriptors a tree of `servers` needs in this one process: a listener each, both ends of every link, a socket per client end, some spare. */
+export const fdsNeeded = (servers: number, clients: number) => servers + 2 * (servers - 1) + 2 * clients + 256;
 
 /** One size, in this process (run by scale-run.ts, in a fresh one). */
 export async function measureScale(n: number, opts: ScaleOptions, progress: Progress, log: (l: string) => void): Promise<ScaleMeasurement> {
-  const { topology, d } = scaleTopology(n, opts.repeats > 0 || opts.durationMs > 0);
+  const { topology, d, radius } = scaleTopology(n, opts.repeats > 0 || opts.durationMs > 0);
   const k = placement(n);
+  const knowledge = opts.knowledge ?? 'digest';
+  const fds = { needed: fdsNeeded(topology.servers.length, topology.clients.length + (opts.durationMs > 0 ? 2 : 0)), limit: openFilesLimit() ?? Number.POSITIVE_INFINITY };
+  if (fds.needed > fds.limit) {
+    throw new Error(`${topology.name} needs about ${fds.needed} file descriptors in this process (a listener per server, both ends of each of its ${topology.servers.length - 1} links), but ulimit -n is ${fds.limit}: raise it (ulimit -n ${Math.ceil(fds.needed / 1024) * 1024}) or run a smaller size`);
+  }
   const t0 = performance.now();
-  const sim = await Simulation.start({ topology, serversPerWorker: k });
+  const sim = await Simulation.start({ topology, serversPerWorker: k, knowledge });
   try {
     const startMs = performance.now() - t0;
     await sim.converged({ timeoutMs: opts.timeoutMs ?? 120_000 });
     const convergeMs = performance.now() - t0;
+    const mem = await sim.memory();
+    const s = topology.servers.length;
+    const c = topology.clients.length;
     const row: ScaleMeasurement = {
-      topology: topology.name, servers: topology.servers.length, clients: topology.clients.length, diameter: d.hops,
+      topology: topology.name, servers: s, clients: c, diameter: d.hops,
       serversPerWorker: k, serverWorkers: sim.workers.filter((w) => w.kind === 'servers').length,
-      startMs, convergeMs, rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      startMs, convergeMs, rssBytes: mem.rss, maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      knowledge, records: s * (s - 1 + c) + c * Math.max(0, c - 1), heapBytes: mem.heapUsed.reduce((a, b) => a + b, 0), fds,
     };
-    progress.tick('scale', `${topology.name}: converged in ${convergeMs.toFixed(0)} ms, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+    progress.tick('scale', `${topology.name}: converged in ${convergeMs.toFixed(0)} ms, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak, ${(row.heapBytes! / row.records!).toFixed(1)} heap bytes per record`);
     if (opts.repeats > 0) {
-      const quit = await measureQuit({ sim, topology, quitter: QUITTER, repeats: opts.repeats, linkLatencyMs: 0, links: 'direct', diameter: d.hops, serversPerWorker: k }, progress, 'scale');
-      row.quitMs = quit.ms;
+      const quit = (quitter: number) => measureQuit({ sim, topology, quitter, repeats: opts.repeats, linkLatencyMs: 0, links: 'direct', diameter: d.hops, serversPerWorker: k }, progress, 'scale');
+      row.quitMs = (await quit(QUITTER)).ms;
+      row.quitCenterMs = (await quit(CENTRE)).ms;
+      row.radius = radius;
     }
     if (opts.durationMs > 0) row.longestPath = await longestPath(sim, d, opts.durationMs, progress, log, topology.name);
     return row;
@@ -128,8 +180,10 @@ const RUNNER = fileURLToPath(new URL('../scale-run.js', import.meta.url));
 
 /** One size in a fresh process: its progress relayed as it comes, its row when it ends. */
 function runFresh(n: number, opts: ScaleOptions, progress: Progress, log: (l: string) => void): Promise<ScaleMeasurement> {
-  const args = [RUNNER, '--size', String(n), '--repeats', String(opts.repeats), '--duration-ms', String(opts.durationMs)];
+  // --expose-gc: the heap figures are live bytes (each worker collects before it reports).
+  const args = ['--expose-gc', RUNNER, '--size', String(n), '--repeats', String(opts.repeats), '--duration-ms', String(opts.durationMs)];
   if (opts.timeoutMs !== undefined) args.push('--timeout-ms', String(opts.timeoutMs));
+  if (opts.knowledge !== undefined) args.push('--knowledge', opts.knowledge);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
@@ -156,7 +210,7 @@ function runFresh(n: number, opts: ScaleOptions, progress: Progress, log: (l: st
 
 /** Every size, each in a fresh process, one after another. */
 export async function runScale(opts: ScaleOptions & { sizes: number[] }, progress: Progress, log: (l: string) => void): Promise<ScaleMeasurement[]> {
-  progress.phase('scale', opts.sizes.length * (1 + opts.repeats + (opts.durationMs > 0 ? 1 : 0)));
+  progress.phase('scale', opts.sizes.length * (1 + 2 * opts.repeats + (opts.durationMs > 0 ? 1 : 0)));
   const rows: ScaleMeasurement[] = [];
   try {
     for (const n of opts.sizes) rows.push(await runFresh(n, opts, progress, log));

@@ -4,6 +4,10 @@
 // arrays, so it is tested without threads. converged() / forgotten() / known() resolve on
 // the batch of events that makes them true, with the time of the event that did it (stamped
 // in the thread where it happened), not the time the coordinator noticed.
+// With `digests`, nodes report a count and a sum per node instead of one event per host
+// (knowledge-digest.ts): the same waits then compare digests, and which host is missing
+// where cannot be named (knownBy is unavailable).
+import { mixId } from './knowledge-digest.ts';
 import type { SimEvent } from './worker-api.ts';
 
 export interface Convergence {
@@ -44,8 +48,13 @@ export class Ledger {
   private checkScheduled = false;
   private failure: Error | undefined;
 
-  /** `nameOf` names nodes in diffs and timeouts. */
-  constructor(private readonly nameOf: (id: number) => string = String) {}
+  /** Each node's latest digest, when knowledge comes as digests. */
+  private readonly digests: Map<number, { count: number; sum: number; t: number }> | undefined;
+
+  /** `nameOf` names nodes in diffs and timeouts; `digests`: knowledge arrives as `knowledge` events. */
+  constructor(private readonly nameOf: (id: number) => string = String, { digests = false }: { digests?: boolean } = {}) {
+    this.digests = digests ? new Map() : undefined;
+  }
 
   // ---- who is alive ----------------------------------------------------------------------
 
@@ -73,6 +82,7 @@ export class Ledger {
   /** A server started: it knows nothing yet, and every node should come to know it. */
   addServer(id: number): void {
     this.servers.add(id);
+    this.digests?.delete(id);
     this.knows.set(id, new Set());
     this.scheduleCheck();
   }
@@ -82,6 +92,7 @@ export class Ledger {
     this.clients.add(id);
     this.clientServer.set(id, server);
     this.knows.set(id, new Set());
+    this.digests?.delete(id);
     this.lastLearned.delete(id);
     this.scheduleCheck();
   }
@@ -97,6 +108,7 @@ export class Ledger {
     const set = this.knows.get(id);
     if (set) for (const h of set) this.holders.set(h, this.holders.get(h)! - 1);
     this.knows.delete(id);
+    this.digests?.delete(id);
     if (leaving) this.lastForgot.delete(id);
     this.scheduleCheck();
     return true;
@@ -113,7 +125,9 @@ export class Ledger {
   apply(events: readonly SimEvent[]): void {
     for (const e of events) {
       if (e.t > this.lastEventAt) this.lastEventAt = e.t;
-      if (e.type === 'host-learned') {
+      if (e.type === 'knowledge') {
+        this.digests?.set(e.node, { count: e.count, sum: e.sum, t: e.t });
+      } else if (e.type === 'host-learned') {
         const set = this.knows.get(e.node);
         if (set && !set.has(e.id)) {
           set.add(e.id);
@@ -149,11 +163,13 @@ export class Ledger {
   }
 
   knownBy(node: number): ReadonlySet<number> {
+    if (this.digests) throw new Error('knownBy: this network reports knowledge as digests (knowledge: \'digest\'); which hosts a node knows is not streamed');
     return this.knows.get(node) ?? new Set();
   }
 
   /** Per-node differences between what nodes know and what they should, at most `limit` lines. */
   diff(limit = 20): string[] {
+    if (this.digests) return this.digestDiff([...this.servers, ...this.clients], limit);
     const out: string[] = [];
     for (const node of [...this.servers, ...this.clients]) {
       const knows = this.knownBy(node);
@@ -175,6 +191,7 @@ export class Ledger {
 
   /** True when every live node knows exactly the hosts it should. */
   isConverged(): boolean {
+    if (this.digests) return this.digestDiff([...this.servers, ...this.clients], 1).length === 0;
     // Counts first (cheap); the exact check only when every count is right.
     for (const node of [...this.servers, ...this.clients]) {
       if (this.knownBy(node).size !== this.expectedOf(node).length) return false;
@@ -197,6 +214,7 @@ export class Ledger {
    * clients), with the time the last of them forgot it.
    */
   forgotten(id: number, { timeoutMs = 30_000, by }: ConvergenceOptions & { by?: number[] } = {}): Promise<Convergence> {
+    if (this.digests) return this.digestWait(by, timeoutMs, `${id} may still be known`);
     const asked = by === undefined ? undefined : new Set(by);
     const nodes = () => [...this.knows.keys()].filter((n) => !asked || asked.has(n) || asked.has(this.clientServer.get(n) ?? -1));
     const still = () => nodes().filter((n) => this.knows.get(n)!.has(id));
@@ -211,11 +229,80 @@ export class Ledger {
 
   /** Resolves when every live node that should know `id` knows it, with the time the last of them learned it. */
   known(id: number, { timeoutMs = 30_000 }: ConvergenceOptions = {}): Promise<Convergence> {
+    if (this.digests) return this.digestWait(undefined, timeoutMs, `${id} may not be known yet`);
     const should = () => [...this.servers, ...(this.servers.has(id) ? [] : this.clients)].filter((n) => n !== id);
     const missing = () => should().filter((n) => !this.knows.get(n)?.has(id));
     return this.waitFor(() => (missing().length === 0 ? { at: this.lastLearned.get(id) ?? 0 } : undefined), timeoutMs, () => {
       const names = missing().map((n) => `${this.nameOf(n)} (${n})`);
       return new ConvergenceTimeout(`${id} not yet known after ${timeoutMs} ms by ${names.join(', ')}`, names);
+    });
+  }
+
+  // ---- digests -----------------------------------------------------------------------------
+
+  /**
+   * What each node's digest should be: per side, the digest of its live servers and of its
+   * live clients, less the node itself (servers know both, clients only clients). O(hosts).
+   */
+  private expectedDigests(): (node: number) => { count: number; sum: number } {
+    type Totals = { servers: { count: number; sum: number }; clients: { count: number; sum: number } };
+    const fresh = (): Totals => ({ servers: { count: 0, sum: 0 }, clients: { count: 0, sum: 0 } });
+    const all = fresh();
+    const bySide = new Map<number, Totals>();
+    const add = (id: number, key: keyof Totals) => {
+      const side = this.sideOf(id);
+      for (const t of side === undefined ? [all] : [all, bySide.get(side) ?? bySide.set(side, fresh()).get(side)!]) {
+        t[key].count++;
+        t[key].sum += mixId(id);
+      }
+    };
+    for (const s of this.servers) add(s, 'servers');
+    for (const c of this.clients) add(c, 'clients');
+    return (node) => {
+      const side = this.sideOf(node);
+      const t = side === undefined ? all : bySide.get(side)!;
+      const server = this.servers.has(node);
+      return {
+        count: (server ? t.servers.count : 0) + t.clients.count - 1,
+        sum: (server ? t.servers.sum : 0) + t.clients.sum - mixId(node),
+      };
+    };
+  }
+
+  /** The nodes among `nodes` whose digest is not the expected one, as diff lines (at most `limit`). */
+  private digestDiff(nodes: Iterable<number>, limit: number): string[] {
+    const expected = this.expectedDigests();
+    const out: string[] = [];
+    for (const node of nodes) {
+      const want = expected(node);
+      const got = this.digests!.get(node) ?? { count: 0, sum: 0 };
+      if (got.count === want.count && got.sum === want.sum) continue;
+      out.push(`${this.nameOf(node)} (${node}): knows ${got.count} hosts, should know ${want.count}${got.count === want.count ? ' (same count, other hosts)' : ''}`);
+      if (out.length >= limit) {
+        out.push('…');
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * By digest, one host's coming or going cannot be told apart from the rest: wait until the
+   * asked nodes (servers `by` and their clients; default every live node) match the model
+   * exactly, which implies it; the time is the latest change among them.
+   */
+  private digestWait(by: number[] | undefined, timeoutMs: number, what: string): Promise<Convergence> {
+    const asked = by === undefined ? undefined : new Set(by);
+    const nodes = () => [...this.servers, ...this.clients].filter((n) => !asked || asked.has(n) || asked.has(this.clientServer.get(n) ?? -1));
+    return this.waitFor(() => {
+      const ns = nodes();
+      if (this.digestDiff(ns, 1).length > 0) return undefined;
+      let at = 0;
+      for (const n of ns) at = Math.max(at, this.digests!.get(n)?.t ?? 0);
+      return { at };
+    }, timeoutMs, () => {
+      const diff = this.digestDiff(nodes(), 20);
+      return new ConvergenceTimeout(`${what} after ${timeoutMs} ms:\n  ${diff.join('\n  ')}`, diff);
     });
   }
 

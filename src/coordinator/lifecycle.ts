@@ -28,6 +28,8 @@ export interface Network {
   clientReconnect: boolean;
   /** Every server's ping interval and timeout (ms); interval 0: no liveness. */
   liveness: LivenessSettings;
+  /** Every server's registration and SendQ timeouts (ms); absent: the servers' defaults. */
+  timeouts: { registrationTimeoutMs?: number; sendqTimeoutMs?: number };
   /** The name of a host by id (hosts added after start included). */
   nameOf: (id: number) => string;
   joinDeadlineMs?: number;
@@ -38,7 +40,7 @@ export interface Network {
 /** Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it from now on. */
 export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
   const { intervalMs: pingIntervalMs, timeoutMs: pingTimeoutMs } = net.liveness;
-  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames }, { ownWorker });
+  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames, ...net.timeouts }, { ownWorker });
   net.ledger.addServer(s.id);
   return p;
 }

@@ -12,6 +12,19 @@ export const DEFAULT_PING_TIMEOUT_MS = 1000;
  */
 export const DEFAULT_PING_TIMEOUT_PER_SERVER_MS = 20;
 
+/**
+ * The registration and SendQ timeouts of a simulation's servers (undefined: the servers'
+ * defaults, 10 s each). Like the ping timeout they grow with the network, by the same 20 ms
+ * per server: with thousands of servers on 2 cores, a worker thread can be over 10 s behind
+ * in the flood of joins, and a join cut for a "registration timeout" there costs a netsplit
+ * and a fresh seed (seen: 800 such cuts for tree:2000 on a loaded machine).
+ */
+export function connectionTimeoutsOf(o: { topology: Topology; registrationTimeoutMs?: number; sendqTimeoutMs?: number }): { registrationTimeoutMs?: number; sendqTimeoutMs?: number } {
+  const grown = DEFAULT_PING_TIMEOUT_PER_SERVER_MS * o.topology.servers.length;
+  const scaled = grown > 10_000 ? grown : undefined;
+  return { registrationTimeoutMs: o.registrationTimeoutMs ?? scaled, sendqTimeoutMs: o.sendqTimeoutMs ?? scaled };
+}
+
 /** The liveness every server gets: the options', else the topology's, else the defaults. */
 export function livenessOf(o: { topology: Topology; pingIntervalMs?: number; pingTimeoutMs?: number }): LivenessSettings {
   if (o.pingIntervalMs !== undefined) return resolveLiveness(o.pingIntervalMs, o.pingTimeoutMs);

@@ -20,6 +20,10 @@ export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCr
   pingIntervalMs?: number;
   /** Liveness: a server link silent this long is dead (ms). Default: the topology's, else liveness-defaults.ts. */
   pingTimeoutMs?: number;
+  /** Servers close a connection not registered within this (ms). Default: crc-server's 10 s, more beyond 500 servers (liveness-defaults.ts). */
+  registrationTimeoutMs?: number;
+  /** Servers cut a connection whose send queue does not drain within this (ms). Default as for registrationTimeoutMs. */
+  sendqTimeoutMs?: number;
   /** Every event from every worker, in arrival order. */
   onEvent?: (e: SimEvent) => void;
   /** A worker died unasked; the message names its servers. */

@@ -12,7 +12,7 @@ import { LedgerFeed } from './ledger-feed.ts';
 import { type BootTimings, type Network, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
 import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
 import { type LinkControl, type LinkInfo, Links } from './links.ts';
-import { livenessOf } from './liveness-defaults.ts';
+import { connectionTimeoutsOf, livenessOf } from './liveness-defaults.ts';
 import type { SimulationOptions } from './options.ts';
 import type { ServerCounters } from './worker-api.ts';
 import { World } from './world.ts';
@@ -33,7 +33,7 @@ export class Simulation {
   private constructor(options: SimulationOptions) {
     this.topology = options.topology;
     for (const h of [...options.topology.servers, ...options.topology.clients]) this.names.set(h.id, h.name);
-    const ledger = new Ledger((id) => this.nameOf(id));
+    const ledger = new Ledger((id) => this.nameOf(id), { digests: options.knowledge === 'digest' });
     const world = new World({
       ...options,
       onEvents: (events) => {
@@ -56,7 +56,7 @@ export class Simulation {
     this.feed = new LedgerFeed(ledger, links, clientReconnect, liveness.intervalMs > 0 ? liveness.timeoutMs + liveness.intervalMs : undefined);
     links.onChange = (change) => this.feed.linkChanged(change);
     this.net = {
-      world, links, ledger, topology: options.topology, liveness,
+      world, links, ledger, topology: options.topology, liveness, timeouts: connectionTimeoutsOf(options),
       reconnect: options.reconnect ?? true, clientReconnect,
       joinDeadlineMs: options.joinDeadlineMs, traceFrames: options.traceFrames, nameOf: (id) => this.nameOf(id),
     };

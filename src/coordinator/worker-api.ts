@@ -7,6 +7,7 @@ import type { ClientState } from '../net/client-node.ts';
 import type { TrafficCounters } from '../net/counters.ts';
 import type { NodeEvent } from '../net/events.ts';
 import type { CrcServerNode, ServerState } from '../net/server-node.ts';
+import type { KnowledgeEvent } from './knowledge-digest.ts';
 
 /**
  * What a worker thread hosts: CRC servers (one or several), simulated clients, or the
@@ -18,7 +19,7 @@ export type WorkerKind = 'servers' | 'clients' | 'network';
 export const WORKER_SCRIPT: Record<WorkerKind, string> = { servers: 'node-host', clients: 'node-host', network: 'proxy-host' };
 
 /** One event from a worker, stamped where it happened (nowMs(), ms since the epoch). */
-export type SimEvent = NodeEvent & {
+export type SimEvent = (NodeEvent | KnowledgeEvent) & {
   t: number;
   /** the id of the server or client the event happened at */
   node: number;
@@ -30,8 +31,15 @@ export interface WorkerData {
   events: MessagePort;
   /** which event types to stream; empty = none */
   eventTypes?: string[] | 'all';
+  /**
+   * How nodes' knowledge reaches the coordinator: 'events' (one host-learned / host-forgotten
+   * per record, the default) or 'digest' (a count and a sum per node, knowledge-digest.ts).
+   */
+  knowledge?: KnowledgeMode;
   label: string;
 }
+
+export type KnowledgeMode = 'events' | 'digest';
 
 /** What every worker script offers, so a handle can stop any worker without knowing its kind. */
 export interface WorkerControl {
@@ -50,6 +58,9 @@ export interface HostedServerSpec {
   /** bootstrap to dial when joining (for reconnects and restarts) */
   connectTo?: { host: string; port: number };
   maxQueueBytes?: number;
+  /** connection timeouts (ms); absent: crc-server's defaults */
+  registrationTimeoutMs?: number;
+  sendqTimeoutMs?: number;
   /** frame-sent / frame-received events for every frame on a server link */
   traceFrames?: boolean;
   /** Liveness (ms): ping a server link idle this long; 0 or absent: none. */
@@ -108,6 +119,7 @@ export interface NodeHostApi extends WorkerControl, ProxyApi {
   counters(key: string): ServerCounters;
   /** Cut the link from server `key` to adjacent host `peer` (both sides see it close). */
   cutLink(key: string, peer: number, how?: 'close' | 'reset'): boolean;
+  /** V8 heap of the worker (live bytes: collected first when the process runs with --expose-gc). */
   heap(): { used: number; total: number };
   logs(): string[];
   /** For tests of crash reporting: throw from a timer, as a bug in a node would. */

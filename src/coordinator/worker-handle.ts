@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ProxyEvent } from '../faults/events.ts';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
-import { type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
+import { type KnowledgeMode, type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
 
 /**
  * Workers always run built JS (dist/): Node 20 cannot start a .ts worker, and tsx in a
@@ -32,6 +32,7 @@ export interface WorkerHandleOptions<Api extends WorkerControl = NodeHostApi, Ev
   kind: WorkerKind;
   label: string;
   eventTypes?: string[] | 'all';
+  knowledge?: KnowledgeMode;
   onEvents?: (events: Ev[]) => void;
   /** Events of link proxies hosted by a node-host worker (placement 'dialler'). */
   onProxyEvents?: (events: ProxyEvent[]) => void;
@@ -59,7 +60,7 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     this.label = options.label;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', label: options.label };
+    const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', knowledge: options.knowledge, label: options.label };
     this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2] });
     this.events = port1;
     port1.on('message', (batch: { events?: Ev[]; proxyEvents?: ProxyEvent[] }) => {

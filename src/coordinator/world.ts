@@ -7,7 +7,7 @@
 import type { ClientState } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ProxyEvent } from '../faults/events.ts';
-import type { HostedClientSpec, HostedServerSpec, ProxyHostApi, SimEvent } from './worker-api.ts';
+import type { HostedClientSpec, KnowledgeMode, HostedServerSpec, ProxyHostApi, SimEvent } from './worker-api.ts';
 import { type WorkerCrash, WorkerHandle } from './worker-handle.ts';
 
 export interface WorldOptions {
@@ -18,6 +18,8 @@ export interface WorldOptions {
   callTimeoutMs?: number;
   /** Which event types workers stream ('all' by default; [] = none). */
   eventTypes?: string[] | 'all';
+  /** How nodes report what they know: one event per host (default) or a digest per node (knowledge-digest.ts). */
+  knowledge?: KnowledgeMode;
   /** Every batch of node events, as it arrives. */
   onEvents?: (events: SimEvent[]) => void;
   /** A worker died unasked; the message names its hosts. */
@@ -56,6 +58,7 @@ export class World {
       label: `${kind}-${this.workers.filter((w) => w.kind === kind).length + 1}`,
       callTimeoutMs: this.options.callTimeoutMs,
       eventTypes: this.options.eventTypes,
+      knowledge: this.options.knowledge,
       onEvents: this.options.onEvents,
       onProxyEvents: this.options.onProxyEvents,
       onCrash: (_h, err) => this.options.onCrash?.(err),

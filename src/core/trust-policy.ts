@@ -15,7 +15,7 @@ export type Peer =
 export function sourceBelongs(hosts: HostTable, conn: ConnId, peer: Peer, src: number): boolean {
   if (peer.role === 'client') return peer.id === src;
   if (peer.role === 'pending') return false;
-  return hosts.get(src)?.firstLinkId === peer.id && hosts.linkOf(peer.id) === conn;
+  return hosts.hopOf(src) === peer.id && hosts.linkOf(peer.id) === conn;
 }
 
 /**

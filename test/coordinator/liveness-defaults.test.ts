@@ -1,7 +1,7 @@
 // Which liveness a simulation gives its servers: the options', else the topology's, else the
 // defaults (250 ms / 1 s, the timeout growing with networks of more than 50 servers).
 import { describe, expect, it } from 'vitest';
-import { livenessOf } from '../../src/coordinator/liveness-defaults.ts';
+import { connectionTimeoutsOf, livenessOf } from '../../src/coordinator/liveness-defaults.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 
 describe('livenessOf', () => {
@@ -19,5 +19,14 @@ describe('livenessOf', () => {
     expect(livenessOf({ topology, pingIntervalMs: 0 })).toEqual({ intervalMs: 0, timeoutMs: 0 });
     expect(livenessOf({ topology: resolveTopology('chain:3'), pingTimeoutMs: 2000 })).toEqual({ intervalMs: 500, timeoutMs: 2000 });
     expect(() => livenessOf({ topology, pingIntervalMs: 100, pingTimeoutMs: 150 })).toThrow(/at least twice/);
+  });
+});
+
+describe('connection timeouts of a simulation', () => {
+  const tree = (n: number) => resolveTopology(`tree:${n}:7`);
+  it('are the servers\' defaults up to 500 servers, then 20 ms per server; given ones win', () => {
+    expect(connectionTimeoutsOf({ topology: tree(500) })).toEqual({ registrationTimeoutMs: undefined, sendqTimeoutMs: undefined });
+    expect(connectionTimeoutsOf({ topology: tree(2000) })).toEqual({ registrationTimeoutMs: 40_000, sendqTimeoutMs: 40_000 });
+    expect(connectionTimeoutsOf({ topology: tree(2000), registrationTimeoutMs: 5000 })).toEqual({ registrationTimeoutMs: 5000, sendqTimeoutMs: 40_000 });
   });
 });
