@@ -26,7 +26,7 @@ import {
 import { type LivenessSettings, Liveness, isHeartbeat, pingFrame } from './liveness.ts';
 import { HOST_LIMIT_STATUS, type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
 import { StatusRing } from './status-log.ts';
-import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatText, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
+import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatText, mustCheckChatTextTo, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
 
 export type { HostRecord } from './host-table.ts';
 export { duplicateClientText, duplicateServerText, hostLimitText, unknownIdText, welcomeText } from './server-frames.ts';
@@ -326,9 +326,12 @@ export class ServerCore {
     if (peer === undefined) return undefined;
     if (peer.life) peer.life.heard = true; // any frame is life
     if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return undefined;
-    const to = this.hosts.get(msg.destinationId);
-    if (to === undefined || (mustCheckChatText(peer, to) && !chatTextIsUtf8(msg))) return undefined;
-    return this.chatVia(conn, to);
+    // By id and next hop only: building a HostRecord per chat would allocate on the hot path.
+    const dest = msg.destinationId;
+    const hop = this.hosts.hopOf(dest);
+    if (hop === undefined || (mustCheckChatTextTo(peer, this.hosts, dest, hop) && !chatTextIsUtf8(msg))) return undefined;
+    const via = this.hosts.linkOf(hop);
+    return via === conn ? undefined : via;
   }
 
   /** The connection toward `to`, unless it is `conn` itself (a chat is never sent back where it came from). */

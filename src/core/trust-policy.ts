@@ -81,6 +81,11 @@ export function mustCheckChatText(from: Peer, to: HostRecord): boolean {
   return from.role === 'server' && to.kind === 'client' && to.firstLinkId === to.id;
 }
 
+/** mustCheckChatText for a destination known by id and next hop, with no record built (the per-chat path). */
+export function mustCheckChatTextTo(from: Peer, hosts: HostTable, dest: number, hop: number): boolean {
+  return from.role === 'server' && hop === dest && hosts.kindOf(dest) === 'client';
+}
+
 /** A server quit for the sending server's own id: the link is going, with all behind it. */
 export function isOwnServerQuit(hosts: HostTable, conn: ConnId, peer: Peer, src: number): boolean {
   return peer.role === 'server' && peer.id === src && hosts.linkOf(src) === conn;
