@@ -79,7 +79,7 @@ const api: NodeHostApi = {
     if (previous?.state().connected) throw new Error(`${data.label}: client '${key}' is already running`);
     await previous?.disconnect();
     const node = new CrcClientNode({
-      id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, reconnect: spec.reconnect, log, onEvent: emitter(spec.id),
+      id: spec.id, name: spec.name, info: spec.info, serverHost: spec.serverHost, serverPort: spec.serverPort, reconnect: spec.reconnect, log, onEvent: emitter(spec.id),
     });
     clients.set(key, node);
     try {

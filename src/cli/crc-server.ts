@@ -11,7 +11,7 @@ import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.
 
 const USAGE = `usage: crc-server --id N --servername S --port P --info I
                   [--connect_to_host H --connect_to_port Q] [--monitor-port M [--monitor-host A]]
-                  [--host A] [--hold-events] [--trace-frames] [--record-join-frames]
+                  [--host A] [--hold-events] [--trace-frames] [--record-join-frames] [--exit-on-stdin-close]
                   [--log-file F] [--reconnect] [--static-tree]
                   [--max-hosts N] [--status-log-size N]
                   [--ping-interval MS [--ping-timeout MS]] [--quiet]
@@ -35,6 +35,7 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
   --hold-events        keep start-up events (up to 100000) for the first GET /events subscriber
   --trace-frames       an event per frame on a server link (frame-sent / frame-received)
   --record-join-frames keep each inbound connection's first frame in /node-state
+  --exit-on-stdin-close exit 0 when stdin closes (a parent that started it died)
   --log-file F         append log lines to F as well as stderr
   --reconnect          re-dial the bootstrap server if that link is lost
   --static-tree        course-reference mode: a lost link or a client gone without a quit is
@@ -95,6 +96,7 @@ await runMain(USAGE, async () => {
     'monitor-host': { type: 'string' },
     host: { type: 'string' },
     'hold-events': { type: 'boolean' },
+    'exit-on-stdin-close': { type: 'boolean' },
     'trace-frames': { type: 'boolean' },
     'record-join-frames': { type: 'boolean' },
     'log-file': { type: 'string' },
@@ -173,6 +175,9 @@ await runMain(USAGE, async () => {
   process.stdout.write(`crc-server ${id} ${name} listening on ${host}:${listening}\n`);
   if (monitor) process.stdout.write(`monitor on http://${monitorHost}:${monitor.port}/state and /metrics\n`);
 
+  if (values['exit-on-stdin-close']) {
+    process.stdin.on('end', () => void shutdown('stdin closed')).on('error', () => void shutdown('stdin closed')).resume();
+  }
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 });

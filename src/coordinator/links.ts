@@ -1,13 +1,12 @@
 // The network between the hosts: every link (a server and its bootstrap, or a client and its
-// server), the fault proxies in front of the proxied ones (all in one network worker), the
+// server), the fault proxies in front of the proxied ones (wherever the placement runs them), the
 // fault state of each link held as data per direction, link controls, partition / heal, and
 // which servers can still reach each other. It never touches the knowledge model: it reports
 // every down and up to one listener (the Simulation), which tells the Ledger.
 import type { ProxyEvent } from '../faults/events.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import { type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
-import type { ProxyHostApi } from './worker-api.ts';
-import type { WorkerHandle } from './worker-handle.ts';
+import type { Address, LinkNetwork } from '../placement/index.ts';
 import type { World } from './world.ts';
 
 /** A link: `child` dialled `parent` (a server its bootstrap, or a client its server). Upstream = child to parent. */
@@ -76,8 +75,8 @@ export interface LinksOptions {
 
 interface Entry {
   info: LinkInfo;
-  /** the port the child dials: the proxy's, when proxied */
-  dialPort?: number;
+  /** where the child dials: the proxy, when proxied */
+  dial?: Address;
   faults: LinkFaults;
 }
 
@@ -89,7 +88,7 @@ export class Links {
   /** Told of every cut and repair: the one place the knowledge model hears of them. */
   onChange: ((change: LinkChange) => void) | undefined;
   private readonly table = new Map<string, Entry>();
-  private proxyHost: WorkerHandle<ProxyHostApi, ProxyEvent> | undefined;
+  private network: LinkNetwork | undefined;
   private partitioned: LinkInfo[] = [];
   private readonly nameOf: (id: number) => string;
 
@@ -109,39 +108,39 @@ export class Links {
     return p === 'all' || (Array.isArray(p) && p.includes(id));
   }
 
-  /** Record server `child`'s link to `parent` (listening on `parentPort`); resolves with the port `child` dials. */
-  async addServerLink(child: number, parent: number, parentPort: number): Promise<number> {
+  /** Record server `child`'s link to `parent` (listening at `parentAt`); resolves with where `child` dials. */
+  async addServerLink(child: number, parent: number, parentAt: Address): Promise<Address> {
     const info: LinkInfo = { kind: 'server', child, parent };
     const entry: Entry = { info, faults: noFaults() };
     if (this.isProxied(child, parent)) {
       info.proxy = `link-${child}-${parent}`;
-      entry.dialPort = await this.addProxy(info.proxy, parentPort, `proxy for ${this.nameOf(child)}`);
+      entry.dial = await this.addProxy(info.proxy, parentAt, child, parent);
     }
     this.table.set(linkKey(child, parent), entry);
-    return entry.dialPort ?? parentPort;
+    return entry.dial ?? parentAt;
   }
 
-  /** The port client `id` dials to reach `server`: a proxy made once (a rejoining client reuses it), or the server's own. */
-  async clientPort(id: number, server: number, serverPort: number): Promise<number> {
-    if (!this.isProxiedClient(id)) return serverPort;
+  /** Where client `id` dials to reach `server`: a proxy made once (a rejoining client reuses it), or the server itself. */
+  async clientAddress(id: number, server: number, serverAt: Address): Promise<Address> {
+    if (!this.isProxiedClient(id)) return serverAt;
     const known = this.table.get(linkKey(id, server));
-    if (known?.dialPort !== undefined) return known.dialPort;
+    if (known?.dial !== undefined) return known.dial;
     const info: LinkInfo = { kind: 'client', child: id, parent: server, proxy: `client-${id}-${server}` };
-    const dialPort = await this.addProxy(info.proxy!, serverPort, `proxy for client ${this.nameOf(id)}`);
-    this.table.set(linkKey(id, server), { info, dialPort, faults: noFaults() });
-    return dialPort;
+    const dial = await this.addProxy(info.proxy!, serverAt, id, server);
+    this.table.set(linkKey(id, server), { info, dial, faults: noFaults() });
+    return dial;
   }
 
-  /** The port server `child` dials to reach its bootstrap, when that link is proxied. */
-  dialPort(child: number, parent: number): number | undefined {
-    return this.table.get(linkKey(child, parent))?.dialPort;
+  /** Where server `child` dials to reach its bootstrap, when that link is proxied. */
+  dialAddress(child: number, parent: number): Address | undefined {
+    return this.table.get(linkKey(child, parent))?.dial;
   }
 
-  private addProxy(name: string, targetPort: number, what: string): Promise<number> {
-    this.proxyHost ??= this.world.networkWorker((events) => {
+  private addProxy(name: string, target: Address, child: number, parent: number): Promise<Address> {
+    this.network ??= this.world.links((events) => {
       for (const e of events) this.options.onProxyEvent?.(e);
     });
-    return this.proxyHost.call(what, (api) => api.addProxy(name, { host: '127.0.0.1', port: targetPort }, this.options.seed ?? 1));
+    return this.network.addProxy(name, target, { child: this.nameOf(child), parent: this.nameOf(parent), seed: this.options.seed ?? 1 });
   }
 
   /** Every link: server-to-server, and the proxied clients' links. */
@@ -154,13 +153,15 @@ export class Links {
     const entry = this.table.get(linkKey(a, b));
     if (!entry) throw new Error(`no link between ${this.nameOf(a)} (${a}) and ${this.nameOf(b)} (${b})`);
     const { info, faults } = entry;
-    if (!info.proxy || !this.proxyHost) {
+    if (!info.proxy || !this.network) {
       throw new Error(`the link ${this.nameOf(info.child)}-${this.nameOf(info.parent)} is direct; start the simulation with ${info.kind === 'client' ? 'proxyClients' : 'proxyLinks'} to inject faults on it`);
     }
-    const host = this.proxyHost;
+    const net = this.network;
     const name = info.proxy;
     const what = `link ${info.child}-${info.parent}`;
-    const call = <T>(verb: string, fn: (api: WorkerHandle<ProxyHostApi>['api']) => Promise<T>) => host.call(`${what}: ${verb}`, fn);
+    const call = <T>(verb: string, fn: (n: LinkNetwork) => Promise<T>) => fn(net).catch((err: Error) => {
+      throw new Error(`${what}: ${verb}: ${err.message}`);
+    });
     const held = (direction: DirectionSpec, on: boolean) => {
       for (const d of directionsOf(direction)) faults[d as Direction].held = on;
     };
@@ -169,38 +170,38 @@ export class Links {
       info: { ...info },
       faults: () => structuredClone(faults),
       add: async (toxic) => {
-        const added = await call(`add ${toxic.type}`, (api) => api.addToxic(name, toxic));
+        const added = await call(`add ${toxic.type}`, (n) => n.addToxic(name, toxic));
         faults.toxics.push(added);
         return added;
       },
       remove: async (toxic) => {
-        await call(`remove ${toxic}`, (api) => api.removeToxic(name, toxic));
+        await call(`remove ${toxic}`, (n) => n.removeToxic(name, toxic));
         faults.toxics = faults.toxics.filter((t) => t !== toxic);
       },
-      update: (toxic, attributes) => call(`update ${toxic}`, (api) => api.updateToxic(name, toxic, attributes)),
-      toxics: () => call('toxics', (api) => api.toxics(name)),
+      update: (toxic, attributes) => call(`update ${toxic}`, (n) => n.updateToxic(name, toxic, attributes)),
+      toxics: () => call('toxics', (n) => n.toxics(name)),
       down: async (direction = 'both', how = 'close', mode = 'cut') => {
-        await call('down', (api) => api.down(name, direction, how, mode));
+        await call('down', (n) => n.down(name, direction, how, mode));
         for (const d of directionsOf(direction)) faults[d].down = mode;
         if (mode === 'cut') faults.cut = how;
         else if (!isCut(faults)) faults.cut = undefined; // silent over what was cut
         changed();
       },
       up: async (direction = 'both', mode) => {
-        await call('up', (api) => api.up(name, direction, mode));
+        await call('up', (n) => n.up(name, direction, mode));
         for (const d of directionsOf(direction)) if (mode === undefined || faults[d].down === mode) faults[d].down = undefined;
         if (!isCut(faults)) faults.cut = undefined;
         changed();
       },
       hold: async (direction = 'both') => {
-        await call('hold', (api) => api.hold(name, direction));
+        await call('hold', (n) => n.hold(name, direction));
         held(direction, true);
       },
       release: async (direction = 'both') => {
-        await call('release', (api) => api.release(name, direction));
+        await call('release', (n) => n.release(name, direction));
         held(direction, false);
       },
-      stats: () => call('stats', (api) => api.stats(name)),
+      stats: () => call('stats', (n) => n.stats(name)),
     };
   }
 

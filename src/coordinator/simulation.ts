@@ -173,7 +173,7 @@ export class Simulation {
   serverState(id: number): Promise<ServerState> { return this.net.world.serverState(this.nameOf(id)); }
   clientState(id: number): Promise<ClientState> { return this.net.world.clientState(this.nameOf(id)); }
   counters(id: number): Promise<ServerCounters> {
-    return this.net.world.call(this.nameOf(id), `counters of ${id}`, (api, key) => api.counters(key));
+    return this.net.world.counters(this.nameOf(id));
   }
   /** Resident memory of the whole process (all threads), and V8 heap per worker. */
   memory(): Promise<{ rss: number; heapUsed: number[] }> { return this.net.world.memory(); }
