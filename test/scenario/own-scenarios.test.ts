@@ -1,6 +1,6 @@
 // Our own 20 scenario files (topologies/scenarios/), each run on every backend: the in-memory
 // network (whole writes, and seeded random chunks so frames split and share reads), real TCP
-// nodes in this process, and servers in worker threads.
+// nodes in this process, servers in worker threads, and servers as crc-server processes.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ const BACKENDS = [
   ...MEMORY_BACKENDS,
   { label: 'in process over TCP', make: () => new InProcessBackend() },
   { label: 'in worker threads', make: () => new WorkerBackend() },
+  { label: 'as crc-server processes', make: () => new WorkerBackend({ placement: 'processes' }) },
 ];
 
 describe.each(BACKENDS)('own scenarios $label', ({ make }) => {
