@@ -73,7 +73,7 @@ export class ExternalServers implements ServerHost {
     return k.address;
   }
 
-  join(name: string, target: Address, deadlineMs?: number): Promise<number> {
+  async join(name: string, target: Address, deadlineMs?: number): Promise<number> {
     return this.get(name).control.join(target, deadlineMs);
   }
 
@@ -93,8 +93,8 @@ export class ExternalServers implements ServerHost {
     return this.known.has(name) ? [name] : [];
   }
 
-  state(name: string): Promise<ServerState> { return this.get(name).control.state(); }
-  counters(name: string): Promise<ServerCounters> { return this.get(name).control.counters(); }
+  async state(name: string): Promise<ServerState> { return this.get(name).control.state(); }
+  async counters(name: string): Promise<ServerCounters> { return this.get(name).control.counters(); }
 
   async totals(): Promise<ByteTotals> {
     const all = await Promise.all([...this.known.values()].filter((k) => k.up).map((k) => k.control.totals()));

@@ -78,7 +78,7 @@ export class ProcessServers implements ServerHost {
     }
   }
 
-  join(name: string, target: Address, deadlineMs?: number): Promise<number> {
+  async join(name: string, target: Address, deadlineMs?: number): Promise<number> {
     return this.get(name).control.join(target, deadlineMs);
   }
 
@@ -98,8 +98,8 @@ export class ProcessServers implements ServerHost {
     return this.running.has(name) ? [name] : [];
   }
 
-  state(name: string): Promise<ServerState> { return this.get(name).control.state(); }
-  counters(name: string): Promise<ServerCounters> { return this.get(name).control.counters(); }
+  async state(name: string): Promise<ServerState> { return this.get(name).control.state(); }
+  async counters(name: string): Promise<ServerCounters> { return this.get(name).control.counters(); }
 
   async totals(): Promise<ByteTotals> {
     const all = await Promise.all([...this.running.values()].filter((r) => r.child.alive).map((r) => r.control.totals()));
