@@ -24,9 +24,11 @@ function hookExit(): void {
   process.once('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const onSignal = () => {
+      // Someone else handles it (a graceful stop; the exit hook kills what is left): leave it to them.
+      if (process.listenerCount(signal) > 0) return;
+      // We took the default action away by listening: kill the children, then die of it anyway.
       killAll();
-      // We took the default action away by listening: restore it when no one else listens.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      process.kill(process.pid, signal);
     };
     process.once(signal, onSignal);
   }
