@@ -1,9 +1,10 @@
 // The processes placement: each server is its own crc-server process (bin/crc-server), on a
 // port the OS picks (read back from its stdout), driven only through its control API on the
 // monitor port; its events arrive over GET /events. Crash is a SIGKILL, restart a new process
-// on the same port. The link proxies run in the network worker thread until the crc-proxy
-// process (issue 13, src/proxy-server/) lands: then `links()` spawns it and drives it through
-// proxy-control.ts (the one change the merge needs).
+// on the same port. The link proxies run in one crc-proxy process (bin/crc-proxy, driven over
+// its HTTP API by proxy-control.ts) when it is built here; until the crc-proxy helper's
+// branch is merged, in the network worker thread of this process (worker-links.ts).
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProxyEvent } from '../faults/events.ts';
 import type { ServerState } from '../net/server-node.ts';
@@ -11,6 +12,7 @@ import type { ByteTotals, HostedServerSpec, ServerCounters } from '../coordinato
 import { WorkerCrash, builtUrl } from '../coordinator/worker-handle.ts';
 import { Child } from './child.ts';
 import { ServerControl } from './control-client.ts';
+import { HttpProxyControl, ProxyLinks } from './proxy-control.ts';
 import type { Address, LinkNetwork, PlacementHooks, ServerHost } from './types.ts';
 import { WorkerLinks } from './worker-links.ts';
 
@@ -44,10 +46,16 @@ export class ProcessServers implements ServerHost {
   readonly kind = 'processes' as const;
   readonly workers = [];
   private readonly running = new Map<string, Running>();
-  private network: WorkerLinks | undefined;
+  private network: LinkNetwork | undefined;
+  private proxyChild: Child | undefined;
   private readonly script = fileURLToPath(builtUrl('src/cli/crc-server'));
+  /** The crc-proxy script to spawn for the links, if there is one. */
+  private readonly crcProxy: string | undefined;
 
-  constructor(private readonly hooks: PlacementHooks) {}
+  constructor(private readonly hooks: PlacementHooks, options: { crcProxy?: string } = {}) {
+    const ours = fileURLToPath(new URL('../cli/crc-proxy.js', builtUrl('src/cli/crc-server')));
+    this.crcProxy = options.crcProxy ?? (existsSync(ours) ? ours : undefined);
+  }
 
   private get(name: string): Running {
     const r = this.running.get(name);
@@ -113,8 +121,18 @@ export class ProcessServers implements ServerHost {
   }
 
   links(onEvents: (events: ProxyEvent[]) => void): LinkNetwork {
-    this.network ??= new WorkerLinks(this.hooks, onEvents);
-    return this.network;
+    if (this.network) return this.network;
+    if (!this.crcProxy) return (this.network = new WorkerLinks(this.hooks, onEvents));
+    // One crc-proxy process for every link, started on first use; its API port is read back.
+    const child = new Child({
+      label: 'crc-proxy process', command: process.execPath, args: [this.crcProxy, '--port', '0', '--quiet'],
+      onExit: (err) => this.hooks.onCrash?.(new WorkerCrash(err.message)),
+    });
+    this.proxyChild = child;
+    const api = child.waitForLines([/^crc-proxy API listening on (http:\/\/\S+)/], PROCESS_START_TIMEOUT_MS).then(([m]) => new HttpProxyControl(m![1]!, this.hooks.callTimeoutMs));
+    api.catch(() => child.kill());
+    const links = new ProxyLinks(async () => ({ control: await api, listen: '127.0.0.1:0' }), onEvents);
+    return (this.network = links);
   }
 
   /** POST /stop to each (graceful: sockets closed, exit 0); a process that does not exit in time is killed. */
@@ -126,5 +144,7 @@ export class ProcessServers implements ServerHost {
       r.events?.close();
     }));
     await this.network?.stop();
+    this.proxyChild?.kill('SIGTERM');
+    await this.proxyChild?.waitOrKill(STOP_TIMEOUT_MS);
   }
 }

@@ -101,7 +101,8 @@ export class ProxyLinks implements LinkNetwork {
   private readonly streams = new Map<ProxyControl, Promise<{ close(): void }>>();
 
   constructor(
-    private readonly resolve: (name: string, role: ProxyRole) => { control: ProxyControl; proxy: string; listen: string },
+    /** Which crc-proxy serves a link, under which proxy name, listening where when it is made here. */
+    private readonly resolve: (name: string, role: ProxyRole) => Promise<{ control: ProxyControl; proxy?: string; listen: string }> | { control: ProxyControl; proxy?: string; listen: string },
     private readonly onEvents: (events: ProxyEvent[]) => void,
   ) {}
 
@@ -112,7 +113,9 @@ export class ProxyLinks implements LinkNetwork {
   }
 
   async addProxy(name: string, target: Address, role: ProxyRole): Promise<Address> {
-    const { control, proxy, listen } = this.resolve(name, role);
+    const r = await this.resolve(name, role);
+    const { control, listen } = r;
+    const proxy = r.proxy ?? name;
     if (!this.streams.has(control)) this.streams.set(control, control.events(this.onEvents));
     await this.streams.get(control);
     const p = (await control.proxy(proxy)) ?? await control.createProxy({ name: proxy, listen, upstream: `${target.host}:${target.port}`, enabled: true });
