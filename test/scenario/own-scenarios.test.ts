@@ -29,9 +29,10 @@ const BACKENDS = [
   ...MEMORY_BACKENDS,
   { label: 'in process over TCP', make: () => new InProcessBackend() },
   { label: 'in worker threads', make: () => new WorkerBackend() },
-  { label: 'as crc-server processes', make: () => new WorkerBackend({ placement: 'processes' }) },
+  // A process per server costs ~0.3 s to spawn on a quiet machine, seconds on a loaded one.
+  { label: 'as crc-server processes', make: () => new WorkerBackend({ placement: 'processes' }), timeout: 90_000 },
 ];
 
-describe.each(BACKENDS)('own scenarios $label', ({ make }) => {
-  it.each(files)('%s', (f) => expectScenarioPasses(loadScenarioFile(dir + f), make()));
+describe.each(BACKENDS)('own scenarios $label', ({ make, ...o }) => {
+  it.each(files)('%s', (f) => expectScenarioPasses(loadScenarioFile(dir + f), make()), 'timeout' in o ? o.timeout : undefined);
 });
