@@ -20,7 +20,7 @@ import type { ProxyHostApi } from '../src/coordinator/worker-api.ts';
 import { HOST, NO_QUANTILES, latencyErrors, listen, pingPong, startStamper, stream } from './proxy/measure.ts';
 import { type AccuracyRow, type Round, renderProxyReport } from './proxy/report.ts';
 import { startRelay } from './relay/chain.ts';
-import { PROXY_PLACEMENTS, type ProxyPlacement } from '../src/coordinator/links.ts';
+import { PROXY_PLACEMENTS, type ProxyPlacement } from '../src/placement/index.ts';
 import { type ChainRound, type PlacedLatencyRow, crcChain, placedLatency } from './proxy/crc-chain.ts';
 import { type PipeCpu, pipeCpu } from './proxy/pipe-cpu.ts';
 

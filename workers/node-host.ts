@@ -97,7 +97,7 @@ const api: NodeHostApi = {
     await previous?.disconnect();
     digests?.reset(spec.id, nowMs());
     const node = new CrcClientNode({
-      id: spec.id, name: spec.name, info: spec.info, serverPort: spec.serverPort, reconnect: spec.reconnect, log, onEvent: emitter(spec.id),
+      id: spec.id, name: spec.name, info: spec.info, serverHost: spec.serverHost, serverPort: spec.serverPort, reconnect: spec.reconnect, log, onEvent: emitter(spec.id),
     });
     clients.set(key, node);
     try {

@@ -10,7 +10,7 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { builtUrl } from '../../src/coordinator/worker-handle.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
-import type { ProxyPlacement } from '../../src/coordinator/links.ts';
+import type { ProxyPlacement } from '../../src/placement/index.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import type { LoadResult, LoadTask } from '../load/load-task.ts';
 import { type Percentiles, freshId, percentiles } from '../phases/common.ts';

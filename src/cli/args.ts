@@ -46,3 +46,11 @@ export async function runMain(usage: string, main: () => Promise<void>): Promise
     process.exit(1);
   }
 }
+
+/** A flag that takes one of `choices` (absent: undefined). */
+export function choiceFlag<T extends string>(values: Record<string, unknown>, flag: string, choices: readonly T[]): T | undefined {
+  const v = values[flag];
+  if (v === undefined) return undefined;
+  if (!choices.includes(v as T)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got '${String(v)}'`);
+  return v as T;
+}

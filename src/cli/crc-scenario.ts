@@ -18,6 +18,7 @@ Between steps it waits until no byte is in flight, instead of the course's fixed
   --backend B     where the network runs:
                     tcp      every server and client in this process, on real TCP ports (default)
                     workers  each server in its own worker thread, on real TCP ports
+                    processes each server its own crc-server process, driven over its control API
                     memory   the in-memory network: no sockets, no timers, the same result every run
   --workers       the same as --backend workers
   --exact-ports   listen on the ports a .cfg file names (default: free ports, mapped); not with memory
@@ -28,6 +29,7 @@ Between steps it waits until no byte is in flight, instead of the course's fixed
 const BACKENDS = {
   tcp: () => new InProcessBackend(),
   workers: () => new WorkerBackend(),
+  processes: () => new WorkerBackend({ placement: 'processes' }),
   memory: () => new MemoryBackend(),
 } satisfies Record<string, () => ScenarioBackend>;
 type BackendName = keyof typeof BACKENDS;

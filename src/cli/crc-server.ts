@@ -2,13 +2,16 @@
 // course user can swap it in for the Python server.
 import { appendFileSync } from 'node:fs';
 import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE, type LivenessSettings, resolveLiveness } from '../core/index.ts';
+import { ControlApi } from '../net/control-api.ts';
+import { EventStream } from '../net/event-stream.ts';
 import { STATE_STATUS_LINES, startMonitor } from '../net/monitor.ts';
 import { DEFAULT_SERVER_LIMITS, type ServerLimitOptions, defaultMaxConnections } from '../net/server-limits.ts';
 import { CrcServerNode } from '../net/server-node.ts';
 import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
 
 const USAGE = `usage: crc-server --id N --servername S --port P --info I
-                  [--connect_to_host H --connect_to_port Q] [--monitor-port M]
+                  [--connect_to_host H --connect_to_port Q] [--monitor-port M [--monitor-host A]]
+                  [--host A] [--hold-events] [--trace-frames] [--record-join-frames] [--exit-on-stdin-close]
                   [--log-file F] [--reconnect] [--static-tree]
                   [--max-hosts N] [--status-log-size N]
                   [--ping-interval MS [--ping-timeout MS]] [--quiet]
@@ -25,6 +28,14 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
   --connect_to_port Q  the bootstrap server's port
   --monitor-port M     serve GET /state (JSON; ?limit= status lines, default ${STATE_STATUS_LINES.default},
                        at most ${STATE_STATUS_LINES.max}) and GET /metrics (Prometheus) on 127.0.0.1:M
+                       and the control API (/health, /events, /node-state, /counters, /totals,
+                       POST /join, /stop, /crash: see README.md)
+  --monitor-host A     address the monitor binds (default 127.0.0.1; 0.0.0.0 in a container)
+  --host A             address the CRC port binds (default 127.0.0.1)
+  --hold-events        keep start-up events (up to 100000) for the first GET /events subscriber
+  --trace-frames       an event per frame on a server link (frame-sent / frame-received)
+  --record-join-frames keep each inbound connection's first frame in /node-state
+  --exit-on-stdin-close exit 0 when stdin closes (a parent that started it died)
   --log-file F         append log lines to F as well as stderr
   --reconnect          re-dial the bootstrap server if that link is lost
   --static-tree        course-reference mode: a lost link or a client gone without a quit is
@@ -82,6 +93,12 @@ await runMain(USAGE, async () => {
     connect_to_host: { type: 'string' },
     connect_to_port: { type: 'string' },
     'monitor-port': { type: 'string' },
+    'monitor-host': { type: 'string' },
+    host: { type: 'string' },
+    'hold-events': { type: 'boolean' },
+    'exit-on-stdin-close': { type: 'boolean' },
+    'trace-frames': { type: 'boolean' },
+    'record-join-frames': { type: 'boolean' },
     'log-file': { type: 'string' },
     reconnect: { type: 'boolean' },
     'static-tree': { type: 'boolean' },
@@ -121,8 +138,14 @@ await runMain(USAGE, async () => {
     if (logFile) appendFileSync(logFile, stamped + '\n');
   };
 
+  // Events are built only for the control API's subscribers (or held for the first one).
+  let events: EventStream | undefined;
+  const host = values.host ?? '127.0.0.1';
   const node = new CrcServerNode({
-    id, name, info, port,
+    id, name, info, port, host,
+    traceFrames: values['trace-frames'] ?? false,
+    recordJoinFrames: values['record-join-frames'] ?? false,
+    onEvent: monitorPort === undefined ? undefined : (e, t) => events!.push(e, t),
     connectTo: joinPort === undefined ? undefined : { host: values.connect_to_host ?? '127.0.0.1', port: joinPort },
     reconnect: values.reconnect ?? false,
     staticTree: values['static-tree'] ?? false,
@@ -133,18 +156,28 @@ await runMain(USAGE, async () => {
     ...connectionLimits,
     log,
   });
-  const listening = await node.start();
-  // One machine-readable line on stdout, so scripts can read the chosen port.
-  process.stdout.write(`crc-server ${id} ${name} listening on 127.0.0.1:${listening}\n`);
-  const monitor = monitorPort === undefined ? undefined : await startMonitor(node, monitorPort, log);
-  if (monitor) process.stdout.write(`monitor on http://127.0.0.1:${monitor.port}/state and /metrics\n`);
-
-  const shutdown = async (signal: string) => {
-    log(`${signal}: shutting down`);
+  events = new EventStream({ node: id, holdUntilSubscribed: values['hold-events'] ?? false, log });
+  let monitor: Awaited<ReturnType<typeof startMonitor>> | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string) => (stopping ??= (async () => {
+    log(`${why}: shutting down`);
+    events.close();
     await monitor?.close();
     await node.stop();
     process.exit(0);
-  };
+  })());
+  const control = new ControlApi(node, events, { stop: () => shutdown('POST /stop') });
+  // Monitor first, so a coordinator that reads the port line can reach /events before any join.
+  const monitorHost = values['monitor-host'] ?? '127.0.0.1';
+  const listening = await node.start();
+  monitor = monitorPort === undefined ? undefined : await startMonitor(node, monitorPort, log, { host: monitorHost, control });
+  // Machine-readable lines on stdout, so scripts (and placement/processes.ts) can read the chosen ports.
+  process.stdout.write(`crc-server ${id} ${name} listening on ${host}:${listening}\n`);
+  if (monitor) process.stdout.write(`monitor on http://${monitorHost}:${monitor.port}/state and /metrics\n`);
+
+  if (values['exit-on-stdin-close']) {
+    process.stdin.on('end', () => void shutdown('stdin closed')).on('error', () => void shutdown('stdin closed')).resume();
+  }
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 });

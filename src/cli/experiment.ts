@@ -3,14 +3,19 @@
 import { loadExperimentFile } from '../experiment/parse.ts';
 import { runExperiment } from '../experiment/runner.ts';
 import { type Experiment, ExperimentError } from '../experiment/schema.ts';
-import { UsageError, parseFlags, runMain } from './args.ts';
+import { loadEndpointsFile } from '../placement/endpoints.ts';
+import { PLACEMENTS } from '../placement/index.ts';
+import { UsageError, choiceFlag, parseFlags, runMain } from './args.ts';
 
-const USAGE = `usage: npm run experiment -- [--out DIR] <experiment.json> [...]
+const USAGE = `usage: npm run experiment -- [--out DIR] [--placement workers|processes|external [--endpoints FILE]] <experiment.json> [...]
 
 Runs each experiment (see topologies/experiments/) and writes events.jsonl, summary.json,
 summary.md, lamport.svg and timeline.svg to DIR/<name>/<timestamp>/ (DIR defaults to
 results/experiments). Every file is checked before any runs. "traceFrames": false in a file
 skips the per-frame events the Lamport diagram needs (they cost throughput under heavy load).
+--placement: where the servers run (default: the file's "placement", else its topology's, else
+workers): worker threads, a crc-server process each, or servers someone else started (the
+Kubernetes Job) found in --endpoints FILE (contracts: src/placement/endpoints.ts).
 Re-draw the pictures of a finished run with: npm run report -- DIR/<name>/<timestamp>
 `;
 
@@ -18,12 +23,18 @@ await runMain(USAGE, async () => {
   const argv = process.argv.slice(2);
   const { values, positionals } = parseFlags(argv, {
     out: { type: 'string', default: 'results/experiments' },
+    placement: { type: 'string' },
+    endpoints: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, true);
   if (values.help) {
     process.stdout.write(USAGE);
     return;
   }
+  const placement = choiceFlag(values, 'placement', PLACEMENTS);
+  if (placement === 'external' && !values.endpoints) throw new UsageError('--placement external needs --endpoints FILE');
+  if (values.endpoints && placement !== 'external') throw new UsageError('--endpoints goes with --placement external');
+  const endpoints = values.endpoints ? loadEndpointsFile(values.endpoints) : undefined;
   if (positionals.length === 0) throw new UsageError('name at least one experiment file, e.g. topologies/experiments/partition-heal.json');
   // Check every file before running any, so a typo in the last one is not found minutes in.
   const experiments: Array<{ file: string; exp: Experiment }> = [];
@@ -43,6 +54,8 @@ await runMain(USAGE, async () => {
       file,
       command: `npm run experiment -- ${argv.join(' ')}`,
       outDir: values.out,
+      placement,
+      endpoints,
       log: (l) => process.stdout.write(`  ${l}\n`),
     });
     process.stdout.write(`${s.passed ? 'PASSED' : 'FAILED'} ${s.name} -> ${s.folder}/summary.md\n`);

@@ -14,14 +14,16 @@ import { SimReader } from '../ui/dashboard/reader.ts';
 import { DashboardState } from '../ui/dashboard/state.ts';
 import { PlainReporter, type SimReporter } from '../ui/reporter.ts';
 import { nowMs } from '../util/clock.ts';
-import { intFlag, parseFlags, runMain } from './args.ts';
+import { UsageError, choiceFlag, intFlag, parseFlags, runMain } from './args.ts';
 
-const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [--clients N] [--once] [--plain]
+const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [--placement workers|processes] [--clients N] [--once] [--plain]
                     [--direct] [--seed S] [--load] [--load-rate R] [--load-size B] [--latency-ms L] [--record-dir DIR]
 
   --topology SPEC          ${TOPOLOGY_SPECS}
                            (default: middle-earth, the course's 11 servers and 8 clients)
   --servers-per-worker K   servers hosted by each worker thread (default 1)
+  --placement P            workers: servers in worker threads (default, or the topology file's);
+                           processes: each server its own crc-server process, driven over HTTP
   --clients N              extra simulated clients, spread over the servers
   --timeout-ms T           give up if not converged after T ms (default 60000; plain mode)
   --once                   exit after the summary instead of running until Ctrl-C
@@ -39,6 +41,7 @@ interface Run {
   spec: string;
   topology: Topology;
   k: number;
+  placement: 'workers' | 'processes';
   seed: number;
   load: { on: boolean; rate: number; size: number };
 }
@@ -47,6 +50,7 @@ await runMain(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
     topology: { type: 'string', default: 'middle-earth' },
     'servers-per-worker': { type: 'string' },
+    placement: { type: 'string' },
     clients: { type: 'string' },
     'timeout-ms': { type: 'string' },
     once: { type: 'boolean' },
@@ -65,9 +69,13 @@ await runMain(USAGE, async () => {
     return;
   }
   const extraClients = intFlag(values, 'clients', 0, 100_000, 0);
+  const topology = resolveTopology(values.topology!, { clients: extraClients });
+  const placement = choiceFlag(values, 'placement', ['workers', 'processes'] as const) ?? topology.placement ?? 'workers';
+  if (placement === 'external') throw new UsageError('npm start runs its own servers: placement external is for npm run experiment --endpoints FILE');
   const run: Run = {
     spec: values.topology!,
-    topology: resolveTopology(values.topology!, { clients: extraClients }),
+    topology,
+    placement,
     k: intFlag(values, 'servers-per-worker', 1, 100_000, 1),
     seed: intFlag(values, 'seed', 0, 0xffff_ffff, 1),
     load: { on: values.load ?? false, rate: intFlag(values, 'load-rate', 1, 100_000, 100), size: intFlag(values, 'load-size', 1, 65_536, 64) },
@@ -95,6 +103,7 @@ async function runPlain(run: Run, reporter: SimReporter, o: { once: boolean; tim
   const sim = await Simulation.start({
     topology: run.topology,
     serversPerWorker: run.k,
+    placement: run.placement,
     seed: run.seed,
     onEvent: (e) => state.simEvent(e),
     onProgress: (phase, done, total) => reporter.progress(phase, done, total),
@@ -156,6 +165,7 @@ async function runDashboard(run: Run, reporter: SimReporter, o: { proxied: boole
   const starting = Simulation.start({
     topology: run.topology,
     serversPerWorker: run.k,
+    placement: run.placement,
     seed: run.seed,
     proxyLinks: o.proxied ? 'all' : undefined,
     onEvent: (e) => dash.state.simEvent(e),

@@ -47,19 +47,19 @@ export async function startServer(net: Network, s: ServerSpec, { ownWorker = fal
 
 /** Join `s` to its bootstrap (through the link's proxy if it has one); resolves with when its registration left. */
 export function joinServer(net: Network, s: ServerSpec): Promise<number> {
-  const port = net.links.dialPort(s.id, s.join!) ?? net.world.port(net.nameOf(s.join!));
-  if (port === undefined) throw new Error(`server ${s.name} joins ${s.join}, which is not running`);
-  return net.world.joinServer(s.name, { host: '127.0.0.1', port }, net.joinDeadlineMs);
+  const at = net.links.dialAddress(s.id, s.join!) ?? net.world.address(net.nameOf(s.join!));
+  if (at === undefined) throw new Error(`server ${s.name} joins ${s.join}, which is not running`);
+  return net.world.joinServer(s.name, at, net.joinDeadlineMs);
 }
 
 /** Attach client `c` to its (running) server and register it; resolves with when its registration left. */
 export async function startClient(net: Network, c: ClientSpec): Promise<number> {
-  const serverPort = net.world.port(net.nameOf(c.server));
-  if (serverPort === undefined || !net.ledger.liveServers.has(c.server)) throw new Error(`client ${c.name} attaches to server ${c.server}, which is not running`);
+  const serverAt = net.world.address(net.nameOf(c.server));
+  if (serverAt === undefined || !net.ledger.liveServers.has(c.server)) throw new Error(`client ${c.name} attaches to server ${c.server}, which is not running`);
   if (net.ledger.isLive(c.id)) throw new Error(`id ${c.id} is already in use`);
   net.ledger.addClient(c.id, c.server);
-  const port = await net.links.clientPort(c.id, c.server, serverPort);
-  return net.world.startClient({ id: c.id, name: c.name, info: c.info, serverPort: port, reconnect: net.clientReconnect });
+  const at = await net.links.clientAddress(c.id, c.server, serverAt);
+  return net.world.startClient({ id: c.id, name: c.name, info: c.info, serverHost: at.host, serverPort: at.port, reconnect: net.clientReconnect });
 }
 
 export async function boot(net: Network, onProgress?: (phase: string, done: number, total: number) => void): Promise<BootTimings> {
@@ -75,7 +75,7 @@ export async function boot(net: Network, onProgress?: (phase: string, done: numb
 
   for (const s of servers) {
     if (s.join === undefined) continue;
-    await net.links.addServerLink(s.id, s.join, net.world.port(net.nameOf(s.join))!);
+    await net.links.addServerLink(s.id, s.join, net.world.address(net.nameOf(s.join))!);
   }
 
   const t1 = performance.now();

@@ -1,15 +1,13 @@
 // The network between the hosts: every link (a server and its bootstrap, or a client and its
-// server), the fault proxies in front of the proxied ones (where they run: ProxyPlacement), the
+// server), the fault proxies in front of the proxied ones (wherever the placement runs them), the
 // fault state of each link held as data per direction, link controls, partition / heal, and
 // which servers can still reach each other. It never touches the knowledge model: it reports
 // every down and up to one listener (the Simulation), which tells the Ledger.
 import type { ProxyEvent } from '../faults/events.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
-import { type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
-import type { AddProxyOptions, ProxyReplay } from '../faults/proxy-table.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
-import type { Comlink } from '../util/comlink-node.ts';
-import type { ProxyApi } from './worker-api.ts';
+import { type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
+import type { Address, LinkNetwork } from '../placement/index.ts';
 import type { World } from './world.ts';
 
 /** A link: `child` dialled `parent` (a server its bootstrap, or a client its server). Upstream = child to parent. */
@@ -66,25 +64,7 @@ export const isCut = (f: LinkFaults): boolean => f.upstream.down === 'cut' || f.
 /** Is a direction of the link silent (and none cut)? Only liveness can find it. */
 export const isSilent = (f: LinkFaults): boolean => !isCut(f) && (f.upstream.down === 'silent' || f.downstream.down === 'silent');
 
-/**
- * Where the proxies of server links run. 'dialler' (default): in the thread of the server that
- * dials the link, so bytes cross no extra thread (results/proxy.md: it costs least); when that
- * thread crashes its proxies are made again, on the same ports and with the same faults, in the
- * network thread, where they stay. 'network': all in one network worker thread. 'per-link': a
- * network thread per proxy. Clients' proxies always run in the network thread.
- */
-export type ProxyPlacement = 'dialler' | 'network' | 'per-link';
-export const PROXY_PLACEMENTS: readonly ProxyPlacement[] = ['dialler', 'network', 'per-link'];
-
-/** What Links calls a proxy through: any worker serving ProxyApi. */
-interface ProxyHome {
-  readonly alive: boolean;
-  call<T>(what: string, fn: (api: Comlink.Remote<ProxyApi>) => Promise<T>): Promise<T>;
-}
-
 export interface LinksOptions {
-  /** Where the proxies run (default 'network'). */
-  proxyPlacement?: ProxyPlacement;
   /** 'all' or a list of [serverA, serverB] links to route through proxies. Default none. */
   proxyLinks?: 'all' | Array<[number, number]>;
   /** 'all' or client ids whose link to their server goes through a proxy. Default none. */
@@ -98,13 +78,9 @@ export interface LinksOptions {
 
 interface Entry {
   info: LinkInfo;
-  /** the port the child dials: the proxy's, when proxied */
-  dialPort?: number;
-  /** the port the proxy forwards to */
-  targetPort?: number;
+  /** where the child dials: the proxy, when proxied */
+  dial?: Address;
   faults: LinkFaults;
-  /** the proxy's toxics as they are now (to make it again when its thread crashes) */
-  toxicInfos: ToxicInfo[];
 }
 
 export const linkKey = (a: number, b: number): string => (a < b ? `${a}-${b}` : `${b}-${a}`);
@@ -115,10 +91,7 @@ export class Links {
   /** Told of every cut and repair: the one place the knowledge model hears of them. */
   onChange: ((change: LinkChange) => void) | undefined;
   private readonly table = new Map<string, Entry>();
-  /** The thread hosting each proxy, by proxy name. */
-  private readonly proxyHosts = new Map<string, ProxyHome>();
-  /** Placement 'dialler': the network thread, started with the first proxy. */
-  private networkStarted: Promise<unknown> | undefined;
+  private network: LinkNetwork | undefined;
   private partitioned: LinkInfo[] = [];
   private readonly nameOf: (id: number) => string;
 
@@ -138,73 +111,39 @@ export class Links {
     return p === 'all' || (Array.isArray(p) && p.includes(id));
   }
 
-  /** Record server `child`'s link to `parent` (listening on `parentPort`); resolves with the port `child` dials. */
-  async addServerLink(child: number, parent: number, parentPort: number): Promise<number> {
+  /** Record server `child`'s link to `parent` (listening at `parentAt`); resolves with where `child` dials. */
+  async addServerLink(child: number, parent: number, parentAt: Address): Promise<Address> {
     const info: LinkInfo = { kind: 'server', child, parent };
-    const entry: Entry = { info, faults: noFaults(), toxicInfos: [] };
+    const entry: Entry = { info, faults: noFaults() };
     if (this.isProxied(child, parent)) {
       info.proxy = `link-${child}-${parent}`;
-      entry.targetPort = parentPort;
-      const dialler = (this.options.proxyPlacement ?? 'dialler') === 'dialler' ? this.world.handleOf(this.nameOf(child)) : undefined;
-      // The network thread a crashed dialler's proxies move to is started now, not during the
-      // crash: a thread start costs a core for a while, which would slow the nodes' convergence.
-      if (dialler) this.networkStarted ??= this.networkHome('').call('start the network thread', (api) => api.toxicTypes());
-      entry.dialPort = await this.addProxy(info.proxy, parentPort, `proxy for ${this.nameOf(child)}`, dialler);
-      await this.networkStarted;
+      entry.dial = await this.addProxy(info.proxy, parentAt, child, parent);
     }
     this.table.set(linkKey(child, parent), entry);
-    return entry.dialPort ?? parentPort;
+    return entry.dial ?? parentAt;
   }
 
-  /** The port client `id` dials to reach `server`: a proxy made once (a rejoining client reuses it), or the server's own. */
-  async clientPort(id: number, server: number, serverPort: number): Promise<number> {
-    if (!this.isProxiedClient(id)) return serverPort;
+  /** Where client `id` dials to reach `server`: a proxy made once (a rejoining client reuses it), or the server itself. */
+  async clientAddress(id: number, server: number, serverAt: Address): Promise<Address> {
+    if (!this.isProxiedClient(id)) return serverAt;
     const known = this.table.get(linkKey(id, server));
-    if (known?.dialPort !== undefined) return known.dialPort;
+    if (known?.dial !== undefined) return known.dial;
     const info: LinkInfo = { kind: 'client', child: id, parent: server, proxy: `client-${id}-${server}` };
-    const dialPort = await this.addProxy(info.proxy!, serverPort, `proxy for client ${this.nameOf(id)}`);
-    this.table.set(linkKey(id, server), { info, dialPort, targetPort: serverPort, faults: noFaults(), toxicInfos: [] });
-    return dialPort;
+    const dial = await this.addProxy(info.proxy!, serverAt, id, server);
+    this.table.set(linkKey(id, server), { info, dial, faults: noFaults() });
+    return dial;
   }
 
-  /** The port server `child` dials to reach its bootstrap, when that link is proxied. */
-  dialPort(child: number, parent: number): number | undefined {
-    return this.table.get(linkKey(child, parent))?.dialPort;
+  /** Where server `child` dials to reach its bootstrap, when that link is proxied. */
+  dialAddress(child: number, parent: number): Address | undefined {
+    return this.table.get(linkKey(child, parent))?.dial;
   }
 
-  /** Start a proxy in `home` (default: per the placement, a network thread). */
-  private addProxy(name: string, targetPort: number, what: string, home?: ProxyHome, options: AddProxyOptions = {}): Promise<number> {
-    const host = home ?? this.networkHome(name);
-    this.proxyHosts.set(name, host);
-    return host.call(what, (api) => api.addProxy(name, { host: '127.0.0.1', port: targetPort }, this.options.seed ?? 1, options));
-  }
-
-  private networkHome(name: string): ProxyHome {
-    const onEvents = (events: ProxyEvent[]) => {
+  private addProxy(name: string, target: Address, child: number, parent: number): Promise<Address> {
+    this.network ??= this.world.links((events) => {
       for (const e of events) this.options.onProxyEvent?.(e);
-    };
-    return this.options.proxyPlacement === 'per-link' ? this.world.networkWorker(onEvents, name) : this.world.networkWorker(onEvents);
-  }
-
-  /**
-   * After a crash: the proxies whose thread died (placement 'dialler') are made again in the
-   * network thread, on the same ports, with their toxics, downs and holds, so the link's faults
-   * outlive the crash as they would in a network thread (what was in flight inside them is
-   * lost, as in the crashed host's own buffers).
-   */
-  async rehomeOrphans(): Promise<void> {
-    for (const entry of this.table.values()) {
-      const name = entry.info.proxy;
-      if (name === undefined || this.proxyHosts.get(name)?.alive !== false) continue;
-      const { faults } = entry;
-      const replay: ProxyReplay = { toxics: entry.toxicInfos, down: {}, held: [] };
-      for (const d of ['upstream', 'downstream'] as const) {
-        const mode = faults[d].down;
-        if (mode !== undefined) replay.down[d] = { how: faults.cut ?? 'close', mode };
-        if (faults[d].held) replay.held.push(d);
-      }
-      await this.addProxy(name, entry.targetPort!, `re-make proxy ${name} after a crash`, this.networkHome(name), { listenPort: entry.dialPort, replay });
-    }
+    });
+    return this.network.addProxy(name, target, { child: this.nameOf(child), parent: this.nameOf(parent), seed: this.options.seed ?? 1 });
   }
 
   /** Every link: server-to-server, and the proxied clients' links. */
@@ -212,21 +151,25 @@ export class Links {
     return [...this.table.values()].map((e) => ({ ...e.info }));
   }
 
+  /** After a crash: the proxies that died with their host are made again (placements that host proxies with servers). */
+  async rehomeOrphans(): Promise<void> {
+    await this.network?.rehomeOrphans?.();
+  }
+
   /** Controls for the link between a and b (either order). It must be proxied. */
   control(a: number, b: number): LinkControl {
     const entry = this.table.get(linkKey(a, b));
     if (!entry) throw new Error(`no link between ${this.nameOf(a)} (${a}) and ${this.nameOf(b)} (${b})`);
     const { info, faults } = entry;
-    if (!info.proxy || !this.proxyHosts.has(info.proxy)) {
+    if (!info.proxy || !this.network) {
       throw new Error(`the link ${this.nameOf(info.child)}-${this.nameOf(info.parent)} is direct; start the simulation with ${info.kind === 'client' ? 'proxyClients' : 'proxyLinks'} to inject faults on it`);
     }
+    const net = this.network;
     const name = info.proxy;
     const what = `link ${info.child}-${info.parent}`;
-    // Looked up at each call: a crash may have moved the proxy.
-    const call = <T>(verb: string, fn: (api: Comlink.Remote<ProxyApi>) => Promise<T>) => this.proxyHosts.get(name)!.call(`${what}: ${verb}`, fn);
-    const refresh = async () => {
-      entry.toxicInfos = await call('toxics', (api) => api.toxics(name));
-    };
+    const call = <T>(verb: string, fn: (n: LinkNetwork) => Promise<T>) => fn(net).catch((err: Error) => {
+      throw new Error(`${what}: ${verb}: ${err.message}`);
+    });
     const held = (direction: DirectionSpec, on: boolean) => {
       for (const d of directionsOf(direction)) faults[d as Direction].held = on;
     };
@@ -235,45 +178,42 @@ export class Links {
       info: { ...info },
       faults: () => structuredClone(faults),
       add: async (toxic) => {
-        const added = await call(`add ${toxic.type}`, (api) => api.addToxic(name, toxic));
+        const added = await call(`add ${toxic.type}`, (n) => n.addToxic(name, toxic));
         faults.toxics.push(added);
-        await refresh();
         return added;
       },
       remove: async (toxic) => {
-        await call(`remove ${toxic}`, (api) => api.removeToxic(name, toxic));
+        await call(`remove ${toxic}`, (n) => n.removeToxic(name, toxic));
         faults.toxics = faults.toxics.filter((t) => t !== toxic);
-        await refresh();
       },
-      update: async (toxic, attributes) => {
-        const now = await call(`update ${toxic}`, (api) => api.updateToxic(name, toxic, attributes));
-        await refresh();
-        return now;
-      },
-      toxics: () => call('toxics', (api) => api.toxics(name)),
+      update: (toxic, attributes) => call(`update ${toxic}`, (n) => n.updateToxic(name, toxic, attributes)),
+      toxics: () => call('toxics', (n) => n.toxics(name)),
       down: async (direction = 'both', how = 'close', mode = 'cut') => {
-        await call('down', (api) => api.down(name, direction, how, mode));
+        await call('down', (n) => n.down(name, direction, how, mode));
         for (const d of directionsOf(direction)) faults[d].down = mode;
         if (mode === 'cut') faults.cut = how;
         else if (!isCut(faults)) faults.cut = undefined; // silent over what was cut
         changed();
       },
       up: async (direction = 'both', mode) => {
-        await call('up', (api) => api.up(name, direction, mode));
+        await call('up', (n) => n.up(name, direction, mode));
         for (const d of directionsOf(direction)) if (mode === undefined || faults[d].down === mode) faults[d].down = undefined;
         if (!isCut(faults)) faults.cut = undefined;
         changed();
       },
       hold: async (direction = 'both') => {
-        await call('hold', (api) => api.hold(name, direction));
+        await call('hold', (n) => n.hold(name, direction));
         held(direction, true);
       },
       release: async (direction = 'both') => {
-        await call('release', (api) => api.release(name, direction));
+        await call('release', (n) => n.release(name, direction));
         held(direction, false);
       },
-      stats: () => call('stats', (api) => api.stats(name)),
-      timerLateness: (reset = false) => call('timer lateness', (api) => api.schedulerLateness(reset)),
+      stats: () => call('stats', (n) => n.stats(name)),
+      timerLateness: (reset = false) => call('timer lateness', (n) => {
+        if (!n.timerLateness) throw new Error('this placement cannot tell its proxies\' timer lateness');
+        return n.timerLateness(name, reset);
+      }),
     };
   }
 

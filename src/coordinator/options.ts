@@ -6,7 +6,7 @@ import type { LinksOptions } from './links.ts';
 import type { SimEvent } from './worker-api.ts';
 import type { WorldOptions } from './world.ts';
 
-export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCrash' | 'eventTypes' | 'onProxyEvents'>, Omit<LinksOptions, 'nameOf'> {
+export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCrash' | 'eventTypes'>, Omit<LinksOptions, 'nameOf'> {
   topology: Topology;
   /** How long a server keeps retrying its bootstrap (ms). */
   joinDeadlineMs?: number;

@@ -1,5 +1,5 @@
-// Scenario backend with the servers in worker threads (the World's placement: K per worker)
-// and the clients in a client worker. Hosts are addressed by name, since scenarios may launch
+// Scenario backend over the World: the servers in worker threads (K per worker) or, with
+// placement 'processes', a crc-server process each; the clients in a client worker. Hosts are addressed by name, since scenarios may launch
 // two hosts with one id on purpose (the duplicate-id scenarios).
 import type { ClientLaunch, NetworkSnapshot, ScenarioBackend, ServerLaunch } from '../scenario/backend.ts';
 import { waitForQuiet } from '../scenario/quiet.ts';
@@ -7,6 +7,8 @@ import { World } from './world.ts';
 
 export interface WorkerBackendOptions {
   serversPerWorker?: number;
+  /** Where the servers run: worker threads (default) or a crc-server process each. */
+  placement?: 'workers' | 'processes';
   onCrash?: (message: string) => void;
 }
 
@@ -17,6 +19,7 @@ export class WorkerBackend implements ScenarioBackend {
   constructor(options: WorkerBackendOptions = {}) {
     this.world = new World({
       serversPerWorker: options.serversPerWorker,
+      placement: options.placement,
       eventTypes: [], // scenarios read final state, not events
       onCrash: (err) => {
         this.crash ??= err.message;
@@ -46,15 +49,15 @@ export class WorkerBackend implements ScenarioBackend {
   settle(): Promise<void> {
     return waitForQuiet(async () => {
       if (this.crash) throw new Error(this.crash);
-      const all = await Promise.all(this.world.workers.map((w) => w.call('totals', (api) => api.totals())));
-      return all.reduce((a, t) => ({ bytesIn: a.bytesIn + t.bytesIn, bytesOut: a.bytesOut + t.bytesOut }), { bytesIn: 0, bytesOut: 0 });
+      const t = await this.world.totals();
+      return { bytesIn: t.bytesIn, bytesOut: t.bytesOut };
     });
   }
 
   async snapshot(): Promise<NetworkSnapshot> {
     const snap: NetworkSnapshot = { servers: {}, clients: {} };
-    for (const w of this.world.workers) {
-      const st = await w.call('snapshot', (api) => api.states());
+    {
+      const st = await this.world.states();
       for (const [name, s] of Object.entries(st.servers)) {
         snap.servers[name] = {
           hosts: s.hosts.map((h) => h.id), adjacentServers: s.adjacentServerIds, adjacentUsers: s.adjacentUserIds,

@@ -40,9 +40,6 @@ export class Simulation {
         ledger.apply(events);
         if (options.onEvent) for (const e of events) options.onEvent(e);
       },
-      onProxyEvents: (events) => {
-        if (options.onProxyEvent) for (const e of events) options.onProxyEvent(e);
-      },
       onCrash: (err) => {
         if (this.stopped) return;
         this.crashes.push(err.message);
@@ -176,7 +173,7 @@ export class Simulation {
   serverState(id: number): Promise<ServerState> { return this.net.world.serverState(this.nameOf(id)); }
   clientState(id: number): Promise<ClientState> { return this.net.world.clientState(this.nameOf(id)); }
   counters(id: number): Promise<ServerCounters> {
-    return this.net.world.call(this.nameOf(id), `counters of ${id}`, (api, key) => api.counters(key));
+    return this.net.world.counters(this.nameOf(id));
   }
   /** Resident memory of the whole process (all threads), and V8 heap per worker. */
   memory(): Promise<{ rss: number; heapUsed: number[] }> { return this.net.world.memory(); }

@@ -73,6 +73,8 @@ export interface HostedClientSpec {
   id: number;
   name: string;
   info: string;
+  /** default 127.0.0.1 */
+  serverHost?: string;
   serverPort: number;
   /** Re-dial the server and register again with the same id when the connection drops unasked. */
   reconnect?: boolean;

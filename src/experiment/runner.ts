@@ -12,6 +12,8 @@ import { nowMs } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
 import { drawPictures } from '../report/render.ts';
 import { readResults } from '../report/results.ts';
+import type { Endpoints } from '../placement/endpoints.ts';
+import type { PlacementKind } from '../placement/index.ts';
 import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
 import { type CheckResult, type ExperimentSummary, replayCommand, summaryMarkdown } from './summary.ts';
 import type { ActionRecord } from './fault-replay.ts';
@@ -28,6 +30,10 @@ export interface RunExperimentOptions {
   /** results/experiments by default */
   outDir?: string;
   log?: (line: string) => void;
+  /** Overrides the file's (and its topology's) placement. */
+  placement?: PlacementKind;
+  /** Where the servers and proxies are, for placement external. */
+  endpoints?: Endpoints;
 }
 
 /** Sleep until wall time t (ms): a timer for the bulk, then turns of the loop, never early. */
@@ -71,10 +77,14 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const facts: NodeFact[] = [];
   const played: ActionRecord[] = [];
   const proxied = exp.proxyLinks === 'all' ? 'all' as const : exp.proxyLinks.map(linkEnds);
+  const placement = opts.placement ?? exp.placement ?? topology.placement ?? 'workers';
+  log(`${exp.name}: servers placed in ${placement === 'workers' ? `worker threads (${exp.serversPerWorker} per thread)` : placement === 'processes' ? 'a crc-server process each' : 'external servers (endpoints file)'}`);
   const sim = await Simulation.start({
     topology,
     seed: exp.seed,
     serversPerWorker: exp.serversPerWorker,
+    placement,
+    endpoints: opts.endpoints,
     proxyLinks: proxied,
     proxyClients: exp.proxyClients,
     traceFrames: exp.traceFrames,
@@ -104,7 +114,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
     machine: machineInfo(),
     topology: {
-      name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker,
+      name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker, placement,
       proxiedLinks: sim.linkList().filter((l) => l.proxy).length,
       directLinks: sim.linkList().filter((l) => !l.proxy).length + topology.clients.length - sim.linkList().filter((l) => l.kind === 'client').length,
     },

@@ -41,7 +41,7 @@ export interface ExperimentSummary {
   started: string;
   folder: string;
   machine: ReturnType<typeof machineInfo>;
-  topology: { name: string; servers: number; clients: number; serversPerWorker: number; proxiedLinks: number; directLinks: number };
+  topology: { name: string; servers: number; clients: number; serversPerWorker: number; placement?: string; proxiedLinks: number; directLinks: number };
   initialConvergenceMs: number;
   durationMs: number;
   actions: Array<{ index: number; at: number; did: string; lateMs: number; error?: string }>;
@@ -88,7 +88,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   L.push(`Command: \`${s.command}\` — file \`${s.file}\`, seed ${s.seed}, started ${s.started}`, '');
   L.push(`Replay: \`${s.replay}\` (seed ${s.seed}, from the file)`, '');
   L.push(`Machine: ${s.machine.cpu}, ${s.machine.cores} cores, Node ${s.machine.node}, commit ${s.machine.commit}`, '');
-  L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.serversPerWorker} per worker), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
+  L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.placement && s.topology.placement !== 'workers' ? `placement ${s.topology.placement}` : `${s.topology.serversPerWorker} per worker`}), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
   L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
   for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.error ?? ''} |`);
   L.push('', '## Checks', '', '| check | from (s) | limit (ms) | took (ms) | result |', '|---|---:|---:|---:|---|');

@@ -1,9 +1,11 @@
 // HTTP monitoring port, like a NATS server's: GET /state (JSON) and GET /metrics (Prometheus
-// text format). Bound to 127.0.0.1 only. It must never hurt the server it watches: /state
+// text format), and with a ControlApi its routes too (control-api.ts). Bound to 127.0.0.1
+// unless told otherwise. It must never hurt the server it watches: /state
 // carries at most the last `limit` status lines and is written in slices, yielding to the
 // event loop between them, and any error becomes an HTTP 500, never an exit.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ControlApi } from './control-api.ts';
 import type { CrcServerNode } from './server-node.ts';
 
 /** Status lines in /state: `?limit=` picks up to MAX; DEFAULT without it. */
@@ -83,17 +85,25 @@ function connectionLimitMetrics(node: CrcServerNode, one: Sample, metric: Sample
   one('crc_partial_frame_buffer_bytes', 'gauge', 'Bytes allocated to hold them.', q.partialCapacity);
 }
 
-export async function startMonitor(node: CrcServerNode, port: number, log?: (line: string) => void): Promise<{ port: number; close(): Promise<void> }> {
+export interface MonitorOptions {
+  /** Address to bind (default 127.0.0.1; 0.0.0.0 in a pod, so the coordinator can reach it). */
+  host?: string;
+  /** The control API (control-api.ts), tried before /state and /metrics. */
+  control?: ControlApi;
+}
+
+export async function startMonitor(node: CrcServerNode, port: number, log?: (line: string) => void, options: MonitorOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
+  const host = options.host ?? '127.0.0.1';
   const server = http.createServer((req, res) => {
-    serve(node, req, res).catch((err: Error) => {
+    serve(node, req, res, options.control).catch((err: Error) => {
       log?.(`monitor: ${req.url}: ${err.message}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`internal error: ${err.message}\n`);
       else res.destroy(); // mid-body: cut it short so the client sees it incomplete
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`monitor cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`)));
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`monitor cannot listen on ${host}:${port}: ${err.code ?? err.message}`)));
+    server.listen(port, host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -101,8 +111,9 @@ export async function startMonitor(node: CrcServerNode, port: number, log?: (lin
   };
 }
 
-async function serve(node: CrcServerNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function serve(node: CrcServerNode, req: http.IncomingMessage, res: http.ServerResponse, control?: ControlApi): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://monitor');
+  if (control && await control.handle(req, res, url)) return;
   if (req.method !== 'GET') {
     res.writeHead(405, { allow: 'GET' }).end('method not allowed\n');
   } else if (url.pathname === '/state') {
@@ -113,9 +124,9 @@ async function serve(node: CrcServerNode, req: http.IncomingMessage, res: http.S
     }
     await writeState(node, res, limit);
   } else if (url.pathname === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metricsText(node));
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metricsText(node) + (control?.metricsText() ?? ''));
   } else {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /state or /metrics\n');
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: try /state, /metrics${control ? ', /health, /events' : ''}\n`);
   }
 }
 

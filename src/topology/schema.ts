@@ -48,6 +48,8 @@ export const TopologySchema = z.strictObject({
     server: id,
   })).default([]),
   liveness: LivenessSchema.optional(),
+  /** Where the servers run: "workers" (threads, the default), "processes" (a crc-server each) or "external". */
+  placement: z.enum(['workers', 'processes', 'external']).optional(),
 });
 
 export type Topology = z.infer<typeof TopologySchema>;

@@ -58,7 +58,7 @@ describe('crc-scenario', () => {
 
   it('refuses an unknown backend, --workers against another backend, and flags that mean nothing in memory', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--backend', 'udp'], /error: --backend must be one of tcp, workers, memory, got 'udp'/],
+      [['--backend', 'udp'], /error: --backend must be one of tcp, workers, processes, memory, got 'udp'/],
       [['--workers', '--backend', 'memory'], /error: --workers means --backend workers; it contradicts --backend memory/],
       [['--backend', 'memory', '--exact-ports'], /error: --exact-ports means nothing with --backend memory: the in-memory network has no ports/],
       [['--backend', 'memory', '--real-waits'], /error: --real-waits means nothing with --backend memory: no time passes/],

@@ -89,11 +89,11 @@ describe('Ledger', () => {
 describe('Links.components', () => {
   it('splits the servers where a link is cut, and is one network again when it comes back', async () => {
     const links = new Links({} as World); // direct links only: no worker is ever asked for
-    await links.addServerLink(2, 1, 1001);
-    await links.addServerLink(3, 2, 1002);
-    await links.addServerLink(4, 2, 1002);
+    await links.addServerLink(2, 1, { host: '127.0.0.1', port: 1001 });
+    await links.addServerLink(3, 2, { host: '127.0.0.1', port: 1002 });
+    await links.addServerLink(4, 2, { host: '127.0.0.1', port: 1002 });
     expect(links.components([1, 2, 3, 4])).toBeUndefined();
-    expect(links.dialPort(3, 2)).toBeUndefined();
+    expect(links.dialAddress(3, 2)).toBeUndefined();
     expect(() => links.control(3, 2)).toThrow(/direct; start the simulation with proxyLinks/);
     // A crashed server splits the tree too: 3 and 4 hang off 2.
     const sides = links.components([1, 3, 4])!;

@@ -4,7 +4,7 @@
 // dialler (in 'dialler' the proxy is made again in the network thread, muted) and apply to the
 // restarted server's new connection.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProxyPlacement } from '../../src/coordinator/links.ts';
+import type { ProxyPlacement } from '../../src/placement/index.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import type { SimEvent } from '../../src/coordinator/worker-api.ts';
 import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';

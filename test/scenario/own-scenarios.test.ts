@@ -1,6 +1,6 @@
 // Our own 20 scenario files (topologies/scenarios/), each run on every backend: the in-memory
 // network (whole writes, and seeded random chunks so frames split and share reads), real TCP
-// nodes in this process, and servers in worker threads.
+// nodes in this process, servers in worker threads, and servers as crc-server processes.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -29,8 +29,10 @@ const BACKENDS = [
   ...MEMORY_BACKENDS,
   { label: 'in process over TCP', make: () => new InProcessBackend() },
   { label: 'in worker threads', make: () => new WorkerBackend() },
+  // A process per server costs ~0.3 s to spawn on a quiet machine, seconds on a loaded one.
+  { label: 'as crc-server processes', make: () => new WorkerBackend({ placement: 'processes' }), timeout: 90_000 },
 ];
 
-describe.each(BACKENDS)('own scenarios $label', ({ make }) => {
-  it.each(files)('%s', (f) => expectScenarioPasses(loadScenarioFile(dir + f), make()));
+describe.each(BACKENDS)('own scenarios $label', ({ make, ...o }) => {
+  it.each(files)('%s', (f) => expectScenarioPasses(loadScenarioFile(dir + f), make()), 'timeout' in o ? o.timeout : undefined);
 });

@@ -1,0 +1,141 @@
+// The link proxies of a crc-proxy server (contracts.md section 1: toxiproxy's HTTP API plus
+// the crc extras), as a LinkNetwork. `ProxyControl` is the few calls we need; `HttpProxyControl`
+// makes them with fetch. When the crcproxy helper's `CrcProxyClient` (src/proxy-server/client.ts)
+// lands, HttpProxyControl becomes a thin wrapper over it: this file is the only one to change.
+import http from 'node:http';
+import type { ProxyEvent } from '../faults/events.ts';
+import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
+import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
+import type { Address, LinkNetwork, ProxyRole } from './types.ts';
+
+/** A proxy as GET /proxies/{name} describes it (toxiproxy's shape). */
+export interface ProxyJson {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+}
+
+export interface ProxyControl {
+  readonly base: string;
+  proxy(name: string): Promise<ProxyJson | undefined>;
+  createProxy(p: ProxyJson): Promise<ProxyJson>;
+  /** Our flat ToxicSpec (POST /proxies/{name}/crc/toxics), so no attribute renaming is needed. */
+  addSpec(name: string, spec: ToxicSpec): Promise<ToxicInfo>;
+  updateSpec(name: string, toxic: string, attributes: Record<string, unknown>): Promise<ToxicInfo>;
+  removeToxic(name: string, toxic: string): Promise<void>;
+  toxics(name: string): Promise<ToxicInfo[]>;
+  crc(name: string, op: 'down' | 'up' | 'hold' | 'release', body: Record<string, unknown>): Promise<void>;
+  stats(name: string): Promise<ProxyStats>;
+  /** GET /crc/events (NDJSON), until close(). */
+  events(onEvents: (events: ProxyEvent[]) => void): Promise<{ close(): void }>;
+}
+
+export class HttpProxyControl implements ProxyControl {
+  constructor(readonly base: string, private readonly timeoutMs = 10_000) {}
+
+  private async request<T>(method: string, path: string, body?: unknown, allow404 = false): Promise<T | undefined> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.base), {
+        method, body: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const e = err as Error & { cause?: Error };
+      throw new Error(`crc-proxy at ${this.base}: ${method} ${path}: ${e.cause?.message ?? e.message}`);
+    }
+    const text = await res.text();
+    if (allow404 && res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`crc-proxy at ${this.base}: ${method} ${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private p(name: string): string {
+    return `/proxies/${encodeURIComponent(name)}`;
+  }
+
+  proxy(name: string) { return this.request<ProxyJson>('GET', this.p(name), undefined, true); }
+  async createProxy(p: ProxyJson) { return (await this.request<ProxyJson>('POST', '/proxies', p))!; }
+  async addSpec(name: string, spec: ToxicSpec) { return (await this.request<ToxicInfo>('POST', `${this.p(name)}/crc/toxics`, spec))!; }
+  async updateSpec(name: string, toxic: string, attributes: Record<string, unknown>) {
+    return (await this.request<ToxicInfo>('POST', `${this.p(name)}/crc/toxics/${encodeURIComponent(toxic)}`, attributes))!;
+  }
+  async removeToxic(name: string, toxic: string) { await this.request('DELETE', `${this.p(name)}/toxics/${encodeURIComponent(toxic)}`); }
+  async toxics(name: string): Promise<ToxicInfo[]> {
+    // Toxiproxy's shape (one stream per toxic; attributes under toxiproxy's names).
+    const list = (await this.request<Array<{ name: string; type: string; stream: 'upstream' | 'downstream'; toxicity: number; attributes: Record<string, unknown> }>>('GET', `${this.p(name)}/toxics`))!;
+    return list.map((t) => ({ name: t.name, type: t.type, direction: t.stream, toxicity: t.toxicity, attributes: t.attributes }));
+  }
+  async crc(name: string, op: 'down' | 'up' | 'hold' | 'release', body: Record<string, unknown>) { await this.request('POST', `${this.p(name)}/crc/${op}`, body); }
+  async stats(name: string) { return (await this.request<ProxyStats>('GET', `${this.p(name)}/crc/stats`))!; }
+
+  events(onEvents: (events: ProxyEvent[]) => void): Promise<{ close(): void }> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(new URL('/crc/events', this.base), { agent: false }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`crc-proxy at ${this.base}: GET /crc/events: HTTP ${res.statusCode}`));
+        resolve({ close: () => req.destroy() });
+        let rest = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          const text = rest + chunk;
+          const last = text.lastIndexOf('\n');
+          rest = last < 0 ? text : text.slice(last + 1);
+          if (rest.length > 1024 * 1024) return void req.destroy(new Error('an event line over 1 MiB'));
+          if (last >= 0) onEvents(text.slice(0, last).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProxyEvent));
+        });
+        res.on('error', () => {});
+      });
+      req.once('error', (err) => reject(new Error(`crc-proxy at ${this.base}: GET /crc/events: ${err.message}`)));
+    });
+  }
+}
+
+/**
+ * Link proxies on one or more crc-proxy servers. `resolve` says which server (and which of its
+ * proxies) stands for a link: a proxy made here (processes) or one the endpoints file names
+ * (external, where it may already exist: then it is used as it is).
+ */
+export class ProxyLinks implements LinkNetwork {
+  private readonly where = new Map<string, { control: ProxyControl; proxy: string }>();
+  private readonly streams = new Map<ProxyControl, Promise<{ close(): void }>>();
+
+  constructor(
+    /** Which crc-proxy serves a link, under which proxy name, listening where when it is made here. */
+    private readonly resolve: (name: string, role: ProxyRole) => Promise<{ control: ProxyControl; proxy?: string; listen: string }> | { control: ProxyControl; proxy?: string; listen: string },
+    private readonly onEvents: (events: ProxyEvent[]) => void,
+  ) {}
+
+  private at(name: string): { control: ProxyControl; proxy: string } {
+    const w = this.where.get(name);
+    if (!w) throw new Error(`no proxy named ${name}`);
+    return w;
+  }
+
+  async addProxy(name: string, target: Address, role: ProxyRole): Promise<Address> {
+    const r = await this.resolve(name, role);
+    const { control, listen } = r;
+    const proxy = r.proxy ?? name;
+    if (!this.streams.has(control)) this.streams.set(control, control.events(this.onEvents));
+    await this.streams.get(control);
+    const p = (await control.proxy(proxy)) ?? await control.createProxy({ name: proxy, listen, upstream: `${target.host}:${target.port}`, enabled: true });
+    this.where.set(name, { control, proxy });
+    const port = Number(p.listen.slice(p.listen.lastIndexOf(':') + 1));
+    // Dial the proxy where its API is: its host, the port it listens on.
+    return { host: new URL(control.base).hostname, port };
+  }
+
+  async addToxic(name: string, spec: ToxicSpec) { const w = this.at(name); return (await w.control.addSpec(w.proxy, spec)).name; }
+  removeToxic(name: string, toxic: string) { const w = this.at(name); return w.control.removeToxic(w.proxy, toxic); }
+  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>) { const w = this.at(name); return w.control.updateSpec(w.proxy, toxic, attributes); }
+  toxics(name: string) { const w = this.at(name); return w.control.toxics(w.proxy); }
+  down(name: string, direction: DirectionSpec, how: DownHow, mode: DownMode) { const w = this.at(name); return w.control.crc(w.proxy, 'down', { direction, how, mode }); }
+  up(name: string, direction: DirectionSpec, mode?: DownMode) { const w = this.at(name); return w.control.crc(w.proxy, 'up', mode ? { direction, mode } : { direction }); }
+  hold(name: string, direction: DirectionSpec) { const w = this.at(name); return w.control.crc(w.proxy, 'hold', { direction }); }
+  release(name: string, direction: DirectionSpec) { const w = this.at(name); return w.control.crc(w.proxy, 'release', { direction }); }
+  stats(name: string) { const w = this.at(name); return w.control.stats(w.proxy); }
+
+  async stop(): Promise<void> {
+    for (const s of this.streams.values()) (await s.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,82 @@
+// Where servers and link proxies run, as the coordinator sees it: one interface per role.
+// World and Links talk only to these; each placement (workers.ts, processes.ts, external.ts)
+// implements them. Clients are not here: they always run in the coordinator's client workers.
+import type { ProxyEvent } from '../faults/events.ts';
+import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
+import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
+import type { ServerState } from '../net/server-node.ts';
+import type { LatenessStats } from '../faults/scheduler.ts';
+import type { ByteTotals, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../coordinator/worker-api.ts';
+import type { WorkerHandle } from '../coordinator/worker-handle.ts';
+
+/** workers: threads of this process (default); processes: a crc-server process each; external: started by someone else (Kubernetes). */
+export const PLACEMENTS = ['workers', 'processes', 'external'] as const;
+export type PlacementKind = (typeof PLACEMENTS)[number];
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** What every placement is told: where events go, what to do when a server dies unasked. */
+export interface PlacementHooks {
+  /** Which event types to stream ('all' by default; [] = none). */
+  eventTypes?: string[] | 'all';
+  onEvents?: (events: SimEvent[]) => void;
+  /** How nodes report what they know (workers placement): one event per host (default) or a digest per node. */
+  knowledge?: KnowledgeMode;
+  /** A server (or its thread, or its process) died unasked; the message names it. */
+  onCrash?: (error: Error) => void;
+  callTimeoutMs?: number;
+}
+
+/** The servers of one network, wherever they run. Each is addressed by its name. */
+export interface ServerHost {
+  readonly kind: PlacementKind;
+  /** Threads hosting servers (workers placement only; empty elsewhere). */
+  readonly workers: readonly WorkerHandle[];
+  /** Start listening (no join yet); resolves with the address others dial. `ownWorker`: not sharing a thread. */
+  start(spec: HostedServerSpec, options: { ownWorker: boolean }): Promise<Address>;
+  /** Dial the bootstrap; resolves with the time the registration left (the server's clock). */
+  join(name: string, target: Address, deadlineMs?: number): Promise<number>;
+  /** Take `name` down abruptly, as kill -9 would (with every server sharing its thread). */
+  crash(name: string): Promise<void>;
+  alive(name: string): boolean;
+  /** The servers that go down with `name` (itself included). */
+  colocated(name: string): string[];
+  state(name: string): Promise<ServerState>;
+  counters(name: string): Promise<ServerCounters>;
+  /** Bytes in and out of every live server, for "is anything in flight?" checks. */
+  totals(): Promise<ByteTotals>;
+  states(): Promise<Record<string, ServerState>>;
+  /** The link proxies of this placement (made on first use). */
+  links(onEvents: (events: ProxyEvent[]) => void): LinkNetwork;
+  stop(): Promise<void>;
+}
+
+/** Which link a proxy stands for: `child` dials `parent` through it. */
+export interface ProxyRole {
+  child: string;
+  parent: string;
+  seed: number;
+}
+
+/** The link proxies, wherever they run. Each is addressed by its name. */
+export interface LinkNetwork {
+  /** A proxy in front of `target`; resolves with the address to dial instead. */
+  addProxy(name: string, target: Address, role: ProxyRole): Promise<Address>;
+  addToxic(name: string, spec: ToxicSpec): Promise<string>;
+  removeToxic(name: string, toxic: string): Promise<void>;
+  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): Promise<ToxicInfo>;
+  toxics(name: string): Promise<ToxicInfo[]>;
+  down(name: string, direction: DirectionSpec, how: DownHow, mode: DownMode): Promise<void>;
+  up(name: string, direction: DirectionSpec, mode?: DownMode): Promise<void>;
+  hold(name: string, direction: DirectionSpec): Promise<void>;
+  release(name: string, direction: DirectionSpec): Promise<void>;
+  stats(name: string): Promise<ProxyStats>;
+  /** How late the toxic timers of the thread hosting the proxy ran (placements that can tell). */
+  timerLateness?(name: string, reset?: boolean): Promise<LatenessStats>;
+  /** After a crash: make again the proxies whose host died with it (placements that host proxies with servers). */
+  rehomeOrphans?(): Promise<void>;
+  stop(): Promise<void>;
+}
