@@ -1,9 +1,8 @@
 // The processes placement: each server is its own crc-server process (bin/crc-server), on a
 // port the OS picks (read back from its stdout), driven only through its control API on the
 // monitor port; its events arrive over GET /events. Crash is a SIGKILL, restart a new process
-// on the same port. The link proxies run in the network worker thread of this process
-// (worker-links.ts), or with `crcProxy` in one crc-proxy process (bin/crc-proxy, driven over
-// its HTTP API by proxy-control.ts): off by default until the crc-proxy branch is merged.
+// on the same port. The link proxies run in one crc-proxy process (bin/crc-proxy, driven over
+// its HTTP API by proxy-control.ts), or, with `crcProxy: false`, in a network thread.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProxyEvent } from '../faults/events.ts';
@@ -53,13 +52,15 @@ export class ProcessServers implements ServerHost {
   private readonly crcProxy: string | undefined;
 
   /**
-   * `crcProxy`: run the links in a crc-proxy process (true: our built one, or a script path).
-   * Off by default until the merge with the crc-proxy branch is checked: one run of that path
-   * (against that branch's build) hung in stop() after the experiment ended.
+   * `crcProxy` (default true): the links run in one crc-proxy process (bin/crc-proxy, our built
+   * one, or a script path), driven over its HTTP API; false: in a network thread of this
+   * process instead (worker-links.ts).
    */
   constructor(private readonly hooks: PlacementHooks, options: { crcProxy?: string | boolean } = {}) {
     const ours = fileURLToPath(new URL('../cli/crc-proxy.js', builtUrl('src/cli/crc-server')));
-    this.crcProxy = typeof options.crcProxy === 'string' ? options.crcProxy : options.crcProxy && existsSync(ours) ? ours : undefined;
+    const want = options.crcProxy ?? true;
+    if (want === true && !existsSync(ours)) throw new Error(`placement processes: no built crc-proxy at ${ours} (npm run build)`);
+    this.crcProxy = typeof want === 'string' ? want : want ? ours : undefined;
   }
 
   private get(name: string): Running {

@@ -1,11 +1,11 @@
 // The link proxies of a crc-proxy server (contracts.md section 1: toxiproxy's HTTP API plus
 // the crc extras), as a LinkNetwork. `ProxyControl` is the few calls we need; `HttpProxyControl`
-// makes them with fetch. When the crcproxy helper's `CrcProxyClient` (src/proxy-server/client.ts)
-// lands, HttpProxyControl becomes a thin wrapper over it: this file is the only one to change.
+// makes them with crc-proxy's own client (`CrcProxyClient`, src/proxy-server/client.ts).
 import http from 'node:http';
 import type { ProxyEvent } from '../faults/events.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
+import { CrcProxyClient, CrcProxyError } from '../proxy-server/client.ts';
 import type { Address, LinkNetwork, ProxyRole } from './types.ts';
 
 /** A proxy as GET /proxies/{name} describes it (toxiproxy's shape). */
@@ -31,45 +31,36 @@ export interface ProxyControl {
   events(onEvents: (events: ProxyEvent[]) => void): Promise<{ close(): void }>;
 }
 
+/** ProxyControl over crc-proxy's own client (src/proxy-server/client.ts). */
 export class HttpProxyControl implements ProxyControl {
-  constructor(readonly base: string, private readonly timeoutMs = 10_000) {}
+  private readonly client: CrcProxyClient;
 
-  private async request<T>(method: string, path: string, body?: unknown, allow404 = false): Promise<T | undefined> {
-    let res: Response;
+  constructor(readonly base: string, private readonly timeoutMs = 10_000) {
+    this.client = new CrcProxyClient(base, { timeoutMs });
+  }
+
+  async proxy(name: string): Promise<ProxyJson | undefined> {
     try {
-      res = await fetch(new URL(path, this.base), {
-        method, body: body === undefined ? undefined : JSON.stringify(body),
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      return await this.client.proxy(name);
     } catch (err) {
-      const e = err as Error & { cause?: Error };
-      throw new Error(`crc-proxy at ${this.base}: ${method} ${path}: ${e.cause?.message ?? e.message}`);
+      if (err instanceof CrcProxyError && err.status === 404) return undefined;
+      throw err;
     }
-    const text = await res.text();
-    if (allow404 && res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`crc-proxy at ${this.base}: ${method} ${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
   }
-
-  private p(name: string): string {
-    return `/proxies/${encodeURIComponent(name)}`;
+  createProxy(p: ProxyJson): Promise<ProxyJson> { return this.client.createProxy(p); }
+  addSpec(name: string, spec: ToxicSpec): Promise<ToxicInfo> { return this.client.addSpec(name, spec); }
+  updateSpec(name: string, toxic: string, attributes: Record<string, unknown>): Promise<ToxicInfo> { return this.client.updateSpec(name, toxic, attributes); }
+  removeToxic(name: string, toxic: string): Promise<void> { return this.client.removeToxic(name, toxic); }
+  /** In our names (ToxicInfo), not toxiproxy's. */
+  toxics(name: string): Promise<ToxicInfo[]> { return this.client.specs(name); }
+  async crc(name: string, op: 'down' | 'up' | 'hold' | 'release', body: Record<string, unknown>): Promise<void> {
+    const direction = (body.direction ?? 'both') as DirectionSpec;
+    if (op === 'down') await this.client.down(name, body as { direction?: DirectionSpec; mode?: DownMode; how?: DownHow });
+    else if (op === 'up') await this.client.up(name, direction, body.mode as DownMode | undefined);
+    else if (op === 'hold') await this.client.hold(name, direction);
+    else await this.client.release(name, direction);
   }
-
-  proxy(name: string) { return this.request<ProxyJson>('GET', this.p(name), undefined, true); }
-  async createProxy(p: ProxyJson) { return (await this.request<ProxyJson>('POST', '/proxies', p))!; }
-  async addSpec(name: string, spec: ToxicSpec) { return (await this.request<ToxicInfo>('POST', `${this.p(name)}/crc/toxics`, spec))!; }
-  async updateSpec(name: string, toxic: string, attributes: Record<string, unknown>) {
-    return (await this.request<ToxicInfo>('POST', `${this.p(name)}/crc/toxics/${encodeURIComponent(toxic)}`, attributes))!;
-  }
-  async removeToxic(name: string, toxic: string) { await this.request('DELETE', `${this.p(name)}/toxics/${encodeURIComponent(toxic)}`); }
-  async toxics(name: string): Promise<ToxicInfo[]> {
-    // Toxiproxy's shape (one stream per toxic; attributes under toxiproxy's names).
-    const list = (await this.request<Array<{ name: string; type: string; stream: 'upstream' | 'downstream'; toxicity: number; attributes: Record<string, unknown> }>>('GET', `${this.p(name)}/toxics`))!;
-    return list.map((t) => ({ name: t.name, type: t.type, direction: t.stream, toxicity: t.toxicity, attributes: t.attributes }));
-  }
-  async crc(name: string, op: 'down' | 'up' | 'hold' | 'release', body: Record<string, unknown>) { await this.request('POST', `${this.p(name)}/crc/${op}`, body); }
-  async stats(name: string) { return (await this.request<ProxyStats>('GET', `${this.p(name)}/crc/stats`))!; }
+  stats(name: string): Promise<ProxyStats> { return this.client.stats(name); }
 
   events(onEvents: (events: ProxyEvent[]) => void): Promise<{ close(): void }> {
     return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
 // Ports read back from the process, events over /events stamped where they happened, crash
 // as SIGKILL and restart on the same port, clear start-up errors with the stderr tail, an
 // unasked death reported, and no orphans when the coordinator dies.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/coordinator/simulation.ts';
@@ -129,6 +129,9 @@ describe('Simulation with placement processes', () => {
     stops.push(() => sim.stop());
     await sim.converged({ timeoutMs: 20_000 });
     expect(sim.workers.filter((w) => w.kind === 'servers')).toHaveLength(0);
+    // The links run in a crc-proxy process of ours, driven over its HTTP API.
+    expect(execFileSync('pgrep', ['-P', String(process.pid), '-f', 'crc-proxy'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(1);
+    expect((await sim.link(2, 1).stats()).connections.open).toBeGreaterThan(0);
     await sim.crash(2);
     await sim.forgotten(2, { timeoutMs: 20_000 });
     await sim.restart(2);
