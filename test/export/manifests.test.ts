@@ -2,15 +2,15 @@
 // CRDs' schemas), and consistent with each other: Services select pods, sidecar proxies sit
 // between each joining server and its bootstrap, the endpoints file and the experiment in the
 // config map parse with their schemas.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { parseExperiment } from '../../src/experiment/parse.ts';
 import { k8sInput } from '../../src/export/input.ts';
 import { FILES, exportK8s } from '../../src/export/k8s.ts';
 import type { ExportOptions } from '../../src/export/model.ts';
+import { parseEndpoints as parseEndpointsFile } from '../../src/placement/endpoints.ts';
 import { objectsOf, validateObject } from './validate.ts';
 
 const PARTITION_HEAL = 'topologies/experiments/partition-heal.json';
@@ -19,19 +19,8 @@ const job = { keepSeconds: 600, readyTimeoutMs: 300_000 };
 const run = (experiment: string, o: Partial<ExportOptions> = {}) => exportK8s(k8sInput({ experiment }), options(o), job);
 const objects = (files: Map<string, string>) => new Map([...files].map(([f, text]) => [f, objectsOf(text)]));
 
-// contracts.md section 3: the processes helper's parser once src/placement/endpoints.ts is in
-// this branch, else this local copy of the contract (the path is a variable: no import error while it is not).
-const REAL_ENDPOINTS = new URL('../../src/placement/endpoints.ts', import.meta.url);
-const real = existsSync(REAL_ENDPOINTS) ? (await import(REAL_ENDPOINTS.href)) as { parseEndpoints(doc: unknown, source: string): unknown } : undefined;
-const LocalEndpointsSchema = z.strictObject({
-  servers: z.array(z.strictObject({ name: z.string().min(1), host: z.string().min(1), port: z.number().int().min(1).max(65535), control: z.url() })).min(1),
-  links: z.array(z.strictObject({ a: z.string(), b: z.string(), proxyApi: z.url(), proxy: z.string().min(1) })),
-  clientHost: z.string(),
-});
-const parseEndpoints = (doc: unknown) => {
-  real?.parseEndpoints(doc, 'endpoints.json');
-  return LocalEndpointsSchema.parse(doc);
-};
+// The endpoints file in the config map must parse with the schema the driver reads it with.
+const parseEndpoints = (doc: unknown) => parseEndpointsFile(doc, 'endpoints.json');
 
 describe('k8s export of middle-earth + partition-heal', () => {
   const variants: Array<Partial<ExportOptions>> = [{}, { perPod: 3 }, { proxy: 'toxiproxy' }];
