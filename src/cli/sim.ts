@@ -14,10 +14,12 @@ import { SimReader } from '../ui/dashboard/reader.ts';
 import { DashboardState } from '../ui/dashboard/state.ts';
 import { PlainReporter, type SimReporter } from '../ui/reporter.ts';
 import { nowMs } from '../util/clock.ts';
+import { resolveLiveness } from '../core/index.ts';
 import { UsageError, choiceFlag, intFlag, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [--placement workers|processes] [--clients N] [--once] [--plain]
                     [--direct] [--seed S] [--load] [--load-rate R] [--load-size B] [--latency-ms L] [--record-dir DIR]
+                    [--ping-interval MS [--ping-timeout MS]]
 
   --topology SPEC          ${TOPOLOGY_SPECS}
                            (default: middle-earth, the course's 11 servers and 8 clients)
@@ -35,6 +37,9 @@ const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [-
   --load-size B            background load: bytes per chat (default 64)
   --latency-ms L           dashboard: latency that l adds to a link, ±10% jitter (default 50)
   --record-dir DIR         dashboard: where w writes experiments (default results/experiments)
+  --ping-interval MS       liveness: ping a server link idle MS ms; 0 turns liveness off (default: the
+                           topology's, else 250 ms, scaled up beyond 50 servers)
+  --ping-timeout MS        liveness: a server link silent MS ms is dead (default 4 x the interval)
 `;
 
 interface Run {
@@ -43,6 +48,9 @@ interface Run {
   k: number;
   placement: 'workers' | 'processes';
   seed: number;
+  /** liveness from the flags (undefined: the topology's or the defaults; see livenessOf) */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
   load: { on: boolean; rate: number; size: number };
 }
 
@@ -62,6 +70,8 @@ await runMain(USAGE, async () => {
     'load-size': { type: 'string' },
     'latency-ms': { type: 'string' },
     'record-dir': { type: 'string', default: 'results/experiments' },
+    'ping-interval': { type: 'string' },
+    'ping-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -78,6 +88,7 @@ await runMain(USAGE, async () => {
     placement,
     k: intFlag(values, 'servers-per-worker', 1, 100_000, 1),
     seed: intFlag(values, 'seed', 0, 0xffff_ffff, 1),
+    ...livenessFlags(values),
     load: { on: values.load ?? false, rate: intFlag(values, 'load-rate', 1, 100_000, 100), size: intFlag(values, 'load-size', 1, 65_536, 64) },
   };
   const reporter: SimReporter = new PlainReporter();
@@ -105,6 +116,8 @@ async function runPlain(run: Run, reporter: SimReporter, o: { once: boolean; tim
     serversPerWorker: run.k,
     placement: run.placement,
     seed: run.seed,
+    pingIntervalMs: run.pingIntervalMs,
+    pingTimeoutMs: run.pingTimeoutMs,
     onEvent: (e) => state.simEvent(e),
     onProgress: (phase, done, total) => reporter.progress(phase, done, total),
     onCrash: (m) => reporter.crash(m),
@@ -167,6 +180,8 @@ async function runDashboard(run: Run, reporter: SimReporter, o: { proxied: boole
     serversPerWorker: run.k,
     placement: run.placement,
     seed: run.seed,
+    pingIntervalMs: run.pingIntervalMs,
+    pingTimeoutMs: run.pingTimeoutMs,
     proxyLinks: o.proxied ? 'all' : undefined,
     onEvent: (e) => dash.state.simEvent(e),
     onProxyEvent: (e) => dash.state.proxyEvent(e),
@@ -201,4 +216,20 @@ async function runDashboard(run: Run, reporter: SimReporter, o: { proxied: boole
   dash.state.note(nowMs(), 'info', `attach a client: ./bin/crc-client --id 999 --serverhost 127.0.0.1 --serverport ${sim.port(root.id)} --username you --info hi`);
   if (run.load.on) controller.press('t');
   await new Promise(() => {}); // until q, Ctrl-C or a signal
+}
+
+/** --ping-interval / --ping-timeout, checked as crc-server checks them (a timeout needs an interval under it). */
+function livenessFlags(values: Record<string, unknown>): { pingIntervalMs?: number; pingTimeoutMs?: number } {
+  if (values['ping-interval'] === undefined) {
+    if (values['ping-timeout'] !== undefined) throw new UsageError('--ping-timeout needs --ping-interval');
+    return {};
+  }
+  const pingIntervalMs = intFlag(values, 'ping-interval', 0, 86_400_000);
+  const pingTimeoutMs = values['ping-timeout'] === undefined ? undefined : intFlag(values, 'ping-timeout', 1, 86_400_000);
+  try {
+    resolveLiveness(pingIntervalMs, pingTimeoutMs);
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace('pingIntervalMs', '--ping-interval').replace('pingTimeoutMs', '--ping-timeout'));
+  }
+  return { pingIntervalMs, pingTimeoutMs };
 }

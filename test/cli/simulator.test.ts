@@ -43,6 +43,15 @@ describe('npm start', () => {
     expect(exit.code).not.toBe(0);
     expect(p.stderr).toMatch(/error: unknown topology 'ring:5'/);
   });
+
+  it('checks its liveness flags as crc-server does', async () => {
+    const alone = run('sim', ['--ping-timeout', '400']);
+    expect((await alone.exitWithin(10_000)).code).toBe(2);
+    expect(alone.stderr).toMatch(/--ping-timeout needs --ping-interval/);
+    const under = run('sim', ['--ping-interval', '400', '--ping-timeout', '100']);
+    expect((await under.exitWithin(10_000)).code).toBe(2);
+    expect(under.stderr).toMatch(/--ping-timeout/);
+  });
 });
 
 describe('experiment', () => {
