@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 
 import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
 import { type DecodeError, type DecodedMessage, MessageType } from '../protocol/index.ts';
-import { type ConnectionHandlers, FramedConnection } from './connection.ts';
+import { type ChatRoute, type ConnectionHandlers, FramedConnection } from './connection.ts';
 import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
@@ -281,6 +281,12 @@ export class CrcServerNode {
     }
   }
 
+  /** FramedConnection.chatRoute on a server link: the core's rules (routeChat), by the chat's ids. */
+  private readonly routeChat: ChatRoute = (from, src, dest, frame, at, len) => {
+    const via = this.core.routeChat(from.id, src, dest, frame, at, len);
+    return via === undefined ? undefined : this.conns.get(via);
+  };
+
   private onDecodeError(conn: FramedConnection, err: DecodeError): void {
     this.log(`closing connection ${conn.id} from ${conn.remote}: ${err.message}`);
     this.emit({ type: 'decode-error', conn: conn.id, code: err.code, value: err.value, message: err.message });
@@ -342,6 +348,8 @@ export class CrcServerNode {
           if (c && e.event.kind === 'server') {
             c.decoder.lazyChatText = true;
             c.serverLink = true;
+            // Traced frames need their events: those links keep the decoded path.
+            if (!this.traceFrames) c.chatRoute = this.routeChat;
           }
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;

@@ -115,6 +115,16 @@ export class WriteBatch implements Flushable {
     if ((this.bytes += n) === n) this.scope.mark(this);
   }
 
+  /** push() for `buf[at, at + len)`: a view is made only when it starts a new run. */
+  pushRange(buf: Buffer, at: number, len: number): void {
+    if (this.run !== undefined && this.runEnd === buf.byteOffset + at && buf.buffer === this.run.buffer) {
+      this.runEnd += len;
+      this.bytes += len;
+      return;
+    }
+    this.push(buf.subarray(at, at + len));
+  }
+
   /** Write what is waiting now, as its own write (the scope's flush then finds nothing). */
   flush(): void {
     if (this.bytes === 0) return;
