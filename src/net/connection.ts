@@ -4,7 +4,7 @@
 // costs one syscall, not one per frame. A lazy burst (stream()) is pulled a chunk at a time as
 // the socket drains; with a server's FlowControl, a queue past high water holds its feeders' reads.
 import type { Socket } from 'node:net';
-import { type ChatRouter, type DecodeError, type DecodedMessage, FrameDecoder, type Limits } from '../protocol/index.ts';
+import { type ChatRouter, chatFrameTextIsUtf8, type DecodeError, type DecodedMessage, FrameDecoder, type Limits } from '../protocol/index.ts';
 import { TrafficCounters } from './counters.ts';
 import { type Congestion, type FlowControl, formatBytes } from './flow-control.ts';
 import { SendBacklog } from './send-backlog.ts';
@@ -74,8 +74,9 @@ export class FramedConnection implements ChatRouter {
   frameWatch = -1;
   frameWatchSince = 0;
   /**
-   * Set on a trusted link (by the server node): whole chats in a read are routed by their
-   * header and forwarded as byte ranges of the read, with no message made per frame.
+   * Set by the server node: whole chats in a read are routed by their header and forwarded
+   * as byte ranges of the read, with no message made per frame (their text checked here
+   * unless the link is trusted, lazyChatText).
    */
   chatRoute: ChatRoute | undefined;
 
@@ -256,6 +257,8 @@ export class FramedConnection implements ChatRouter {
   /** ChatRouter: a whole chat in a read on a trusted link, forwarded as is if the route allows. */
   chat(buf: Buffer, at: number, len: number): boolean {
     if (!this.isOpen) return false; // the decoded path drops it
+    // Text enters the network on an untrusted link: invalid UTF-8 takes the decoded path, which fails it.
+    if (!this.decoder.lazyChatText && !chatFrameTextIsUtf8(buf, at, len)) return false;
     const to = this.chatRoute?.(this, buf.readUInt32BE(at + 1), buf.readUInt32BE(at + 5), buf, at, len);
     if (to === undefined) return false;
     this.counters.countRoutedChat(len);

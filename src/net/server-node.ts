@@ -247,6 +247,8 @@ export class CrcServerNode {
         this.limitCuts.set(id, 'crc_sendq_exceeded_total');
       },
     });
+    // Chats go by header where the core allows it (a registered source); traced frames need their events.
+    if (!this.traceFrames) conn.chatRoute = this.routeChat;
     this.conns.set(id, conn);
     this.connectionsOpened++;
     if (this.stopped) {
@@ -348,8 +350,6 @@ export class CrcServerNode {
           if (c && e.event.kind === 'server') {
             c.decoder.lazyChatText = true;
             c.serverLink = true;
-            // Traced frames need their events: those links keep the decoded path.
-            if (!this.traceFrames) c.chatRoute = this.routeChat;
           }
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;

@@ -74,4 +74,19 @@ describe('the chat fast path on server links', () => {
     expect(b.core.counters.chatsInvalidUtf8).toBe(1);
     expect(bob.decodeError).toBeUndefined();
   });
+
+  it('on a client link, checks the text where it enters: invalid UTF-8 still cuts the sender, after what came before it', async () => {
+    const { a, bob } = await setUp();
+    const alice = await rawClient(cleanup, a.port, 101);
+    await waitFor(() => a.core.host(102) && alice.messages.length > 0, 3000, 'alice registered');
+    const bad = chat(101, 102, '????');
+    bad.fill(0xff, bad.length - 4);
+    const routedBefore = a.counters.chatsRouted;
+    alice.write(Buffer.concat([chat(101, 102, 'c1'), chat(101, 102, 'c2'), bad, chat(101, 102, 'never')]));
+    await waitFor(() => alice.closed, 3000, 'alice cut for a bad frame');
+    await waitFor(() => chatsAt(bob).length === 2, 3000, 'the two chats before the bad one');
+    expect(chatsAt(bob)).toEqual(['c1', 'c2']);
+    expect(a.counters.chatsRouted - routedBefore).toBe(2);
+    expect(a.counters.decodeErrors).toBe(1);
+  });
 });
