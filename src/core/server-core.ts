@@ -12,6 +12,7 @@ import {
   type ServerQuitMessage,
   type StatusMessage,
   StatusCode,
+  chatFrameTextIsUtf8,
   chatTextIsUtf8,
   encode,
   withLastHop,
@@ -322,14 +323,26 @@ export class ServerCore {
    * this path.
    */
   forwardChat(conn: ConnId, msg: ClientChatMessage): ConnId | undefined {
+    return msg.raw === undefined
+      ? this.routeChat(conn, msg.sourceId, msg.destinationId)
+      : this.routeChat(conn, msg.sourceId, msg.destinationId, msg.raw, 0, msg.raw.length);
+  }
+
+  /**
+   * forwardChat() by the chat's ids, for a frame the driver has not decoded: its bytes are
+   * `frame[at, at + len)` (looked at only when its text must be checked). Without a frame,
+   * the text counts as valid (a chat built from a string).
+   */
+  routeChat(conn: ConnId, src: number, dest: number, frame?: Buffer, at = 0, len = 0): ConnId | undefined {
     const peer = this.conns.get(conn);
     if (peer === undefined) return undefined;
     if (peer.life) peer.life.heard = true; // any frame is life
-    if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return undefined;
+    if (!sourceBelongs(this.hosts, conn, peer, src)) return undefined;
     // By id and next hop only: building a HostRecord per chat would allocate on the hot path.
-    const dest = msg.destinationId;
     const hop = this.hosts.hopOf(dest);
-    if (hop === undefined || (mustCheckChatTextTo(peer, this.hosts, dest, hop) && !chatTextIsUtf8(msg))) return undefined;
+    if (hop === undefined) return undefined;
+    if (frame !== undefined && mustCheckChatTextTo(peer, this.hosts, dest, hop)
+      && !chatFrameTextIsUtf8(frame, at, len)) return undefined;
     const via = this.hosts.linkOf(hop);
     return via === conn ? undefined : via;
   }

@@ -4,7 +4,7 @@
 // costs one syscall, not one per frame. A lazy burst (stream()) is pulled a chunk at a time as
 // the socket drains; with a server's FlowControl, a queue past high water holds its feeders' reads.
 import type { Socket } from 'node:net';
-import { type DecodeError, type DecodedMessage, FrameDecoder, type Limits } from '../protocol/index.ts';
+import { type ChatRouter, chatFrameTextIsUtf8, type DecodeError, type DecodedMessage, FrameDecoder, type Limits } from '../protocol/index.ts';
 import { TrafficCounters } from './counters.ts';
 import { type Congestion, type FlowControl, formatBytes } from './flow-control.ts';
 import { SendBacklog } from './send-backlog.ts';
@@ -28,11 +28,17 @@ export interface ConnectionOptions {
   onQueueLimit?: () => void;
 }
 
+/**
+ * Where a chat read on a trusted link goes when its bytes can be forwarded as they are (the
+ * server's routing rules decide); undefined: it takes the decoded path.
+ */
+export type ChatRoute = (from: FramedConnection, src: number, dest: number, frame: Buffer, at: number, len: number) => FramedConnection | undefined;
+
 export const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
 /** A lazy burst is pulled until about this much waits for the socket, then again on 'drain'. */
 const STREAM_CHUNK = 64 * 1024;
 
-export class FramedConnection {
+export class FramedConnection implements ChatRouter {
   readonly decoder: FrameDecoder;
   readonly counters: TrafficCounters;
   readonly maxQueueBytes: number;
@@ -67,6 +73,12 @@ export class FramedConnection {
   /** The decoder's frame count when the sweep first saw the unfinished frame it holds (-1: none), and when. */
   frameWatch = -1;
   frameWatchSince = 0;
+  /**
+   * Set by the server node: whole chats in a read are routed by their header and forwarded
+   * as byte ranges of the read, with no message made per frame (their text checked here
+   * unless the link is trusted, lazyChatText).
+   */
+  chatRoute: ChatRoute | undefined;
 
   constructor(
     readonly id: number,
@@ -134,6 +146,23 @@ export class FramedConnection {
       this.out.push(data);
       this.counters.countOut(data);
     }
+    this.checkQueue();
+  }
+
+  /** send() for one frame at `buf[at, at + len)`, with no view made when it continues this turn's run. */
+  sendRange(buf: Buffer, at: number, len: number): void {
+    if (this.closing !== undefined || this.socket.destroyed) return;
+    if (this.backlog) {
+      this.backlog.push(buf.subarray(at, at + len));
+    } else {
+      this.out.pushRange(buf, at, len);
+      this.counters.countOutFrame(buf[at]!, len);
+    }
+    this.checkQueue();
+  }
+
+  /** The SendQ bound and the server's back-pressure, after something was queued. */
+  private checkQueue(): void {
     let q = this.out.bytes + (this.backlog?.bytes ?? 0) + this.socketQueued;
     if (q > this.watchAt) q = this.pendingBytes; // near a limit, or so it seems: measure
     if (q > this.maxQueueBytes) {
@@ -225,23 +254,36 @@ export class FramedConnection {
     this.flow?.drained(this);
   };
 
+  /** ChatRouter: a whole chat in a read on a trusted link, forwarded as is if the route allows. */
+  chat(buf: Buffer, at: number, len: number): boolean {
+    if (!this.isOpen) return false; // the decoded path drops it
+    // Text enters the network on an untrusted link: invalid UTF-8 takes the decoded path, which fails it.
+    if (!this.decoder.lazyChatText && !chatFrameTextIsUtf8(buf, at, len)) return false;
+    const to = this.chatRoute?.(this, buf.readUInt32BE(at + 1), buf.readUInt32BE(at + 5), buf, at, len);
+    if (to === undefined) return false;
+    this.counters.countRoutedChat(len);
+    to.sendRange(buf, at, len);
+    return true;
+  }
+
+  /** ChatRouter: frames decoded ahead of a routed chat, handled first. */
+  deliver(messages: DecodedMessage[]): void {
+    this.counters.countIn(messages);
+    this.handlers.onMessages(this, messages);
+  }
+
   private onData(chunk: Buffer): void {
     this.counters.bytesIn += chunk.length;
-    const { messages, error } = this.decoder.feed(chunk);
-    if (messages.length > 0) {
-      this.counters.countIn(messages);
-      const flow = this.flow;
-      if (flow === undefined) {
-        this.handlers.onMessages(this, messages);
-      } else {
-        // What these frames cause to be queued on a congested connection pauses this one.
-        flow.reading = this;
-        try {
-          this.handlers.onMessages(this, messages);
-        } finally {
-          flow.reading = undefined;
-        }
-      }
+    const flow = this.flow;
+    // What these frames cause to be queued on a congested connection pauses this one.
+    if (flow !== undefined) flow.reading = this;
+    let error: DecodeError | undefined;
+    try {
+      const result = this.decoder.feed(chunk, this.chatRoute === undefined ? undefined : this);
+      error = result.error;
+      if (result.messages.length > 0) this.deliver(result.messages);
+    } finally {
+      if (flow !== undefined) flow.reading = undefined;
     }
     if (error) {
       this.counters.decodeErrors++;

@@ -12,6 +12,8 @@ export class TrafficCounters {
   bytesIn = 0;
   bytesOut = 0;
   decodeErrors = 0;
+  /** Chats forwarded by their header straight from a read (a server link's fast path), included in msgsIn. */
+  chatsRouted = 0;
 
   countIn(messages: DecodedMessage[]): void {
     for (const m of messages) {
@@ -20,11 +22,22 @@ export class TrafficCounters {
     }
   }
 
+  /** A chat of `len` bytes read and forwarded by its header, with no message made. */
+  countRoutedChat(len: number): void {
+    this.chatsRouted++;
+    this.msgsIn[0x81]!++;
+    this.typeBytesIn[0x81]! += len;
+  }
+
   /** Count a frame (or a batch of frames from one burst) handed to a connection. */
   countOut(frame: Buffer): void {
-    this.bytesOut += frame.length;
-    this.msgsOut[frame[0]!]!++;
-    this.typeBytesOut[frame[0]!]! += frame.length;
+    this.countOutFrame(frame[0]!, frame.length);
+  }
+
+  countOutFrame(type: number, len: number): void {
+    this.bytesOut += len;
+    this.msgsOut[type]!++;
+    this.typeBytesOut[type]! += len;
   }
 
   /** Per-type figures, for /metrics and snapshots. */

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 
 import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
 import { type DecodeError, type DecodedMessage, MessageType } from '../protocol/index.ts';
-import { type ConnectionHandlers, FramedConnection } from './connection.ts';
+import { type ChatRoute, type ConnectionHandlers, FramedConnection } from './connection.ts';
 import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
@@ -247,6 +247,8 @@ export class CrcServerNode {
         this.limitCuts.set(id, 'crc_sendq_exceeded_total');
       },
     });
+    // Chats go by header where the core allows it (a registered source); traced frames need their events.
+    if (!this.traceFrames) conn.chatRoute = this.routeChat;
     this.conns.set(id, conn);
     this.connectionsOpened++;
     if (this.stopped) {
@@ -280,6 +282,12 @@ export class CrcServerNode {
       this.apply(this.core.received(conn.id, m));
     }
   }
+
+  /** FramedConnection.chatRoute on a server link: the core's rules (routeChat), by the chat's ids. */
+  private readonly routeChat: ChatRoute = (from, src, dest, frame, at, len) => {
+    const via = this.core.routeChat(from.id, src, dest, frame, at, len);
+    return via === undefined ? undefined : this.conns.get(via);
+  };
 
   private onDecodeError(conn: FramedConnection, err: DecodeError): void {
     this.log(`closing connection ${conn.id} from ${conn.remote}: ${err.message}`);

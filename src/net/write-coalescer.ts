@@ -94,12 +94,16 @@ export class WriteBatch implements Flushable {
   /** The run being extended: its first chunk, and where its bytes end in that chunk's memory. */
   private run: Buffer | undefined;
   private runEnd = 0;
+  /** The buffer the run was last extended from by pushRange(), and where in it the run's bytes end (a cheaper test than memory). */
+  private rangeSrc: Buffer | undefined;
+  private rangeEnd = 0;
   /** Bytes waiting. */
   bytes = 0;
 
   constructor(private readonly scope: FlushScope, private readonly write: (buf: Buffer) => void) {}
 
   push(chunk: Buffer): void {
+    this.rangeSrc = undefined;
     const n = chunk.length;
     if (n === 0) return;
     const run = this.run;
@@ -113,6 +117,19 @@ export class WriteBatch implements Flushable {
     this.runEnd = chunk.byteOffset + n;
     // The first chunk marks the sink; later ones in the same scope ride along.
     if ((this.bytes += n) === n) this.scope.mark(this);
+  }
+
+  /** push() for `buf[at, at + len)`: a view is made only when it starts a new run. */
+  pushRange(buf: Buffer, at: number, len: number): void {
+    if (buf === this.rangeSrc && at === this.rangeEnd) {
+      this.rangeEnd += len;
+      this.runEnd += len;
+      this.bytes += len;
+      return;
+    }
+    this.push(buf.subarray(at, at + len));
+    this.rangeSrc = buf;
+    this.rangeEnd = at + len;
   }
 
   /** Write what is waiting now, as its own write (the scope's flush then finds nothing). */
@@ -133,6 +150,7 @@ export class WriteBatch implements Flushable {
   clear(): void {
     this.chunks = [];
     this.run = undefined;
+    this.rangeSrc = undefined;
     this.bytes = 0;
   }
 

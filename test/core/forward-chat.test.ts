@@ -74,6 +74,14 @@ describe('ServerCore.forwardChat', () => {
     if (expected === undefined) expect(setUp().received(conn, decode(frame, trusted)).length).toBeGreaterThan(0);
   });
 
+  it.each(cases)('routeChat by ids, the frame inside a larger read: $what', ({ conn, frame, expected }) => {
+    // Bytes on both sides, so an off-by-offset text check would see the wrong bytes.
+    const read = Buffer.concat([Buffer.from([0xff, 0xfe, 0x81]), frame, Buffer.from([0xff])]);
+    const src = frame.readUInt32BE(1);
+    const dest = frame.readUInt32BE(5);
+    expect(setUp().routeChat(conn, src, dest, read, 3, frame.length)).toBe(expected);
+  });
+
   it('counts as hearing from the peer, as received() does', () => {
     const pings = (effects: ReturnType<ServerCore['tick']>) => effects.filter((e) => e.kind === 'send' && e.conn === S2).length;
     const run = (chatInBetween: boolean) => {

@@ -81,6 +81,35 @@ describe('WriteBatch runs', () => {
     expect(batch.bytes).toBe(0);
   });
 
+  it('pushRange(): ranges of one read back to back are one view of it; mixed with push(), the order holds', () => {
+    const dispatch = new DispatchScope();
+    const writes: Buffer[] = [];
+    const batch = new WriteBatch(dispatch, (buf) => writes.push(buf));
+    const read = Buffer.from('AAAABBBBCCCCDDDD');
+    dispatch.run(() => {
+      for (let i = 0; i < 4; i++) batch.pushRange(read, 4 * i, 4);
+    });
+    expect(writes.map(String)).toEqual(['AAAABBBBCCCCDDDD']);
+    expect(writes[0]!.buffer).toBe(read.buffer);
+    dispatch.run(() => {
+      batch.pushRange(read, 0, 4);
+      batch.pushRange(read, 8, 4); // a gap: a new run
+      batch.push(Buffer.from('xy')); // from elsewhere, between two ranges that touch
+      batch.pushRange(read, 12, 4);
+      batch.pushRange(read, 4, 4);
+      batch.pushRange(read, 8, 4);
+    });
+    expect(writes.map(String)).toEqual(['AAAABBBBCCCCDDDD', 'AAAACCCCxyDDDDBBBBCCCC']);
+    // After a flush a range that continues the last one starts afresh, and clear() forgets one in progress.
+    dispatch.run(() => {
+      batch.pushRange(read, 0, 4);
+      batch.clear();
+      batch.pushRange(read, 4, 4);
+    });
+    expect(writes.map(String).at(-1)).toBe('BBBB');
+    expect(batch.bytes).toBe(0);
+  });
+
   it('clear() forgets a run in progress', () => {
     const dispatch = new DispatchScope();
     const writes: string[] = [];
