@@ -35,6 +35,7 @@ export function metricsText(node: CrcServerNode): string {
     byType.map((t) => [`{${server},type="${t.type}"}`, t.bytesOut]));
   one('crc_bytes_received_total', 'counter', 'Bytes read from sockets.', c.bytesIn);
   one('crc_bytes_sent_total', 'counter', 'Bytes queued to sockets.', c.bytesOut);
+  one('crc_chats_routed_total', 'counter', 'Chats forwarded by their header straight from the read (the fast path).', c.chatsRouted);
   const conns = node.connectionCounts();
   metric('crc_connections', 'gauge', 'Open connections, by peer kind.',
     (['server', 'client', 'pending'] as const).map((k) => [`{${server},peer="${k}"}`, conns[k]]));
