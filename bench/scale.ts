@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { machineInfo } from '../src/util/machine.ts';
 import { intFlag, parseFlags } from '../src/cli/args.ts';
-import { type ScaleMeasurement, runScale } from './phases/scale.ts';
+import { type ScaleMeasurement, fdsNeeded, openFilesLimit, runScale } from './phases/scale.ts';
 import type { Percentiles } from './phases/common.ts';
 
 const { values } = parseFlags(process.argv.slice(2), {
@@ -53,7 +53,7 @@ const big = rows.find((r) => r.servers === GOAL.servers);
 const bigFailed = failed.find((f) => f.servers === GOAL.servers);
 const met = big
   ? (big.convergeMs < GOAL.convergeMs && big.maxRssBytes < GOAL.rssBytes ? 'met' : 'missed')
-  : bigFailed ? `not run here: ${bigFailed.error}` : 'not run';
+  : `missed (not run: ${bigFailed?.error ?? whyNotRun()})`;
 
 // The marginal cost of a record: between the two largest sizes run, extra bytes over extra records.
 const [a, b] = rows.filter((r) => r.records && r.heapBytes).slice(-2);
@@ -119,3 +119,11 @@ const md = [
 ];
 writeFileSync(`${values.out}/scale.md`, md.join('\n'));
 process.stdout.write(`wrote ${values.out}/scale.md and ${values.out}/scale.json\n`);
+
+/** Why the goal's size was left out of --sizes: say whether this machine could run it at all. */
+function whyNotRun(): string {
+  const needed = fdsNeeded(GOAL.servers, 0);
+  const limit = openFilesLimit();
+  const fits = limit === undefined || needed <= limit;
+  return `${GOAL.servers.toLocaleString('en-US')} is not in --sizes${fits ? '' : `, and it needs about ${needed.toLocaleString('en-US')} file descriptors in one process where ulimit -n is ${limit}`}`;
+}

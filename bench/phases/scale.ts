@@ -104,7 +104,7 @@ function scaleTopology(n: number, ends: boolean) {
 }
 
 /** The soft limit on open files of this process (Linux /proc), or undefined where unknown. */
-function openFilesLimit(): number | undefined {
+export function openFilesLimit(): number | undefined {
   try {
     const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     return m ? (m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1])) : undefined;
