@@ -27,7 +27,7 @@ import {
 import { type LivenessSettings, Liveness, isHeartbeat, pingFrame } from './liveness.ts';
 import { HOST_LIMIT_STATUS, type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
 import { StatusRing } from './status-log.ts';
-import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatText, mustCheckChatTextTo, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
+import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatTextTo, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
 
 export type { HostRecord } from './host-table.ts';
 export { duplicateClientText, duplicateServerText, hostLimitText, unknownIdText, welcomeText } from './server-frames.ts';
@@ -347,18 +347,12 @@ export class ServerCore {
     return via === conn ? undefined : via;
   }
 
-  /** The connection toward `to`, unless it is `conn` itself (a chat is never sent back where it came from). */
-  private chatVia(conn: ConnId, to: HostRecord): ConnId | undefined {
-    const via = this.hosts.linkOf(to.firstLinkId);
-    return via === conn ? undefined : via;
-  }
-
   private onChat(conn: ConnId, peer: Peer, src: number, dest: number, msg: Message): void {
     if (!sourceBelongs(this.hosts, conn, peer, src)) return this.reject(conn, `chat from ${src} does not come from behind this connection`);
-    const to = this.hosts.get(dest);
-    const via = to && this.chatVia(conn, to);
-    if (via !== undefined) {
-      if (mustCheckChatText(peer, to!) && !chatTextIsUtf8(msg)) {
+    const hop = this.hosts.hopOf(dest);
+    const via = hop === undefined ? undefined : this.hosts.linkOf(hop);
+    if (via !== undefined && via !== conn) {
+      if (mustCheckChatTextTo(peer, this.hosts, dest, hop!) && !chatTextIsUtf8(msg)) {
         this.counters.chatsInvalidUtf8++;
         return this.reject(conn, `chat from ${src} to client ${dest} is not valid UTF-8: not delivered`);
       }

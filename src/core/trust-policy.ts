@@ -75,13 +75,9 @@ export function judgeRegistration(selfId: number, hosts: HostTable, peer: Peer, 
 
 /**
  * Chats cross server links with their text unchecked (forwarded byte for byte); the server
- * that hands one from a server link to its own client checks it, once.
+ * that hands one from a server link to its own client checks it, once. By id and next hop
+ * (the destination is adjacent when it is its own next hop): no record is built per chat.
  */
-export function mustCheckChatText(from: Peer, to: HostRecord): boolean {
-  return from.role === 'server' && to.kind === 'client' && to.firstLinkId === to.id;
-}
-
-/** mustCheckChatText for a destination known by id and next hop, with no record built (the per-chat path). */
 export function mustCheckChatTextTo(from: Peer, hosts: HostTable, dest: number, hop: number): boolean {
   return from.role === 'server' && hop === dest && hosts.kindOf(dest) === 'client';
 }
