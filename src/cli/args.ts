@@ -1,5 +1,6 @@
 // Shared flag parsing for the commands: util.parseArgs, then typed checks with usage errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type LivenessSettings, resolveLiveness } from '../core/index.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -53,4 +54,15 @@ export function choiceFlag<T extends string>(values: Record<string, unknown>, fl
   if (v === undefined) return undefined;
   if (!choices.includes(v as T)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got '${String(v)}'`);
   return v as T;
+}
+
+/** --ping-interval / --ping-timeout (absent interval: 0, no liveness), checked by the core's rule, errors in flag names. */
+export function livenessFlags(values: Record<string, unknown>): LivenessSettings {
+  const interval = intFlag(values, 'ping-interval', 0, 86_400_000, 0);
+  const timeout = values['ping-timeout'] === undefined ? undefined : intFlag(values, 'ping-timeout', 1, 86_400_000);
+  try {
+    return resolveLiveness(interval, timeout);
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace('pingIntervalMs', '--ping-interval').replace('pingTimeoutMs', '--ping-timeout'));
+  }
 }

@@ -1,13 +1,13 @@
 // crc-server: one CRC server as its own process. Flag names match the course harness, so a
 // course user can swap it in for the Python server.
 import { appendFileSync } from 'node:fs';
-import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE, type LivenessSettings, resolveLiveness } from '../core/index.ts';
+import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE } from '../core/index.ts';
 import { ControlApi } from '../net/control-api.ts';
 import { EventStream } from '../net/event-stream.ts';
 import { STATE_STATUS_LINES, startMonitor } from '../net/monitor.ts';
 import { DEFAULT_SERVER_LIMITS, type ServerLimitOptions, defaultMaxConnections } from '../net/server-limits.ts';
 import { CrcServerNode } from '../net/server-node.ts';
-import { UsageError, intFlag, parseFlags, requireString, runMain } from './args.ts';
+import { UsageError, intFlag, livenessFlags, parseFlags, requireString, runMain } from './args.ts';
 
 const USAGE = `usage: crc-server --id N --servername S --port P --info I
                   [--connect_to_host H --connect_to_port Q] [--monitor-port M [--monitor-host A]]
@@ -181,13 +181,3 @@ await runMain(USAGE, async () => {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 });
-
-function livenessFlags(values: Record<string, unknown>): LivenessSettings {
-  const interval = intFlag(values, 'ping-interval', 0, 86_400_000, 0);
-  const timeout = values['ping-timeout'] === undefined ? undefined : intFlag(values, 'ping-timeout', 1, 86_400_000);
-  try {
-    return resolveLiveness(interval, timeout);
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace('pingIntervalMs', '--ping-interval').replace('pingTimeoutMs', '--ping-timeout'));
-  }
-}

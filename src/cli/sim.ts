@@ -14,8 +14,7 @@ import { SimReader } from '../ui/dashboard/reader.ts';
 import { DashboardState } from '../ui/dashboard/state.ts';
 import { PlainReporter, type SimReporter } from '../ui/reporter.ts';
 import { nowMs } from '../util/clock.ts';
-import { resolveLiveness } from '../core/index.ts';
-import { UsageError, choiceFlag, intFlag, parseFlags, runMain } from './args.ts';
+import { UsageError, choiceFlag, intFlag, livenessFlags, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [--placement workers|processes] [--clients N] [--once] [--plain]
                     [--direct] [--seed S] [--load] [--load-rate R] [--load-size B] [--latency-ms L] [--record-dir DIR]
@@ -88,7 +87,7 @@ await runMain(USAGE, async () => {
     placement,
     k: intFlag(values, 'servers-per-worker', 1, 100_000, 1),
     seed: intFlag(values, 'seed', 0, 0xffff_ffff, 1),
-    ...livenessFlags(values),
+    ...simLivenessFlags(values),
     load: { on: values.load ?? false, rate: intFlag(values, 'load-rate', 1, 100_000, 100), size: intFlag(values, 'load-size', 1, 65_536, 64) },
   };
   const reporter: SimReporter = new PlainReporter();
@@ -218,18 +217,9 @@ async function runDashboard(run: Run, reporter: SimReporter, o: { proxied: boole
   await new Promise(() => {}); // until q, Ctrl-C or a signal
 }
 
-/** --ping-interval / --ping-timeout, checked as crc-server checks them (a timeout needs an interval under it). */
-function livenessFlags(values: Record<string, unknown>): { pingIntervalMs?: number; pingTimeoutMs?: number } {
-  if (values['ping-interval'] === undefined) {
-    if (values['ping-timeout'] !== undefined) throw new UsageError('--ping-timeout needs --ping-interval');
-    return {};
-  }
-  const pingIntervalMs = intFlag(values, 'ping-interval', 0, 86_400_000);
-  const pingTimeoutMs = values['ping-timeout'] === undefined ? undefined : intFlag(values, 'ping-timeout', 1, 86_400_000);
-  try {
-    resolveLiveness(pingIntervalMs, pingTimeoutMs);
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace('pingIntervalMs', '--ping-interval').replace('pingTimeoutMs', '--ping-timeout'));
-  }
-  return { pingIntervalMs, pingTimeoutMs };
+/** The liveness flags, if given (else the topology's or the defaults: livenessOf). */
+function simLivenessFlags(values: Record<string, unknown>): { pingIntervalMs?: number; pingTimeoutMs?: number } {
+  if (values['ping-interval'] === undefined && values['ping-timeout'] === undefined) return {};
+  const { intervalMs, timeoutMs } = livenessFlags(values);
+  return { pingIntervalMs: intervalMs, pingTimeoutMs: timeoutMs };
 }
