@@ -1,5 +1,5 @@
 // The files the config map carries for the processes at run time: the endpoints file that
-// `--placement external` reads (contracts.md section 3) and each sidecar's populate JSON
+// `--placement external` reads (its schema: src/placement/endpoints.ts) and each sidecar's populate JSON
 // (toxiproxy's `-config` format, read by crc-proxy's `--config` too).
 import type { DeploymentModel } from './model.ts';
 

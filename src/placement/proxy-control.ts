@@ -1,5 +1,5 @@
-// The link proxies of a crc-proxy server (contracts.md section 1: toxiproxy's HTTP API plus
-// the crc extras), as a LinkNetwork. `ProxyControl` is the few calls we need; `HttpProxyControl`
+// The link proxies of a crc-proxy server (toxiproxy's HTTP API plus the crc extras: the routes
+// are listed in src/proxy-server/routes.ts), as a LinkNetwork. `ProxyControl` is the few calls we need; `HttpProxyControl`
 // makes them with crc-proxy's own client (`CrcProxyClient`, src/proxy-server/client.ts).
 import http from 'node:http';
 import type { ProxyEvent } from '../faults/events.ts';
