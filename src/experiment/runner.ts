@@ -10,6 +10,7 @@ import { parseTrafficText } from '../coordinator/traffic-text.ts';
 import type { Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
+import { LatenessProbe } from '../util/lateness-probe.ts';
 import { drawPictures } from '../report/render.ts';
 import { readResults } from '../report/results.ts';
 import type { Endpoints } from '../placement/endpoints.ts';
@@ -20,6 +21,7 @@ import type { ActionRecord } from './fault-replay.ts';
 import { FACT_TYPES, type NodeFact } from './knowledge.ts';
 import { type Polled, pollConsistent } from './probe.ts';
 import { analyseRun } from './run-analysis.ts';
+import { judgeTiming, overallOutcome, treeDiameter } from './host-lateness.ts';
 import { FINAL_SETTLE_MS, diffLines, verdictLines } from './verdict.ts';
 
 export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
@@ -64,6 +66,9 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   timeline.sort((x, y) => x.at - y.at || x.index - y.index);
   const endMs = exp.duration ?? Math.max(last + 1000, ...exp.traffic.map((f) => f.stop ?? 0));
 
+  // The host's own timer lateness, sampled all run: what excuses a timed check missed by a late machine.
+  const lateness = new LatenessProbe().start();
+  const wakeups = treeDiameter(topology) + 1;
   const started = new Date();
   const folder = join(opts.outDir ?? 'results/experiments', exp.name, started.toISOString().replace(/[:.]/g, '-'));
   mkdirSync(folder, { recursive: true });
@@ -118,7 +123,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
       proxiedLinks: sim.linkList().filter((l) => l.proxy).length,
       directLinks: sim.linkList().filter((l) => !l.proxy).length + topology.clients.length - sim.linkList().filter((l) => l.kind === 'client').length,
     },
-    initialConvergenceMs: 0, durationMs: endMs, actions: [], checks: [], traffic: [], passed: false,
+    initialConvergenceMs: 0, durationMs: endMs, actions: [], checks: [], traffic: [], outcome: 'FAIL', passed: false,
   };
   try {
     const c0 = performance.now();
@@ -146,9 +151,14 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         // A check's clock starts at its own time, or with the action it follows.
         const start = e.at === undefined ? lastActionStart : t0 + at;
         checks.push(runCheck(sim, e, index, start, t0).then((r) => {
-          record({ type: 'check', t: nowMs(), ...r });
-          log(`${r.passed ? 'PASS' : 'FAIL'} ${r.check}: ${r.tookMs === null ? 'did not happen' : `${r.tookMs.toFixed(1)} ms`}${r.detail ? ` (${r.detail})` : ''}`);
-          return r;
+          const judged = judgeTiming(r.tookMs, r.withinMs, lateness.maxIn(start, start + (r.tookMs ?? r.withinMs)), wakeups);
+          // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
+          const outcome = r.passed || r.tookMs === null ? (r.passed ? 'PASS' : 'FAIL') : judged.outcome;
+          const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs };
+          if (outcome === 'INCONCLUSIVE') done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
+          record({ type: 'check', t: nowMs(), ...done });
+          log(`${outcome} ${done.check}: ${done.tookMs === null ? 'did not happen' : `${done.tookMs.toFixed(1)} ms`}${done.detail ? ` (${done.detail})` : ''}`);
+          return done;
         }));
         continue;
       }
@@ -179,6 +189,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     finalFrom = nowMs();
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS);
   } finally {
+    lateness.stop();
     stoppedAt = nowMs();
     record({ type: 'experiment-stopping', t: stoppedAt });
     await sim.stop();
@@ -195,10 +206,14 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     flows: flows.map((f) => ({ from: f.from, to: f.to, rate: f.rate, sent: f.sent, startAt: t0 + f.start, stopAt: t0 + Math.min(f.stop ?? endMs, endMs), seq: f.seq, sentAt: f.sentAt, deliveredAt: f.deliveredAt })),
   });
   for (const l of verdictLines(analysis.verdict)) log(l);
-  const done: ExperimentSummary = {
-    ...summary, ...analysis,
-    passed: summary.checks.every((c) => c.passed) && summary.actions.every((a) => !a.error) && analysis.verdict.passed,
-  };
+  // The consistency verdict, the traffic audit and the actions are never excused by timing.
+  const outcome = overallOutcome([
+    ...summary.checks.map((c) => c.outcome),
+    summary.actions.every((a) => !a.error) && analysis.verdict.passed ? 'PASS' : 'FAIL',
+  ]);
+  const hostLateness = { ...lateness.summary(), wakeups };
+  const done: ExperimentSummary = { ...summary, ...analysis, outcome, passed: outcome === 'PASS', hostLateness };
+  if (outcome !== 'PASS') log(`OUTCOME ${outcome}${outcome === 'INCONCLUSIVE' ? `: host timer lateness p99 ${hostLateness.p99Ms} ms, max ${hostLateness.maxMs} ms` : ''}`);
   try {
     done.pictures = drawPictures(readResults(folder));
   } catch (err) {
@@ -258,17 +273,17 @@ async function runCheck(sim: Simulation, c: Check, index: number, start: number,
   if (c.expect === 'consistent') {
     const { result, at } = await pollConsistent(sim, nowMs() + timeoutMs);
     const took = Math.max(0, at - start);
-    if (!result.consistent) return { ...base, tookMs: null, passed: false, detail: diffLines(result.diff, 5).join('; ') };
-    return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within };
+    if (!result.consistent) return { ...base, tookMs: null, passed: false, outcome: 'FAIL', detail: diffLines(result.diff, 5).join('; ') };
+    return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within, outcome: took <= c.within ? 'PASS' : 'FAIL' };
   }
   try {
     const r = c.expect === 'forgotten' ? await sim.forgotten(c.id, { timeoutMs, by: c.by })
       : c.expect === 'known' ? await sim.known(c.id, { timeoutMs })
         : await sim.converged({ timeoutMs });
     const took = Math.max(0, r.at - start);
-    return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within };
+    return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within, outcome: took <= c.within ? 'PASS' : 'FAIL' };
   } catch (err) {
     const detail = err instanceof ConvergenceTimeout ? err.diff.slice(0, 5).join('; ') : (err as Error).message;
-    return { ...base, tookMs: null, passed: false, detail };
+    return { ...base, tookMs: null, passed: false, outcome: 'FAIL', detail };
   }
 }

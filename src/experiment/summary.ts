@@ -6,6 +6,8 @@ import type { machineInfo } from '../util/machine.ts';
 import type { RunPhases } from './run-analysis.ts';
 import { phasesSection, verdictSection } from './summary-sections.ts';
 import type { Verdict } from './verdict.ts';
+import type { Outcome } from './host-lateness.ts';
+import type { LatenessSummary } from '../util/lateness-probe.ts';
 import type { Action } from './schema.ts';
 
 export interface CheckResult {
@@ -16,7 +18,13 @@ export interface CheckResult {
   withinMs: number;
   /** how long it took, ms (null: it never happened within the limit) */
   tookMs: number | null;
+  /** outcome === 'PASS' */
   passed: boolean;
+  /** INCONCLUSIVE: it missed its bound by no more than the host's own lateness explains (host-lateness.ts) */
+  outcome: Outcome;
+  /** the host's worst timer lateness around the check, and the miss it excuses (ms) */
+  hostLateMs?: number;
+  allowanceMs?: number;
   detail?: string;
 }
 
@@ -51,8 +59,12 @@ export interface ExperimentSummary {
   phases: RunPhases;
   /** consistency and traffic at the end */
   verdict: Verdict;
-  /** every check passed, every action ran, and the verdict is PASS */
+  /** FAIL: a check failed, an action failed, or the verdict is FAIL; INCONCLUSIVE: else some check missed only by the host's lateness */
+  outcome: Outcome;
+  /** outcome === 'PASS' */
   passed: boolean;
+  /** the coordinator's timer lateness over the run, and the wake-ups a change needs on the longest path */
+  hostLateness?: LatenessSummary & { wakeups: number };
   /** the one command that replays this experiment (its seed is in the file) */
   replay: string;
   /** the pictures beside summary.json (file names), once drawn */
@@ -83,16 +95,20 @@ export function replayCommand(file: string): string {
 
 export function summaryMarkdown(s: ExperimentSummary): string {
   const L: string[] = [];
-  L.push(`# Experiment ${s.name}: ${s.passed ? 'PASSED' : 'FAILED'}`, '');
+  L.push(`# Experiment ${s.name}: ${s.outcome === 'PASS' ? 'PASSED' : s.outcome === 'FAIL' ? 'FAILED' : 'INCONCLUSIVE (host late)'}`, '');
   if (s.description) L.push(s.description, '');
   L.push(`Command: \`${s.command}\` — file \`${s.file}\`, seed ${s.seed}, started ${s.started}`, '');
   L.push(`Replay: \`${s.replay}\` (seed ${s.seed}, from the file)`, '');
   L.push(`Machine: ${s.machine.cpu}, ${s.machine.cores} cores, Node ${s.machine.node}, commit ${s.machine.commit}`, '');
   L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.placement && s.topology.placement !== 'workers' ? `placement ${s.topology.placement}` : `${s.topology.serversPerWorker} per worker`}), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
+  if (s.hostLateness) {
+    const h = s.hostLateness;
+    L.push(`Host lateness (this process's ${h.periodMs} ms timer, ${h.samples} samples): p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms. A timed check that misses its bound by no more than the worst lateness around it x ${h.wakeups} wake-ups (the tree's longest path) is INCONCLUSIVE, not FAIL; the verdict and the traffic audit are never excused.`, '');
+  }
   L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
   for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.error ?? ''} |`);
   L.push('', '## Checks', '', '| check | from (s) | limit (ms) | took (ms) | result |', '|---|---:|---:|---:|---|');
-  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.passed ? 'pass' : `**fail**${c.detail ? `: ${c.detail}` : ''}`} |`);
+  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.outcome === 'PASS' ? 'pass' : `**${c.outcome === 'FAIL' ? 'fail' : 'inconclusive'}**${c.detail ? `: ${c.detail}` : ''}`} |`);
   if (s.traffic.length) {
     L.push('', '## Traffic', '', '| from | to | rate (/s) | size (B) | sent | delivered | lost | latency p50 (ms) | p99 (ms) | max (ms) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const f of s.traffic) {

@@ -1,0 +1,89 @@
+// How late this host runs timers: a timer due every `periodMs` notes how late it fired, and
+// the worst lateness of each window of `windowMs` is kept (a bounded ring: the newest
+// `maxWindows`). A check that misses its bound by less than the host's own lateness around it
+// says more about the machine than about the network (issue 20: "host late, not slow network").
+import { nowMs } from './clock.ts';
+
+export interface LatenessWindow {
+  /** window start (ms, nowMs() clock) */
+  t: number;
+  /** worst lateness of the probe's timer seen in the window (ms) */
+  maxMs: number;
+}
+
+export interface LatenessSummary {
+  periodMs: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export class LatenessProbe {
+  private readonly windows: LatenessWindow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private due = 0;
+  /** every sample's lateness in 0.1 ms buckets, for the run's percentiles (bounded: 10 s of buckets) */
+  private readonly buckets = new Uint32Array(100_000);
+  private samples = 0;
+  private worst = 0;
+
+  constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000) {
+    if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0');
+  }
+
+  start(): this {
+    if (this.timer) return this;
+    this.due = nowMs() + this.periodMs;
+    const fire = () => {
+      const now = nowMs();
+      this.note(now, Math.max(0, now - this.due));
+      this.due = now + this.periodMs;
+      this.timer = setTimeout(fire, this.periodMs);
+      this.timer.unref();
+    };
+    this.timer = setTimeout(fire, this.periodMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Record one sample (the timer does; exposed for tests and for probes driven from elsewhere). */
+  note(at: number, lateMs: number): void {
+    const start = at - (at % this.windowMs);
+    const last = this.windows.at(-1);
+    if (last && last.t === start) last.maxMs = Math.max(last.maxMs, lateMs);
+    else {
+      this.windows.push({ t: start, maxMs: lateMs });
+      if (this.windows.length > this.maxWindows) this.windows.shift();
+    }
+    this.buckets[Math.min(this.buckets.length - 1, Math.round(lateMs * 10))]!++;
+    this.samples++;
+    this.worst = Math.max(this.worst, lateMs);
+  }
+
+  /** The worst lateness seen in any window overlapping [from, to] (0 if none was kept). */
+  maxIn(from: number, to: number): number {
+    let worst = 0;
+    for (const w of this.windows) if (w.t + this.windowMs >= from && w.t <= to) worst = Math.max(worst, w.maxMs);
+    return worst;
+  }
+
+  summary(): LatenessSummary {
+    const pct = (p: number) => {
+      if (this.samples === 0) return 0;
+      const want = Math.ceil((p / 100) * this.samples);
+      let seen = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        seen += this.buckets[i]!;
+        if (seen >= want) return i / 10;
+      }
+      return this.worst;
+    };
+    return { periodMs: this.periodMs, samples: this.samples, p50Ms: pct(50), p99Ms: pct(99), maxMs: +this.worst.toFixed(2) };
+  }
+}
