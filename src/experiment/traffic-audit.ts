@@ -81,8 +81,13 @@ function excusesFor(f: FlowDeliveries, { topology, replay, knowledge: k }: Audit
     const hits = e.links.some((l) => path.links.has(l)) || e.servers.some((s) => path.servers.has(s)) || e.clients.includes(f.from) || e.clients.includes(f.to);
     if (!hits || !k.broke(e, replay.episodes)) continue;
     // Until the sender's server knows the receiver again (it refuses chats to it until then).
+    // What clearing the fault causes counts too: an `up` of a silent link closes the connections
+    // that lost bytes (a cut), so a forget after the clear, before the next action, extends it.
     let to = e.end ?? Infinity;
-    if (to !== Infinity && !k.knew(senderServer, f.to, to)) to = k.firstLearn(senderServer, f.to, to) ?? Infinity;
+    if (to !== Infinity) {
+      const from = k.firstForget(senderServer, f.to, to, e.horizon ?? Infinity) ?? to;
+      if (!k.knew(senderServer, f.to, from)) to = k.firstLearn(senderServer, f.to, from) ?? Infinity;
+    }
     out.push({ from: e.start - inFlightMs, to, e });
   }
   return out;

@@ -54,6 +54,18 @@ describe('auditFlow', () => {
     expect(r).toMatchObject({ lost: 36, lostUnexplained: 0, ok: true, lostToFaults: [{ index: 0, what: 'down 3-2', lost: 36 }] });
   });
 
+  it('an up that closes a silent link\'s connections is a cut until the sender\'s server relearns', () => {
+    // 3-2 silent one way from 300 ms, up at 600 ms; the up closes the connections that lost bytes:
+    // server 1 forgets 103 at 607 ms and learns it again at 708 ms. Chats sent 607..700 are lost.
+    const silent = [act(0, 300, { do: 'down', link: '3-2', direction: 'downstream', mode: 'silent' }), act(1, 600, { do: 'up', link: '3-2', direction: 'downstream', mode: 'silent' })];
+    // (A one-way silent fault need not be detected: server 1 knew 103 all along until the up.)
+    const facts: NodeFact[] = [{ type: 'host-learned', t: 0, node: 1, id: 103 }, { type: 'host-forgotten', t: 607, node: 1, id: 103 }, { type: 'host-learned', t: 708, node: 1, id: 103 }];
+    const r = audit(flow(101, 103, { lost: range(61, 70) }), silent, facts);
+    expect(r).toMatchObject({ lost: 10, lostUnexplained: 0, ok: true, lostToFaults: [{ index: 0, lost: 10 }] });
+    // Losses after it relearned are still not excused.
+    expect(audit(flow(101, 103, { lost: range(75, 76) }), silent, facts)).toMatchObject({ lostUnexplained: 2, ok: false });
+  });
+
   it('the same losses without a fault, or long after it, are not', () => {
     expect(audit(flow(101, 103, { lost: range(29, 64) }))).toMatchObject({ lost: 36, lostUnexplained: 36, ok: false });
     const late = audit(flow(101, 103, { lost: new Set([80]) }), cut, split);
