@@ -18,11 +18,13 @@ export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/course-impl/', imp
 export const PRESETS = ['zero-echo', 'zero', 'joiner', 'self', 'self-any'] as const;
 export type Preset = (typeof PRESETS)[number];
 
-const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+// The interpreter itself, not a version manager's shim (a pyenv shim costs seconds per start).
+const probe = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
 /** Why python3 cannot run here ('' when it can): tests skip with this as the printed reason. */
 export const NO_PYTHON = probe.error
   ? `python3 is not runnable (${probe.error.message})`
-  : probe.status !== 0 ? `python3 --version exited with ${probe.status}` : '';
+  : probe.status !== 0 ? `python3 -c ... exited with ${probe.status}` : '';
+export const PYTHON = probe.stdout?.trim() || 'python3';
 
 /** Bytes of stderr kept per adapter (the newest). */
 const STDERR_TAIL_BYTES = 16 * 1024;
@@ -69,7 +71,7 @@ export class CourseHostProcess {
 const running: CourseHostProcess[] = [];
 
 function spawnHost(args: string[], env: Record<string, string> | undefined, label: string): CourseHostProcess {
-  const child = spawn('python3', [COURSE_HOST, ...args], {
+  const child = spawn(PYTHON, [COURSE_HOST, ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...env },
