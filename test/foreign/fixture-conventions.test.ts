@@ -117,6 +117,24 @@ describe.skipIf(!!NO_PYTHON)('the fixture behaves per its convention', () => {
     expect((await e.state()).hosts.map((h) => h.id)).toEqual([2, 101]);
   }, PROCESSES_MS);
 
+  // TIME_WAIT keeps the SO_REUSEADDR flag of the socket that closed: a run without it blocks
+  // the next run on that port; a run with it does not.
+  it.each([['no', false], ['yes', true]] as const)('reuseaddr=%s: a second run can bind the port at once: %s', async (reuse, rebinds) => {
+    const env = conv(`self,reuseaddr=${reuse}`);
+    const first = await startCourseServer({ id: 1, name: 'first', env });
+    const c = await startCourseClient({ id: 5, name: 'c', serverPort: first.port });
+    await first.until((s) => s.adjacentUserIds.includes(5), 'client attached');
+    expect(await first.stop()).toEqual({ code: 0, signal: null }); // the server closes first: TIME_WAIT is on its port
+    await c.until((s) => !s.connected, 'client closed too');
+    const again = await startCourseServer({ id: 2, name: 'again', port: first.port, env, waitListening: false });
+    const h = await waitFor(async () => {
+      const r = await again.health();
+      return r.status === 500 || /^listening on/m.test(again.proc.stdout) ? r : undefined;
+    }, 10_000, 'a bind error or the listening line');
+    if (rebinds) expect(h.body).toMatchObject({ ok: true, port: first.port });
+    else expect(String(h.body.traceback)).toMatch(/Address already in use/);
+  }, PROCESSES_MS);
+
   it('a bad CRC_FIXTURE_CONVENTION fails at construction, naming the variable', async () => {
     const s = await startCourseServer({ id: 1, name: 'bad', env: conv('zero,colour=blue'), waitListening: false });
     const h = await waitFor(async () => { const r = await s.health(); return r.status === 500 ? r : undefined; }, 10_000, '/health 500');
