@@ -44,7 +44,8 @@ class ControlServer(object):
         self.role.run.request_terminate()
 
         def watchdog():
-            self.role.run.finished.wait(STOP_GRACE_S)
+            if self.role.run.thread is not None:  # never started (deferred): nothing to wait for
+                self.role.run.finished.wait(STOP_GRACE_S)
             exit_now(0)
         threading.Thread(target=watchdog, name="course-host-stop", daemon=True).start()
 
