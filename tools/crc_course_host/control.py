@@ -9,6 +9,7 @@ import os
 import select
 import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -82,7 +83,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.body() if method == "POST" else {}
         if isinstance(body, str):
             return self.json(400, {"error": body})
-        status, answer = route(body)
+        try:
+            status, answer = route(body)
+        except Exception:  # reading their state can fail in ways we did not foresee: say so, keep serving
+            status, answer = 500, {"error": "%s %s failed" % (method, path), "traceback": traceback.format_exc()[-4000:]}
         self.json(status, answer)
 
     def body(self):
