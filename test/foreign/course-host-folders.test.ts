@@ -121,5 +121,13 @@ describe.skipIf(!!NO_PYTHON)('course_host.py with other folders', () => {
     const r = await fetch(new URL('/join', s.base), { method: 'POST', body: JSON.stringify({ host: '127.0.0.1', port, deadlineMs: 5000 }) });
     expect(r.status).toBe(502);
     expect(((await r.json()) as { error: string }).error).toMatch(/Connection refused/);
+    expect((await s.health()).status).toBe(500);
+    expect(await s.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('stops a deferred server that was never told to join', async () => {
+    const s = await startCourseServer({ id: 6, name: 'idle', defer: true });
+    expect((await s.state()).hosts).toEqual([]);
+    expect(await s.stop()).toEqual({ code: 0, signal: null });
   });
 });
