@@ -74,6 +74,10 @@ export class Liveness {
   /** Every link being watched: registered server links, and dialled links not registered yet. */
   private readonly watched = new Map<ConnId, LinkLife>();
   private lastTick = Number.NaN;
+  /** How late recent ticks ran (ms), newest last: bounded, and only the last timeout's worth is read. */
+  private readonly lateTicks: Array<{ t: number; ms: number }> = [];
+  /** Deaths put off because this thread ran late (issue 20: a late host is not a dead peer). */
+  deferred = 0;
 
   constructor(readonly settings: LivenessSettings) {
     this.enabled = settings.intervalMs > 0;
@@ -116,12 +120,15 @@ export class Liveness {
   }
 
   /** What the silence of each watched link means at `now` (ms, any monotonic clock). */
-  tick(now: number): Verdict[] {
+  tick(now: number, lateMs = 0): Verdict[] {
     const { intervalMs, timeoutMs } = this.settings;
     // A tick this late means this thread was stalled: what the peers sent may still be unread
-    // in the kernel, so silence proves nothing this time.
-    const stalled = now - this.lastTick > 2 * intervalMs;
+    // in the kernel (timers run before reads in a turn), so silence proves nothing this time.
+    const stalled = now - this.lastTick > 2 * intervalMs || lateMs > intervalMs / 2;
     this.lastTick = now;
+    // And a thread that ran late lately may have stamped its links late: a peer is dead only
+    // when its silence passes the timeout by more than this thread's own recent lateness.
+    const margin = this.noteLateness(now, lateMs);
     const out: Verdict[] = [];
     for (const life of this.watched.values()) {
       // A dialled link's clock runs from the dial: only its peer's registration stops it.
@@ -130,14 +137,18 @@ export class Liveness {
         life.lastHeard = now;
       }
       const silentMs = now - life.lastHeard;
-      if (silentMs < timeoutMs) {
+      if (silentMs < timeoutMs + margin) {
+        if (silentMs >= timeoutMs && life.capability === 'yes') this.deferred++;
         if (life.capability === 'yes' && silentMs >= intervalMs && life.pingAt < life.lastHeard) {
           life.pingAt = now;
           out.push({ kind: 'ping', life });
         }
         continue;
       }
-      if (stalled) continue;
+      if (stalled) {
+        if (life.capability === 'yes') this.deferred++;
+        continue;
+      }
       // The probe went out on registering, before the first stamp of lastHeard: this silence
       // is at least as old as it.
       if (life.peerId === 0) out.push({ kind: 'unregistered', life, silentMs });
@@ -149,6 +160,16 @@ export class Liveness {
       this.watched.delete(life.conn);
     }
     return out;
+  }
+
+  /** Record this tick's lateness; the worst of the last timeout's ticks (ms). */
+  private noteLateness(now: number, lateMs: number): number {
+    const late = this.lateTicks;
+    if (lateMs > 0) late.push({ t: now, ms: lateMs });
+    while (late.length > 0 && (late.length > 1024 || late[0]!.t <= now - this.settings.timeoutMs)) late.shift();
+    let worst = 0;
+    for (const x of late) worst = Math.max(worst, x.ms);
+    return worst;
   }
 
   private watch(life: LinkLife): LinkLife | undefined {

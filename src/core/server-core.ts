@@ -149,11 +149,12 @@ export class ServerCore {
   /**
    * The driver's sweep, every liveness interval: ping the server links idle for an interval,
    * close those silent past the timeout (a netsplit, reason 'ping timeout'), and give up on
-   * dialled links whose peer did not register in time. `now` is in ms on any monotonic clock.
+   * dialled links whose peer did not register in time. `now` is in ms on any monotonic clock;
+   * `lateMs`: how late the driver's timer ran this time (a late thread is not a dead peer).
    */
-  tick(now: number): Effect[] {
+  tick(now: number, lateMs = 0): Effect[] {
     if (!this.liveness.enabled) return [];
-    for (const v of this.liveness.tick(now)) {
+    for (const v of this.liveness.tick(now, lateMs)) {
       const { conn, peerId } = v.life;
       if (v.kind === 'ping') this.out.send(conn, pingFrame());
       else if (v.kind === 'no-liveness') this.out.event({ type: 'no-liveness', conn, peerId });
@@ -203,6 +204,10 @@ export class ServerCore {
   }
   get limits(): { maxHosts: number; statusLogSize: number } {
     return { maxHosts: this.options.maxHosts, statusLogSize: this.options.statusLogSize };
+  }
+  /** Deaths put off because this server's own thread ran late (liveness.ts). */
+  get livenessDeferred(): number {
+    return this.liveness.deferred;
   }
   /** Ping interval and timeout (ms); an interval of 0: no liveness. */
   get livenessSettings(): LivenessSettings {

@@ -104,9 +104,14 @@ export class CrcServerNode {
     this.log(describeLimits(this.connectionLimits));
     // One timer per server for every sweep: connection timeouts, and liveness when it is on.
     const every = intervalMs > 0 ? Math.min(intervalMs, sweepIntervalMs(this.connectionLimits)) : sweepIntervalMs(this.connectionLimits);
+    let due = performance.now() + every;
     this.sweepTimer = setInterval(() => {
+      // How late this timer ran: liveness does not read a late thread's silence as a dead peer.
+      const now = performance.now();
+      const lateMs = Math.max(0, now - due);
+      due = now + every;
       this.sweepTimeouts();
-      if (intervalMs > 0) this.sweep();
+      if (intervalMs > 0) this.sweep(lateMs);
     }, every);
     this.sweepTimer.unref();
     if (this.options.connectTo) await this.join(this.options.connectTo);
@@ -315,8 +320,8 @@ export class CrcServerNode {
   }
 
   /** The periodic sweep: liveness (pings on idle server links, dead links closed). */
-  private sweep(): void {
-    this.apply(this.core.tick(nowMs()));
+  private sweep(lateMs: number): void {
+    this.apply(this.core.tick(nowMs(), lateMs));
   }
 
   private scheduleRejoin(): void {

@@ -161,6 +161,27 @@ describe('liveness in the core (fake clock)', () => {
     expect(h.ticks(TIMEOUT + INTERVAL, 2000)).toEqual([]);
   });
 
+  it('a late thread is not a dead peer: a tick that ran late defers the verdict, and recent lateness widens the timeout', () => {
+    const lateDeath = (lates: Record<number, number>) => {
+      const h = new Harness();
+      h.peer(true);
+      for (let t = 0; t <= 2000; t += INTERVAL) {
+        const dead = events(h.core.tick(t, lates[t] ?? 0)).find((e) => e.type === 'link-dead');
+        if (dead) return { at: t, deferred: h.core.livenessDeferred };
+      }
+      return undefined;
+    };
+    // On time: dead at exactly the timeout.
+    expect(lateDeath({})).toEqual({ at: TIMEOUT, deferred: 0 });
+    // The tick at the timeout itself ran 60 ms late (over half an interval): what the peer sent
+    // may still be unread, so no verdict then; the next tick's silence is past timeout + 60.
+    expect(lateDeath({ [TIMEOUT]: 60 })).toEqual({ at: TIMEOUT + INTERVAL, deferred: 1 });
+    // A tick ran 150 ms late within the last timeout: silence must pass 400 + 150 ms.
+    expect(lateDeath({ 200: 150 })).toEqual({ at: 600, deferred: 2 });
+    // Lateness older than a timeout no longer counts.
+    expect(lateDeath({ 0: 40 })).toEqual({ at: TIMEOUT, deferred: 0 });
+  });
+
   it('a peer that never answers (a course server) is probed once, noted once, and never declared dead', () => {
     const h = new Harness();
     h.peer(false);
