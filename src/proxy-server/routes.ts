@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { fromZod, inlineIssues } from '../util/zod-issues.ts';
 import { badBody } from './api-error.ts';
 import type { EventStream } from './event-stream.ts';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import type { ProxySet } from './proxy-set.ts';
 
 /** Reported by GET /version; toxiproxy's clients print it, none parse it. */
@@ -20,14 +21,14 @@ export interface Request {
   res: http.ServerResponse;
 }
 
-/** A JSON reply; `text` is sent as is (GET /version); 'streaming': the handler owns `res`. */
-export type Reply = { status: number; body?: unknown; text?: string } | 'streaming';
+/** A JSON reply; `text` is sent as is (GET /version, /metrics: `contentType`); 'streaming': the handler owns `res`. */
+export type Reply = { status: number; body?: unknown; text?: string; contentType?: string } | 'streaming';
 
 export interface RouteContext {
   proxies: ProxySet;
   events: EventStream;
   /** GET /crc/counters */
-  counters: () => unknown;
+  counters: () => Record<string, Record<string, number>>;
 }
 
 interface Route {
@@ -64,6 +65,7 @@ const UPDATE = ['POST', 'PATCH'];
 
 export const ROUTES: readonly Route[] = [
   route(['GET'], '/version', () => ({ status: 200, text: `${JSON.stringify({ version: CRC_PROXY_VERSION })}\n` })),
+  route(['GET'], '/metrics', (c) => ({ status: 200, contentType: METRICS_CONTENT_TYPE, text: renderMetrics({ proxies: c.proxies.metrics(), counters: c.counters() }) })),
   route(['POST'], '/reset', async (c) => (await c.proxies.reset(), noContent)),
   route(['GET'], '/proxies', (c) => ok(c.proxies.all())),
   route(['POST'], '/proxies', async (c, r) => ({ status: 201, body: await c.proxies.create(r.body) })),
