@@ -4,6 +4,7 @@
 // per direction (2), per toxic type (the registry's) and per fault mode (2). Pure: the server
 // passes a snapshot in.
 import type { ProxyStats } from '../faults/proxy.ts';
+import type { LatenessStats } from '../faults/scheduler.ts';
 import { DIRECTIONS } from '../faults/toxic.ts';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -28,12 +29,14 @@ export interface MetricsSnapshot {
   proxies: MetricsProxy[];
   /** the server's own counters (GET /crc/counters), flattened to `group_name` counters */
   counters: Record<string, Record<string, number>>;
+  /** how late the toxics' timers ran (since the last GET /crc/timers?reset=true) */
+  timerLateness: LatenessStats;
 }
 
 type Labels = Record<string, string>;
 interface Family {
   name: string;
-  type: 'counter' | 'gauge';
+  type: 'counter' | 'gauge' | 'summary';
   help: string;
   samples: { labels: Labels; value: number }[];
 }
@@ -52,7 +55,8 @@ const fmtLabels = (l: Labels) => {
 function render(families: Family[]): string {
   const out: string[] = [];
   for (const f of families) {
-    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
+    // A summary's _sum and _count lines belong to its family: no HELP or TYPE of their own.
+    if (f.help !== '') out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
     for (const s of f.samples) out.push(`${f.name}${fmtLabels(s.labels)} ${fmtValue(s.value)}`);
   }
   return out.join('\n') + '\n';
@@ -124,5 +128,18 @@ export function renderMetrics(snap: MetricsSnapshot): string {
       server.push({ name, type: gauge ? 'gauge' : 'counter', help: `crc-proxy ${group} ${key} (as in GET /crc/counters).`, samples: [{ labels: {}, value }] });
     }
   }
-  return render([received, sent, queued, buffered, dropped, open, total, refused, enabled, down, held, downs, holds, toxics, ...server]);
+  // A summary: its samples are the family name with quantile labels, then _sum and _count.
+  const late = snap.timerLateness;
+  const timers = fam('crc_proxy_timer_late_seconds', 'summary', 'How late each group of toxic timers ran after its due time (GET /crc/timers?reset=true starts over).');
+  timers.samples.push(
+    { labels: { quantile: '0.5' }, value: late.p50Us / 1e6 },
+    { labels: { quantile: '0.99' }, value: late.p99Us / 1e6 },
+    { labels: { quantile: '1' }, value: late.maxUs / 1e6 },
+  );
+  const tail = [
+    timers,
+    { name: 'crc_proxy_timer_late_seconds_sum', type: 'summary' as const, help: '', samples: [{ labels: {}, value: (late.meanUs * late.count) / 1e6 }] },
+    { name: 'crc_proxy_timer_late_seconds_count', type: 'summary' as const, help: '', samples: [{ labels: {}, value: late.count }] },
+  ];
+  return render([received, sent, queued, buffered, dropped, open, total, refused, enabled, down, held, downs, holds, toxics, ...server, ...tail]);
 }

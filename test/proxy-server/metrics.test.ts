@@ -68,8 +68,11 @@ function parseStrict(text: string): { samples: Sample[]; types: Map<string, stri
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`${at}: not a sample`);
     const [, name, , body, valueText] = m;
-    if (!types.has(name!)) throw new Error(`${at}: sample before its TYPE`);
-    open(name!);
+    // A summary's or histogram's _sum, _count (and _bucket) lines belong to its family.
+    const base = /^(.*)_(sum|count|bucket)$/.exec(name!)?.[1];
+    const family = types.has(name!) ? name! : base !== undefined && ['summary', 'histogram'].includes(types.get(base) ?? '') ? base : undefined;
+    if (family === undefined) throw new Error(`${at}: sample before its TYPE`);
+    open(family);
     const labels: Record<string, string> = {};
     let rest = body ?? '';
     while (rest.length) {
@@ -86,7 +89,8 @@ function parseStrict(text: string): { samples: Sample[]; types: Map<string, stri
     const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
     if (seen.has(key)) throw new Error(`${at}: series twice`);
     seen.add(key);
-    if (types.get(name!) === 'counter') {
+    if (types.get(family) === 'summary' && family === name && !('quantile' in labels)) throw new Error(`${at}: summary sample without a quantile`);
+    if (types.get(family) === 'counter') {
       if (!name!.endsWith('_total')) throw new Error(`${at}: counter without _total`);
       if (!(value >= 0)) throw new Error(`${at}: negative counter`);
     }
@@ -117,6 +121,8 @@ describe('crc-proxy GET /metrics', () => {
       '# HELP a_total x\n# TYPE a_total counter\na_total{p="v\\x"} 1\n', // bad escape
       '# HELP a_total x\n# TYPE a_total counter\na_total{p="v",} 1\n', // trailing comma
       '# HELP a x\n# TYPE a gauge\na 1\n# HELP b x\n# TYPE b gauge\nb 1\na{x="1"} 2\n', // not contiguous
+      '# HELP s x\n# TYPE s summary\ns 1\n', // a summary sample without a quantile
+      '# HELP g x\n# TYPE g gauge\ng_sum 1\n', // _sum of a gauge
     ]) expect(() => parseStrict(bad), bad).toThrow(/metrics/);
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
   });
@@ -136,6 +142,10 @@ describe('crc-proxy GET /metrics', () => {
     await waitFor(() => c.bytes === 3000, 5000, 'echo back');
     await api.client.addToxic(name, { type: 'latency', stream: 'downstream', attributes: { latency: 1 } });
     await api.client.addToxic(name, { name: 'slow2', type: 'latency', stream: 'downstream', attributes: { latency: 2 } });
+    // Through the toxics: their timers run, and GET /crc/timers?reset=true counts them.
+    await api.call('GET', '/crc/timers?reset=true');
+    c.write(pattern(100));
+    await waitFor(() => c.bytes === 3100, 5000, 'echo back through the latency toxics');
     await api.client.hold(name, 'upstream');
     await api.client.down(name, { direction: 'both', mode: 'silent' });
 
@@ -147,7 +157,7 @@ describe('crc-proxy GET /metrics', () => {
     const labels = { proxy: name, listener: p.listen, upstream: `127.0.0.1:${echo.port}` };
     for (const direction of ['upstream', 'downstream']) {
       for (const metric of ['toxiproxy_proxy_received_bytes_total', 'toxiproxy_proxy_sent_bytes_total']) {
-        expect(pick(samples, metric, { ...labels, direction }).map((s) => s.value), `${metric} ${direction}`).toEqual([3000]);
+        expect(pick(samples, metric, { ...labels, direction }).map((s) => s.value), `${metric} ${direction}`).toEqual([3100]);
       }
       expect(pick(samples, 'crc_proxy_downs_total', { proxy: name, direction })[0]?.value).toBe(1);
       expect(pick(samples, 'crc_proxy_down', { proxy: name, direction, mode: 'silent' })[0]?.value).toBe(1);
@@ -161,6 +171,9 @@ describe('crc-proxy GET /metrics', () => {
     expect(pick(samples, 'crc_proxy_connections_total', { proxy: name })[0]?.value).toBe(1);
     expect(pick(samples, 'crc_proxy_proxies_max', {})[0]?.value).toBe(4);
     expect(pick(samples, 'crc_proxy_toxics_added_total', {})[0]?.value).toBe(2);
+    expect(types.get('crc_proxy_timer_late_seconds')).toBe('summary');
+    expect(pick(samples, 'crc_proxy_timer_late_seconds_count', {})[0]?.value).toBeGreaterThan(0);
+    expect(pick(samples, 'crc_proxy_timer_late_seconds', { quantile: '0.99' })).toHaveLength(1);
 
     // Totals survive the connection's close.
     await api.client.up(name);
@@ -168,7 +181,7 @@ describe('crc-proxy GET /metrics', () => {
     c.socket.destroy();
     await until(async () => (await api.client.stats(name)).connections.open === 0, 5000, 'connection closed');
     const after = parseStrict((await metrics()).text).samples;
-    expect(pick(after, 'toxiproxy_proxy_sent_bytes_total', { proxy: name, direction: 'downstream' })[0]?.value).toBe(3000);
+    expect(pick(after, 'toxiproxy_proxy_sent_bytes_total', { proxy: name, direction: 'downstream' })[0]?.value).toBe(3100);
   });
 
   it('series per proxy are bounded by --max-proxies', async () => {
