@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { LatenessStats } from '../../src/faults/scheduler.ts';
 import { Child } from '../../src/placement/child.ts';
 import { HOST } from './measure.ts';
 
@@ -95,6 +96,9 @@ export async function addLatency(api: string, name: string, ms: number): Promise
 }
 
 export const deleteProxy = (api: string, name: string): Promise<void> => call(api, 'DELETE', `/proxies/${name}`);
+
+/** crc-proxy only: how late its toxics' timers ran since the last call (GET /crc/timers?reset=true). */
+export const crcTimerLateness = (api: string): Promise<LatenessStats> => call(api, 'GET', '/crc/timers?reset=true');
 
 // ---- CPU of a process, from the kernel ----
 

@@ -38,23 +38,32 @@ const COLUMNS: Column[] = [
   }))),
 ];
 
+/** The proxies' own timer traces (not judged: toxiproxy has none to compare). */
+const TRACE_COLUMNS: Column[] = LATENCY_TOXICS_MS.map((ms) => ({
+  what: `latency toxic ${ms} ms: proxy timer late p99`, unit: 'µs', better: 'lower' as const, digits: 0,
+  value: (r: ComparisonRound, l: string) => runOf(r, l).latency.find((c) => c.configuredMs === ms)?.timerLateness?.p99Us ?? NaN,
+}));
+
 export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: string[]; notes: string[]; verdict: string } {
   if (r.skipped) {
     const line = `(g) crc-proxy vs toxiproxy: skipped: ${r.skipped}`;
     return { json: { skipped: r.skipped }, table: [line], notes: [], verdict: line };
   }
-  const rows = COLUMNS.map((c) => {
+  const summarize = (c: Column) => {
     const by = Object.fromEntries(COMPARED.map((l) => [l, med(r.rounds.map((round) => c.value(round, l)))])) as Record<ComparedProxy, number>;
     const ratio = by['crc-proxy'] / by.toxiproxy;
     const won = c.better === 'lower' ? by['crc-proxy'] <= by.toxiproxy : by['crc-proxy'] >= by.toxiproxy;
     return { what: c.what, unit: c.unit, better: c.better, ...by, crcOverToxiproxy: ratio, crcProxyAtLeastAsGood: won, digits: c.digits };
-  });
+  };
+  const rows = COLUMNS.map(summarize);
+  const traces = TRACE_COLUMNS.map(summarize);
   const fmt = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   const n = r.rounds.length;
   const table = [
     `| (g) vs upstream toxiproxy ${r.versions.toxiproxy ?? ''}, median of ${n} round${n === 1 ? '' : 's'} | better | toxiproxy | crc-proxy | crc-proxy / toxiproxy | crc in a worker thread | crc in the same thread |`,
     '|---|---|---:|---:|---:|---:|---:|',
     ...rows.map((x) => `| ${x.what} (${x.unit}) | ${x.better} | ${fmt(x.toxiproxy, x.digits)} | ${fmt(x['crc-proxy'], x.digits)} | ${fmt(x.crcOverToxiproxy, 2)} ${x.crcProxyAtLeastAsGood ? '✓' : '✗'} | ${fmt(x['crc worker thread'], x.digits)} | ${fmt(x['crc same thread'], x.digits)} |`),
+    ...traces.map((x) => `| ${x.what} (${x.unit}) | trace | – | ${fmt(x['crc-proxy'], x.digits)} | | ${fmt(x['crc worker thread'], x.digits)} | ${fmt(x['crc same thread'], x.digits)} |`),
   ];
   const lost = rows.filter((x) => !x.crcProxyAtLeastAsGood).map((x) => x.what);
   const verdict = lost.length === 0
@@ -69,7 +78,8 @@ export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: st
     `  ${s.pings} ping-pongs (after ${s.warmupPings}) for the round trip, ${s.seconds} s of 64-byte frames for throughput, ${s.samples} samples`,
     '  per latency toxic. Proxy CPU is the process\'s user + system time from /proc/PID/stat (10 ms ticks) over the',
     '  throughput window, per GB relayed (the worker: its thread\'s CPU; the same thread: not separable, "–").',
-    '  ✓: crc-proxy at least as good as toxiproxy in that column.',
+    '  ✓: crc-proxy at least as good as toxiproxy in that column. "Proxy timer late" (trace rows) is our proxies\' own',
+    '  scheduler over the same samples (GET /crc/timers for crc-proxy): how late its timers ran after their due time.',
   ];
-  return { json: { versions: r.versions, settings: r.settings, summary: rows, verdict, rounds: r.rounds }, table, notes, verdict };
+  return { json: { versions: r.versions, settings: r.settings, summary: rows, timerTraces: traces, verdict, rounds: r.rounds }, table, notes, verdict };
 }

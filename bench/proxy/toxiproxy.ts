@@ -10,8 +10,9 @@
 import type { WorkerHandle } from '../../src/coordinator/worker-handle.ts';
 import type { ProxyHostApi } from '../../src/coordinator/worker-api.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
+import { type LatenessStats, schedulerLateness } from '../../src/faults/scheduler.ts';
 import {
-  type ProxyProcess, addLatency, createProxy, deleteProxy, processCpuSeconds,
+  type ProxyProcess, addLatency, createProxy, crcTimerLateness, deleteProxy, processCpuSeconds,
 } from './external-proxies.ts';
 import { HOST, type Quantiles, type Stamper, type Throughput, latencyErrors, pingPong, stream } from './measure.ts';
 
@@ -29,11 +30,15 @@ interface Contender {
   /** a proxy to `port` with a latency toxic of `ms` upstream; its listen port */
   withLatency(name: string, port: number, ms: number): Promise<number>;
   remove(name: string): Promise<void>;
+  /** how late its toxic timers ran since the last call (undefined: toxiproxy does not say) */
+  timerLateness(): Promise<LatenessStats | undefined>;
 }
 
 export interface LatencyCell {
   configuredMs: number;
   errorMs: Quantiles & { early: number };
+  /** the proxy's own timer trace over the same samples (ours only) */
+  timerLateness?: LatenessStats;
 }
 
 export interface ComparisonRun {
@@ -77,6 +82,7 @@ function processContender(p: ProxyProcess, echoPort: number, sinkPort: number): 
       return listen;
     },
     remove: (name) => deleteProxy(p.api, name),
+    timerLateness: async () => (p.label === 'crc-proxy' ? crcTimerLateness(p.api) : undefined),
   };
 }
 
@@ -91,6 +97,7 @@ async function workerContender(t: ComparisonTargets): Promise<Contender> {
       return listen;
     },
     remove: (name) => handle.call('removeProxy', (api) => api.removeProxy(name)),
+    timerLateness: () => handle.call('schedulerLateness', (api) => api.schedulerLateness(true)),
   };
 }
 
@@ -116,6 +123,7 @@ async function sameThreadContender(t: ComparisonTargets, owned: LinkProxy[]): Pr
       await latency.get(name)?.stop();
       latency.delete(name);
     },
+    timerLateness: async () => schedulerLateness(true),
   };
 }
 
@@ -152,7 +160,9 @@ export async function compareWithToxiproxy(
           const name = `cmp-lat${ms}`;
           const port = await c.withLatency(name, t.stamper.port, ms);
           try {
-            run(c.label).latency.push({ configuredMs: ms, errorMs: await latencyErrors(port, t.stamper, ms, s.samples) });
+            await c.timerLateness();
+            const errorMs = await latencyErrors(port, t.stamper, ms, s.samples);
+            run(c.label).latency.push({ configuredMs: ms, errorMs, timerLateness: await c.timerLateness() });
           } finally {
             await c.remove(name);
           }
