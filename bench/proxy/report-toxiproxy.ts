@@ -51,7 +51,8 @@ export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: st
   }
   const summarize = (c: Column) => {
     const by = Object.fromEntries(COMPARED.map((l) => [l, med(r.rounds.map((round) => c.value(round, l)))])) as Record<ComparedProxy, number>;
-    const ratio = by['crc-proxy'] / by.toxiproxy;
+    // A ratio of a negative figure (a proxy's p99 under the direct run's, on a loaded machine) means nothing.
+    const ratio = by.toxiproxy > 0 && by['crc-proxy'] >= 0 ? by['crc-proxy'] / by.toxiproxy : NaN;
     const won = c.better === 'lower' ? by['crc-proxy'] <= by.toxiproxy : by['crc-proxy'] >= by.toxiproxy;
     return { what: c.what, unit: c.unit, better: c.better, ...by, crcOverToxiproxy: ratio, crcProxyAtLeastAsGood: won, digits: c.digits };
   };
