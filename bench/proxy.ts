@@ -173,6 +173,11 @@ if (PHASES.has('g')) {
         echoPort: echo.port, sinkPort: sink.port, sunk: () => sunk, stamper, worker: { handle, echoPort: wEcho, sinkPort: wSink },
       }, settings, log);
       toxiproxy = { versions: Object.fromEntries(procs.map((p) => [p.label, p.version])), settings, rounds };
+    } catch (err) {
+      // The other phases' figures are still worth their minutes: the report says what failed.
+      const why = `failed: ${(err as Error).message}`;
+      log(`(g) crc-proxy vs toxiproxy: ${why}\n`);
+      toxiproxy = { skipped: why, versions: {}, settings, rounds: [] };
     } finally {
       for (const p of procs) await p.stop();
     }
