@@ -38,11 +38,17 @@ const COLUMNS: Column[] = [
   }))),
 ];
 
-/** The proxies' own timer traces (not judged: toxiproxy has none to compare). */
-const TRACE_COLUMNS: Column[] = LATENCY_TOXICS_MS.map((ms) => ({
-  what: `latency toxic ${ms} ms: proxy timer late p99`, unit: 'µs', better: 'lower' as const, digits: 0,
-  value: (r: ComparisonRound, l: string) => runOf(r, l).latency.find((c) => c.configuredMs === ms)?.timerLateness?.p99Us ?? NaN,
-}));
+/** Traces beside the latency toxics (not judged): our scheduler's own lateness, and the proxy's CPU per message. */
+const TRACE_COLUMNS: Column[] = LATENCY_TOXICS_MS.flatMap((ms): Column[] => [
+  {
+    what: `latency toxic ${ms} ms: proxy timer late p99`, unit: 'µs', better: 'lower', digits: 0,
+    value: (r, l) => runOf(r, l).latency.find((c) => c.configuredMs === ms)?.timerLateness?.p99Us ?? NaN,
+  },
+  {
+    what: `latency toxic ${ms} ms: proxy CPU per message`, unit: 'µs', better: 'lower', digits: 0,
+    value: (r, l) => runOf(r, l).latency.find((c) => c.configuredMs === ms)?.cpuUsPerMessage ?? NaN,
+  },
+]);
 
 export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: string[]; notes: string[]; verdict: string } {
   if (r.skipped) {
@@ -64,7 +70,7 @@ export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: st
     `| (g) vs upstream toxiproxy ${r.versions.toxiproxy ?? ''}, median of ${n} round${n === 1 ? '' : 's'} | better | toxiproxy | crc-proxy | crc-proxy / toxiproxy | crc in a worker thread | crc in the same thread |`,
     '|---|---|---:|---:|---:|---:|---:|',
     ...rows.map((x) => `| ${x.what} (${x.unit}) | ${x.better} | ${fmt(x.toxiproxy, x.digits)} | ${fmt(x['crc-proxy'], x.digits)} | ${fmt(x.crcOverToxiproxy, 2)} ${x.crcProxyAtLeastAsGood ? '✓' : '✗'} | ${fmt(x['crc worker thread'], x.digits)} | ${fmt(x['crc same thread'], x.digits)} |`),
-    ...traces.map((x) => `| ${x.what} (${x.unit}) | trace | – | ${fmt(x['crc-proxy'], x.digits)} | | ${fmt(x['crc worker thread'], x.digits)} | ${fmt(x['crc same thread'], x.digits)} |`),
+    ...traces.map((x) => `| ${x.what} (${x.unit}) | trace | ${fmt(x.toxiproxy, x.digits)} | ${fmt(x['crc-proxy'], x.digits)} | ${fmt(x.crcOverToxiproxy, 2)} | ${fmt(x['crc worker thread'], x.digits)} | ${fmt(x['crc same thread'], x.digits)} |`),
   ];
   const lost = rows.filter((x) => !x.crcProxyAtLeastAsGood).map((x) => x.what);
   const verdict = lost.length === 0
@@ -80,7 +86,8 @@ export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: st
     '  per latency toxic. Proxy CPU is the process\'s user + system time from /proc/PID/stat (10 ms ticks) over the',
     '  throughput window, per GB relayed (the worker: its thread\'s CPU; the same thread: not separable, "–").',
     '  ✓: crc-proxy at least as good as toxiproxy in that column. "Proxy timer late" (trace rows) is our proxies\' own',
-    '  scheduler over the same samples (GET /crc/timers for crc-proxy): how late its timers ran after their due time.',
+    '  scheduler over the same samples (GET /crc/timers for crc-proxy): how late its timers ran after their due time;',
+    '  "proxy CPU per message" is the proxy\'s CPU over those samples (/proc, 10 ms ticks) per message.',
   ];
   return { json: { versions: r.versions, settings: r.settings, summary: rows, timerTraces: traces, verdict, rounds: r.rounds }, table, notes, verdict };
 }

@@ -14,7 +14,7 @@ import { type LatenessStats, schedulerLateness } from '../../src/faults/schedule
 import {
   type ProxyProcess, addLatency, createProxy, crcTimerLateness, deleteProxy, processCpuSeconds,
 } from './external-proxies.ts';
-import { HOST, type Quantiles, type Stamper, type Throughput, latencyErrors, pingPong, stream } from './measure.ts';
+import { HOST, LATENCY_WARMUP_MESSAGES, type Quantiles, type Stamper, type Throughput, latencyErrors, pingPong, stream } from './measure.ts';
 
 export const COMPARED = ['toxiproxy', 'crc-proxy', 'crc worker thread', 'crc same thread'] as const;
 export type ComparedProxy = (typeof COMPARED)[number];
@@ -39,6 +39,8 @@ export interface LatencyCell {
   errorMs: Quantiles & { early: number };
   /** the proxy's own timer trace over the same samples (ours only) */
   timerLateness?: LatenessStats;
+  /** the proxy's CPU over the samples, per message (NaN: not separable) */
+  cpuUsPerMessage: number;
 }
 
 export interface ComparisonRun {
@@ -161,8 +163,10 @@ export async function compareWithToxiproxy(
           const port = await c.withLatency(name, t.stamper.port, ms);
           try {
             await c.timerLateness();
+            const cpu0 = await c.cpuSeconds();
             const errorMs = await latencyErrors(port, t.stamper, ms, s.samples);
-            run(c.label).latency.push({ configuredMs: ms, errorMs, timerLateness: await c.timerLateness() });
+            const cpuUsPerMessage = (((await c.cpuSeconds()) - cpu0) * 1e6) / (s.samples + LATENCY_WARMUP_MESSAGES);
+            run(c.label).latency.push({ configuredMs: ms, errorMs, timerLateness: await c.timerLateness(), cpuUsPerMessage });
           } finally {
             await c.remove(name);
           }

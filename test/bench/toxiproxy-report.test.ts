@@ -17,7 +17,7 @@ function run(label: ComparisonRun['label'], k: number, roundShift: number): Comp
     rttUs: label === 'direct' ? q(100 + roundShift, 200 + roundShift) : q(100 + roundShift + 50 * k, 200 + roundShift + 300 * k),
     throughput: tp(label === 'direct' ? 1000 + roundShift : (1000 + roundShift) * 0.5 / k),
     cpuSecondsPerGB: label === 'direct' ? NaN : 1.6 * k,
-    latency: label === 'direct' ? [] : LATENCY_TOXICS_MS.map((ms) => ({ configuredMs: ms, errorMs: { ...q(0.5 * k, 0.8 * k), early: 0 } })),
+    latency: label === 'direct' ? [] : LATENCY_TOXICS_MS.map((ms) => ({ configuredMs: ms, errorMs: { ...q(0.5 * k, 0.8 * k), early: 0 }, cpuUsPerMessage: 30 * k })),
   };
 }
 
@@ -38,6 +38,8 @@ describe('proxy bench (g) report', () => {
     // throughput vs direct: higher is better, so crc-proxy's 1.0 beats toxiproxy's 0.5.
     expect(row('bulk throughput vs direct')).toContain('| higher | 0.50 | 1.00 | 2.00 ✓ |');
     expect(r.table.filter((l) => l.includes('✗'))).toEqual([]);
+    // Trace rows: shown for every proxy, never judged.
+    expect(row('latency toxic 10 ms: proxy CPU per message')).toContain('| trace | 30 | 15 | 0.50 |');
   });
 
   it('crc-proxy worse in a column: ✗ and named in the verdict', () => {
