@@ -5,12 +5,16 @@
 //   (d) a 3-hop chain of our servers, 256 chats of 64 B in flight, links direct vs through empty
 //       proxies in each placement (the issue's throughput and per-hop latency goals);
 //   (e) the pipe's CPU per byte (the proxy thread's own CPU time);
-//   (f) injected latency as placed: a latency toxic on a link of our servers.
+//   (f) injected latency as placed: a latency toxic on a link of our servers;
+//   (g) crc-proxy against upstream toxiproxy, both processes driven by the same API calls, beside
+//       the in-thread proxies (proxy/toxiproxy.ts; skipped, with the reason, without toxiproxy).
 // In (a)-(c) and (e) the proxies run in a proxy-host worker thread; the clients and servers in
 // this thread ((a) and (b) also with the proxy in this thread). (d) and (f) are Simulations.
 // The measurements are in proxy/measure.ts, pipe-cpu.ts and crc-chain.ts, the report in
-// proxy/report.ts and report-crc.ts. Writes <out>/proxy.json and <out>/proxy.md.
-//   node dist/bench/proxy.js [--seconds 3] [--pings 20000] [--samples 1000] [--rounds 5] [--chain-rounds 5] [--out results] [--phases a,b,c,d,e,f]
+// proxy/report.ts and report-crc.ts. Writes <out>/proxy.json and <out>/proxy.md (a full run only).
+//   node dist/bench/proxy.js [--seconds 3] [--pings 20000] [--samples 1000] [--rounds 5] [--chain-rounds 5] [--out results] [--phases a,b,c,d,e,f,g]
+//                            [--cmp-rounds 3] [--cmp-pings 10000] [--profile-crc-proxy DIR] [--quick]
+// --quick: a short smoke run (small counts, one round); it never writes results.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { intFlag, parseFlags } from '../src/cli/args.ts';
@@ -23,6 +27,9 @@ import { startRelay } from './relay/chain.ts';
 import { PROXY_PLACEMENTS, type ProxyPlacement } from '../src/placement/index.ts';
 import { type ChainRound, type PlacedLatencyRow, crcChain, placedLatency } from './proxy/crc-chain.ts';
 import { type PipeCpu, pipeCpu } from './proxy/pipe-cpu.ts';
+import { type ProxyProcess, startCrcProxy, startToxiproxy, toxiproxyMissing } from './proxy/external-proxies.ts';
+import { compareWithToxiproxy } from './proxy/toxiproxy.ts';
+import type { ToxiproxyResults } from './proxy/report-toxiproxy.ts';
 
 const argv = process.argv.slice(2);
 const { values } = parseFlags(argv, {
@@ -32,17 +39,26 @@ const { values } = parseFlags(argv, {
   rounds: { type: 'string' },
   'chain-rounds': { type: 'string' },
   out: { type: 'string', default: 'results' },
-  /** a subset of a,b,c to run (a partial run prints but does not write results) */
-  phases: { type: 'string', default: 'a,b,c,d,e,f' },
+  /** a subset of a,b,c,d,e,f,g to run (a partial run prints but does not write results) */
+  phases: { type: 'string', default: 'a,b,c,d,e,f,g' },
+  'cmp-rounds': { type: 'string' },
+  'cmp-pings': { type: 'string' },
+  /** (g): run crc-proxy under node --cpu-prof, profiles written to this folder */
+  'profile-crc-proxy': { type: 'string' },
+  /** a short smoke run: small counts, one round, nothing written */
+  quick: { type: 'boolean' },
 });
+const QUICK = values.quick === true;
 const PHASES = new Set(values.phases!.split(','));
-const SECONDS = intFlag(values, 'seconds', 1, 600, 3);
-const PINGS = intFlag(values, 'pings', 100, 10_000_000, 20_000);
-const SAMPLES = intFlag(values, 'samples', 100, 1_000_000, 1000);
-const ROUNDS = intFlag(values, 'rounds', 1, 100, 5);
-const CHAIN_ROUNDS = intFlag(values, 'chain-rounds', 1, 100, 5);
+const SECONDS = intFlag(values, 'seconds', 1, 600, QUICK ? 1 : 3);
+const PINGS = intFlag(values, 'pings', 100, 10_000_000, QUICK ? 2000 : 20_000);
+const SAMPLES = intFlag(values, 'samples', 100, 1_000_000, QUICK ? 100 : 1000);
+const ROUNDS = intFlag(values, 'rounds', 1, 100, QUICK ? 1 : 5);
+const CHAIN_ROUNDS = intFlag(values, 'chain-rounds', 1, 100, QUICK ? 1 : 5);
+const CMP_ROUNDS = intFlag(values, 'cmp-rounds', 1, 100, QUICK ? 1 : 3);
+const CMP_PINGS = intFlag(values, 'cmp-pings', 100, 10_000_000, QUICK ? 1000 : 10_000);
 const OUT = values.out!;
-const ALL = ['a', 'b', 'c', 'd', 'e', 'f'];
+const ALL = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 const bad = [...PHASES].filter((p) => !ALL.includes(p));
 if (bad.length) throw new Error(`--phases: unknown phase ${bad.join(', ')} (have ${ALL.join(', ')})`);
 
@@ -138,6 +154,36 @@ if (PHASES.has('f')) {
   log('done\n');
 }
 
+// ---- (g) crc-proxy against upstream toxiproxy ----------------------------------------------------
+
+let toxiproxy: ToxiproxyResults | undefined;
+if (PHASES.has('g')) {
+  const settings = { rounds: CMP_ROUNDS, pings: CMP_PINGS, warmupPings: Math.min(1000, CMP_PINGS / 10), seconds: SECONDS, samples: SAMPLES };
+  const missing = toxiproxyMissing();
+  if (missing) {
+    log(`(g) crc-proxy vs toxiproxy: skipped: ${missing}\n`);
+    toxiproxy = { skipped: missing, versions: {}, settings, rounds: [] };
+  } else {
+    log('(g) crc-proxy vs toxiproxy:\n');
+    const profile = values['profile-crc-proxy'];
+    const procs: ProxyProcess[] = [];
+    try {
+      procs.push(await startToxiproxy(), await startCrcProxy(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []));
+      const rounds = await compareWithToxiproxy(procs, {
+        echoPort: echo.port, sinkPort: sink.port, sunk: () => sunk, stamper, worker: { handle, echoPort: wEcho, sinkPort: wSink },
+      }, settings, log);
+      toxiproxy = { versions: Object.fromEntries(procs.map((p) => [p.label, p.version])), settings, rounds };
+    } catch (err) {
+      // The other phases' figures are still worth their minutes: the report says what failed.
+      const why = `failed: ${(err as Error).message}`;
+      log(`(g) crc-proxy vs toxiproxy: ${why}\n`);
+      toxiproxy = { skipped: why, versions: {}, settings, rounds: [] };
+    } finally {
+      for (const p of procs) await p.stop();
+    }
+  }
+}
+
 const loadAfter = os.loadavg();
 await handle.stop();
 await relay.stop();
@@ -155,13 +201,14 @@ const { json, md, table, goalLines } = renderProxyReport({
   ping: { direct, proxyWorker: viaWorker, proxyInProcess: viaLocal },
   rounds, accuracy,
   crc: { chain, placement: DEFAULT_PLACEMENT, chainSeconds: SECONDS, pipeCpu: pipeCpuRows, placed, placedSamples: SAMPLES },
+  toxiproxy,
 });
-const full = ALL.every((p) => PHASES.has(p));
+const full = ALL.every((p) => PHASES.has(p)) && !QUICK;
 if (full) {
   mkdirSync(OUT, { recursive: true });
   writeFileSync(`${OUT}/proxy.json`, JSON.stringify(json, null, 2) + '\n');
   writeFileSync(`${OUT}/proxy.md`, md);
 }
 log(table.join('\n') + '\n\n' + (full ? goalLines.join('\n') : '(partial run: goals not judged)\n') + '\n');
-log(full ? `wrote ${OUT}/proxy.md and ${OUT}/proxy.json\n` : 'partial run: no results written\n');
+log(full ? `wrote ${OUT}/proxy.md and ${OUT}/proxy.json\n` : `${QUICK ? 'quick' : 'partial'} run: no results written\n`);
 process.exit(0);

@@ -87,12 +87,17 @@ export interface Throughput {
   msgsPerSec: number;
   /** CPU time of this process (all threads, user + system) per wall second: 2 = both cores busy */
   cpuCores: number;
+  /** the proxy's CPU seconds over the same window, when stream() was given a way to read it */
+  proxyCpuSeconds?: number;
 }
 
 export const NO_THROUGHPUT: Throughput = { seconds: 0, bytes: 0, MBps: NaN, msgsPerSec: NaN, cpuCores: NaN };
 
-/** Stream 64-byte frames to a sink at `port` for `seconds` (after a 0.5 s warm-up). */
-export async function stream(sinkCount: () => number, port: number, seconds: number): Promise<Throughput> {
+/**
+ * Stream 64-byte frames to a sink at `port` for `seconds` (after a 0.5 s warm-up); `proxyCpu`
+ * (CPU seconds of the proxy so far) is read at both ends of the measured window.
+ */
+export async function stream(sinkCount: () => number, port: number, seconds: number, proxyCpu?: () => Promise<number>): Promise<Throughput> {
   const s = await dial(port);
   const chunk = Buffer.alloc(FRAME * FRAMES_PER_WRITE, 0x81);
   let running = true;
@@ -102,6 +107,7 @@ export async function stream(sinkCount: () => number, port: number, seconds: num
   s.on('drain', pump);
   pump();
   await sleep(500);
+  const p0 = await proxyCpu?.();
   const b0 = sinkCount();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -109,10 +115,12 @@ export async function stream(sinkCount: () => number, port: number, seconds: num
   const bytes = sinkCount() - b0;
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
+  const p1 = await proxyCpu?.();
   running = false;
   s.destroy();
   await sleep(200); // let the pipeline drain before the next run
-  return { seconds: secs, bytes, MBps: bytes / secs / 1e6, msgsPerSec: bytes / FRAME / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs };
+  const proxyCpuSeconds = p0 !== undefined && p1 !== undefined ? p1 - p0 : undefined;
+  return { seconds: secs, bytes, MBps: bytes / secs / 1e6, msgsPerSec: bytes / FRAME / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs, proxyCpuSeconds };
 }
 
 // ---- (c) injected latency accuracy --------------------------------------------------------------

@@ -3,6 +3,7 @@
 import type { LatenessStats } from '../../src/faults/scheduler.ts';
 import { machineInfo } from '../../src/util/machine.ts';
 import { type CrcResults, renderCrc } from './report-crc.ts';
+import { type ToxiproxyResults, renderToxiproxy } from './report-toxiproxy.ts';
 import {
   FRAME, FRAMES_PER_WRITE, LATENCY_SPACING_MS, LATENCY_WARMUP_MESSAGES, NO_THROUGHPUT, PING_BYTES, type Quantiles, type Throughput,
 } from './measure.ts';
@@ -29,6 +30,8 @@ export interface ProxyBenchResults {
   rounds: Round[];
   accuracy: AccuracyRow[];
   crc: CrcResults;
+  /** (g); undefined when not run */
+  toxiproxy?: ToxiproxyResults;
 }
 
 /** The median round of one mode, by MB/s. */
@@ -59,6 +62,7 @@ export function renderProxyReport(r: ProxyBenchResults): { json: unknown; md: st
   const worstP99 = Math.max(...r.accuracy.map((a) => Math.abs(a.errorMs.p99)));
   const anyEarly = r.accuracy.some((a) => a.errorMs.early > 0);
   const crc = renderCrc(r.crc);
+  const tp = r.toxiproxy ? renderToxiproxy(r.toxiproxy) : undefined;
   // The issue's goals (CRC chain, as placed), then the proxy alone in a network thread.
   const goals = [
     ...crc.goals,
@@ -87,6 +91,7 @@ export function renderProxyReport(r: ProxyBenchResults): { json: unknown; md: st
     },
     latencyAccuracyMs: { unit: 'ms, measured one-way − configured (includes the proxy\'s own delay)', rows: r.accuracy },
     crc: crc.json,
+    toxiproxy: tp?.json,
     goals,
   };
 
@@ -107,6 +112,7 @@ export function renderProxyReport(r: ProxyBenchResults): { json: unknown; md: st
     `| proxy in a worker | ${f1(tWorker.MBps)} | ${Math.round(tWorker.msgsPerSec).toLocaleString('en')} | ${(ratio * 100).toFixed(1)}% | ${tWorker.cpuCores.toFixed(2)} |`,
     `| proxy in the same thread | ${f1(tLocal.MBps)} | ${Math.round(tLocal.msgsPerSec).toLocaleString('en')} | ${(ratioLocal * 100).toFixed(1)}% | ${tLocal.cpuCores.toFixed(2)} |`,
     `| reference: stream.pipe() relay in a worker | ${f1(tPipe.MBps)} | ${Math.round(tPipe.msgsPerSec).toLocaleString('en')} | ${(ratioPipe * 100).toFixed(1)}% | ${tPipe.cpuCores.toFixed(2)} |`,
+    ...(tp ? ['', ...tp.table] : []),
     '',
     '| injected latency | samples | error p50 (ms) | error p99 (ms) | error max (ms) | early | proxy timer late p50 / p99 / max (µs) |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -125,6 +131,7 @@ export function renderProxyReport(r: ProxyBenchResults): { json: unknown; md: st
     '`proxy-host` network worker thread (and, for comparison, in the main thread).',
     '',
     ...crc.notes,
+    ...(tp?.notes ?? []),
     `- One-way delay: half the round trip of ${PING_BYTES}-byte ping-pongs (${PINGS} after ${warm} warm-up).`,
     `- Throughput: 64-byte frames, ${FRAMES_PER_WRITE} per write, as fast as the socket takes them, for ${SECONDS} s after a`,
     `  0.5 s warm-up; MB/s is the median of ${ROUNDS} interleaved rounds, "vs direct" the median of each round's`,
@@ -140,6 +147,7 @@ export function renderProxyReport(r: ProxyBenchResults): { json: unknown; md: st
     '## Goals',
     '',
     ...goals.map((g) => `- ${g.goal}: ${g.unit === 'ms' ? f3(g.value) : f1(g.value)} ${g.unit} — **${g.met ? 'met' : 'missed'}**`),
+    ...(tp ? [`- ${tp.verdict}`] : []),
     '',
     'Reading the figures: the `stream.pipe()` row is what any user-space relay costs on this machine (one',
     'more read and write per chunk, on another core); the proxy is measured against it as well as against',
@@ -147,6 +155,6 @@ export function renderProxyReport(r: ProxyBenchResults): { json: unknown; md: st
     'sending and receiving threads\' wake-ups, which dominate the end-to-end p99 on a 2-vCPU VM.',
     '',
   ].join('\n');
-  const goalLines = goals.map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.unit === 'ms' ? f3(g.value) : f1(g.value)} ${g.unit}`);
+  const goalLines = [...(tp ? [tp.verdict] : []), ...goals.map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.unit === 'ms' ? f3(g.value) : f1(g.value)} ${g.unit}`)];
   return { json, md, table, goalLines };
 }

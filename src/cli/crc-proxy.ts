@@ -11,7 +11,8 @@ const USAGE = `usage: crc-proxy [--host H] [--port P] [--config FILE] [--seed N]
                  [--max-queue-bytes N]
 
 Serves toxiproxy's HTTP API (GET /version, /proxies, POST /populate, /reset, toxics) and the
-crc extras (/proxies/{name}/crc/down|up|hold|release|stats, GET /crc/events, /crc/counters).
+crc extras (/proxies/{name}/crc/down|up|hold|release|stats, GET /crc/events, /crc/counters,
+/crc/timers), and GET /metrics (Prometheus text format).
 Prints "crc-proxy API listening on http://HOST:PORT" on stdout once the API (and --config) is up.
 
   --host H                 API address (default ${D.host}). The API has no authentication, as

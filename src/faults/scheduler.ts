@@ -74,13 +74,14 @@ export interface LatenessStats {
   p50Us: number;
   p99Us: number;
   maxUs: number;
+  meanUs: number;
 }
 
 /** How late this thread's timers ran (since the last reset). */
 export function schedulerLateness(reset = false): LatenessStats {
   const out = lateness.count === 0
-    ? { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 }
-    : { count: lateness.count, p50Us: lateness.percentile(50) / 1000, p99Us: lateness.percentile(99) / 1000, maxUs: lateness.max / 1000 };
+    ? { count: 0, p50Us: 0, p99Us: 0, maxUs: 0, meanUs: 0 }
+    : { count: lateness.count, p50Us: lateness.percentile(50) / 1000, p99Us: lateness.percentile(99) / 1000, maxUs: lateness.max / 1000, meanUs: lateness.mean / 1000 };
   if (reset) lateness.reset();
   return out;
 }

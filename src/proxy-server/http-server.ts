@@ -203,7 +203,7 @@ function send(res: http.ServerResponse, reply: Exclude<Reply, 'streaming'>): voi
     return;
   }
   const text = reply.text ?? JSON.stringify(reply.body);
-  res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

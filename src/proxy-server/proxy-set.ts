@@ -10,6 +10,7 @@ import { ApiError, badBody, proxyExists, proxyNotFound } from './api-error.ts';
 import { LinkToxics, addInfo, checkedSpec, findToxic } from './link-toxics.ts';
 import { PopulateError, type ProxyInput, type ToxiproxyProxy, parseProxyInput } from './proxy-json.ts';
 import { type ToxiproxyToxic, toxicFromToxiproxy, toxicToToxiproxy } from './toxiproxy-json.ts';
+import type { MetricsProxy, ProxyFaultCounts } from './metrics.ts';
 
 export interface ProxySetOptions {
   maxProxies: number;
@@ -29,6 +30,8 @@ interface Entry {
   host: string;
   enabled: boolean;
   link: LinkProxy;
+  /** API calls that took a direction down or held it (GET /metrics); kept across restarts */
+  faults: ProxyFaultCounts;
 }
 
 const STREAM_RANK = { upstream: 0, downstream: 1, both: 2 } as const;
@@ -171,7 +174,7 @@ export class ProxySet {
       throw new ApiError(`too many proxies: at most ${this.options.maxProxies} (--max-proxies)`, 409);
     }
     const link = await this.listen(input);
-    const e: Entry = { name: input.name, upstream: input.upstream, host: input.listen.host, enabled: true, link };
+    const e: Entry = { name: input.name, upstream: input.upstream, host: input.listen.host, enabled: true, link, faults: noFaults() };
     this.entries.set(e.name, e);
     this.counters.created++;
     if (!input.enabled) this.setEnabled(e, false);
@@ -241,7 +244,10 @@ export class ProxySet {
   /** enabled: false is our cut of both directions (connections closed, new ones refused). */
   private setEnabled(e: Entry, enabled: boolean): void {
     if (enabled) e.link.up('both', 'cut');
-    else e.link.down('both', 'close', 'cut');
+    else {
+      e.link.down('both', 'close', 'cut');
+      count(e.faults.downs, 'both');
+    }
     e.enabled = enabled;
     this.options.log(`proxy ${e.name} ${enabled ? 'enabled' : 'disabled: connections closed, new ones refused'}`);
   }
@@ -287,7 +293,9 @@ export class ProxySet {
 
   /** Take a direction down: cut (closed, refused) or silent (bytes dropped, nothing closed). */
   down(proxy: string, direction: DirectionSpec, mode: DownMode, how: DownHow): void {
-    this.entry(proxy).link.down(direction, how, mode);
+    const e = this.entry(proxy);
+    e.link.down(direction, how, mode);
+    count(e.faults.downs, direction);
     this.options.log(`proxy ${proxy}: ${direction} down (${mode}${mode === 'cut' ? `, ${how}` : ''})`);
   }
 
@@ -300,7 +308,9 @@ export class ProxySet {
   }
 
   hold(proxy: string, direction: DirectionSpec): void {
-    this.entry(proxy).link.hold(direction);
+    const e = this.entry(proxy);
+    e.link.hold(direction);
+    count(e.faults.holds, direction);
     this.options.log(`proxy ${proxy}: ${direction} held`);
   }
 
@@ -312,6 +322,21 @@ export class ProxySet {
   stats(proxy: string) {
     return this.entry(proxy).link.stats();
   }
+
+  /** Every proxy's figures for GET /metrics (at most maxProxies rows). */
+  metrics(): MetricsProxy[] {
+    return [...this.entries.values()].map((e) => ({
+      name: e.name, listen: formatHostPort(e.host, e.link.port), upstream: e.upstream, enabled: e.enabled,
+      stats: e.link.stats(), faults: { downs: { ...e.faults.downs }, holds: { ...e.faults.holds } },
+    }));
+  }
+}
+
+const noFaults = (): ProxyFaultCounts => ({ downs: { upstream: 0, downstream: 0 }, holds: { upstream: 0, downstream: 0 } });
+
+function count(c: Record<'upstream' | 'downstream', number>, direction: DirectionSpec): void {
+  if (direction !== 'downstream') c.upstream++;
+  if (direction !== 'upstream') c.downstream++;
 }
 
 /** Toxiproxy's "differs": another upstream or listen address (here a port of 0 matches any). */

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { fromZod, inlineIssues } from '../util/zod-issues.ts';
 import { badBody } from './api-error.ts';
 import type { EventStream } from './event-stream.ts';
+import { schedulerLateness } from '../faults/scheduler.ts';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import type { ProxySet } from './proxy-set.ts';
 
 /** Reported by GET /version; toxiproxy's clients print it, none parse it. */
@@ -20,14 +22,14 @@ export interface Request {
   res: http.ServerResponse;
 }
 
-/** A JSON reply; `text` is sent as is (GET /version); 'streaming': the handler owns `res`. */
-export type Reply = { status: number; body?: unknown; text?: string } | 'streaming';
+/** A JSON reply; `text` is sent as is (GET /version, /metrics: `contentType`); 'streaming': the handler owns `res`. */
+export type Reply = { status: number; body?: unknown; text?: string; contentType?: string } | 'streaming';
 
 export interface RouteContext {
   proxies: ProxySet;
   events: EventStream;
   /** GET /crc/counters */
-  counters: () => unknown;
+  counters: () => Record<string, Record<string, number>>;
 }
 
 interface Route {
@@ -64,6 +66,7 @@ const UPDATE = ['POST', 'PATCH'];
 
 export const ROUTES: readonly Route[] = [
   route(['GET'], '/version', () => ({ status: 200, text: `${JSON.stringify({ version: CRC_PROXY_VERSION })}\n` })),
+  route(['GET'], '/metrics', (c) => ({ status: 200, contentType: METRICS_CONTENT_TYPE, text: renderMetrics({ proxies: c.proxies.metrics(), counters: c.counters(), timerLateness: schedulerLateness() }) })),
   route(['POST'], '/reset', async (c) => (await c.proxies.reset(), noContent)),
   route(['GET'], '/proxies', (c) => ok(c.proxies.all())),
   route(['POST'], '/proxies', async (c, r) => ({ status: 201, body: await c.proxies.create(r.body) })),
@@ -105,6 +108,8 @@ export const ROUTES: readonly Route[] = [
     return 'streaming';
   }),
   route(['GET'], '/crc/counters', (c) => ok(c.counters())),
+  // How late the toxics' timers ran (the scheduler's groups of timers) since the last ?reset=true.
+  route(['GET'], '/crc/timers', (_c, r) => ok(schedulerLateness(r.query.get('reset') === 'true'))),
 ];
 
 /** The route for a path, with its params; `allowed` lists the methods of a path matched by another method. */
