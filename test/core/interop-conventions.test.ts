@@ -159,6 +159,49 @@ describe.each(CONVENTIONS)('foreign convention $impls', (c) => {
   });
 });
 
+/** The nine implementations by letter, each with its convention. */
+const IMPLEMENTATIONS: Array<[letter: string, c: Convention]> = [...'ABCDEFGHI'].map((l) => [l, CONVENTIONS.find((c) => c.impls.includes(l))!]);
+
+/**
+ * One two-server pairing, played as the foreign side would: what goes wrong, if anything (a
+ * link bound on one side only, a duplicate-id status that lands in a graded log, a client
+ * never learned, a chat answered "Unknown ID"). Protocol errors only in our own log do not count.
+ */
+function pairingProblems(c: Convention, weDial: boolean): string[] {
+  const ours = new Ours();
+  const problems: string[] = [];
+  const start = ours.mark();
+  ours.do(ours.core.opened(LINK, weDial));
+  if (weDial) {
+    const r = ours.mark();
+    ours.feed(LINK, serverReg(FOREIGN, c.replyHop(OURS, FOREIGN), 'theirs', 'their info'));
+    // Our registration again, once it knows us: it answers with the duplicate-id status.
+    if (ours.sent(LINK, r).some((m) => m.type === MessageType.ServerRegistration && m.sourceId === OURS)) problems.push('we register twice: it answers duplicate id');
+  } else {
+    ours.feed(LINK, serverReg(FOREIGN, 0, 'theirs', 'their info'));
+    const reply = ours.sent(LINK, start)[0];
+    if (reply?.type !== MessageType.ServerRegistration || !c.acceptsAsAdjacent(reply.lastHopId, FOREIGN, OURS)) problems.push('it never binds the link');
+  }
+  if (ours.core.peerOf(LINK)?.id !== FOREIGN) problems.push('we never bind the link');
+  if (c.echoHop) ours.feed(LINK, serverReg(FOREIGN, c.echoHop(FOREIGN, OURS), 'theirs', 'their info'));
+  ours.feed(LINK, clientReg(THEIR_CLIENT, FOREIGN, 'sam', 's')); // relayed with its own id: all nine write that
+  if (ours.core.host(THEIR_CLIENT)?.firstLinkId !== FOREIGN) problems.push('we never learn its client');
+  const chat = ours.mark();
+  ours.feed(CLIENT, chatMsg(OUR_CLIENT, THEIR_CLIENT, 'to sam'));
+  if (ours.sent(LINK, chat).length !== 1) problems.push('our chat to its client is not routed');
+  if (ours.statuses(start).some(([code]) => code === StatusCode.DuplicateId)) problems.push('we answer duplicate id');
+  return problems;
+}
+
+it('all 18 pairings (nine implementations, both join directions) work', () => {
+  const rows = IMPLEMENTATIONS.flatMap(([letter, c]) => [false, true].map((weDial) => ({
+    pairing: `${weDial ? 'ours dials' : 'dials ours'} ${letter}`, problems: pairingProblems(c, weDial),
+  })));
+  const working = rows.filter((r) => r.problems.length === 0).length;
+  console.info(`pairings that work: ${working} of ${rows.length}\n${rows.map((r) => `  ${r.pairing}: ${r.problems.join('; ') || 'ok'}`).join('\n')}`);
+  expect(rows.filter((r) => r.problems.length > 0)).toEqual([]);
+});
+
 describe('the trust rules still hold', () => {
   /** Ours with the foreign server joined (it dialled us). */
   const joined = (): Ours => {

@@ -16,7 +16,8 @@ useInteropLifecycle();
 const HEARTBEATS = ['--ping-interval', '100', '--ping-timeout', '400'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', () => {
+// Several processes each, on a shared 2-core machine: a generous bound, not a timing check.
+describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', { timeout: 90_000 }, () => {
   it('Python servers beside ours get one probe each, log nothing, are noted as without liveness, and are never timed out', async () => {
     const p1 = await pyServer(1, 'python-root', 'root');
     const s2 = await ourServer(2, 'ours-middle', 'middle', p1.port, HEARTBEATS);

@@ -13,7 +13,8 @@ import {
 if (NO_PYTHON) console.warn(`SKIPPING test/interop/python-peers.test.ts: ${NO_PYTHON}`);
 useInteropLifecycle();
 
-describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (course style)', () => {
+// Several processes each, on a shared 2-core machine: a generous bound, not a timing check.
+describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (course style)', { timeout: 90_000 }, () => {
   it('a: a Python client registering with our server gets exactly the welcome and every other client; /state lists it', async () => {
     const s1 = await ourServer(1, 'alpha', 'ours one');
     const s2 = await ourServer(2, 'beta', 'ours two', s1.port);
