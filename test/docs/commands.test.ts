@@ -2,6 +2,7 @@
 // marked). A doc that names a missing flag, script or file fails here. Blocks run a few at a time;
 // two blocks naming the same port never run together.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
 // A loaded 2-core machine takes ~15 s just to load a CLI's modules; a quiet one well under 1 s.
 const WINDOW_MS = Number(process.env.CRC_DOC_TEST_WINDOW_MS ?? 30_000);
-const PARALLEL = 3;
+const PARALLEL = 2;
 const OUTPUT_KEEP = 8192;
-const USAGE_ERROR = /^(error|usage)\b|unknown option|no such file|ENOENT|Traceback|cannot find module/im;
+const USAGE_ERROR = /^usage:|unknown option|no such file|ENOENT|Traceback|cannot find module|must be|expected .* got/im;
 
 interface Outcome { ok: boolean; why: string }
 
@@ -30,6 +31,19 @@ function start(command: string): Run {
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ } };
   return { exit, output: () => out, kill, printed: printedP };
+}
+
+/** Resolves once something accepts a connection on the port, or after the window (polled: there is no event for it). */
+async function listening(port: number): Promise<void> {
+  const deadline = Date.now() + WINDOW_MS;
+  while (Date.now() < deadline) {
+    const up = await new Promise<boolean>((r) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
+      s.on('error', () => r(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
@@ -60,7 +74,15 @@ async function runBlock(block: DocBlock): Promise<Outcome> {
   const commands = block.commands.map((c) => resolveNpm(c, scripts));
   if (block.mode === 'script') return runOne(['set -e', ...commands].join('\n'), false, WINDOW_MS);
   if (block.mode === 'starts') {
-    const outcomes = await Promise.all(commands.map((c) => runOne(c, true, WINDOW_MS)));
+    // In order, as a reader would: the next starts once this one's --port listens (or it is judged).
+    const pending: Array<Promise<Outcome>> = [];
+    for (const c of commands) {
+      const outcome = runOne(c, true, WINDOW_MS);
+      pending.push(outcome);
+      const port = /--port (\d+)/.exec(c)?.[1];
+      if (port && port !== '0') await Promise.race([listening(Number(port)), outcome]);
+    }
+    const outcomes = await Promise.all(pending);
     const bad = outcomes.map((o, i) => (o.ok ? '' : `${block.commands[i]}\n  ${o.why}`)).filter(Boolean);
     return { ok: bad.length === 0, why: bad.join('\n') };
   }
