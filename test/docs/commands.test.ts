@@ -103,7 +103,7 @@ async function runAll(blocks: DocBlock[]): Promise<Map<DocBlock, Outcome>> {
     const pump = () => {
       if (waiting.length === 0 && running === 0) { done(); return; }
       for (let i = 0; i < waiting.length && running < PARALLEL; i++) {
-        const block = waiting[i];
+        const block = waiting[i]!;
         const ports = portsOf(block);
         if ([...ports].some((p) => busyPorts.has(p))) continue;
         waiting.splice(i--, 1);
@@ -152,7 +152,7 @@ describe('links in README.md and docs/', () => {
     for (const file of docFiles(ROOT)) {
       const text = readFileSync(join(ROOT, file), 'utf8');
       for (const m of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
-        const target = m[1];
+        const target = m[1]!;
         if (/^[a-z]+:/.test(target)) continue;
         if (!existsSync(resolve(ROOT, dirname(file), target))) broken.push(`${file}: ${target}`);
       }

@@ -27,15 +27,15 @@ export function extractBlocks(file: string, text: string): DocBlock[] {
   const lines = text.split('\n');
   const blocks: DocBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!lines[i].startsWith('```')) continue;
-    const shell = SHELL_FENCE.test(lines[i]);
+    if (!lines[i]!.startsWith('```')) continue;
+    const shell = SHELL_FENCE.test(lines[i]!);
     const start = i;
     let end = i + 1;
-    while (end < lines.length && !lines[end].startsWith('```')) end++;
+    while (end < lines.length && !lines[end]!.startsWith('```')) end++;
     if (shell) {
       let j = start - 1;
-      while (j >= 0 && lines[j].trim() === '') j--;
-      const mark = j >= 0 ? MARK.exec(lines[j].trim()) : null;
+      while (j >= 0 && lines[j]!.trim() === '') j--;
+      const mark = j >= 0 ? MARK.exec(lines[j]!.trim()) : null;
       const mode = (mark?.[1] ?? 'run') as Mode;
       if (mode === 'skip' && !mark?.[2]) throw new Error(`${file}:${j + 1}: "doc-test: skip" needs a reason`);
       blocks.push({ file, line: start + 1, mode, reason: mark?.[2], commands: commandLines(lines.slice(start + 1, end)) });
@@ -75,6 +75,6 @@ export function readBlocks(root: string): DocBlock[] {
 /** TCP ports a block names (so two blocks on one port never run at once). */
 export function portsOf(block: DocBlock): Set<string> {
   const ports = new Set<string>();
-  for (const c of block.commands) for (const m of c.matchAll(/(?:port[= ]|:)(\d{4,5})\b/g)) ports.add(m[1]);
+  for (const c of block.commands) for (const m of c.matchAll(/(?:port[= ]|:)(\d{4,5})\b/g)) ports.add(m[1]!);
   return ports;
 }
