@@ -49,50 +49,53 @@ async function listening(port: number): Promise<void> {
 const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
 
 /** Exits 0, or (starts) is running and printed something that is not a usage error, or is still
- * running, silent, when the window closes. */
-async function runOne(command: string, starts: boolean, windowMs: number): Promise<Outcome> {
+ * running, silent, when the window closes. A started command is left running (its block may need
+ * it) and killed by `kills`; any other is killed once judged. */
+async function runOne(command: string, starts: boolean, windowMs: number, kills: Array<() => void>): Promise<Outcome> {
   const run = start(command);
-  try {
-    const first = await Promise.race([run.exit, starts ? run.printed.then(() => 'printed' as const) : timeout(windowMs * 4), timeout(windowMs)]);
-    if (first === 'printed') {
-      // give an error printed in the same breath a moment to land, then judge the output
-      await Promise.race([run.exit, timeout(500)]);
-    }
-    const code = await Promise.race([run.exit, Promise.resolve('running' as const)]);
-    const out = run.output();
-    if (code === 0) return { ok: true, why: '' };
-    if (code !== 'running') return { ok: false, why: `exited ${code}:\n${out}` };
-    if (!starts) return { ok: false, why: `still running after ${windowMs * 4} ms:\n${out}` };
-    if (USAGE_ERROR.test(out)) return { ok: false, why: `printed an error while running:\n${out}` };
-    return { ok: true, why: '' };
-  } finally {
-    run.kill();
-  }
+  kills.push(run.kill);
+  const first = starts
+    ? await Promise.race([run.exit, run.printed.then(() => 'printed' as const), timeout(windowMs)])
+    : await Promise.race([run.exit, timeout(windowMs * 4)]);
+  // give an error printed in the same breath a moment to land, then judge the output
+  if (first === 'printed') await Promise.race([run.exit, timeout(500)]);
+  const code = await Promise.race([run.exit, Promise.resolve('running' as const)]);
+  if (!starts) run.kill();
+  const out = run.output();
+  if (code === 0) return { ok: true, why: '' };
+  if (code !== 'running') return { ok: false, why: `exited ${code}:\n${out}` };
+  if (!starts) return { ok: false, why: `still running after ${windowMs * 4} ms:\n${out}` };
+  if (USAGE_ERROR.test(out)) return { ok: false, why: `printed an error while running:\n${out}` };
+  return { ok: true, why: '' };
 }
 
 async function runBlock(block: DocBlock): Promise<Outcome> {
   const commands = block.commands.map((c) => resolveNpm(c, scripts));
-  if (block.mode === 'script') return runOne(['set -e', ...commands].join('\n'), false, WINDOW_MS);
-  if (block.mode === 'starts') {
-    // In order, as a reader would: the next starts once this one's --port listens (or it is judged).
-    const pending: Array<Promise<Outcome>> = [];
-    for (const c of commands) {
-      const outcome = runOne(c, true, WINDOW_MS);
-      pending.push(outcome);
-      const port = /--port (\d+)/.exec(c)?.[1];
-      if (port && port !== '0') await Promise.race([listening(Number(port)), outcome]);
+  const kills: Array<() => void> = [];
+  try {
+    if (block.mode === 'script') return await runOne(['set -e', ...commands].join('\n'), false, WINDOW_MS, kills);
+    if (block.mode === 'starts') {
+      // In order, as a reader would: the next starts once this one's --port listens (or it is judged).
+      const pending: Array<Promise<Outcome>> = [];
+      for (const c of commands) {
+        const outcome = runOne(c, true, WINDOW_MS, kills);
+        pending.push(outcome);
+        const port = /--port (\d+)/.exec(c)?.[1];
+        if (port && port !== '0') await Promise.race([listening(Number(port)), outcome]);
+      }
+      const outcomes = await Promise.all(pending);
+      const bad = outcomes.map((o, i) => (o.ok ? '' : `${block.commands[i]}\n  ${o.why}`)).filter(Boolean);
+      return { ok: bad.length === 0, why: bad.join('\n') };
     }
-    const outcomes = await Promise.all(pending);
-    const bad = outcomes.map((o, i) => (o.ok ? '' : `${block.commands[i]}\n  ${o.why}`)).filter(Boolean);
-    return { ok: bad.length === 0, why: bad.join('\n') };
+    for (const [i, c] of commands.entries()) {
+      const o = await runOne(c, false, WINDOW_MS, kills);
+      if (!o.ok) return { ok: false, why: `${block.commands[i]}\n  ${o.why}` };
+    }
+    return { ok: true, why: '' };
+  } finally {
+    for (const kill of kills) kill();
   }
-  for (const [i, c] of commands.entries()) {
-    const o = await runOne(c, false, WINDOW_MS);
-    if (!o.ok) return { ok: false, why: `${block.commands[i]}\n  ${o.why}` };
-  }
-  return { ok: true, why: '' };
 }
-
 /** Runs every block, PARALLEL at a time, never two that name the same port together. */
 async function runAll(blocks: DocBlock[]): Promise<Map<DocBlock, Outcome>> {
   const results = new Map<DocBlock, Outcome>();
