@@ -75,13 +75,21 @@ async function runBlock(block: DocBlock): Promise<Outcome> {
   try {
     if (block.mode === 'script') return await runOne(['set -e', ...commands].join('\n'), false, WINDOW_MS, kills);
     if (block.mode === 'starts') {
-      // In order, as a reader would: the next starts once this one's --port listens (or it is judged).
+      // In order, as a reader would. A command that names a --port is left running for the next
+      // ones, which start once it listens; any other is judged and stopped first (less load).
       const pending: Array<Promise<Outcome>> = [];
       for (const c of commands) {
-        const outcome = runOne(c, true, WINDOW_MS, kills);
+        const own: Array<() => void> = [];
+        const outcome = runOne(c, true, WINDOW_MS, own);
+        kills.push(...own);
         pending.push(outcome);
         const port = /--port (\d+)/.exec(c)?.[1];
-        if (port && port !== '0') await Promise.race([listening(Number(port)), outcome]);
+        if (port && port !== '0') {
+          await Promise.race([listening(Number(port)), outcome]);
+        } else if (!/--port 0/.test(c) && !/--connect_to_port|--serverport/.test(c)) {
+          await outcome;
+          for (const kill of own) kill();
+        }
       }
       const outcomes = await Promise.all(pending);
       const bad = outcomes.map((o, i) => (o.ok ? '' : `${block.commands[i]}\n  ${o.why}`)).filter(Boolean);
