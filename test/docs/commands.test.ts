@@ -133,7 +133,9 @@ async function runAll(blocks: DocBlock[]): Promise<Map<DocBlock, Outcome>> {
   return results;
 }
 
-const blocks = readBlocks(ROOT);
+// CRC_DOC_TEST_FILES=README.md,docs/faults.md runs only those files' blocks (while editing them).
+const only = process.env.CRC_DOC_TEST_FILES?.split(',');
+const blocks = readBlocks(ROOT).filter((b) => !only || only.includes(b.file));
 const toRun = blocks.filter((b) => b.mode !== 'skip');
 let results = new Map<DocBlock, Outcome>();
 const started = Date.now();
@@ -152,8 +154,8 @@ describe('every command in README.md and docs/', () => {
   }
 
   it('finds the blocks (a parser that finds none would pass everything)', () => {
-    expect(toRun.length).toBeGreaterThan(10);
-    expect(blocks.some((b) => b.file === 'README.md' && b.mode === 'starts')).toBe(true);
+    expect(toRun.length).toBeGreaterThan(only ? 0 : 10);
+    if (!only) expect(blocks.some((b) => b.file === 'README.md' && b.mode === 'starts')).toBe(true);
   });
 });
 
