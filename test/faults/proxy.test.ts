@@ -128,6 +128,7 @@ describe('link faults', () => {
     await waitFor(() => client.bytes >= 22, 2000, 'the other direction');
     // all 10,000 bytes sit in the hold queue: none can be on their way to the server
     await waitFor(() => proxy.stats().upstream.queued === 10_000, 2000, 'the held bytes queued');
+    expect(proxy.stats().upstream.out).toBe(0); // and the proxy wrote none of them on
     expect(server.bytes).toBe(0);
     proxy.release('upstream');
     await waitFor(() => server.bytes >= 10_000, 2000, 'the stalled bytes');
@@ -167,6 +168,7 @@ describe('link faults', () => {
     s2.write('new-conn-down');
     // every byte written during the hold is in a hold queue, so none can still be on its way
     await waitFor(() => proxy.stats().upstream.queued === 50 * 37 + 11 && proxy.stats().downstream.queued === 6 + 13, 2000, 'the held bytes queued');
+    expect([proxy.stats().upstream.out, proxy.stats().downstream.out]).toEqual([12, 0]); // none written on
     expect(s1.bytes).toBe(12);
     expect(c1.bytes + s2.bytes + c2.bytes).toBe(0);
     expect(proxy.stats().held).toEqual(['upstream', 'downstream']);
@@ -215,6 +217,7 @@ describe('toxics on live connections', () => {
     client.write('three|');
     // both writes are held by the toxic, so neither can still be on its way to the server
     await waitFor(() => proxy.stats().upstream.buffered === 10, 2000, 'the bytes held by the toxic');
+    expect(proxy.stats().upstream.out).toBe(4);
     expect(server.bytes).toBe(4);
     const t0 = now();
     proxy.removeToxic('slow');
