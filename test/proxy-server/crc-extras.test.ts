@@ -33,6 +33,7 @@ describe('crc-proxy extras', () => {
     c.write(pattern(5000));
     // all 5000 counted as dropped: the proxy consumed them, none can still reach the sink
     await until(async () => (await api.client.stats('gondor-rohan')).upstream.dropped === 5000, 3000, 'dropped bytes counted');
+    expect((await api.client.stats('gondor-rohan')).upstream.out).toBe(0); // none written on
     expect(s.bytes).toBe(0);
     expect([c.closedAt, s.closedAt, c.endedAt, s.endedAt]).toEqual([undefined, undefined, undefined, undefined]);
     // The other direction still flows.
