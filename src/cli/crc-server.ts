@@ -29,7 +29,7 @@ const USAGE = `usage: crc-server --id N --servername S --port P --info I
   --monitor-port M     serve GET /state (JSON; ?limit= status lines, default ${STATE_STATUS_LINES.default},
                        at most ${STATE_STATUS_LINES.max}) and GET /metrics (Prometheus) on 127.0.0.1:M
                        and the control API (/health, /events, /node-state, /counters, /totals,
-                       POST /join, /stop, /crash: see README.md)
+                       POST /join, /stop, /crash: see docs/placements.md)
   --monitor-host A     address the monitor binds (default 127.0.0.1; 0.0.0.0 in a container)
   --host A             address the CRC port binds (default 127.0.0.1)
   --hold-events        keep start-up events (up to 100000) for the first GET /events subscriber

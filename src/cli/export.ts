@@ -15,7 +15,7 @@ const USAGE = `usage: npm run export -- k8s (--topology SPEC | --experiment FILE
 
 Writes plain Kubernetes manifests to DIR: namespace.yaml, configmap.yaml, services.yaml,
 pods.yaml, job.yaml (the experiment driver), networkchaos.yaml and workflow.yaml (Chaos Mesh).
-See README.md "Run on Kubernetes".
+See docs/kubernetes.md.
 
   --topology SPEC      ${TOPOLOGY_SPECS}
                        (with --experiment: must be the experiment's own topology)

@@ -20,7 +20,7 @@ export interface JobOptions {
 
 export const RESULTS_DIR = '/results';
 
-/** The driver command (`experiment.js --placement external --endpoints ...`, README "Run on Kubernetes"), then the keep-alive for `kubectl cp`. */
+/** The driver command (`experiment.js --placement external --endpoints ...`, docs/kubernetes.md), then the keep-alive for `kubectl cp`. */
 export function driverScript(o: JobOptions): string {
   const out = `${RESULTS_DIR}/${o.experimentName}`;
   return [

@@ -1,6 +1,6 @@
 // The control API on a crc-server's monitor port: what a coordinator in another process (or
 // another pod) needs to drive the server, over HTTP. Kept small; every route is in the table
-// below and in README.md. GETs read, POSTs act:
+// below and in docs/placements.md. GETs read, POSTs act:
 //   GET  /health        200 {"ok":true,name,id,boot,port}: boot is unique per process start
 //   GET  /events        NDJSON stream of events stamped `t` (ms since epoch) and `node`; ?types=a,b
 //   GET  /node-state    the server's full state (as a worker's serverState: join frames included)

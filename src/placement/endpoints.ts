@@ -1,4 +1,4 @@
-// The endpoints file (README "Run on Kubernetes": endpoints.json in the config map): where the servers and link proxies of a network
+// The endpoints file (docs/kubernetes.md: endpoints.json in the config map): where the servers and link proxies of a network
 // started by someone else (the Kubernetes export) are. Written by the export, read by
 // `--placement external`; checked with zod, errors naming the file and the field.
 import { z } from 'zod';

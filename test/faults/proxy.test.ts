@@ -126,9 +126,10 @@ describe('link faults', () => {
     }
     server.write('downstream still flows');
     await waitFor(() => client.bytes >= 22, 2000, 'the other direction');
-    await sleep(100);
+    // all 10,000 bytes sit in the hold queue: none can be on their way to the server
+    await waitFor(() => proxy.stats().upstream.queued === 10_000, 2000, 'the held bytes queued');
+    expect(proxy.stats().upstream.out).toBe(0); // and the proxy wrote none of them on
     expect(server.bytes).toBe(0);
-    expect(proxy.stats().upstream.queued).toBe(10_000);
     proxy.release('upstream');
     await waitFor(() => server.bytes >= 10_000, 2000, 'the stalled bytes');
     expect(server.received().equals(Buffer.concat(sent))).toBe(true);
@@ -165,20 +166,24 @@ describe('link faults', () => {
     const s2 = await accepted(srv, 1);
     c2.write('new-conn-up');
     s2.write('new-conn-down');
-    await sleep(100);
+    // every byte written during the hold is in a hold queue, so none can still be on its way
+    await waitFor(() => proxy.stats().upstream.queued === 50 * 37 + 11 && proxy.stats().downstream.queued === 6 + 13, 2000, 'the held bytes queued');
+    expect([proxy.stats().upstream.out, proxy.stats().downstream.out]).toEqual([12, 0]); // none written on
     expect(s1.bytes).toBe(12);
     expect(c1.bytes + s2.bytes + c2.bytes).toBe(0);
     expect(proxy.stats().held).toEqual(['upstream', 'downstream']);
     proxy.release();
     await waitFor(() => s1.bytes === 12 + 50 * 37 && c1.bytes === 6 && s2.bytes === 11 && c2.bytes === 13, 2000, 'everything');
-    await sleep(50); // nothing more (no duplicates)
-    expect(s1.received().equals(Buffer.concat(up1))).toBe(true);
-    expect(c1.received().toString()).toBe('down-1');
-    expect(s2.received().toString()).toBe('new-conn-up');
-    expect(c2.received().toString()).toBe('new-conn-down');
-    // And the link flows normally again.
-    c1.write('after');
-    await waitFor(() => s1.received().toString().endsWith('after'), 2000, 'after release');
+    // The link flows normally again; a marker behind everything proves no duplicate is still coming (FIFO).
+    c1.write('|after');
+    s1.write('|after');
+    c2.write('|after');
+    s2.write('|after');
+    await waitFor(() => [s1, c1, s2, c2].every((p) => p.received().toString().endsWith('|after')), 2000, 'the markers after release');
+    expect(s1.received().equals(Buffer.concat([...up1, Buffer.from('|after')]))).toBe(true);
+    expect(c1.received().toString()).toBe('down-1|after');
+    expect(s2.received().toString()).toBe('new-conn-up|after');
+    expect(c2.received().toString()).toBe('new-conn-down|after');
   });
 
   it('a FIN sent during a hold is delivered after the held bytes', async () => {
@@ -188,6 +193,9 @@ describe('link faults', () => {
     const server = await accepted(srv, 0);
     proxy.hold('upstream');
     client.socket.end('bye');
+    await waitFor(() => proxy.stats().upstream.queued === 3, 2000, 'the held bytes queued');
+    // No event tells us the FIN itself reached the proxy (it follows 'bye' on the same socket):
+    // a short wait gives a FIN that leaked through the hold its chance to show.
     await sleep(80);
     expect(server.endedAt).toBeUndefined();
     proxy.release('upstream');
@@ -207,9 +215,10 @@ describe('toxics on live connections', () => {
     proxy.addToxic({ type: 'latency', name: 'slow', direction: 'upstream', ms: 10_000 });
     client.write('two|');
     client.write('three|');
-    await sleep(80);
+    // both writes are held by the toxic, so neither can still be on its way to the server
+    await waitFor(() => proxy.stats().upstream.buffered === 10, 2000, 'the bytes held by the toxic');
+    expect(proxy.stats().upstream.out).toBe(4);
     expect(server.bytes).toBe(4);
-    expect(proxy.stats().upstream.buffered).toBe(10);
     const t0 = now();
     proxy.removeToxic('slow');
     await waitFor(() => server.bytes === 14, 2000, 'the held bytes');

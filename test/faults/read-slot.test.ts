@@ -22,7 +22,6 @@ describe('pipe read buffers', () => {
     server.write(pattern(BYTES, 7));
     // Both receivers stalled: the proxy's writes back up, its read buffers are left queued.
     await waitFor(() => proxy.stats().upstream.buffered > 0 && proxy.stats().downstream.buffered > 0, 5000, 'the proxy to back up');
-    await sleep(50);
     server.socket.resume();
     client.socket.resume();
     await waitFor(() => server.bytes >= BYTES && client.bytes >= BYTES, 20_000, 'every byte');
@@ -39,7 +38,8 @@ describe('pipe read buffers', () => {
     // Many separate reads while the first ones are still held by the latency toxic.
     for (let i = 0; i < 64; i++) {
       client.write(pattern(4096, i * 4096));
-      await sleep(1);
+      // one read each: the next write waits until the proxy has read this one
+      await waitFor(() => proxy.stats().upstream.in >= (i + 1) * 4096, 5000, `read ${i + 1}`);
     }
     await waitFor(() => server.bytes >= 64 * 4096, 10_000, 'every byte');
     expect(server.received().equals(pattern(64 * 4096))).toBe(true);

@@ -72,8 +72,9 @@ describe('updateToxic', () => {
     expect(now() - t0).toBeLessThan(500);
     await waitFor(() => server.bytes >= 3500, 2000, 'the later bytes');
     expect(server.chunks.at(-1)!.t - t0).toBeGreaterThanOrEqual(50);
-    await sleep(50); // nothing more: no duplicates
-    expect(server.received().equals(Buffer.concat([...held, after]))).toBe(true);
+    client.write('|end'); // a marker behind everything: a duplicate would arrive before it (FIFO)
+    await waitFor(() => server.received().toString('latin1').endsWith('|end'), 2000, 'the marker');
+    expect(server.received().equals(Buffer.concat([...held, after, Buffer.from('|end')]))).toBe(true);
     expect(proxy.stats().upstream.buffered).toBe(0);
   });
 
@@ -86,12 +87,14 @@ describe('updateToxic', () => {
     const data = pattern(300_000);
     client.write(data);
     await waitFor(() => server.bytes > 0, 2000, 'the first slice');
-    await sleep(100);
+    // the proxy has read every byte: unthrottled, they would all be at the server by now
+    await waitFor(() => proxy.stats().upstream.in === data.length, 2000, 'the proxy to read everything');
     expect(server.bytes).toBeLessThan(100_000); // still throttled: most bytes are held
     proxy.updateToxic('thin', { rate: 100_000 });
     await waitFor(() => server.bytes >= data.length, 2000, 'everything, at the new rate');
-    await sleep(50);
-    expect(server.received().equals(data)).toBe(true);
+    client.write('|end'); // a marker: anything extra would arrive before it (FIFO)
+    await waitFor(() => server.received().toString('latin1').endsWith('|end'), 2000, 'the marker');
+    expect(server.received().equals(Buffer.concat([data, Buffer.from('|end')]))).toBe(true);
   });
 
   it('rejects bad updates, naming the problem, and leaves the toxic as it was', async () => {

@@ -50,7 +50,8 @@ describe('latency', () => {
     for (let i = 0; i < 60; i++) {
       sent.push(now());
       client.write(pattern(16, i));
-      await sleep(4);
+      // one read per message, so each gets its own delay: wait until the proxy has read it
+      await waitFor(() => proxy.stats().upstream.in >= (i + 1) * 16, 3000, `message ${i + 1} read`);
     }
     await waitFor(() => server.bytes >= 60 * 16, 3000, 'all 60 messages');
     const delays = arrivals(server, 16).map((t, i) => t - sent[i]!);
@@ -90,7 +91,7 @@ describe('latency', () => {
 
   it('the same seed gives the same per-message delays on the wire; another seed does not', async () => {
     const srv = await cleanup.server(false);
-    // Delays 5..35 ms, messages 40 ms apart: no message waits for an earlier one.
+    // Delays 5..35 ms; each message is sent once the last has arrived, so none waits for an earlier one.
     const attrs = { ms: 20, jitter: 15, distribution: 'uniform' as const };
     const spec = { type: 'latency', direction: 'upstream' as const, ...attrs };
     const a = await cleanup.proxy(srv.port, { name: 'link', seed: 42 });
@@ -107,7 +108,7 @@ describe('latency', () => {
       sent.push(now());
       ca.write(pattern(8, i));
       cb.write(pattern(8, i));
-      await sleep(40);
+      await waitFor(() => sa.bytes >= (i + 1) * 8 && sb.bytes >= (i + 1) * 8, 3000, `message ${i + 1} on both links`);
     }
     await waitFor(() => sa.bytes >= N * 8 && sb.bytes >= N * 8, 3000, 'all messages on both links');
     const da = arrivals(sa, 8).map((t, i) => t - sent[i]!);
@@ -137,7 +138,8 @@ describe('latency', () => {
       const b = pattern(1 + (i % 13), i * 7);
       sent.push(b);
       client.write(b);
-      if (i % 3 === 0) await sleep(1);
+      // several reads, not one: every third write waits until the proxy has read it
+      if (i % 3 === 0) await waitFor(() => proxy.stats().upstream.in >= Buffer.concat(sent).length, 3000, `write ${i + 1} read`);
     }
     const total = Buffer.concat(sent);
     await waitFor(() => client.bytes >= total.length, 5000, 'the echo of everything');
@@ -283,7 +285,13 @@ describe('toxicity', () => {
         c.write('x');
         clients.push(c);
       }
-      await sleep(150);
+      // Settled when the proxy has read all 16, holds none in flight, and every byte it passed on
+      // has come back: the rest were swallowed by the toxic (silenced), not on their way.
+      await waitFor(() => {
+        const s = p.stats();
+        const echoed = clients.filter((c) => c.bytes > 0).length;
+        return s.upstream.in === 16 && s.upstream.buffered === 0 && s.downstream.out === s.upstream.out && echoed === s.upstream.out;
+      }, 3000, 'every connection passed or silenced');
       return clients.map((c) => c.bytes === 0);
     };
     const first = await silent(3);

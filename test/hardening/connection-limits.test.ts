@@ -65,6 +65,7 @@ describe('the connection limits', () => {
     expect(Math.max(...closedAt)).toBeLessThan(registrationTimeoutMs + 800);
     expect(node.guard.counters.registrationTimeouts).toBe(6);
     expect(logs.filter((l) => /closed: registration timeout: not registered 0\.\d s after connecting \(counted in crc_registration_timeouts_total\)/.test(l))).toHaveLength(6);
+    // Time is under test: the honest pair must outlive its own registration deadline too.
     await new Promise((r) => setTimeout(r, 2 * registrationTimeoutMs));
     await expectTalking(alice, bob, 'after the timeouts');
   });
@@ -92,7 +93,7 @@ describe('the connection limits', () => {
       for (let f = 0; f < 10; f++) {
         for (let piece = 0; piece < 4; piece++) {
           slow.socket.write(frame.subarray((piece * frame.length) / 4, ((piece + 1) * frame.length) / 4));
-          await new Promise((r) => setTimeout(r, 40));
+          await new Promise((r) => setTimeout(r, 40)); // time is under test: a slow frame, paced
         }
       }
     })();

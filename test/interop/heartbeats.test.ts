@@ -14,7 +14,10 @@ if (NO_PYTHON) console.warn(`SKIPPING test/interop/heartbeats.test.ts: ${NO_PYTH
 useInteropLifecycle();
 
 const HEARTBEATS = ['--ping-interval', '100', '--ping-timeout', '400'];
+// Time itself is under test here ("never timed out", "never repeated", "no false timeout"): each
+// quiet period starts only after the event it follows has been seen, and spans whole timeouts.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const noted = (stderr: () => string) => stderr().split('\n').filter((l) => l.includes('did not answer the liveness ping'));
 
 // Several processes each, on a shared 2-core machine: a generous bound, not a timing check.
 describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', { timeout: 90_000 }, () => {
@@ -25,11 +28,11 @@ describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', { timeout: 90_000 }, 
     const [py201, , py203] = await Promise.all([pyClient(201, 'pippin', p1.port), ourClient(102, 'sam', s2.port), pyClient(203, 'gandalf', p3.port)]);
     await p1.until((s) => Object.keys(s.hosts_db).length === 5, 'know 5 hosts');
     await p3.until((s) => Object.keys(s.hosts_db).length === 5, 'know 5 hosts');
-    await sleep(4 * 400); // four timeouts of silence on both links
+    await waitFor(() => noted(() => s2.proc.stderr).length >= 2, 5000, 'both Python servers noted as without liveness');
+    await sleep(3 * 400); // then three more timeouts of silence on both links: never timed out
 
     for (const p of [p1, p3]) expect((await p.state()).status_updates_log).toEqual([]);
-    const noted = s2.proc.stderr.split('\n').filter((l) => l.includes('did not answer the liveness ping'));
-    expect(noted.map((l) => l.match(/server (\d+) did not/)![1]).sort()).toEqual(['1', '3']);
+    expect(noted(() => s2.proc.stderr).map((l) => l.match(/server (\d+) did not/)![1]).sort()).toEqual(['1', '3']);
     expect(s2.proc.stderr).not.toMatch(/ping timeout/);
     const ours = await s2.state();
     expect(sorted(ours.adjacentServerIds)).toEqual([1, 3]);
@@ -47,7 +50,9 @@ describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', { timeout: 90_000 }, 
     await p7.until((s) => Object.keys(s.hosts_db).length === 1, 'be seeded');
     // Accepting a Python server: the seed is our registration (last_hop 0), then the probe.
     const probe = pyPack('quit', '0', PING_TEXT);
-    await sleep(4 * 400);
+    const first = pyPack('registration', '0', '1', '0', 'alpha', 'ours') + probe;
+    await waitFor(() => cap.down().toString('hex') === first, 5000, 'the registration and the probe');
+    await sleep(3 * 400); // never repeated: three timeouts more
     expect(cap.down().toString('hex')).toBe(pyPack('registration', '0', '1', '0', 'alpha', 'ours') + probe);
     expect((await p7.state()).status_updates_log).toEqual([]);
 
@@ -56,7 +61,9 @@ describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', { timeout: 90_000 }, 
     const capUp = await capture(p8.port);
     const s2 = await ourServer(2, 'beta', 'ours two', capUp.port, HEARTBEATS);
     await s2.until((s) => s.adjacentServerIds.includes(8), 'link 8');
-    await sleep(4 * 400);
+    const firstUp = pyPack('registration', '0', '2', '0', 'beta', 'ours two') + probe;
+    await waitFor(() => capUp.up().toString('hex') === firstUp, 5000, 'the registration and the probe');
+    await sleep(3 * 400); // never repeated: three timeouts more
     expect(capUp.up().toString('hex')).toBe(pyPack('registration', '0', '2', '0', 'beta', 'ours two') + probe);
     expect((await p8.state()).status_updates_log).toEqual([]);
   });
@@ -67,7 +74,7 @@ describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', { timeout: 90_000 }, 
     const py201 = await pyClient(201, 'pippin', s1.port);
     await ourClient(102, 'sam', s2.port);
     await py201.until((s) => s.connected_user_ids.includes(102), 'know 102');
-    await sleep(3 * 100); // pings and pongs on the idle link, no timeout
+    await sleep(3 * 100); // pings and pongs on the idle link: three intervals, and no false timeout
     expect(s1.proc.stderr + s2.proc.stderr).not.toMatch(/ping timeout|did not answer/);
 
     s2.proc.child.kill('SIGSTOP');

@@ -18,7 +18,7 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
   it('a: a Python client registering with our server gets exactly the welcome and every other client; /state lists it', async () => {
     const s1 = await ourServer(1, 'alpha', 'ours one');
     const s2 = await ourServer(2, 'beta', 'ours two', s1.port);
-    await ourClient(101, 'frodo', s1.port); // one of ours attached first
+    const c101 = await ourClient(101, 'frodo', s1.port); // one of ours attached first
     await ourClient(102, 'sam', s2.port);
     await s1.until((s) => ['2', '101', '102'].every((id) => s.hosts.some((h) => String(h.id) === id)), 'know 2, 101, 102');
 
@@ -34,9 +34,10 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
     const far = await s2.until((s) => s.hosts.some((h) => h.id === 201), 'learn 201 by relay');
     expect(far.hosts.find((h) => h.id === 201)).toEqual({ id: 201, kind: 'client', name: 'pippin', info: 'Took ✓ info', firstLinkId: 1 });
 
-    // Nothing more arrives later (no second welcome, no repeated registrations).
-    await new Promise((r) => setTimeout(r, 200));
-    const again = await py.state();
+    // Nothing more arrives later (no second welcome, no repeated registrations): a chat sent now
+    // comes behind anything s1 still had for pippin (FIFO on that connection).
+    c101.send('/msg 201 marker');
+    const again = await py.until((s) => s.chat_messages_log.includes('marker'), 'get the marker chat');
     expect(again.status_updates_log).toEqual([WELCOME('pippin')]);
     expect(again.connected_user_ids).toHaveLength(2);
   });
@@ -175,6 +176,8 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
     expect(ct.status_updates_log).toEqual(['Someone has already registered with ID 101']);
     expect(ct.connected_user_ids).toEqual([]);
 
+    // Nothing orders the impostors' closes with anything we can watch on s1: a short wait gives a
+    // close that wrongly unlinks 2 or 101 its chance to show.
     await new Promise((r) => setTimeout(r, 150));
     const ours = await s1.state();
     expect(ours.hosts.find((h) => h.id === 2)).toEqual({ id: 2, kind: 'server', name: 'beta', info: 'ours two', firstLinkId: 2 });
@@ -197,7 +200,7 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
 
   it('bytes: the join frames each way equal struct.pack output and our encode()', async () => {
     const s1 = await ourServer(1, 'alpha', 'ours ✓');
-    await ourClient(101, 'frodo', s1.port, 'Test info');
+    const c101 = await ourClient(101, 'frodo', s1.port, 'Test info');
     await s1.until((s) => s.hosts.some((h) => h.id === 101), 'know 101');
 
     // A Python server joins through a capturing relay.
@@ -213,7 +216,9 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
       101: { kind: 'client', name: 'frodo', info: 'Test info', first_link_id: 1 },
     });
     expect(pst.adjacent_server_ids).toEqual([1]);
-    await new Promise((r) => setTimeout(r, 100)); // anything extra would show up now
+    // Two captures, two directions, and no frame we could put behind both without changing the
+    // bytes under test: a short wait gives an extra frame its chance to show.
+    await new Promise((r) => setTimeout(r, 100));
 
     const reg = (type: number, sourceId: number, lastHopId: number, n: string, i: string) =>
       encode({ type, sourceId, lastHopId, name: n, info: i } as Message);
@@ -233,10 +238,13 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
     const capC = await capture(s1.port);
     const py = await pyClient(201, 'pippin', capC.port, 'Took');
     await py.until((s) => s.connected_user_ids.length === 1, 'hear of 101');
-    await new Promise((r) => setTimeout(r, 100));
+    // A chat behind everything s1 sends pippin: anything extra would come before it (FIFO).
+    c101.send('/msg 201 marker');
+    await py.until((s) => s.chat_messages_log.includes('marker'), 'get the marker chat');
     expect(capC.up().toString('hex')).toBe(pyPack('registration', '128', '201', '0', 'pippin', 'Took'));
     const welcomePy = pyPack('status', '1', '0', '0', WELCOME('pippin'));
-    expect(capC.down().toString('hex')).toBe(welcomePy + pyPack('registration', '128', '101', '1', 'frodo', 'Test info'));
+    const marker = encode({ type: MessageType.ClientChat, sourceId: 101, destinationId: 201, content: 'marker' }).toString('hex');
+    expect(capC.down().toString('hex')).toBe(welcomePy + pyPack('registration', '128', '101', '1', 'frodo', 'Test info') + marker);
     expect(encode({ type: MessageType.Status, sourceId: 1, destinationId: 0, statusCode: 0, content: WELCOME('pippin') }).toString('hex')).toBe(welcomePy);
   });
 });

@@ -55,8 +55,13 @@ describe('CrcClientNode with reconnect', () => {
     await waitFor(() => s1.core.host(101) && s1.core.host(102), 3000, 'both registered');
     await quitter.quit('bye');
     await leaver.disconnect();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(s1.core.hostIds()).toEqual([]);
+    await waitFor(() => s1.core.hostIds().length === 0, 3000, 'both forgotten');
+    // Both connections are closed, and a re-dial is decided as the close is handled: none pending
+    // now means none will come (instead of waiting out the backoff).
+    for (const c of [quitter, leaver]) {
+      expect(c.state().connected).toBe(false);
+      expect((c as unknown as { redialTimer?: NodeJS.Timeout }).redialTimer).toBeUndefined();
+    }
     expect(s1.connectionsOpened).toBe(2);
 
     // A server that goes away for good: re-dials (refused) until the deadline, then gives up.

@@ -13,7 +13,8 @@ describe('joining a bootstrap server', () => {
     const port = await freePort();
     const { node: joiner } = await cleanup.server({ id: 2, connectTo: { host: '127.0.0.1', port }, joinDeadlineMs: 10_000 }, false);
     const started = joiner.start();
-    // Part of the setup, not an assertion: bring the bootstrap server up a little later.
+    // Part of the setup, not an assertion: bring the bootstrap server up a little later (join
+    // has no event for a failed dial; 200 ms is eight of its first back-off steps).
     await new Promise((r) => setTimeout(r, 200));
     const { node: boot } = await cleanup.server({ id: 1, port });
     expect(boot.port).toBe(port);

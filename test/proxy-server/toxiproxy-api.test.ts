@@ -1,7 +1,7 @@
 // crc-proxy's toxiproxy endpoints, request for request against toxiproxy 2.x's published
 // shapes (README "HTTP API", api.go's status codes, api_test.go's error texts).
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, Peer, accepted, sleep, waitFor } from '../faults/helpers.ts';
+import { Cleanup, Peer, accepted, waitFor } from '../faults/helpers.ts';
 import { type Api, startApi } from './helpers.ts';
 
 const cleanup = new Cleanup();
@@ -190,13 +190,16 @@ describe('crc-proxy: --max-api-connections', () => {
     await start({ maxApiConnections: 1 });
     const port = Number(new URL(api.url).port);
     const first = await cleanup.client(port);
-    await sleep(50);
+    // served once before the second dials: then the server surely holds it open
+    first.write('GET /version HTTP/1.1\r\nhost: x\r\n\r\n');
+    await waitFor(() => first.received().toString().startsWith('HTTP/1.1 200'), 3000, 'the first connection accepted');
     const second = await cleanup.client(port);
     await waitFor(() => second.closedAt !== undefined, 3000, 'the second connection closed');
     expect(api.server.snapshot().api.connectionsRefused).toBe(1);
     expect(api.logs.some((l) => l.includes('--max-api-connections'))).toBe(true);
+    const before = first.received().length;
     first.write('GET /proxies HTTP/1.1\r\nhost: x\r\n\r\n');
-    await waitFor(() => first.received().toString().startsWith('HTTP/1.1 200'), 3000, 'the first connection served');
+    await waitFor(() => first.received().subarray(before).toString().startsWith('HTTP/1.1 200'), 3000, 'the first connection served');
   });
 });
 

@@ -125,7 +125,11 @@ describe('dashboard keys', () => {
     const { sim, state, press } = setup();
     await press('t');
     expect(state.frame(20_000).load).toMatchObject({ on: true, flows: 2, rate: 50 });
-    await new Promise((r) => setTimeout(r, 20));
+    // the first one-second chunk on each flow has been asked for
+    for (let deadline = Date.now() + 5000; sim.calls.filter((c) => c.startsWith('traffic')).length < 2;) {
+      if (Date.now() > deadline) throw new Error(`no load chunks within 5000 ms: ${sim.calls}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
     await press('t');
     expect(state.frame(20_000).load.on).toBe(false);
     expect(sim.calls).toContain('traffic 108->104 50/s 32B 1000ms');

@@ -43,7 +43,16 @@ function world() {
   return { sim, state, reader, controller, store, draw };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 30));
+/** Until ink has drawn a frame matching `re` (polled: the fake terminal has no event for it). */
+async function frameMatching(ui: { lastFrame: () => string | undefined }, re: RegExp): Promise<string> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const frame = ui.lastFrame() ?? '';
+    if (re.test(frame)) return frame;
+    if (Date.now() > deadline) throw new Error(`no frame matching ${re} within 5000 ms; last:\n${frame}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 describe('the dashboard view', () => {
   it('draws the middle-earth tree: ids, names, link states, known/expected with a converged mark', async () => {
@@ -52,8 +61,7 @@ describe('the dashboard view', () => {
     sim.faults.get('2-5')!.toxics.push('latency-1');
     draw(T0 + 2500);
     const ui = render(createElement(DashboardView, { store, title: 'middle-earth', onKey: () => {} }));
-    await tick();
-    const frame = ui.lastFrame()!;
+    const frame = await frameMatching(ui, /0:02/);
     const lines = frame.split('\n');
     const line = (re: RegExp) => lines.find((l) => re.test(l)) ?? `(no line matching ${re})`;
     expect(line(/● 1 theshire/)).toMatch(/│● 1 theshire +18\/18 ✓ :40001/);
@@ -73,18 +81,17 @@ describe('the dashboard view', () => {
     controller.selected = controller.items().findIndex((i) => i.kind === 'link' && i.child === 7);
     draw(T0 + 1000);
     const ui = render(createElement(DashboardView, { store, title: 'middle-earth', onKey: (input, key) => controller.press(input, key) }));
-    await tick();
+    await frameMatching(ui, /7 minastirith/);
     ui.stdin.write('c');
     await controller.idle();
     expect(sim.calls).toEqual(['down both 7-4']);
     draw(T0 + 1100);
-    await tick();
-    expect(ui.lastFrame()).toMatch(/\[cut\]─+ ● 7 minastirith/);
+    await frameMatching(ui, /\[cut\]─+ ● 7 minastirith/);
     expect(ui.lastFrame()).toMatch(/action +cut link 7-4 \(minastirith–lothlorien\)/);
 
     ui.stdin.write('\u001B[B'); // down arrow: onto minastirith itself
     ui.stdin.write('k');
-    await tick();
+    await frameMatching({ lastFrame: () => sim.calls.join('\n') }, /crash 7/); // the keys reach the controller
     await controller.idle();
     expect(sim.calls).toEqual(['down both 7-4', 'crash 7']);
   });
@@ -94,8 +101,7 @@ describe('the dashboard view', () => {
     controller.press('?');
     draw(T0 + 100);
     const ui = render(createElement(DashboardView, { store, title: 'middle-earth', onKey: () => {} }));
-    await tick();
-    expect(ui.lastFrame()).toMatch(/keys \(\? to close\)/);
+    await frameMatching(ui, /keys \(\? to close\)/);
     expect(ui.lastFrame()).toMatch(/s +link: silent partition on \/ off/);
   });
 });
