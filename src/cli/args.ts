@@ -68,6 +68,13 @@ export function livenessFlags(values: Record<string, unknown>): LivenessSettings
   }
 }
 
+/** The --impl / --impl-ids lines of a command's usage. */
+export const IMPL_USAGE = `  --impl course:DIR        foreign servers: a folder in the course's layout (ChatServer.py or src/ChatServer.py),
+                           run by tools/course_host.py; or command:'prog {id} {port} ...' (any program, split
+                           on spaces; placeholders {id} {name} {info} {port} {connect_host} {connect_port})
+  --impl-ids 2,4,...       only these servers run --impl (default: all); the rest are ours
+`;
+
 /** The --impl / --impl-ids flags, for parseFlags. */
 export const IMPL_FLAG_OPTIONS = {
   impl: { type: 'string' },

@@ -6,6 +6,7 @@
 // links' components is left to the Simulation facade, which alone tells the Ledger of it.
 import type { LivenessSettings } from '../core/index.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
+import { observedOf } from '../placement/impl-spec.ts';
 import type { Ledger } from './ledger.ts';
 import type { Links } from './links.ts';
 import type { World } from './world.ts';
@@ -42,7 +43,7 @@ export interface Network {
 export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
   const { intervalMs: pingIntervalMs, timeoutMs: pingTimeoutMs } = net.liveness;
   const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames, ...net.timeouts, impl: s.impl }, { ownWorker, joins: s.join !== undefined });
-  net.ledger.addServer(s.id);
+  net.ledger.addServer(s.id, { observed: observedOf(s.impl) !== 'black-box' });
   return p;
 }
 
