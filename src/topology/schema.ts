@@ -37,7 +37,7 @@ export const LivenessSchema = z.union([
  */
 export const ImplSchema = z.union([
   z.strictObject({ course: z.string().min(1) }),
-  z.strictObject({ command: z.array(z.string()).min(1) }),
+  z.strictObject({ command: z.array(z.string()).min(1, 'a program and its arguments, e.g. ["prog", "{id}", "{port}"]') }),
 ], { error: '{"course": "DIR"} or {"command": ["prog", "{id}", "{port}", ...]}' });
 
 export const TopologySchema = z.strictObject({
