@@ -5,6 +5,7 @@
 // starts with --defer and is made at POST /join; a root runs at once. A command impl is
 // spawned with its placeholders filled at join time (at once for a root) and is ready when its
 // port accepts: it is black-box (no state, no events, no counters), and says so in errors.
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import type { ProxyEvent } from '../faults/events.ts';
@@ -30,6 +31,15 @@ const LOOPBACK = '127.0.0.1';
 /** The project's root: tools/ lives there (from src/placement or dist/src/placement). */
 const ROOT = new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url);
 export const COURSE_HOST = fileURLToPath(new URL('tools/course_host.py', ROOT));
+
+let python: Promise<string> | undefined;
+/** The python3 interpreter itself, found once: a version manager's shim (pyenv) costs seconds per start. */
+export function pythonPath(): Promise<string> {
+  python ??= new Promise((resolve) => {
+    execFile('python3', ['-c', 'import sys; print(sys.executable)'], { timeout: 20_000 }, (err, out) => resolve(err ? 'python3' : out.trim() || 'python3'));
+  });
+  return python;
+}
 
 /** A port nobody listens on now (the OS's pick; a course server needs its port before it runs). */
 export function freePort(): Promise<number> {
@@ -113,9 +123,9 @@ export class ForeignServers implements ServerHost {
   /** The adapter, deferred until POST /join for a server that joins; a root runs at once. */
   private async startCourse(r: Running, dir: string, joins: boolean): Promise<void> {
     const { id, name, info } = r.spec;
-    const args = [COURSE_HOST, 'server', '--dir', dir, '--id', String(id), '--servername', name, '--info', info, '--port', String(r.port)];
+    const args = [COURSE_HOST, 'server', '--dir', dir, '--id', String(id), '--servername', name, '--info', info, '--port', String(r.port), '--exit-on-stdin-close'];
     if (joins) args.push('--defer');
-    const child = this.spawn(r, 'python3', args);
+    const child = this.spawn(r, await pythonPath(), args);
     const wanted = [/^monitor on (http:\/\/[^/\s]+)\//, ...(joins ? [] : [/listening on ([^\s]+):(\d+)$/])];
     const [monitor] = await child.waitForLines(wanted, FOREIGN_START_TIMEOUT_MS);
     r.control = new ServerControl(r.label, monitor![1]!, this.hooks.callTimeoutMs);
