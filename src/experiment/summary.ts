@@ -4,9 +4,10 @@ import type { SimEvent } from '../coordinator/worker-api.ts';
 import type { ProxyEvent } from '../faults/events.ts';
 import type { machineInfo } from '../util/machine.ts';
 import type { RunPhases } from './run-analysis.ts';
-import { phasesSection, verdictSection } from './summary-sections.ts';
+import { findingsSection, observedSection, phasesSection, verdictSection } from './summary-sections.ts';
 import type { Verdict } from './verdict.ts';
 import type { Action } from './schema.ts';
+import type { HostObservation } from './foreign-findings.ts';
 
 export interface CheckResult {
   index: number;
@@ -18,6 +19,8 @@ export interface CheckResult {
   tookMs: number | null;
   passed: boolean;
   detail?: string;
+  /** problems put down to foreign servers (foreign-findings.ts): not counted against `passed` */
+  findings?: string[];
 }
 
 export interface FlowResult {
@@ -55,6 +58,8 @@ export interface ExperimentSummary {
   passed: boolean;
   /** the one command that replays this experiment (its seed is in the file) */
   replay: string;
+  /** every server, what runs it and how it is observed (foreign-findings.ts) */
+  hosts?: HostObservation[];
   /** the pictures beside summary.json (file names), once drawn */
   pictures?: Pictures;
 }
@@ -89,10 +94,11 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   L.push(`Replay: \`${s.replay}\` (seed ${s.seed}, from the file)`, '');
   L.push(`Machine: ${s.machine.cpu}, ${s.machine.cores} cores, Node ${s.machine.node}, commit ${s.machine.commit}`, '');
   L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.placement && s.topology.placement !== 'workers' ? `placement ${s.topology.placement}` : `${s.topology.serversPerWorker} per worker`}), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
+  L.push(...observedSection(s.hosts ?? []));
   L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
   for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.error ?? ''} |`);
   L.push('', '## Checks', '', '| check | from (s) | limit (ms) | took (ms) | result |', '|---|---:|---:|---:|---|');
-  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.passed ? 'pass' : `**fail**${c.detail ? `: ${c.detail}` : ''}`} |`);
+  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.passed ? `pass${c.findings?.length ? ` (${c.findings.length} finding${c.findings.length > 1 ? 's' : ''} about foreign servers, below)` : ''}` : `**fail**${c.detail ? `: ${c.detail}` : ''}`} |`);
   if (s.traffic.length) {
     L.push('', '## Traffic', '', '| from | to | rate (/s) | size (B) | sent | delivered | lost | latency p50 (ms) | p99 (ms) | max (ms) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const f of s.traffic) {
@@ -100,7 +106,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     }
     L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
   }
-  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault), ...verdictSection(s.verdict));
+  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault), ...verdictSection(s.verdict), ...findingsSection(s.checks, s.verdict));
   if (s.pictures) {
     L.push('## Pictures', '', `Lamport diagram (every server-to-server frame, fault windows shaded, a zoomed panel per action): [${s.pictures.lamport}](${s.pictures.lamport})`, '');
     L.push(`Known hosts per server over time, faults and checks marked: [${s.pictures.timeline}](${s.pictures.timeline})`, '', `![timeline](${s.pictures.timeline})`, '');
