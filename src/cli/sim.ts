@@ -15,6 +15,7 @@ import { DashboardState } from '../ui/dashboard/state.ts';
 import { PlainReporter, type SimReporter } from '../ui/reporter.ts';
 import { nowMs } from '../util/clock.ts';
 import { withImpl } from '../topology/impl.ts';
+import { implLabel, observedOf } from '../placement/impl-spec.ts';
 import { IMPL_FLAG_OPTIONS, IMPL_USAGE, UsageError, choiceFlag, implFlags, intFlag, livenessFlags, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [--placement workers|processes] [--clients N] [--once] [--plain]
@@ -158,7 +159,7 @@ async function runPlain(run: Run, reporter: SimReporter, o: { once: boolean; tim
     startMs: sim.timings.startMs,
     convergeMs,
     rssBytes: mem.rss,
-    ports: run.topology.servers.slice(0, 12).map((s) => ({ id: s.id, name: s.name, port: sim.port(s.id) })),
+    ports: run.topology.servers.slice(0, 12).map((s) => ({ id: s.id, name: s.name, port: sim.port(s.id), ...(s.impl ? { impl: `${implLabel(s.impl)} (observed: ${observedOf(s.impl)})` } : {}) })),
   });
   if (o.once) return stop('--once');
   reporter.info('running; Ctrl-C stops every worker cleanly');
