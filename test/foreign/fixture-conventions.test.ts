@@ -11,6 +11,8 @@ import { NO_PYTHON, type Preset, WELCOME, startCourseClient, startCourseServer, 
 if (NO_PYTHON) console.warn(`SKIPPING test/foreign/fixture-conventions.test.ts: ${NO_PYTHON}`);
 
 const conv = (c: string) => ({ CRC_FIXTURE_CONVENTION: c });
+// Up to four Python processes per test on a shared, loaded machine: a bound, not a timing claim.
+const PROCESSES_MS = 60_000;
 
 describe.skipIf(!!NO_PYTHON)('the fixture behaves per its convention', () => {
   useCourseHostLifecycle();
@@ -37,7 +39,7 @@ describe.skipIf(!!NO_PYTHON)('the fixture behaves per its convention', () => {
     expect((await frodo.state()).connectedUserIds).toEqual([]);
     expect((await sam.state()).chatLog).toEqual([]);
     expect((await frodo.state()).chatLog).toEqual([]);
-  });
+  }, PROCESSES_MS);
 
   // [joiner, dialled server, does the joiner bind the link?]: IMPLEMENTATIONS.md's join table.
   const joins: Array<[Preset, Preset, boolean]> = [
@@ -50,7 +52,7 @@ describe.skipIf(!!NO_PYTHON)('the fixture behaves per its convention', () => {
     await e.until((s) => s.adjacentServerIds.includes(2), 'the dialled server takes the joiner as adjacent');
     const js = await j.until((s) => s.hosts.some((h) => h.id === 1), 'the joiner recorded the reply');
     expect(js.adjacentServerIds).toEqual(bound ? [1] : []);
-  });
+  }, PROCESSES_MS);
 
   it('an echo the receiver does not accept answers with the duplicate-id status', async () => {
     // reply 0 (every convention binds it), then an echo with last_hop = its own id, which a
@@ -64,7 +66,7 @@ describe.skipIf(!!NO_PYTHON)('the fixture behaves per its convention', () => {
     await k.until((s) => s.adjacentServerIds.includes(1), 'bound on the reply');
     await e.until((s) => s.adjacentServerIds.includes(3), 'k adjacent');
     expect((await e.state()).statusLog).toEqual(['A machine has already registered with ID 1']);
-  });
+  }, PROCESSES_MS);
 
   // Client registrations relayed by a server (peer 50) with each last_hop_id, sent a byte at a time.
   // [preset, adjacent clients]: 71 last_hop 50 (relayed, all); 72 last_hop 0 (the socket taken
@@ -101,7 +103,7 @@ describe.skipIf(!!NO_PYTHON)('the fixture behaves per its convention', () => {
     } finally {
       peer.destroy();
     }
-  });
+  }, PROCESSES_MS);
 
   it('a client lost without a quit is forgotten where it was attached, nowhere else', async () => {
     const e = await startCourseServer({ id: 1, name: 'e' });
@@ -113,7 +115,25 @@ describe.skipIf(!!NO_PYTHON)('the fixture behaves per its convention', () => {
     await j.until((s) => !s.hosts.some((h) => h.id === 101), 'j forgot frodo');
     await j.events.waitFor((ev) => ev.type === 'host-forgotten' && ev.id === 101, 'host-forgotten at j');
     expect((await e.state()).hosts.map((h) => h.id)).toEqual([2, 101]);
-  });
+  }, PROCESSES_MS);
+
+  // TIME_WAIT keeps the SO_REUSEADDR flag of the socket that closed: a run without it blocks
+  // the next run on that port; a run with it does not.
+  it.each([['no', false], ['yes', true]] as const)('reuseaddr=%s: a second run can bind the port at once: %s', async (reuse, rebinds) => {
+    const env = conv(`self,reuseaddr=${reuse}`);
+    const first = await startCourseServer({ id: 1, name: 'first', env });
+    const c = await startCourseClient({ id: 5, name: 'c', serverPort: first.port });
+    await first.until((s) => s.adjacentUserIds.includes(5), 'client attached');
+    expect(await first.stop()).toEqual({ code: 0, signal: null }); // the server closes first: TIME_WAIT is on its port
+    await c.until((s) => !s.connected, 'client closed too');
+    const again = await startCourseServer({ id: 2, name: 'again', port: first.port, env, waitListening: false });
+    const h = await waitFor(async () => {
+      const r = await again.health();
+      return r.status === 500 || /^listening on/m.test(again.proc.stdout) ? r : undefined;
+    }, 10_000, 'a bind error or the listening line');
+    if (rebinds) expect(h.body).toMatchObject({ ok: true, port: first.port });
+    else expect(String(h.body.traceback)).toMatch(/Address already in use/);
+  }, PROCESSES_MS);
 
   it('a bad CRC_FIXTURE_CONVENTION fails at construction, naming the variable', async () => {
     const s = await startCourseServer({ id: 1, name: 'bad', env: conv('zero,colour=blue'), waitListening: false });

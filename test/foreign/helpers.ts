@@ -5,7 +5,7 @@
 // fails. Every port is picked by the OS (the adapter's --port 0) and read back.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach } from 'vitest';
 import type { SimEvent } from '../../src/coordinator/worker-api.ts';
 import type { ServerState } from '../../src/net/server-node.ts';
 import { ServerControl } from '../../src/placement/control-client.ts';
@@ -246,15 +246,13 @@ export async function startCourseClient(o: CourseClientOptions): Promise<CourseC
 
 // ---- lifecycle ----------------------------------------------------------------------------------
 
-/** Dump every adapter's output when a test fails; kill every adapter after each test. */
+/** Print every adapter's output when a test fails; kill every adapter after each test. */
 export function useCourseHostLifecycle(): void {
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      for (const p of running) console.error(p.dump());
-    });
-  });
-  afterEach(async () => {
+  // In afterEach, not onTestFailed: vitest runs onTestFailed after the afterEach hooks, when the
+  // adapters would already be gone from the list.
+  afterEach(async ({ task }) => {
     const procs = running.splice(0);
+    if (task.result?.state === 'fail') for (const p of procs) console.error(p.dump());
     for (const p of procs) if (!p.exited) p.child.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exit));
   });

@@ -9,6 +9,7 @@ import os
 import select
 import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -44,7 +45,8 @@ class ControlServer(object):
         self.role.run.request_terminate()
 
         def watchdog():
-            self.role.run.finished.wait(STOP_GRACE_S)
+            if self.role.run.thread is not None:  # never started (deferred): nothing to wait for
+                self.role.run.finished.wait(STOP_GRACE_S)
             exit_now(0)
         threading.Thread(target=watchdog, name="course-host-stop", daemon=True).start()
 
@@ -81,7 +83,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.body() if method == "POST" else {}
         if isinstance(body, str):
             return self.json(400, {"error": body})
-        status, answer = route(body)
+        try:
+            status, answer = route(body)
+        except Exception:  # reading their state can fail in ways we did not foresee: say so, keep serving
+            status, answer = 500, {"error": "%s %s failed" % (method, path), "traceback": traceback.format_exc()[-4000:]}
         self.json(status, answer)
 
     def body(self):

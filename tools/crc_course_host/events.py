@@ -9,7 +9,10 @@ a client is taken to have quit, a server to be lost in a netsplit.
 import json
 import threading
 import time
+import traceback
 from collections import deque
+
+from . import console
 
 BACKLOG_LIMIT = 100000          # events kept for the first subscriber
 SUBSCRIBER_LIMIT = 16           # subscribers at once
@@ -131,6 +134,7 @@ class Poller(threading.Thread):
         threading.Thread.__init__(self, name="course-host-poller", daemon=True)
         self.hub, self.read, self.changes, self.interval = hub, read, changes, interval
         self.last = empty
+        self.warned = False
 
     def poll_once(self):
         snapshot = self.read()
@@ -142,5 +146,7 @@ class Poller(threading.Thread):
             try:
                 self.poll_once()
             except Exception:  # never let a read of their state kill the stream; try again next poll
-                pass
+                if not self.warned:
+                    self.warned = True
+                    console.warn("reading the course object's state failed (retrying every poll):\n%s" % traceback.format_exc().rstrip())
             time.sleep(self.interval)
