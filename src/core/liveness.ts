@@ -3,22 +3,24 @@
 // the core: the driver calls tick(now) from one sweep timer per server, and the core turns
 // the verdicts into frames, closes and events. No clock is read per frame: the core marks a
 // link as heard (one store), and the next tick turns that into a time.
-import type { StatusMessage } from '../protocol/index.ts';
+import { type ClientQuitMessage, MessageType, encode } from '../protocol/index.ts';
 import type { ConnId } from './effects.ts';
-import { statusFrame } from './server-frames.ts';
 import type { Peer } from './trust-policy.ts';
 
-/** Status codes of the heartbeats (ours: the course uses 0-2, the host limit 3). */
-export const PING_STATUS = 0x04;
-export const PONG_STATUS = 0x05;
+/**
+ * The probes ride in a frame every course implementation drops without a trace: a client quit
+ * from the reserved id 0. No client can hold id 0, and a quit for an unknown client is
+ * ignored (PROTOCOL.md, "Client quit"), so a server without liveness neither logs, relays nor
+ * answers it. A status frame, as before, went into their graded status log.
+ */
+export const PING_TEXT = 'crc-sim ping';
+export const PONG_TEXT = 'crc-sim pong';
+const heartbeat = (text: string): Buffer => encode({ type: MessageType.ClientQuit, sourceId: 0, content: text });
+export const pingFrame = (): Buffer => heartbeat(PING_TEXT);
+export const pongFrame = (): Buffer => heartbeat(PONG_TEXT);
 
-export const isHeartbeat = (code: number): boolean => code === PING_STATUS || code === PONG_STATUS;
-
-/** Say what the probe is: a server without liveness logs the one it is sent. */
-export const pingText = (from: number) => `liveness ping from server ${from} (no answer: no more pings)`;
-export const pongText = (from: number) => `liveness pong from server ${from}`;
-export const pingFrame = (from: number, to: number): Buffer => statusFrame(from, to, PING_STATUS, pingText(from));
-const pongFrame = (from: number, to: number): Buffer => statusFrame(from, to, PONG_STATUS, pongText(from));
+/** Is this quit a probe (from id 0)? Whatever its text: a quit for id 0 is never anything else. */
+export const isHeartbeat = (msg: ClientQuitMessage): boolean => msg.sourceId === 0;
 
 export interface LivenessSettings {
   /** A server link silent this long is pinged (ms); 0 = no liveness. */
@@ -92,20 +94,20 @@ export class Liveness {
   }
 
   /**
-   * A ping or pong arrived on `peer`'s connection; returns the pong to send back, if any.
-   * Heartbeats go between adjacent servers only: any other is dropped, and none is ever
-   * logged, relayed or counted as an error. Pings are answered with liveness off too. A peer
-   * that pings or pongs has liveness (one marked 'no' too: it just proved otherwise).
+   * A heartbeat (a quit from id 0) arrived on `peer`'s connection; returns the pong to send
+   * back, if any. Heartbeats go between adjacent servers only: any other is dropped, and none
+   * is ever logged, relayed or counted as an error. Pings are answered with liveness off too.
+   * A peer that pings or pongs has liveness (one marked 'no' too: it just proved otherwise).
    */
-  heartbeat(selfId: number, peer: Peer, msg: StatusMessage): Buffer | undefined {
-    // A dialler's first ping is addressed to 0: it did not know our id yet.
-    if (peer.role !== 'server' || msg.sourceId !== peer.id || (msg.destinationId !== selfId && msg.destinationId !== 0)) return undefined;
+  heartbeat(peer: Peer, msg: ClientQuitMessage): Buffer | undefined {
+    // The peer is known by the link (a quit names no sender); unregistered links get no answer.
+    if (peer.role !== 'server' || (msg.content !== PING_TEXT && msg.content !== PONG_TEXT)) return undefined;
     const life = peer.life;
     if (life) {
       if (life.capability === 'no') this.watched.set(life.conn, life);
       life.capability = 'yes';
     }
-    return msg.statusCode === PING_STATUS ? pongFrame(selfId, peer.id) : undefined;
+    return msg.content === PING_TEXT ? pongFrame() : undefined;
   }
 
   /** Stop watching `conn` (closed, or split off by the core). */

@@ -42,7 +42,9 @@ export class ServerCore {
   readonly id: number;
   readonly name: string;
   readonly info: string;
-  readonly counters: RuleCounters = { statusesRejected: 0, chatsInvalidUtf8: 0, loopsBroken: 0, registrationsRefused: 0 };
+  readonly counters: RuleCounters = {
+    statusesRejected: 0, chatsInvalidUtf8: 0, loopsBroken: 0, registrationsRefused: 0, echoesIgnored: 0, repeatsIgnored: 0,
+  };
   private readonly options: ResolvedServerOptions;
   private readonly liveness: Liveness;
   /** Every other host this server knows, in the order it learned them. */
@@ -88,8 +90,8 @@ export class ServerCore {
     if (outbound) {
       this.dialling.add(conn);
       this.out.send(conn, encode(this.ownRegistration(0)));
-      // The first ping rides with the registration (addressed to 0: we do not know the peer's id yet).
-      if (this.liveness.enabled) this.out.send(conn, pingFrame(this.id, 0));
+      // The first ping rides with the registration.
+      if (this.liveness.enabled) this.out.send(conn, pingFrame());
       if (this.hosts.size > 0) this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, () => true));
     }
     return this.flush();
@@ -153,7 +155,7 @@ export class ServerCore {
     if (!this.liveness.enabled) return [];
     for (const v of this.liveness.tick(now)) {
       const { conn, peerId } = v.life;
-      if (v.kind === 'ping') this.out.send(conn, pingFrame(this.id, peerId));
+      if (v.kind === 'ping') this.out.send(conn, pingFrame());
       else if (v.kind === 'no-liveness') this.out.event({ type: 'no-liveness', conn, peerId });
       else if (v.kind === 'dead') this.linkDead(conn, peerId, v.silentMs);
       else {
@@ -242,12 +244,18 @@ export class ServerCore {
           this.out.event({ type: 'limit-reached', limit: 'max-hosts', value: this.options.maxHosts });
         }
         return;
+      case 'echo':
+        this.counters.echoesIgnored++;
+        return;
+      case 'repeat':
+        this.counters.repeatsIgnored++;
+        return;
       case 'accept':
-        return this.learn(conn, peer, msg, v.kind, v.adjacent);
+        return this.learn(conn, peer, msg, v.kind, v.adjacent, v.seed);
     }
   }
 
-  private learn(conn: ConnId, peer: Peer, msg: RegistrationMessage, kind: HostKind, adjacent: boolean): void {
+  private learn(conn: ConnId, peer: Peer, msg: RegistrationMessage, kind: HostKind, adjacent: boolean, seed: boolean): void {
     const src = msg.sourceId;
     const record: HostRecord = {
       id: src, kind, name: msg.name, info: msg.info,
@@ -267,29 +275,26 @@ export class ServerCore {
       this.out.event({ type: 'link-up', conn, peerId: src, kind });
     }
     const relayed = msg.raw ? withLastHop(msg.raw, this.id) : encode({ ...msg, lastHopId: this.id });
-    if (adjacent && msg.lastHopId === 0) {
+    if (seed) {
       if (kind === 'server') {
         // Seed the newcomer: this server first (and the probe), then every other host it knows.
-        this.out.send(conn, encode(this.ownRegistration(this.id)));
-        if (probe) this.out.send(conn, pingFrame(this.id, src));
+        // Our registration goes with last_hop 0, the one value all nine implementations in the
+        // wild take as "the server I dialled is adjacent" (docs/protocol-notes.md); the rest as relayed.
+        this.out.send(conn, encode(this.ownRegistration(0)));
+        if (probe) this.out.send(conn, pingFrame());
         this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.id !== src));
       } else {
         this.out.send(conn, statusFrame(this.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
         this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.kind === 'client' && h.id !== src));
       }
     } else if (probe) {
-      this.out.send(conn, pingFrame(this.id, src));
+      this.out.send(conn, pingFrame());
     }
     this.out.broadcast(relayed, conn, kind === 'client');
   }
 
   private onStatus(conn: ConnId, peer: Peer, msg: StatusMessage): void {
     const { sourceId: src, destinationId: dest } = msg;
-    if (isHeartbeat(msg.statusCode)) {
-      const pong = this.liveness.heartbeat(this.id, peer, msg);
-      if (pong) this.out.send(conn, pong);
-      return;
-    }
     if (dest === 0 || dest === this.id) {
       const joinReply = peer.role === 'pending' && this.dialling.has(conn);
       const refusal = whyNotLogStatus(this.hosts, conn, peer, src, msg.statusCode, joinReply);
@@ -367,6 +372,11 @@ export class ServerCore {
   }
 
   private onClientQuit(conn: ConnId, peer: Peer, msg: ClientQuitMessage): void {
+    if (isHeartbeat(msg)) {
+      const pong = this.liveness.heartbeat(peer, msg);
+      if (pong) this.out.send(conn, pong);
+      return;
+    }
     const h = this.hosts.get(msg.sourceId);
     if (!h || h.kind !== 'client') return; // unknown: this is what stops a quit from looping
     if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return this.reject(conn, `quit for ${msg.sourceId} does not come from behind this connection`);

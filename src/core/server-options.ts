@@ -52,4 +52,8 @@ export interface RuleCounters {
   loopsBroken: number;
   /** registrations refused because the host table was full */
   registrationsRefused: number;
+  /** a server's own registration again on its own link after the join (the echo of some implementations) */
+  echoesIgnored: number;
+  /** registrations for a host already known through the same server, announced again by it */
+  repeatsIgnored: number;
 }

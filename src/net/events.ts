@@ -40,5 +40,11 @@ export function frameFingerprint(raw: Uint8Array): string {
 }
 
 export function frameEvent(type: FrameEvent['type'], conn: ConnId, peer: number, raw: Uint8Array): FrameEvent {
-  return { type, conn, peer, frame: MESSAGE_NAMES[raw[0] as MessageType] ?? `0x${(raw[0] ?? 0).toString(16)}`, bytes: raw.length, fp: frameFingerprint(raw) };
+  return { type, conn, peer, frame: frameName(raw), bytes: raw.length, fp: frameFingerprint(raw) };
+}
+
+/** The type's name; a liveness probe (a client quit from id 0, src/core/liveness.ts) is 'heartbeat', not a quit. */
+function frameName(raw: Uint8Array): string {
+  if (raw[0] === 0x82 && raw.length >= 5 && (raw[1]! | raw[2]! | raw[3]! | raw[4]!) === 0) return 'heartbeat';
+  return MESSAGE_NAMES[raw[0] as MessageType] ?? `0x${(raw[0] ?? 0).toString(16)}`;
 }

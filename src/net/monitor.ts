@@ -52,6 +52,8 @@ export function metricsText(node: CrcServerNode): string {
   one('crc_statuses_rejected_total', 'counter', 'Statuses for this server not logged: source not behind their connection.', rules.statusesRejected);
   one('crc_chats_invalid_utf8_total', 'counter', 'Chats from server links not delivered to a client: text not UTF-8.', rules.chatsInvalidUtf8);
   one('crc_loops_broken_total', 'counter', 'Server links closed because a registration over them made a cycle.', rules.loopsBroken);
+  one('crc_registration_echoes_total', 'counter', 'A server\'s own registration again on its own link after the join: ignored.', rules.echoesIgnored);
+  one('crc_registration_repeats_total', 'counter', 'Hosts announced again by the server they are known through: ignored.', rules.repeatsIgnored);
   connectionLimitMetrics(node, one, metric);
   return lines.join('\n') + '\n';
 }

@@ -30,9 +30,9 @@ const ZOOM_HEIGHT = 520;
 
 /** Short classes for the frame types, so thousands of arrows stay small; colours in STYLE. */
 const TYPE_CLASS: Record<string, string> = {
-  server_registration: 'sr', status: 'st', server_quit: 'sq', client_registration: 'cr', client_chat: 'cc', client_quit: 'cq',
+  server_registration: 'sr', status: 'st', server_quit: 'sq', client_registration: 'cr', client_chat: 'cc', client_quit: 'cq', heartbeat: 'hb',
 };
-const TYPE_COLOUR: Record<string, string> = { sr: '#2a9d4b', st: '#8e44ad', sq: '#d62728', cr: '#17becf', cc: '#7f9cc4', cq: '#ff7f0e', x: '#444' };
+const TYPE_COLOUR: Record<string, string> = { sr: '#2a9d4b', st: '#8e44ad', sq: '#d62728', cr: '#17becf', cc: '#7f9cc4', cq: '#ff7f0e', hb: '#bbbbbb', x: '#444' };
 
 const STYLE = [
   '.f{fill:none;stroke-width:.9;marker-end:url(#a)}',

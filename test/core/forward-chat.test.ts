@@ -86,7 +86,7 @@ describe('ServerCore.forwardChat', () => {
     const pings = (effects: ReturnType<ServerCore['tick']>) => effects.filter((e) => e.kind === 'send' && e.conn === S2).length;
     const run = (chatInBetween: boolean) => {
       const core = setUp();
-      core.received(S2, decode(pingFrame(2, 1))); // server 2 has liveness: idle pings go to it
+      core.received(S2, decode(pingFrame())); // server 2 has liveness: idle pings go to it
       core.tick(0);
       if (chatInBetween) expect(core.forwardChat(S2, decodeChat(chatMsg(201, 102, 'x'), true))).toBe(B);
       return pings(core.tick(300)); // an interval later

@@ -3,9 +3,9 @@
 // a peer that never answers (a course server) is probed once and never declared dead, and
 // heartbeats are never logged, relayed or counted as errors.
 import { describe, expect, it } from 'vitest';
-import { type CoreEvent, type Effect, PING_STATUS, PONG_STATUS, ServerCore, resolveLiveness } from '../../src/core/index.ts';
+import { type CoreEvent, type Effect, PING_TEXT, PONG_TEXT, ServerCore, pingFrame, pongFrame, resolveLiveness } from '../../src/core/index.ts';
 import { type DecodedMessage, FrameDecoder } from '../../src/protocol/index.ts';
-import { MessageType, chatMsg, clientReg, serverReg, status } from './msgs.ts';
+import { MessageType, chatMsg, clientQuit, clientReg, serverReg, status } from './msgs.ts';
 
 const INTERVAL = 100;
 const TIMEOUT = 400;
@@ -42,7 +42,7 @@ class Harness {
   peer(answer: boolean): void {
     this.open(PEER);
     this.feed(PEER, serverReg(2, 0, 's2', 'i2'));
-    if (answer) this.feed(PEER, status(2, 1, PONG_STATUS, 'pong'));
+    if (answer) this.feed(PEER, pongFrame());
   }
   client(): void {
     this.open(CLIENT);
@@ -55,7 +55,8 @@ class Harness {
 
 const sent = (effects: Effect[], conn: number): DecodedMessage[] =>
   effects.flatMap((e) => (e.kind === 'send' && e.conn === conn ? decode(e.data) : []));
-const pings = (effects: Effect[], conn = PEER) => sent(effects, conn).filter((m) => m.type === MessageType.Status && m.statusCode === PING_STATUS);
+const isProbe = (m: DecodedMessage, text: string) => m.type === MessageType.ClientQuit && m.sourceId === 0 && m.content === text;
+const pings = (effects: Effect[], conn = PEER) => sent(effects, conn).filter((m) => isProbe(m, PING_TEXT));
 const events = (effects: Effect[]): CoreEvent[] => effects.flatMap((e) => (e.kind === 'event' ? [e.event] : []));
 const closes = (effects: Effect[]) => effects.filter((e) => e.kind === 'close');
 
@@ -63,10 +64,10 @@ describe('liveness in the core (fake clock)', () => {
   it('sends the first ping with its registration (dialling) or right behind it in the seed, then pings only an idle link', () => {
     const h = new Harness();
     h.open(PEER + 1, true);
-    // Dialling: our registration, then the probe, addressed to 0 (the peer's id is not known yet).
-    expect(sent(h.effects, PEER + 1).map((m) => [m.type, m.sourceId, 'destinationId' in m ? m.destinationId : undefined])).toEqual([
-      [MessageType.ServerRegistration, 1, undefined],
-      [MessageType.Status, 1, 0],
+    // Dialling: our registration, then the probe (a quit from id 0, which a course server ignores).
+    expect(sent(h.effects, PEER + 1).map((m) => [m.type, m.sourceId])).toEqual([
+      [MessageType.ServerRegistration, 1],
+      [MessageType.ClientQuit, 0],
     ]);
     expect(pings(h.effects, PEER + 1)).toHaveLength(1);
     h.open(PEER);
@@ -76,10 +77,10 @@ describe('liveness in the core (fake clock)', () => {
     const first = sent(h.effects.slice(m), PEER);
     // Accepting: the seed starts with this server's registration and the probe, then the rest.
     expect(first[0]).toMatchObject({ type: MessageType.ServerRegistration, sourceId: 1 });
-    expect(first[1]).toMatchObject({ type: MessageType.Status, sourceId: 1, destinationId: 2, statusCode: PING_STATUS });
+    expect(first[1]).toMatchObject({ type: MessageType.ClientQuit, sourceId: 0, content: PING_TEXT });
     expect(first.slice(2).map((f) => f.sourceId)).toEqual([101]);
     expect(pings(h.effects.slice(m))).toHaveLength(1);
-    h.feed(PEER, status(2, 1, PONG_STATUS, 'pong'));
+    h.feed(PEER, pongFrame());
     h.tick(0);
     // Busy: a relayed client and chats every half interval; never a ping.
     h.feed(PEER, clientReg(103, 2, 'c', 'x'));
@@ -94,7 +95,6 @@ describe('liveness in the core (fake clock)', () => {
     h.ticks(1100, 1300);
     const p = pings(h.effects.slice(idle));
     expect(p).toHaveLength(1);
-    expect(p[0]).toMatchObject({ sourceId: 1, destinationId: 2 });
     expect(closes(h.effects).filter((e) => e.conn === PEER)).toEqual([]);
   });
 
@@ -103,11 +103,11 @@ describe('liveness in the core (fake clock)', () => {
       const h = new Harness();
       h.peer(pongFirst);
       h.tick(0);
-      if (!pongFirst) h.feed(PEER, status(2, 1, PONG_STATUS, 'pong'));
+      if (!pongFirst) h.feed(PEER, pongFrame());
       let answered = 0;
       for (let t = INTERVAL; t <= 10_000; t += INTERVAL) {
         for (const _ of pings(h.tick(t))) {
-          h.feed(PEER, status(2, 1, PONG_STATUS, 'pong'));
+          h.feed(PEER, pongFrame());
           answered++;
         }
       }
@@ -122,7 +122,7 @@ describe('liveness in the core (fake clock)', () => {
     h.peer(true);
     h.client();
     h.tick(0);
-    const frames = [status(2, 1, PONG_STATUS, 'pong'), chatMsg(2, 101, 'from the server itself'), clientReg(104, 2, 'd', 'x')];
+    const frames = [pongFrame(), chatMsg(2, 101, 'from the server itself'), clientReg(104, 2, 'd', 'x')];
     let t = 0;
     for (const f of frames) {
       h.ticks(t + INTERVAL, t + TIMEOUT - INTERVAL); // silent, but not for a whole timeout
@@ -191,7 +191,7 @@ describe('liveness in the core (fake clock)', () => {
   it('a peer whose first ping came with its registration is found dead even if it falls silent at once', () => {
     const h = new Harness();
     h.open(PEER);
-    h.feed(PEER, Buffer.concat([serverReg(2, 0, 's2', 'i2'), status(2, 0, PING_STATUS, 'ping')]));
+    h.feed(PEER, Buffer.concat([serverReg(2, 0, 's2', 'i2'), pingFrame()]));
     const all = h.ticks(0, 2 * TIMEOUT);
     expect(events(all).map((e) => e.type)).toContain('link-dead');
     expect(events(all).map((e) => e.type)).not.toContain('no-liveness');
@@ -202,8 +202,8 @@ describe('liveness in the core (fake clock)', () => {
     h.peer(false);
     h.ticks(0, 1000);
     expect(events(h.effects).filter((e) => e.type === 'no-liveness')).toHaveLength(1);
-    h.feed(PEER, status(2, 1, PING_STATUS, 'ping'));
-    expect(sent(h.effects, PEER).at(-1)).toMatchObject({ statusCode: PONG_STATUS, sourceId: 1, destinationId: 2 });
+    h.feed(PEER, pingFrame());
+    expect(sent(h.effects, PEER).at(-1)).toMatchObject({ type: MessageType.ClientQuit, sourceId: 0, content: PONG_TEXT });
     const later = h.ticks(1100, 1100 + TIMEOUT + INTERVAL);
     expect(events(later).find((e) => e.type === 'link-dead')).toMatchObject({ peerId: 2, reason: 'ping timeout' });
   });
@@ -215,23 +215,20 @@ describe('liveness in the core (fake clock)', () => {
       h.client();
       h.feed(PEER, serverReg(3, 2, 's3', 'i3'));
       const m = h.mark();
-      h.feed(PEER, status(2, 1, PING_STATUS, 'ping'));
+      h.feed(PEER, pingFrame());
       const answer = h.effects.slice(m);
       expect(answer.map((e) => e.kind)).toEqual(['send']);
-      expect(sent(answer, PEER)).toEqual([expect.objectContaining({ type: MessageType.Status, sourceId: 1, destinationId: 2, statusCode: PONG_STATUS })]);
-      const to0 = h.mark();
-      h.feed(PEER, status(2, 0, PING_STATUS, 'a dialler\'s first ping')); // answered too
-      expect(sent(h.effects.slice(to0), PEER)).toEqual([expect.objectContaining({ statusCode: PONG_STATUS, destinationId: 2 })]);
+      expect(sent(answer, PEER)).toEqual([expect.objectContaining({ type: MessageType.ClientQuit, sourceId: 0, content: PONG_TEXT })]);
+      expect(Buffer.concat(answer.map((e) => (e.kind === 'send' ? e.data : Buffer.alloc(0))))).toEqual(clientQuit(0, 'crc-sim pong'));
       const rest = h.mark();
-      h.feed(PEER, status(2, 1, PONG_STATUS, 'unasked pong')); // no answer to a pong
-      h.feed(PEER, status(3, 101, PING_STATUS, 'for a client')); // not adjacent, not for us: dropped, not relayed
-      h.feed(PEER, status(2, 3, PING_STATUS, 'for server 3')); // addressed past us: not relayed
-      h.feed(CLIENT, status(101, 1, PING_STATUS, 'from a client'));
-      h.feed(PEER, status(2, 0, PONG_STATUS, 'to 0'));
+      h.feed(PEER, pongFrame()); // no answer to a pong
+      h.feed(PEER, clientQuit(0, 'something else')); // a quit for id 0: nobody to forget
+      h.feed(CLIENT, pingFrame()); // from a client: not a server link
       h.open(30);
-      h.feed(30, status(9, 1, PING_STATUS, 'unregistered'));
+      h.feed(30, pingFrame()); // unregistered
       expect(h.effects.slice(rest)).toEqual([]);
       expect(h.core.statusUpdates()).toEqual([]);
+      expect(h.core.hostIds().sort((a, b) => a - b)).toEqual([2, 3, 101]);
       expect(h.core.counters.statusesRejected).toBe(0);
     }
   });
@@ -252,10 +249,10 @@ describe('liveness in the core (fake clock)', () => {
     h.feed(41, status(9, 0, 2, 'A machine has already registered with ID 1')); // refused
     h.open(42, true);
     h.feed(42, serverReg(9, 9, 's9', 'i9')); // registers: watched as a server link from now on
-    h.feed(42, status(9, 1, PONG_STATUS, 'pong'));
+    h.feed(42, pongFrame());
     h.tick(0);
     for (let t = INTERVAL; t < TIMEOUT; t += INTERVAL) {
-      h.feed(42, status(9, 1, PING_STATUS, 'ping'));
+      h.feed(42, pingFrame());
       expect(h.tick(t).filter((e) => e.kind !== 'send')).toEqual([]);
     }
     const gone = h.ticks(TIMEOUT, TIMEOUT);

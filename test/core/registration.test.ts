@@ -22,7 +22,7 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
     );
   });
 
-  it('the accepting side seeds its own registration first (last_hop = its id), then every other known host', () => {
+  it('the accepting side seeds its own registration first (last_hop 0, as every implementation accepts), then every other known host', () => {
     const net = new MemoryNet({ chunkSeed });
     net.addServer(1, 'theshire', 'Home of the Hobbits');
     net.addClient(101, 'frodo', 'ring bearer', 'theshire');
@@ -31,8 +31,8 @@ describe.each(MODES)('server registration — $label', ({ chunkSeed }) => {
     const m = net.mark();
     net.addServer(3, 'grey_havens', 'Gates', 'rivendale');
     const seeded = net.frames('rivendale', 'grey_havens', m).map((f) => f.raw);
-    // first: rivendale itself, with last_hop == source
-    expect(seeded[0]?.toString('hex')).toBe(serverReg(2, 2, 'rivendale', 'Elronds House').toString('hex'));
+    // first: rivendale itself, with last_hop 0 (docs/protocol-notes.md: the one value all nine foreign servers take as adjacent)
+    expect(seeded[0]?.toString('hex')).toBe(serverReg(2, 0, 'rivendale', 'Elronds House').toString('hex'));
     // then every other host rivendale knows, servers as 0x00, clients as 0x80, last_hop = 2
     const rest = hexes(seeded.slice(1)).sort();
     expect(rest).toEqual(hexes([

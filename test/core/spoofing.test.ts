@@ -65,10 +65,13 @@ describe('spoofing', () => {
     expect(net.client('a').core.statusUpdates()).not.toContain('forged status');
   });
 
-  it('a server link claiming a new host is its own connection (last_hop 0) is rejected', () => {
+  it('a server link cannot make a host adjacent: a new host on it is behind that server, whatever its last_hop (0 too)', () => {
     const net = branchedTree();
-    expectRefusedAtS1(net, 's2', serverReg(60, 0, 'ghost', 'x'));
-    expect(net.server('s1').core.host(60)).toBeUndefined();
+    const ev = net.eventMark();
+    net.inject('s2', 's1', serverReg(60, 0, 'ghost', 'x'));
+    expect(net.eventsOf('s1', ev).filter((e) => e.type === 'protocol-error')).toEqual([]);
+    expect(net.server('s1').core.host(60)).toMatchObject({ kind: 'server', firstLinkId: 2 });
+    expect(net.server('s1').core.adjacentServerIds()).not.toContain(60);
   });
 
   it('a registration for the reserved id 0 is rejected (server and client), nothing learned or relayed', () => {

@@ -1,11 +1,12 @@
 // Interop with heartbeats on (crc-server --ping-interval / --ping-timeout): a Python server
-// (course style, test/interop/crc_peer.py) gets one probe, logs it, is noted as a server
+// (course style, test/interop/crc_peer.py) gets one probe, ignores it (a quit from id 0: no
+// client to forget), logs nothing, is noted as a server
 // without liveness and is never timed out; the probe's bytes are struct.pack's; between our
 // own servers a stopped process is found dead and split off, and re-joins when it resumes;
 // crc-client --reconnect comes back to a restarted server. The other interop file runs with
 // heartbeats off (the default).
 import { describe, expect, it } from 'vitest';
-import { pingText } from '../../src/core/index.ts';
+import { PING_TEXT } from '../../src/core/index.ts';
 import { waitFor } from '../net/helpers.ts';
 import { NO_PYTHON, WELCOME, capture, ourClient, ourLine, ourServer, pyClient, pyPack, pyServer, sorted, useInteropLifecycle, who } from './helpers.ts';
 
@@ -16,7 +17,7 @@ const HEARTBEATS = ['--ping-interval', '100', '--ping-timeout', '400'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', () => {
-  it('Python servers beside ours get one probe each, are noted as without liveness, and are never timed out', async () => {
+  it('Python servers beside ours get one probe each, log nothing, are noted as without liveness, and are never timed out', async () => {
     const p1 = await pyServer(1, 'python-root', 'root');
     const s2 = await ourServer(2, 'ours-middle', 'middle', p1.port, HEARTBEATS);
     const p3 = await pyServer(3, 'python-leaf', 'leaf', s2.port);
@@ -25,7 +26,7 @@ describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', () => {
     await p3.until((s) => Object.keys(s.hosts_db).length === 5, 'know 5 hosts');
     await sleep(4 * 400); // four timeouts of silence on both links
 
-    for (const p of [p1, p3]) expect((await p.state()).status_updates_log).toEqual([pingText(2)]);
+    for (const p of [p1, p3]) expect((await p.state()).status_updates_log).toEqual([]);
     const noted = s2.proc.stderr.split('\n').filter((l) => l.includes('did not answer the liveness ping'));
     expect(noted.map((l) => l.match(/server (\d+) did not/)![1]).sort()).toEqual(['1', '3']);
     expect(s2.proc.stderr).not.toMatch(/ping timeout/);
@@ -38,24 +39,25 @@ describe.skipIf(!!NO_PYTHON)('interop with heartbeats on', () => {
     for (const [py, name] of [[py201, 'pippin'], [py203, 'gandalf']] as const) expect((await py.state()).status_updates_log).toEqual([WELCOME(name)]);
   });
 
-  it('bytes: the probe is one status frame (code 4) behind our registration, each way, and never repeated', async () => {
+  it('bytes: the probe is one client quit from id 0 behind our registration, each way, never repeated, never logged', async () => {
     const s1 = await ourServer(1, 'alpha', 'ours', undefined, HEARTBEATS);
     const cap = await capture(s1.port);
     const p7 = await pyServer(7, 'minas-tirith', 'tower', cap.port);
     await p7.until((s) => Object.keys(s.hosts_db).length === 1, 'be seeded');
-    // Accepting a Python server: the seed is our registration, then the probe addressed to it.
-    const probeTo7 = pyPack('status', '1', '7', '4', pingText(1));
+    // Accepting a Python server: the seed is our registration (last_hop 0), then the probe.
+    const probe = pyPack('quit', '0', PING_TEXT);
     await sleep(4 * 400);
-    expect(cap.down().toString('hex')).toBe(pyPack('registration', '0', '1', '1', 'alpha', 'ours') + probeTo7);
+    expect(cap.down().toString('hex')).toBe(pyPack('registration', '0', '1', '0', 'alpha', 'ours') + probe);
+    expect((await p7.state()).status_updates_log).toEqual([]);
 
-    // Dialling a Python server: our registration, then the probe addressed to 0 (its id is not known yet).
+    // Dialling a Python server: our registration, then the probe.
     const p8 = await pyServer(8, 'osgiliath', 'citadel');
     const capUp = await capture(p8.port);
     const s2 = await ourServer(2, 'beta', 'ours two', capUp.port, HEARTBEATS);
     await s2.until((s) => s.adjacentServerIds.includes(8), 'link 8');
     await sleep(4 * 400);
-    expect(capUp.up().toString('hex')).toBe(pyPack('registration', '0', '2', '0', 'beta', 'ours two') + pyPack('status', '2', '0', '4', pingText(2)));
-    expect((await p8.state()).status_updates_log).toEqual([pingText(2)]);
+    expect(capUp.up().toString('hex')).toBe(pyPack('registration', '0', '2', '0', 'beta', 'ours two') + probe);
+    expect((await p8.state()).status_updates_log).toEqual([]);
   });
 
   it('between our servers, a stopped process is found dead and split off; resumed, it re-joins (--reconnect)', async () => {

@@ -48,6 +48,9 @@ export class Proc {
 
 const running: Proc[] = [];
 
+/** A process starting on a loaded machine (2 cores, several suites at once) can take many seconds: a bound, not a timing check. */
+const START_MS = 30_000;
+
 export function launch(cmd: string, args: string[], label: string): Proc {
   const p = new Proc(spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }), label);
   running.push(p);
@@ -95,13 +98,13 @@ export async function pyServer(id: number, name: string, info: string, joinPort?
   const args = [PEER, 'server', '--id', String(id), '--servername', name, '--port', '0', '--info', info];
   if (joinPort !== undefined) args.push('--connect_to_port', String(joinPort));
   const proc = launch('python3', args, `py-server ${id} ${name}`);
-  const m = await proc.out(/^READY (\d+)$/m);
+  const m = await proc.out(/^READY (\d+)$/m, START_MS);
   return new Py(proc, Number(m[1]));
 }
 
 export async function pyClient(id: number, name: string, serverPort: number, info = `${name} info`): Promise<Py<PyClientState>> {
   const proc = launch('python3', [PEER, 'client', '--id', String(id), '--serverport', String(serverPort), '--username', name, '--info', info], `py-client ${id} ${name}`);
-  const m = await proc.out(/^READY (\d+)$/m);
+  const m = await proc.out(/^READY (\d+)$/m, START_MS);
   return new Py(proc, Number(m[1]));
 }
 
@@ -138,14 +141,14 @@ export async function ourServer(id: number, name: string, info: string, joinPort
   const args = ['bin/crc-server', '--id', String(id), '--servername', name, '--port', '0', '--info', info, '--monitor-port', '0', ...extra];
   if (joinPort !== undefined) args.push('--connect_to_host', '127.0.0.1', '--connect_to_port', String(joinPort));
   const proc = launch(process.execPath, args, `our-server ${id} ${name}`);
-  const port = Number((await proc.out(/listening on 127\.0\.0\.1:(\d+)\n/))[1]);
+  const port = Number((await proc.out(/listening on 127\.0\.0\.1:(\d+)\n/, START_MS))[1]);
   const monitor = (await proc.out(/monitor on (http:\/\/127\.0\.0\.1:\d+)\/state/))[1]!;
   return new Ours(proc, port, monitor);
 }
 
 export async function ourClient(id: number, name: string, serverPort: number, info = `${name} info`, extra: string[] = []): Promise<Proc> {
   const proc = launch(process.execPath, ['bin/crc-client', '--id', String(id), '--serverhost', '127.0.0.1', '--serverport', String(serverPort), '--username', name, '--info', info, ...extra], `our-client ${id} ${name}`);
-  await proc.out(/\* connected to 127\.0\.0\.1:\d+ as /);
+  await proc.out(/\* connected to 127\.0\.0\.1:\d+ as /, START_MS);
   return proc;
 }
 
