@@ -31,9 +31,10 @@ export function verdictSection(v: Verdict): string[] {
 
 const spreadCells = (s: Spread | null) => (s ? `${ms(s.min)} / ${ms(s.p50)} / ${ms(s.p99)}` : '–');
 
-export function phasesSection(rows: readonly FaultPhases[], stats: readonly PhaseStats[]): string[] {
+export function phasesSection(rows: readonly FaultPhases[], stats: readonly PhaseStats[], foreign = false): string[] {
   if (!rows.length) return [];
   const L = ['## Phases', ''];
+  if (foreign) L.push('Foreign servers detect nothing and send no netsplit (no liveness, no server-quit handling): detection and propagation below are ours; what foreign servers kept is under Findings.', '');
   L.push('Detection: fault → the first server declaring a link of it dead. Propagation: that server\'s netsplit → the last node on its side forgetting what is behind it. Recovery: the action that clears it → every node knowing again all it should. Bounds: detection 0 for a cut (the close is seen at once), the liveness timeout + one interval for a silenced link; propagation the injected latency on the longest path from the detecting server; recovery\'s floor the injected latency a registration crosses (re-dial backoff on top).', '');
   L.push('| fault | at (s) | detected by | detection (ms) | bound | propagation (ms) | bound | forgets | recovery (ms) | floor | relearns |', '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {

@@ -106,7 +106,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     }
     L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
   }
-  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault), ...verdictSection(s.verdict), ...findingsSection(s.checks, s.verdict));
+  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault, (s.hosts ?? []).some((h) => h.observed !== 'ours')), ...verdictSection(s.verdict), ...findingsSection(s.checks, s.verdict));
   if (s.pictures) {
     L.push('## Pictures', '', `Lamport diagram (every server-to-server frame, fault windows shaded, a zoomed panel per action): [${s.pictures.lamport}](${s.pictures.lamport})`, '');
     L.push(`Known hosts per server over time, faults and checks marked: [${s.pictures.timeline}](${s.pictures.timeline})`, '', `![timeline](${s.pictures.timeline})`, '');
