@@ -4,7 +4,7 @@
 // the same port. A course server's bootstrap is fixed when it is made, so a server that joins
 // starts with --defer and is made at POST /join; a root runs at once. A command impl is
 // spawned with its placeholders filled at join time (at once for a root) and is ready when its
-// port accepts: it is black-box (no state, no events, no counters), and says so in errors.
+// port accepts: it is black-box (no state, no events), and says so in errors. Neither keeps counters.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
@@ -184,10 +184,11 @@ export class ForeignServers implements ServerHost {
     return { ...s, hosts: s.hosts.map((h) => ((h.kind as string) === 'unknown' ? { ...h, kind: this.kindOf(h.id) ?? h.kind } : h)) };
   }
 
+  /** No foreign server counts its messages or bytes (the adapter answers zeros marked blackBox): refused, not faked. */
   async counters(name: string): Promise<ServerCounters> {
     const r = this.get(name);
     if (!r.control) throw this.blackBox(r, 'its counters');
-    return r.control.counters();
+    throw new Error(`${r.label} keeps no counters (a course server counts no messages or bytes)`);
   }
 
   /** Foreign servers count no bytes (the adapter answers zeros): nothing to add. */

@@ -32,6 +32,7 @@ describe.skipIf(NO_PYTHON)('a course-layout server in a tree of ours', () => {
     const state = await sim.serverState(2);
     expect(state.hosts.map((h) => [h.id, h.kind]).sort((a, b) => byId(a[0] as number, b[0] as number))).toEqual([[1, 'server'], [3, 'server'], [101, 'client'], [103, 'client']]);
 
+    await expect(sim.counters(2)).rejects.toThrow(/keeps no counters/);
     await sim.chat(101, 103, 'through the course server');
     await sim.chat(103, 101, 'and back');
     await waitFor(() => events.filter((e) => e.type === 'chat-delivered').length === 2, 15_000, 'both chats delivered');
