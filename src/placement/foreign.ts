@@ -140,7 +140,7 @@ export class ForeignServers implements ServerHost {
     const { id, name, info } = r.spec;
     const command = fillCommand((r.spec.impl as { command: string[] }).command, { id, name, info, port: r.port, connect_host: target.host, connect_port: target.port });
     const child = this.spawn(r, command[0]!, command.slice(1));
-    await portAccepts(r.port, PORT_READY_TIMEOUT_MS, () => (child.alive ? undefined : `${r.label} exited before its port ${r.port} accepted${child.tail()}`))
+    await portAccepts(r.port, PORT_READY_TIMEOUT_MS, () => (child.alive ? undefined : `exited before its port ${r.port} accepted${child.tail()}`))
       .catch((err: Error) => { throw new Error(`${r.label}: ${err.message}${child.alive ? child.tail() : ''}`); });
   }
 
