@@ -1,6 +1,7 @@
 // Shared flag parsing for the commands: util.parseArgs, then typed checks with usage errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type LivenessSettings, resolveLiveness } from '../core/index.ts';
+import { type ImplSpec, commandProblem, courseDirProblem } from '../placement/impl-spec.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -65,4 +66,47 @@ export function livenessFlags(values: Record<string, unknown>): LivenessSettings
   } catch (err) {
     throw new UsageError((err as Error).message.replace('pingIntervalMs', '--ping-interval').replace('pingTimeoutMs', '--ping-timeout'));
   }
+}
+
+/** The --impl / --impl-ids lines of a command's usage. */
+export const IMPL_USAGE = `  --impl course:DIR        foreign servers: a folder in the course's layout (ChatServer.py or src/ChatServer.py),
+                           run by tools/course_host.py; or command:'prog {id} {port} ...' (any program, split
+                           on spaces; placeholders {id} {name} {info} {port} {connect_host} {connect_port})
+  --impl-ids 2,4,...       only these servers run --impl (default: all); the rest are ours
+`;
+
+/** The --impl / --impl-ids flags, for parseFlags. */
+export const IMPL_FLAG_OPTIONS = {
+  impl: { type: 'string' },
+  'impl-ids': { type: 'string' },
+} as const;
+
+/**
+ * --impl course:DIR | command:'prog {id} {port} ...' (split on spaces), and --impl-ids 2,4
+ * (absent: every server). Undefined without --impl. Checked as a topology's "impl" field is.
+ */
+export function implFlags(values: Record<string, unknown>): { impl: ImplSpec; ids?: number[] } | undefined {
+  const v = values.impl;
+  if (v === undefined) {
+    if (values['impl-ids'] !== undefined) throw new UsageError('--impl-ids goes with --impl');
+    return undefined;
+  }
+  const s = String(v);
+  let impl: ImplSpec;
+  if (s.startsWith('course:')) {
+    impl = { course: s.slice('course:'.length) };
+    const problem = courseDirProblem(impl.course);
+    if (problem) throw new UsageError(`--impl course:DIR: ${problem}`);
+  } else if (s.startsWith('command:')) {
+    impl = { command: s.slice('command:'.length).trim().split(/\s+/).filter(Boolean) };
+    const problem = commandProblem(impl.command);
+    if (problem) throw new UsageError(`--impl command:...: ${problem}`);
+  } else {
+    throw new UsageError(`--impl must be course:DIR or command:'prog {id} {port} ...', got '${s}'`);
+  }
+  const rawIds = values['impl-ids'];
+  if (rawIds === undefined) return { impl };
+  const ids = String(rawIds).split(',').map((x) => x.trim());
+  if (ids.some((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > 0xffff_ffff)) throw new UsageError(`--impl-ids must be server ids separated by commas (e.g. 3,5,7), got '${String(rawIds)}'`);
+  return { impl, ids: ids.map(Number) };
 }

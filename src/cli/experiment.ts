@@ -5,12 +5,14 @@ import { runExperiment } from '../experiment/runner.ts';
 import { type Experiment, ExperimentError } from '../experiment/schema.ts';
 import { loadEndpointsFile } from '../placement/endpoints.ts';
 import { PLACEMENTS } from '../placement/index.ts';
-import { UsageError, choiceFlag, parseFlags, runMain } from './args.ts';
+import { withImpl } from '../topology/impl.ts';
+import { IMPL_FLAG_OPTIONS, IMPL_USAGE, UsageError, choiceFlag, implFlags, parseFlags, runMain } from './args.ts';
 
 /** The exit code of a run whose only misses were excused by the host's lateness. */
 const EXIT_INCONCLUSIVE = 3;
 
-const USAGE = `usage: npm run experiment -- [--out DIR] [--placement workers|processes|external [--endpoints FILE]] <experiment.json> [...]
+const USAGE = `usage: npm run experiment -- [--out DIR] [--placement workers|processes|external [--endpoints FILE]]
+                             [--impl course:DIR|command:'...' [--impl-ids 2,4]] <experiment.json> [...]
 
 Runs each experiment (see topologies/experiments/) and writes events.jsonl, summary.json,
 summary.md, lamport.svg and timeline.svg to DIR/<name>/<timestamp>/ (DIR defaults to
@@ -19,7 +21,8 @@ skips the per-frame events the Lamport diagram needs (they cost throughput under
 --placement: where the servers run (default: the file's "placement", else its topology's, else
 workers): worker threads, a crc-server process each, or servers someone else started (the
 Kubernetes Job) found in --endpoints FILE (contracts: src/placement/endpoints.ts).
-Re-draw the pictures of a finished run with: npm run report -- DIR/<name>/<timestamp>
+--impl: some servers of each experiment's topology are foreign (see docs/foreign-servers.md):
+${IMPL_USAGE}Re-draw the pictures of a finished run with: npm run report -- DIR/<name>/<timestamp>
 Exit code: 0 every experiment PASSED; 1 one FAILED; 3 none failed but a timed check missed its
 bound by no more than this machine's own measured lateness explains (INCONCLUSIVE).
 `;
@@ -30,6 +33,7 @@ await runMain(USAGE, async () => {
     out: { type: 'string', default: 'results/experiments' },
     placement: { type: 'string' },
     endpoints: { type: 'string' },
+    ...IMPL_FLAG_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   }, true);
   if (values.help) {
@@ -40,13 +44,16 @@ await runMain(USAGE, async () => {
   if (placement === 'external' && !values.endpoints) throw new UsageError('--placement external needs --endpoints FILE');
   if (values.endpoints && placement !== 'external') throw new UsageError('--endpoints goes with --placement external');
   const endpoints = values.endpoints ? loadEndpointsFile(values.endpoints) : undefined;
+  const foreign = implFlags(values);
+  if (foreign && placement === 'external') throw new UsageError('--impl runs foreign servers on this machine: not with --placement external');
   if (positionals.length === 0) throw new UsageError('name at least one experiment file, e.g. topologies/experiments/partition-heal.json');
   // Check every file before running any, so a typo in the last one is not found minutes in.
   const experiments: Array<{ file: string; exp: Experiment }> = [];
   const errors: string[] = [];
   for (const file of positionals) {
     try {
-      experiments.push({ file, exp: loadExperimentFile(file) });
+      const exp = loadExperimentFile(file);
+      experiments.push({ file, exp: foreign ? { ...exp, topology: withImpl(exp.topology, foreign.impl, foreign.ids) } : exp });
     } catch (err) {
       if (!(err instanceof ExperimentError)) throw err;
       errors.push(err.message);

@@ -14,11 +14,13 @@ import { SimReader } from '../ui/dashboard/reader.ts';
 import { DashboardState } from '../ui/dashboard/state.ts';
 import { PlainReporter, type SimReporter } from '../ui/reporter.ts';
 import { nowMs } from '../util/clock.ts';
-import { UsageError, choiceFlag, intFlag, livenessFlags, parseFlags, runMain } from './args.ts';
+import { withImpl } from '../topology/impl.ts';
+import { implLabel, observedOf } from '../placement/impl-spec.ts';
+import { IMPL_FLAG_OPTIONS, IMPL_USAGE, UsageError, choiceFlag, implFlags, intFlag, livenessFlags, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [--placement workers|processes] [--clients N] [--once] [--plain]
                     [--direct] [--seed S] [--load] [--load-rate R] [--load-size B] [--latency-ms L] [--record-dir DIR]
-                    [--ping-interval MS [--ping-timeout MS]]
+                    [--ping-interval MS [--ping-timeout MS]] [--impl course:DIR|command:'...' [--impl-ids 2,4]]
 
   --topology SPEC          ${TOPOLOGY_SPECS}
                            (default: middle-earth, the course's 11 servers and 8 clients)
@@ -39,7 +41,7 @@ const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [-
   --ping-interval MS       liveness: ping a server link idle MS ms; 0 turns liveness off (default: the
                            topology's, else 250 ms, scaled up beyond 50 servers)
   --ping-timeout MS        liveness: a server link silent MS ms is dead (default 4 x the interval)
-`;
+${IMPL_USAGE}`;
 
 interface Run {
   spec: string;
@@ -71,6 +73,7 @@ await runMain(USAGE, async () => {
     'record-dir': { type: 'string', default: 'results/experiments' },
     'ping-interval': { type: 'string' },
     'ping-timeout': { type: 'string' },
+    ...IMPL_FLAG_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -78,7 +81,9 @@ await runMain(USAGE, async () => {
     return;
   }
   const extraClients = intFlag(values, 'clients', 0, 100_000, 0);
-  const topology = resolveTopology(values.topology!, { clients: extraClients });
+  const foreign = implFlags(values);
+  const plain = resolveTopology(values.topology!, { clients: extraClients });
+  const topology = foreign ? withImpl(plain, foreign.impl, foreign.ids) : plain;
   const placement = choiceFlag(values, 'placement', ['workers', 'processes'] as const) ?? topology.placement ?? 'workers';
   if (placement === 'external') throw new UsageError('npm start runs its own servers: placement external is for npm run experiment --endpoints FILE');
   const run: Run = {
@@ -100,7 +105,7 @@ await runMain(USAGE, async () => {
   if (terminal && !values.once && !values.plain) {
     const latencyMs = intFlag(values, 'latency-ms', 0, 60_000, 50);
     // With extra clients the spec alone does not name the topology: write it out whole.
-    const written = extraClients ? run.topology : run.spec;
+    const written = extraClients || foreign ? run.topology : run.spec;
     await runDashboard(run, reporter, { proxied: !values.direct, latencyMs, recordDir: values['record-dir']!, written });
   } else {
     await runPlain(run, reporter, { once: values.once ?? false, timeoutMs: intFlag(values, 'timeout-ms', 1, 3_600_000, 60_000) });
@@ -154,7 +159,7 @@ async function runPlain(run: Run, reporter: SimReporter, o: { once: boolean; tim
     startMs: sim.timings.startMs,
     convergeMs,
     rssBytes: mem.rss,
-    ports: run.topology.servers.slice(0, 12).map((s) => ({ id: s.id, name: s.name, port: sim.port(s.id) })),
+    ports: run.topology.servers.slice(0, 12).map((s) => ({ id: s.id, name: s.name, port: sim.port(s.id), ...(s.impl ? { impl: `${implLabel(s.impl)} (observed: ${observedOf(s.impl)})` } : {}) })),
   });
   if (o.once) return stop('--once');
   reporter.info('running; Ctrl-C stops every worker cleanly');

@@ -43,6 +43,8 @@ export class Ledger {
   private readonly forgotAt = new Map<string, number>();
   /** Component of each live server over the links that are up; undefined = one network. */
   private sides: ReadonlyMap<number, number> | undefined;
+  /** Black-box servers (a foreign command impl): no events, so what they know is assumed right, never observed. */
+  private readonly unobserved = new Set<number>();
   private lastEventAt = 0;
   private readonly waiters = new Set<Waiter>();
   private checkScheduled = false;
@@ -79,11 +81,20 @@ export class Ledger {
     return this.servers.has(id) || this.clients.has(id);
   }
 
-  /** A server started: it knows nothing yet, and every node should come to know it. */
-  addServer(id: number): void {
+  /**
+   * A server started: it knows nothing yet, and every node should come to know it.
+   * `observed: false`: it reports nothing (black-box); only others' knowledge of it counts.
+   */
+  addServer(id: number, { observed = true }: { observed?: boolean } = {}): void {
     this.servers.add(id);
     this.digests?.delete(id);
-    this.knows.set(id, new Set());
+    if (observed) {
+      this.unobserved.delete(id);
+      this.knows.set(id, new Set());
+    } else {
+      this.unobserved.add(id);
+      this.knows.delete(id);
+    }
     this.scheduleCheck();
   }
 
@@ -105,6 +116,7 @@ export class Ledger {
    */
   remove(id: number, { leaving = false } = {}): boolean {
     if (!this.servers.delete(id) && !this.clients.delete(id)) return false;
+    this.unobserved.delete(id);
     const set = this.knows.get(id);
     if (set) for (const h of set) this.holders.set(h, this.holders.get(h)! - 1);
     this.knows.delete(id);
@@ -164,6 +176,7 @@ export class Ledger {
 
   knownBy(node: number): ReadonlySet<number> {
     if (this.digests) throw new Error('knownBy: this network reports knowledge as digests (knowledge: \'digest\'); which hosts a node knows is not streamed');
+    if (this.unobserved.has(node)) return new Set(this.expectedOf(node));
     return this.knows.get(node) ?? new Set();
   }
 
@@ -231,7 +244,7 @@ export class Ledger {
   known(id: number, { timeoutMs = 30_000 }: ConvergenceOptions = {}): Promise<Convergence> {
     if (this.digests) return this.digestWait(undefined, timeoutMs, `${id} may not be known yet`);
     const should = () => [...this.servers, ...(this.servers.has(id) ? [] : this.clients)].filter((n) => n !== id);
-    const missing = () => should().filter((n) => !this.knows.get(n)?.has(id));
+    const missing = () => should().filter((n) => !this.knownBy(n).has(id));
     return this.waitFor(() => (missing().length === 0 ? { at: this.lastLearned.get(id) ?? 0 } : undefined), timeoutMs, () => {
       const names = missing().map((n) => `${this.nameOf(n)} (${n})`);
       return new ConvergenceTimeout(`${id} not yet known after ${timeoutMs} ms by ${names.join(', ')}`, names);

@@ -1,10 +1,12 @@
 // Hosts coming and going, over the World, keeping the Ledger's idea of who is alive in step:
 // bringing a topology up (every server listening first, then the proxies in front of the
 // proxied links, then every join at once: the tree converges the same whatever order the
-// registrations cross it in; then the clients), crashes and restarts. What this does to the
+// registrations cross it in; with a foreign server in the tree, depth by depth, as it dials
+// once; then the clients), crashes and restarts. What this does to the
 // links' components is left to the Simulation facade, which alone tells the Ledger of it.
 import type { LivenessSettings } from '../core/index.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
+import { observedOf } from '../placement/impl-spec.ts';
 import type { Ledger } from './ledger.ts';
 import type { Links } from './links.ts';
 import type { World } from './world.ts';
@@ -40,8 +42,8 @@ export interface Network {
 /** Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it from now on. */
 export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
   const { intervalMs: pingIntervalMs, timeoutMs: pingTimeoutMs } = net.liveness;
-  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames, ...net.timeouts }, { ownWorker });
-  net.ledger.addServer(s.id);
+  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames, ...net.timeouts, impl: s.impl }, { ownWorker, joins: s.join !== undefined });
+  net.ledger.addServer(s.id, { observed: observedOf(s.impl) !== 'black-box' });
   return p;
 }
 
@@ -81,10 +83,14 @@ export async function boot(net: Network, onProgress?: (phase: string, done: numb
   const t1 = performance.now();
   done = 0;
   const joining = servers.filter((s) => s.join !== undefined);
-  await Promise.all(joining.map(async (s) => {
-    await joinServer(net, s);
-    onProgress?.('join', ++done, joining.length);
-  }));
+  // A foreign (course) server dials its bootstrap once and never retries: with any in the
+  // tree, join depth by depth, so every parent already runs (ours retry: all at once).
+  for (const wave of anyForeign(net.topology) ? depthWaves(servers) : [joining]) {
+    await Promise.all(wave.map(async (s) => {
+      await joinServer(net, s);
+      onProgress?.('join', ++done, joining.length);
+    }));
+  }
   const joinMs = performance.now() - t1;
 
   const t2 = performance.now();
@@ -95,6 +101,22 @@ export async function boot(net: Network, onProgress?: (phase: string, done: numb
   }));
   const clientsMs = performance.now() - t2;
   return { listenMs, joinMs, clientsMs, startMs: performance.now() - t0 };
+}
+
+/** Does any server run a foreign impl (not ours)? */
+export const anyForeign = (t: Pick<Topology, 'servers'>): boolean => t.servers.some((s) => s.impl !== undefined);
+
+/** The joining servers by depth in the tree (depth 1 first); the root is not in any. */
+export function depthWaves(servers: readonly ServerSpec[]): ServerSpec[][] {
+  const depth = new Map<number, number>();
+  const waves: ServerSpec[][] = [];
+  for (const s of servers) {
+    // A topology lists every server after the one it joins (schema.ts), so its parent's depth is known.
+    const d = s.join === undefined ? 0 : depth.get(s.join)! + 1;
+    depth.set(s.id, d);
+    if (d > 0) (waves[d - 1] ??= []).push(s);
+  }
+  return waves;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ServerState } from '../net/server-node.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
 import { LedgerFeed } from './ledger-feed.ts';
-import { type BootTimings, type Network, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
+import { type BootTimings, type Network, anyForeign, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
 import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
 import { type LinkControl, type LinkInfo, Links } from './links.ts';
 import { connectionTimeoutsOf, livenessOf } from './liveness-defaults.ts';
@@ -34,8 +34,10 @@ export class Simulation {
     this.topology = options.topology;
     for (const h of [...options.topology.servers, ...options.topology.clients]) this.names.set(h.id, h.name);
     const ledger = new Ledger((id) => this.nameOf(id), { digests: options.knowledge === 'digest' });
-    const world = new World({
+    const world: World = new World({
       ...options,
+      foreign: options.foreign ?? anyForeign(options.topology),
+      hostKind: (id) => world.kindOf(this.nameOf(id)),
       onEvents: (events) => {
         ledger.apply(events);
         if (options.onEvent) for (const e of events) options.onEvent(e);

@@ -34,6 +34,8 @@ interface Host {
   /** What it was started with (a restart reuses it, port included). */
   spec: HostedServerSpec | HostedClientSpec;
   address?: Address;
+  /** a server that joins a bootstrap (not a root) */
+  joins?: boolean;
 }
 
 export class World {
@@ -65,12 +67,13 @@ export class World {
   /**
    * Start a server listening (no join yet); resolves with its port. `ownWorker`: in a new
    * thread of its own even when the last one has room (a server added or restarted later).
+   * `joins`: it will be joined to a bootstrap (default); false for a root.
    */
-  async startServer(spec: HostedServerSpec, { ownWorker = false } = {}): Promise<number> {
+  async startServer(spec: HostedServerSpec, { ownWorker = false, joins = true } = {}): Promise<number> {
     if (this.hosts.get(spec.name)?.kind === 'server' && this.servers.alive(spec.name)) throw new Error(`a host named ${spec.name} is already running`);
-    const host: Host = { name: spec.name, kind: 'server', spec };
+    const host: Host = { name: spec.name, kind: 'server', spec, joins };
     this.hosts.set(spec.name, host);
-    host.address = await this.servers.start(spec, { ownWorker });
+    host.address = await this.servers.start(spec, { ownWorker, joins });
     return host.address.port;
   }
 
@@ -142,7 +145,7 @@ export class World {
     const host = this.hosts.get(name);
     if (!host || host.kind !== 'server') throw new Error(`restart: no server named ${name}`);
     if (this.servers.alive(name)) throw new Error(`restart: ${name} is still running`);
-    return this.startServer({ ...(host.spec as HostedServerSpec), port: host.address?.port }, { ownWorker: true });
+    return this.startServer({ ...(host.spec as HostedServerSpec), port: host.address?.port }, { ownWorker: true, joins: host.joins });
   }
 
   serverState(name: string): Promise<ServerState> {

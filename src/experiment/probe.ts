@@ -53,13 +53,16 @@ export interface Polled {
   snapshots: number;
 }
 
-/** Snapshot every `everyMs` until one is consistent or `deadline` (ms since the epoch) passes; the last one either way. */
-export async function pollConsistent(sim: Simulation, deadline: number, everyMs = 50): Promise<Polled> {
+/**
+ * Snapshot every `everyMs` until one is consistent (or `accept`able: foreign servers' problems
+ * only, say) or `deadline` (ms since the epoch) passes; the last one either way.
+ */
+export async function pollConsistent(sim: Simulation, deadline: number, everyMs = 50, accept: (c: Consistency) => boolean = (c) => c.consistent): Promise<Polled> {
   for (let snapshots = 1; ; snapshots++) {
     const started = nowMs();
     const result = await probeConsistency(sim);
     const at = nowMs();
-    if (result.consistent || at >= deadline) return { result, at, snapshots };
+    if (accept(result) || at >= deadline) return { result, at, snapshots };
     await new Promise((r) => setTimeout(r, Math.max(0, Math.min(everyMs - (at - started), deadline - at))));
   }
 }

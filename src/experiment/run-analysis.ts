@@ -8,6 +8,7 @@ import { type FaultPhases, type Liveness, type PhaseStats, measurePhases, phaseS
 import type { Polled } from './probe.ts';
 import { type FlowDeliveries, auditFlow } from './traffic-audit.ts';
 import { type Verdict, verdictOf } from './verdict.ts';
+import { verdictWithFindings } from './foreign-findings.ts';
 
 export interface RunFacts {
   topology: Topology;
@@ -37,6 +38,6 @@ export function analyseRun(r: RunFacts): { phases: RunPhases; verdict: Verdict }
   const traffic = r.flows.map((f) => auditFlow(f, { topology: r.topology, replay, knowledge, t0: r.t0 }));
   return {
     phases: { faults, byFault: phaseStats(faults), ...(liveness ? { liveness } : {}) },
-    verdict: verdictOf(r.final, r.finalFrom, traffic),
+    verdict: verdictWithFindings(verdictOf(r.final, r.finalFrom, traffic), r.topology),
   };
 }

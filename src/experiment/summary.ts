@@ -4,11 +4,12 @@ import type { SimEvent } from '../coordinator/worker-api.ts';
 import type { ProxyEvent } from '../faults/events.ts';
 import type { machineInfo } from '../util/machine.ts';
 import type { RunPhases } from './run-analysis.ts';
-import { phasesSection, verdictSection } from './summary-sections.ts';
+import { findingsSection, observedSection, phasesSection, verdictSection } from './summary-sections.ts';
 import type { Verdict } from './verdict.ts';
 import type { Outcome } from './host-lateness.ts';
 import type { LatenessSummary } from '../util/lateness-probe.ts';
 import type { Action } from './schema.ts';
+import type { HostObservation } from './foreign-findings.ts';
 
 export interface CheckResult {
   index: number;
@@ -26,6 +27,8 @@ export interface CheckResult {
   hostLateMs?: number;
   allowanceMs?: number;
   detail?: string;
+  /** problems put down to foreign servers (foreign-findings.ts): not counted against `passed` */
+  findings?: string[];
 }
 
 export interface FlowResult {
@@ -67,6 +70,8 @@ export interface ExperimentSummary {
   hostLateness?: LatenessSummary & { wakeups: number };
   /** the one command that replays this experiment (its seed is in the file) */
   replay: string;
+  /** every server, what runs it and how it is observed (foreign-findings.ts) */
+  hosts?: HostObservation[];
   /** the pictures beside summary.json (file names), once drawn */
   pictures?: Pictures;
 }
@@ -105,10 +110,11 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     const h = s.hostLateness;
     L.push(`Host lateness (this process's ${h.periodMs} ms timer, ${h.samples} samples): p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms. A timed check that misses its bound by no more than the worst lateness around it x ${h.wakeups} wake-ups (the tree's longest path) is INCONCLUSIVE, not FAIL; the verdict and the traffic audit are never excused.`, '');
   }
+  L.push(...observedSection(s.hosts ?? []));
   L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
   for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.error ?? ''} |`);
   L.push('', '## Checks', '', '| check | from (s) | limit (ms) | took (ms) | result |', '|---|---:|---:|---:|---|');
-  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.outcome === 'PASS' ? 'pass' : `**${c.outcome === 'FAIL' ? 'fail' : 'inconclusive'}**${c.detail ? `: ${c.detail}` : ''}`} |`);
+  for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.outcome === 'PASS' ? `pass${c.findings?.length ? ` (${c.findings.length} finding${c.findings.length > 1 ? 's' : ''} about foreign servers, below)` : ''}` : `**${c.outcome === 'FAIL' ? 'fail' : 'inconclusive'}**${c.detail ? `: ${c.detail}` : ''}`} |`);
   if (s.traffic.length) {
     L.push('', '## Traffic', '', '| from | to | rate (/s) | size (B) | sent | delivered | lost | latency p50 (ms) | p99 (ms) | max (ms) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const f of s.traffic) {
@@ -116,7 +122,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     }
     L.push('', 'Lost = sent but never delivered: chats in flight toward a host that was cut off or quit are dropped by design (unknown destination).');
   }
-  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault), ...verdictSection(s.verdict));
+  L.push('', ...phasesSection(s.phases.faults, s.phases.byFault, (s.hosts ?? []).some((h) => h.observed !== 'ours')), ...verdictSection(s.verdict), ...findingsSection(s.checks, s.verdict));
   if (s.pictures) {
     L.push('## Pictures', '', `Lamport diagram (every server-to-server frame, fault windows shaded, a zoomed panel per action): [${s.pictures.lamport}](${s.pictures.lamport})`, '');
     L.push(`Known hosts per server over time, faults and checks marked: [${s.pictures.timeline}](${s.pictures.timeline})`, '', `![timeline](${s.pictures.timeline})`, '');

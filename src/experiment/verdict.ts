@@ -17,6 +17,11 @@ export interface Verdict {
     snapshots: number;
   };
   traffic: FlowAudit[];
+  /**
+   * Problems put down to foreign servers (foreign-findings.ts), each naming the server and the
+   * rule it cannot follow; they are left out of `passed` and of `consistency.diff`.
+   */
+  findings?: string[];
 }
 
 /** How long the final check gives a network still settling (ms). */
@@ -61,6 +66,7 @@ export function verdictLines(v: Verdict): string[] {
   const c = v.consistency;
   const lines = [`VERDICT ${v.passed ? 'PASS' : 'FAIL'}: ${c.consistent ? `consistent (${c.parts.length} part${c.parts.length === 1 ? '' : 's'})` : `not consistent after ${c.waitedMs.toFixed(0)} ms`}; traffic ${v.traffic.every((f) => f.ok) ? 'clean' : 'not clean'}`];
   for (const l of diffLines(c.diff)) lines.push(`  ${l}`);
+  for (const f of v.findings ?? []) lines.push(`  finding: ${f}`);
   for (const f of v.traffic) {
     if (!f.ok || f.lost) lines.push(`  traffic ${f.from}->${f.to}: ${flowWords(f)}${f.examples.length ? ` — ${f.examples.join('; ')}` : ''}`);
   }

@@ -1,5 +1,7 @@
 // Picks the ServerHost for a placement kind: the one place that knows every placement.
 import { ExternalServers } from './external.ts';
+import { ForeignServers } from './foreign.ts';
+import { MixedServers } from './mixed.ts';
 import type { Endpoints } from './endpoints.ts';
 import { ProcessServers } from './processes.ts';
 import type { PlacementHooks, PlacementKind, ServerHost } from './types.ts';
@@ -17,9 +19,20 @@ export interface PlacementOptions {
   proxyPlacement?: ProxyPlacement;
   /** Where the servers and proxies are (external placement: required). */
   endpoints?: Endpoints;
+  /** Some servers are foreign (their spec has an impl): ours go on `placement`, those on ForeignServers. */
+  foreign?: boolean;
+  /** Whether an id is a server or a client, as the coordinator knows (for foreign records it cannot tell). */
+  hostKind?: (id: number) => 'server' | 'client' | undefined;
 }
 
 export function createServerHost(options: PlacementOptions, hooks: PlacementHooks): ServerHost {
+  if (!options.foreign) return oursOn(options, hooks);
+  if (options.placement === 'external') throw new Error('foreign servers (impl) run on this machine: not with placement external');
+  if (hooks.knowledge === 'digest') throw new Error("knowledge 'digest' needs every server ours: foreign servers report one event per host");
+  return new MixedServers(oursOn(options, hooks), new ForeignServers(hooks, options.hostKind));
+}
+
+function oursOn(options: PlacementOptions, hooks: PlacementHooks): ServerHost {
   switch (options.placement ?? 'workers') {
     case 'workers':
       return new WorkerServers(hooks, options.serversPerWorker, options.proxyPlacement);

@@ -32,11 +32,15 @@ export interface PlacementHooks {
 
 /** The servers of one network, wherever they run. Each is addressed by its name. */
 export interface ServerHost {
-  readonly kind: PlacementKind;
+  readonly kind: PlacementKind | 'foreign';
   /** Threads hosting servers (workers placement only; empty elsewhere). */
   readonly workers: readonly WorkerHandle[];
-  /** Start listening (no join yet); resolves with the address others dial. `ownWorker`: not sharing a thread. */
-  start(spec: HostedServerSpec, options: { ownWorker: boolean }): Promise<Address>;
+  /**
+   * Start listening (no join yet); resolves with the address others dial. `ownWorker`: not
+   * sharing a thread. `joins`: it will be told to join (false: a root; a foreign server whose
+   * bootstrap is fixed at construction runs at once, else only at join()).
+   */
+  start(spec: HostedServerSpec, options: { ownWorker: boolean; joins?: boolean }): Promise<Address>;
   /** Dial the bootstrap; resolves with the time the registration left (the server's clock). */
   join(name: string, target: Address, deadlineMs?: number): Promise<number>;
   /** Take `name` down abruptly, as kill -9 would (with every server sharing its thread). */

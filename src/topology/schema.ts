@@ -2,6 +2,7 @@
 // clients attached to servers, and optionally the servers' liveness. Validated with errors
 // naming the file and the field.
 import { z } from 'zod';
+import { commandProblem, courseDirProblem } from '../placement/impl-spec.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { type Checked, type Issue, fromZod, valueOrThrow } from '../util/zod-issues.ts';
 
@@ -30,6 +31,15 @@ export const LivenessSchema = z.union([
   else if (v.timeout < 2 * v.interval) ctx.addIssue({ code: 'custom', path: ['timeout'], message: `at least twice the interval (${v.interval} ms): a ping goes out after one interval of silence and needs time to be answered` });
 });
 
+/**
+ * A foreign server: {"course": DIR} (a folder in the course's layout, run by tools/course_host.py)
+ * or {"command": ["prog", "{id}", "{port}", ...]} (any program; placeholders in impl-spec.ts).
+ */
+export const ImplSchema = z.union([
+  z.strictObject({ course: z.string().min(1) }),
+  z.strictObject({ command: z.array(z.string()).min(1, 'a program and its arguments, e.g. ["prog", "{id}", "{port}"]') }),
+], { error: '{"course": "DIR"} or {"command": ["prog", "{id}", "{port}", ...]}' });
+
 export const TopologySchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -39,6 +49,8 @@ export const TopologySchema = z.strictObject({
     info: z.string(),
     /** id of the server this one joins (its bootstrap); absent for the root */
     join: id.optional(),
+    /** a foreign server (not ours); absent: our crc-server */
+    impl: ImplSchema.optional(),
   })).min(1),
   clients: z.array(z.strictObject({
     id,
@@ -74,6 +86,14 @@ export function checkTopology(doc: unknown): Checked<Topology> {
     if (i === 0 && s.join !== undefined) at('join', 'the first server is the root and joins nobody');
     if (i > 0 && s.join === undefined) at('join', 'every server after the first must join an earlier one (the servers form one tree)');
     if (i > 0 && s.join !== undefined && !servers.has(s.join)) at('join', `no server with id ${s.join} is listed before this one`);
+    if (s.impl && 'course' in s.impl) {
+      const problem = courseDirProblem(s.impl.course);
+      if (problem) issues.push({ path: ['servers', i, 'impl', 'course'], message: problem });
+    }
+    if (s.impl && 'command' in s.impl) {
+      const problem = commandProblem(s.impl.command);
+      if (problem) issues.push({ path: ['servers', i, 'impl', 'command'], message: problem });
+    }
     if (!seen.has(s.id)) seen.set(s.id, `server ${s.name}`);
     servers.add(s.id);
   });

@@ -17,7 +17,7 @@ export interface SimSummary {
   convergeMs: number;
   rssBytes: number;
   /** the first servers' ids, names and ports, so a user can attach a client */
-  ports: Array<{ id: number; name: string; port: number }>;
+  ports: Array<{ id: number; name: string; port: number; impl?: string }>;
 }
 
 export interface SimReporter {
@@ -66,7 +66,7 @@ export class PlainReporter implements SimReporter {
       `converged in  ${s.convergeMs.toFixed(0)} ms (every server knows every host, every client every client)`,
       `memory        ${mb(s.rssBytes)} resident, ${mb(s.rssBytes / Math.max(1, s.servers))} per server`,
       'servers:',
-      ...s.ports.map((p) => `  ${String(p.id).padStart(6)}  ${p.name.padEnd(16)} 127.0.0.1:${p.port}`),
+      ...s.ports.map((p) => `  ${String(p.id).padStart(6)}  ${p.name.padEnd(16)} 127.0.0.1:${p.port}${p.impl ? `  ${p.impl}` : ''}`),
     ];
     if (s.ports.length < s.servers) lines.push(`  … and ${s.servers - s.ports.length} more`);
     const first = s.ports[0];

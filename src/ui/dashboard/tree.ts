@@ -1,6 +1,7 @@
 // The server tree as rows to draw: depth-first from the root, each server followed by its
 // clients and then the servers that joined it, with the box-drawing prefix each row needs.
 // Which of those rows (and which links between them) the arrow keys step through.
+import { type Observed, observedOf } from '../../placement/impl-spec.ts';
 import type { Topology } from '../../topology/schema.ts';
 
 export interface TreeRow {
@@ -11,6 +12,8 @@ export interface TreeRow {
   prefix: string;
   /** the server this host dialled (a server's bootstrap, a client's server); none for the root */
   parent?: number;
+  /** a foreign server, and how it is observed (absent: ours) */
+  foreign?: Exclude<Observed, 'ours'>;
 }
 
 /** What the arrow keys can select: a host, or the link from a server (or proxied client) to its parent. */
@@ -27,14 +30,15 @@ export function treeRows(t: Topology): TreeRow[] {
     children.set(parent, list);
   };
   for (const c of t.clients) add(c.server, { kind: 'client', id: c.id, name: c.name, prefix: '', parent: c.server });
-  for (const s of t.servers) if (s.join !== undefined) add(s.join, { kind: 'server', id: s.id, name: s.name, prefix: '', parent: s.join });
+  const foreign = (s: Topology['servers'][number]) => (s.impl ? { foreign: observedOf(s.impl) as Exclude<Observed, 'ours'> } : {});
+  for (const s of t.servers) if (s.join !== undefined) add(s.join, { kind: 'server', id: s.id, name: s.name, prefix: '', parent: s.join, ...foreign(s) });
   // Clients first, then child servers, so a server's own clients sit right under it.
   for (const list of children.values()) list.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'client' ? -1 : 1));
 
   const rows: TreeRow[] = [];
   const root = t.servers[0]!;
   // Iterative depth-first walk: deep trees (chain:1000) must not overflow the stack.
-  const stack: Array<{ row: TreeRow; indent: string }> = [{ row: { kind: 'server', id: root.id, name: root.name, prefix: '' }, indent: '' }];
+  const stack: Array<{ row: TreeRow; indent: string }> = [{ row: { kind: 'server', id: root.id, name: root.name, prefix: '', ...foreign(root) }, indent: '' }];
   while (stack.length) {
     const { row, indent } = stack.pop()!;
     rows.push(row);

@@ -14,7 +14,8 @@ function badge(row: RowView): string {
   return row.link ? `[${row.link.state}]`.padEnd(BADGE, '─') + ' ' : '';
 }
 
-const label = (row: RowView) => `${row.kind === 'server' ? '●' : '○'} ${row.id} ${row.name}`;
+// A foreign server says how it is seen: course (its attributes, polled) or black-box (its port; what it knows is assumed).
+const label = (row: RowView) => `${row.kind === 'server' ? (row.foreign ? '◆' : '●') : '○'} ${row.id} ${row.name}${row.foreign ? ` [${row.foreign}]` : ''}`;
 
 /** Which rows fit in `height`, keeping `focus` in view. */
 export function visibleRange(total: number, focus: number, height: number): [number, number] {
