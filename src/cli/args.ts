@@ -1,7 +1,7 @@
 // Shared flag parsing for the commands: util.parseArgs, then typed checks with usage errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type LivenessSettings, resolveLiveness } from '../core/index.ts';
-import { type ImplSpec, commandProblem, courseDirProblem } from '../placement/impl-spec.ts';
+import { type ImplSpec, commandProblem, courseDirProblem } from '../topology/impl-spec.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

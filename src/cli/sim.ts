@@ -15,7 +15,7 @@ import { DashboardState } from '../ui/dashboard/state.ts';
 import { PlainReporter, type SimReporter } from '../ui/reporter.ts';
 import { nowMs } from '../util/clock.ts';
 import { withImpl } from '../topology/impl.ts';
-import { implLabel, observedOf } from '../placement/impl-spec.ts';
+import { implLabel, observedOf } from '../topology/impl-spec.ts';
 import { IMPL_FLAG_OPTIONS, IMPL_USAGE, UsageError, choiceFlag, implFlags, intFlag, livenessFlags, parseFlags, runMain } from './args.ts';
 
 const USAGE = `usage: npm start -- [--topology SPEC] [--servers-per-worker K] [--placement workers|processes] [--clients N] [--once] [--plain]

@@ -6,7 +6,7 @@
 // links' components is left to the Simulation facade, which alone tells the Ledger of it.
 import type { LivenessSettings } from '../core/index.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
-import { observedOf } from '../placement/impl-spec.ts';
+import { observedOf } from '../topology/impl-spec.ts';
 import type { Ledger } from './ledger.ts';
 import type { Links } from './links.ts';
 import type { World } from './world.ts';

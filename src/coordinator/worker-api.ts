@@ -2,7 +2,7 @@
 // scripts in workers/ implement, the data each worker starts with, and the events it streams
 // back. Both sides import this module; nothing under src/ imports from workers/.
 import type { MessagePort } from 'node:worker_threads';
-import type { ImplSpec } from '../placement/impl-spec.ts';
+import type { ImplSpec } from '../topology/impl-spec.ts';
 import type { ProxyTable } from '../faults/proxy-table.ts';
 import type { ClientState } from '../net/client-node.ts';
 import type { TrafficCounters } from '../net/counters.ts';

@@ -4,7 +4,7 @@
 // link, and never passes such news on. So a problem at a foreign host, or at one of ours about
 // a host whose tree path crosses a foreign server, is a finding about that server under that
 // rule, not an error of ours. Pure: tested with plain topologies.
-import { type Observed, implLabel, observedOf } from '../placement/impl-spec.ts';
+import { type Observed, implLabel, observedOf } from '../topology/impl-spec.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type Verdict, flowWords } from './verdict.ts';
 

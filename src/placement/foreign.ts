@@ -15,7 +15,7 @@ import type { ByteTotals, HostedServerSpec, ServerCounters } from '../coordinato
 import { WorkerCrash } from '../coordinator/worker-handle.ts';
 import { Child } from './child.ts';
 import { ServerControl } from './control-client.ts';
-import { type ImplSpec, fillCommand, implLabel } from './impl-spec.ts';
+import { type ImplSpec, fillCommand, implLabel } from '../topology/impl-spec.ts';
 import type { Address, LinkNetwork, PlacementHooks, ServerHost } from './types.ts';
 
 /** How long the adapter (python start-up, on a loaded machine) may take to print its monitor line. */

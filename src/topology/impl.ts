@@ -1,6 +1,6 @@
 // Putting foreign servers into a topology from the command line (--impl, --impl-ids): the
 // same impl on every chosen server, checked as the topology file's "impl" field is.
-import type { ImplSpec } from '../placement/impl-spec.ts';
+import type { ImplSpec } from './impl-spec.ts';
 import { type Topology, parseTopology } from './schema.ts';
 
 /** `topology` with `impl` on the servers `ids` (all servers when absent); an id that is no server is an error naming the flag. */

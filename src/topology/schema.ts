@@ -2,7 +2,7 @@
 // clients attached to servers, and optionally the servers' liveness. Validated with errors
 // naming the file and the field.
 import { z } from 'zod';
-import { commandProblem, courseDirProblem } from '../placement/impl-spec.ts';
+import { commandProblem, courseDirProblem } from './impl-spec.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { type Checked, type Issue, fromZod, valueOrThrow } from '../util/zod-issues.ts';
 

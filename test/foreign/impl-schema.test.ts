@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError, implFlags } from '../../src/cli/args.ts';
 import { depthWaves } from '../../src/coordinator/lifecycle.ts';
-import { fillCommand } from '../../src/placement/impl-spec.ts';
+import { fillCommand } from '../../src/topology/impl-spec.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { withImpl } from '../../src/topology/impl.ts';
 import { loadTopologyFile } from '../../src/topology/schema.ts';

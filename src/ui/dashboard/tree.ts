@@ -1,7 +1,7 @@
 // The server tree as rows to draw: depth-first from the root, each server followed by its
 // clients and then the servers that joined it, with the box-drawing prefix each row needs.
 // Which of those rows (and which links between them) the arrow keys step through.
-import { type Observed, observedOf } from '../../placement/impl-spec.ts';
+import { type Observed, observedOf } from '../../topology/impl-spec.ts';
 import type { Topology } from '../../topology/schema.ts';
 
 export interface TreeRow {
