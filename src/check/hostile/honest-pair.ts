@@ -28,6 +28,8 @@ export async function honestPair(port: number, boundMs: number): Promise<HonestO
       const welcomeA = firstMessage(sa!, (m) => m.type === MessageType.Status && m.statusCode === StatusCode.Welcome);
       const welcomeB = firstMessage(sb!, (m) => m.type === MessageType.Status && m.statusCode === StatusCode.Welcome);
       const chat = firstMessage(sb!, (m) => m.type === MessageType.ClientChat && m.sourceId === a && m.content === text);
+      // Whichever of them is not awaited when another fails must not reject unhandled.
+      for (const p of [welcomeA, welcomeB, chat]) p.catch(() => {});
       step = 'waiting for both welcomes';
       sa!.write(clientRegistration(a, 0, 'honest'));
       sb!.write(clientRegistration(b, 0, 'honest'));
@@ -36,6 +38,7 @@ export async function honestPair(port: number, boundMs: number): Promise<HonestO
       sa!.write(encode({ type: MessageType.ClientChat, sourceId: a, destinationId: b, content: text }));
       await chat;
     })();
+    work.catch(() => {});
     const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`not within ${boundMs} ms (${step})`)), boundMs); });
     await Promise.race([work, late]);
     const ms = performance.now() - started;
