@@ -52,11 +52,11 @@ export function rssOf(pid: number): number | undefined {
   }
 }
 
-/** A server started by `node script --id ... --port 0`, which prints "listening on host:port". */
-export async function spawnNodeServer(script: string, spec: ServerSpec, label: string): Promise<SpawnedServer> {
+/** A server started by `node [nodeArgs] script --id ... --port 0`, which prints "listening on host:port". */
+export async function spawnNodeServer(script: string, spec: ServerSpec, label: string, nodeArgs: string[] = []): Promise<SpawnedServer> {
   const child = new Child({
     label, command: process.execPath,
-    args: [script, '--id', String(spec.id), '--servername', spec.name, '--info', spec.info, '--port', '0', '--exit-on-stdin-close'],
+    args: [...nodeArgs, script, '--id', String(spec.id), '--servername', spec.name, '--info', spec.info, '--port', '0', '--exit-on-stdin-close'],
   });
   const [listen] = await child.waitForLines([/listening on ([^\s]+):(\d+)$/], START_TIMEOUT_MS).catch((err) => {
     child.kill();

@@ -15,6 +15,8 @@ export const HONEST_BOUND_MS = 10_000;
 /** How much the server's RSS may grow during one attack. */
 export const RSS_GROWTH_BOUND_BYTES = 256 * 2 ** 20;
 const MIB = 2 ** 20;
+/** How long a server whose port refuses an honest pair is given to be seen exiting. */
+const EXIT_NOTICE_MS = 2000;
 const TARGET_ID = 1;
 
 export function robustnessCase(attack: HostileAttack, bounds = { honestMs: HONEST_BOUND_MS, rssGrowthBytes: RSS_GROWTH_BOUND_BYTES }): CheckCase {
@@ -62,7 +64,10 @@ export function robustnessCase(attack: HostileAttack, bounds = { honestMs: HONES
         const memory = { startBytes: rssStart, peakBytes: rssPeak, endBytes: rssEnd };
         record.honestAfter = after;
         record.memory = memory;
-        if (!server.alive()) return { verdict: 'FAIL', reason: `breaks survives-hostile-input: the server died after the attack (${await server.exitInfo()})`, evidence: write({}) };
+        // Refused connections may come before the exit is seen here: a failed pair waits a moment for it.
+        if (!after.ok && await exitedWithin(server, EXIT_NOTICE_MS)) {
+          return { verdict: 'FAIL', reason: `breaks survives-hostile-input: the server died during the attack (${await server.exitInfo()})`, evidence: write({}) };
+        }
         if (!after.ok) return { verdict: 'FAIL', reason: `breaks survives-hostile-input: after the attack, ${after.detail}`, evidence: write({}) };
         if (attackError) return { verdict: 'INCONCLUSIVE', reason: `the attack itself broke: ${attackError}`, evidence: write({}) };
         if (rssStart === undefined) return { verdict: 'INCONCLUSIVE', reason: 'alive and serving, but its memory could not be read (no /proc)', evidence: write({}) };
@@ -80,6 +85,15 @@ export function robustnessCase(attack: HostileAttack, bounds = { honestMs: HONES
       }
     },
   };
+}
+
+/** Did the process exit (now, or within `ms`)? */
+async function exitedWithin(server: SpawnedServer, ms: number): Promise<boolean> {
+  if (!server.alive()) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const gone = await Promise.race([server.exitInfo().then(() => true), new Promise<false>((r) => { timer = setTimeout(r, ms, false); })]);
+  clearTimeout(timer);
+  return gone;
 }
 
 async function stopQuietly(server: SpawnedServer): Promise<void> {
