@@ -87,8 +87,7 @@ await runMain(USAGE, async () => {
   if (!values.mutants) {
     const sut = values.mutant ? mutantServer(values.mutant) : serverUnderTest(values.impl);
     const report = await checkOne(sut, cases, out, command, quick);
-    process.exitCode = report.exitCode;
-    return;
+    exit(report.exitCode);
   }
 
   const names = positionals.length ? positionals.flatMap((p) => p.split(',')) : MUTANT_NAMES;
@@ -107,5 +106,10 @@ await runMain(USAGE, async () => {
   writeFileSync(join(out, 'catch.json'), JSON.stringify({ command, ...table }, null, 2) + '\n');
   writeFileSync(join(out, 'catch.md'), catchMarkdown(table, command));
   say(`caught ${table.caught} of ${table.total} mutants; ${table.falseAlarms.length} cases failed on the correct server -> ${join(out, 'catch.md')}`);
-  process.exitCode = table.caught === table.total && table.falseAlarms.length === 0 ? 0 : 1;
+  exit(table.caught === table.total && table.falseAlarms.length === 0 ? 0 : 1);
 });
+
+/** Exit now: a server a broken run left behind (e.g. a mutant that never answered a stop) is killed on exit (placement/child.ts). */
+function exit(code: number): never {
+  process.exit(code);
+}
