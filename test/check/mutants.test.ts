@@ -35,6 +35,16 @@ describe('mutants', () => {
     }, 90_000);
   }
 
+  it('crc-server itself never reads CRC_MUTANT: with it set (and no preload) 5_1 passes', async () => {
+    process.env.CRC_MUTANT = 'wrong-welcome';
+    try {
+      const r = await check(undefined, 'conformance/ours/5_1');
+      expect(r.cases[0]!.verdict, r.cases[0]!.reason).toBe('PASS');
+    } finally {
+      delete process.env.CRC_MUTANT;
+    }
+  }, 90_000);
+
   it('the mutation is in the mutant only: the environment is restored after its check', async () => {
     const before = process.env.NODE_OPTIONS;
     const sut = mutantServer('mute');
