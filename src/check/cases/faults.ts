@@ -24,7 +24,8 @@ export function experimentCases(dir: string): CheckCase[] {
     const name = basename(file, '.json');
     return {
       id: `faults/${name}`, section: 'faults', title: `experiment ${name}`,
-      rules: RULES[name] ?? ['netsplit-propagated', 'server-registration'], quick: name === 'partition-heal',
+      // Every experiment's traffic audit counts duplicated chats: chat-once, whatever else it checks.
+      rules: [...new Set<RuleId>([...(RULES[name] ?? ['netsplit-propagated', 'server-registration']), 'chat-once'])], quick: name === 'partition-heal',
       async run(ctx): Promise<CaseOutcome> {
         const exp = loadExperimentFile(file);
         const log: string[] = [];
