@@ -8,16 +8,21 @@ import { builtUrl } from '../../src/coordinator/worker-handle.ts';
 import type { LoadResult, LoadTask } from '../load/load-task.ts';
 import { type Percentiles, freshId, merge, percentiles } from '../phases/common.ts';
 import { MIX } from '../phases/throughput.ts';
-import { type AttackContext, type AttackResult, connectionStorm, drip, registrationFlood, stall, statusFlood } from './attacks.ts';
+import type { AttackContext, AttackResult } from '../../src/check/hostile/attack.ts';
+import { connectionStorm } from '../../src/check/hostile/connection-storm.ts';
+import { neverReads } from '../../src/check/hostile/never-reads.ts';
+import { registrationFlood } from '../../src/check/hostile/registration-flood.ts';
+import { slowDrip } from '../../src/check/hostile/slow-drip.ts';
+import { statusFlood } from '../../src/check/hostile/status-flood.ts';
 import { type Metrics, SoakTree } from './tree.ts';
 
 /** Server 7 (minastirith, links to 4, 10 and 11) and server 2 (rivendale, links to 1, 4, 5 and 8): most honest pairs cross one. */
 export const TARGETS = { a: 7, b: 2 } as const;
 
-/** Each attack by name, with its target. */
+/** Each attack by name (one implementation each, shared with npm run check: src/check/hostile/), with its target. */
 export const ATTACKS: Record<string, [(ctx: AttackContext) => Promise<AttackResult>, number]> = {
-  flood: [registrationFlood, TARGETS.a], storm: [connectionStorm, TARGETS.a], stall: [stall, TARGETS.a],
-  statuses: [statusFlood, TARGETS.b], drip: [drip, TARGETS.b],
+  flood: [registrationFlood.run, TARGETS.a], storm: [connectionStorm.run, TARGETS.a], stall: [neverReads.run, TARGETS.a],
+  statuses: [statusFlood.run, TARGETS.b], drip: [slowDrip.run, TARGETS.b],
 };
 
 /** Gauges whose peak, and counters whose final value (a fresh tree starts them at 0), a target reports. */

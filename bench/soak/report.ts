@@ -1,7 +1,7 @@
 // The soak report: honest traffic clean and under attack side by side, then what each attack
 // did and what the server did to it (from outside, and from the target's own /metrics and log).
 import type { MachineInfo } from '../../src/util/machine.ts';
-import type { AttackResult } from './attacks.ts';
+import type { AttackResult } from '../../src/check/hostile/attack.ts';
 import { COUNTERS, GAUGES, type PhaseResult } from './phase.ts';
 
 export interface SoakReport {

@@ -1,7 +1,7 @@
-// Raw CRC sockets for the soak's hostile peers: dial, frames by hand, and when it closed.
+// Raw CRC sockets for hostile peers (the check and the soak): dial, frames by hand, and when it closed.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { MessageType, encode } from '../../src/protocol/index.ts';
+import { MessageType, encode } from '../../protocol/index.ts';
 
 export function dialRaw(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -58,4 +58,31 @@ export async function writeHonouringDrain(s: net.Socket, data: Buffer, until: nu
     }
     s.on('drain', done).on('close', done);
   });
+}
+
+export interface Poke {
+  /** ms from the write to the server closing the connection; undefined: still open at the end */
+  closedAfterMs: number | undefined;
+  /** bytes the server sent back */
+  answered: number;
+}
+
+/** One connection: write `frames` (each on its own, in order), wait up to `waitMs` for the server to close it, then close it. */
+export async function poke(port: number, frames: Buffer[], waitMs: number): Promise<Poke> {
+  const s = await dialRaw(port);
+  let answered = 0;
+  s.on('data', (c: Buffer) => { answered += c.length; });
+  const started = performance.now();
+  for (const f of frames) if (!s.destroyed) s.write(f);
+  const timer = new Promise<undefined>((r) => setTimeout(r, waitMs, undefined));
+  const closed = await Promise.race([closedAt(s), timer]);
+  s.destroy();
+  return { closedAfterMs: closed === undefined ? undefined : closed - started, answered };
+}
+
+/** A line for the notes: how many of `pokes` the server closed, and how fast. */
+export function pokeSummary(what: string, pokes: Poke[]): string {
+  const cut = pokes.filter((p) => p.closedAfterMs !== undefined).map((p) => p.closedAfterMs!);
+  const slowest = cut.length ? `, within ${Math.max(...cut).toFixed(0)} ms` : '';
+  return `${what}: ${cut.length} of ${pokes.length} closed by the server${slowest}`;
 }
