@@ -10,6 +10,7 @@ import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
 import { dial, dialHost } from './dial.ts';
+import { farewellFrames } from './farewell.ts';
 import { type FrameEvent, type NodeEvent, frameEvent } from './events.ts';
 import { FlowControl } from './flow-control.ts';
 import { LogThrottle } from './log-throttle.ts';
@@ -22,6 +23,8 @@ const REJECTIONS_LOGGED_PER_SECOND = 20;
 /** The re-join backoff after a lost bootstrap link: from this, doubling while tries fail to register, up to the max (ms). */
 const REJOIN_FIRST_MS = 25;
 const REJOIN_MAX_MS = 500;
+/** A graceful stop cuts connections that have not closed after their farewell by then (ms). */
+const FAREWELL_MS = 1000;
 /** Lines about connections a limit closed or refused, per second. */
 const LIMIT_LINES_PER_SECOND = 20;
 
@@ -148,18 +151,35 @@ export class CrcServerNode {
     }
   }
 
-  /** Close the listener and every connection; resolves once every socket has closed. */
-  async stop(): Promise<void> {
+  /**
+   * Close the listener and every connection; resolves once every socket has closed. At once by
+   * default (nothing more is sent, as a crash would); with `farewell`, a graceful stop: the
+   * adjacent servers are told that this server and its clients are leaving (farewell.ts), and
+   * each connection is closed after what it has queued, or cut after FAREWELL_MS.
+   */
+  async stop(options: { farewell?: boolean } = {}): Promise<void> {
     if (this.stopped) return this.allClosed;
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.sweepTimer);
+    const reason = 'server shutting down';
     const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
     const socketsClosed = [...this.conns.values()].map((c) => new Promise<void>((r) => {
       if (c.socket.closed) r();
       else c.socket.once('close', () => setImmediate(r)); // after the connection's own close handler
     }));
-    for (const c of this.conns.values()) c.destroy('server shutting down');
+    if (options.farewell) {
+      const frames = farewellFrames(this.core, reason, this.options.staticTree ?? false);
+      for (const id of this.core.adjacentServerIds()) {
+        const c = this.connectionTo(id);
+        for (const f of frames) c?.send(f);
+      }
+      for (const c of this.conns.values()) c.end(reason);
+      const late = setTimeout(() => { for (const c of this.conns.values()) c.destroy(`${reason}: not closed within ${FAREWELL_MS} ms`); }, FAREWELL_MS);
+      late.unref();
+    } else {
+      for (const c of this.conns.values()) c.destroy(reason);
+    }
     this.allClosed = Promise.all([listenerClosed, ...socketsClosed]).then(() => undefined);
     return this.allClosed;
   }
