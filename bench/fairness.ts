@@ -11,6 +11,8 @@ import { CrcServerNode } from '../src/net/server-node.ts';
 import { MessageType, encode } from '../src/protocol/index.ts';
 
 const USAGE = 'usage: node dist/bench/fairness.js [--stallers 1,24,200] [--high-water BYTES] [--sendq-timeout-ms MS] [--bound-ms MS]\n';
+/** A staller not congested by then is reported, not waited for: its feeder is held (ms). */
+const FILL_BOUND_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function dialRaw(port: number): Promise<net.Socket> {
@@ -35,8 +37,10 @@ function drainOr20ms(s: net.Socket): Promise<void> {
 
 const registration = (id: number) => encode({ type: MessageType.ClientRegistration, sourceId: id, lastHopId: 0, name: `c${id}`, info: '' });
 
-/** Client `id` reading nothing, fed by client `id + 1_000_000` until its queue stays past high water (bounded). */
-async function staller(node: CrcServerNode, id: number, sockets: net.Socket[]): Promise<void> {
+interface Staller { id: number; feeder: net.Socket; chat: Buffer }
+
+/** Client `id` reading nothing and its feeder, client `id + 1_000_000`, both registered (all before any is filled, so no feeder is a newcomer to a congested queue). */
+async function openStaller(node: CrcServerNode, id: number, sockets: net.Socket[]): Promise<Staller> {
   const s = await dialRaw(node.port);
   sockets.push(s);
   s.pause();
@@ -45,12 +49,19 @@ async function staller(node: CrcServerNode, id: number, sockets: net.Socket[]): 
   sockets.push(f);
   f.resume();
   f.write(registration(id + 1_000_000));
-  const chat = encode({ type: MessageType.ClientChat, sourceId: id + 1_000_000, destinationId: id, content: 'z'.repeat(60_000) });
   while (!node.core.host(id) || !node.core.host(id + 1_000_000)) await sleep(5);
+  return { id, feeder: f, chat: encode({ type: MessageType.ClientChat, sourceId: id + 1_000_000, destinationId: id, content: 'z'.repeat(60_000) }) };
+}
+
+/** Feed staller `id` until its queue stays past high water (bounded). */
+async function fill(node: CrcServerNode, { id, feeder: f, chat }: Staller): Promise<void> {
   const conn = () => node.connectionTo(id);
+  const giveUpAt = performance.now() + FILL_BOUND_MS;
   for (let round = 0; round < 400; round++) {
     while (conn()?.congestion === undefined) {
-      if (!f.write(chat)) await drainOr20ms(f);
+      if (performance.now() > giveUpAt) throw new Error(`client ${id} not congested after ${FILL_BOUND_MS} ms: its feeder is not being read`);
+      if (f.writableLength < 4 * chat.length) f.write(chat);
+      else await drainOr20ms(f);
     }
     const taken = conn()?.drainedBytes;
     await sleep(250);
@@ -101,9 +112,9 @@ await runMain(USAGE, async () => {
     const sockets: net.Socket[] = [];
     try {
       const f0 = performance.now();
-      for (let i = 0; i < n; i += 25) {
-        await Promise.all(Array.from({ length: Math.min(25, n - i) }, (_, j) => staller(node, 10_000 + i + j, sockets)));
-      }
+      const stallers: Staller[] = [];
+      for (let i = 0; i < n; i++) stallers.push(await openStaller(node, 10_000 + i, sockets));
+      for (let i = 0; i < n; i += 25) await Promise.all(stallers.slice(i, i + 25).map((st) => fill(node, st)));
       const fillS = (performance.now() - f0) / 1000;
       const ms = await newcomers(node.port, 900_000, boundMs);
       const still = Array.from({ length: n }, (_, i) => node.connectionTo(10_000 + i)?.congestion !== undefined).filter(Boolean).length;
