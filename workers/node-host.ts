@@ -4,11 +4,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
-import { trafficText } from '../src/coordinator/traffic-text.ts';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
 import { DigestKeeper } from '../src/coordinator/knowledge-digest.ts';
 import type { ByteTotals, HostedClientSpec, HostedServerSpec, NodeHostApi, ServerCounters, SimEvent, WorkerData } from '../src/coordinator/worker-api.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
+import { runTraffic } from '../src/coordinator/client-traffic.ts';
 import type { NodeEvent } from '../src/net/events.ts';
 import { nowMs } from '../src/util/clock.ts';
 import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
@@ -131,27 +131,12 @@ const api: NodeHostApi = {
    * Steady chat traffic from client `key` to `to`: `rate` chats per second for `durationMs`,
    * generated here so the coordinator does no per-message work. Each chat's text starts with
    * "<seq> <send time in ms>" so deliveries can be matched and timed from the receiver's events.
-   * Resolves with how many were sent.
+   * It goes on through re-dials and restarts of the client (coordinator/client-traffic.ts). Resolves with
+   * how many were sent.
    */
   async traffic(key: string, to: number, rate: number, size: number, durationMs: number, tag = 't'): Promise<{ sent: number }> {
-    const c = client(key);
-    const interval = 1000 / rate;
-    const start = performance.now();
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      const tick = () => {
-        const elapsed = performance.now() - start;
-        if (elapsed >= durationMs || !c.state().connected) return resolve();
-        // Catch up on every chat due by now (timers fire late under load; the rate holds).
-        const due = Math.min(Math.floor(elapsed / interval) + 1, Math.ceil(durationMs / interval));
-        for (; sent < due; sent++) {
-          c.chat(to, trafficText(tag, sent, nowMs(), size));
-        }
-        setTimeout(tick, Math.max(0, (sent * interval) - (performance.now() - start)));
-      };
-      tick();
-    });
-    return { sent };
+    client(key); // a client that does not exist here is an error now, not a silent zero
+    return runTraffic(() => clients.get(key), { to, rate, size, durationMs, tag });
   },
   serverState(key: string): ServerState {
     return server(key).state();

@@ -159,14 +159,16 @@ await runMain(USAGE, async () => {
   events = new EventStream({ node: id, holdUntilSubscribed: values['hold-events'] ?? false, log });
   let monitor: Awaited<ReturnType<typeof startMonitor>> | undefined;
   let stopping: Promise<void> | undefined;
-  const shutdown = (why: string) => (stopping ??= (async () => {
+  // POST /stop (a coordinator's graceful stop) sends the quits first, so the network forgets
+  // this server at once; signals and stdin only close the sockets, as the course's servers do.
+  const shutdown = (why: string, farewell = false) => (stopping ??= (async () => {
     log(`${why}: shutting down`);
     events.close();
     await monitor?.close();
-    await node.stop();
+    await node.stop({ farewell });
     process.exit(0);
   })());
-  const control = new ControlApi(node, events, { stop: () => shutdown('POST /stop') });
+  const control = new ControlApi(node, events, { stop: () => shutdown('POST /stop', true) });
   // Monitor first, so a coordinator that reads the port line can reach /events before any join.
   const monitorHost = values['monitor-host'] ?? '127.0.0.1';
   const listening = await node.start();

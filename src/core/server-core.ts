@@ -231,10 +231,21 @@ export class ServerCore {
     switch (v.verdict) {
       case 'reject':
         return this.reject(conn, v.reason);
-      case 'loop':
+      case 'loop': {
         this.counters.loopsBroken++;
+        // Keep the established link, cut the newer: a peer registered as one id on two
+        // adjacent servers must lose its own link, not take the honest one between them.
+        const known = this.hosts.hopOf(src);
+        const arrival = (peer as { id: number }).id;
+        if (known !== undefined && this.linkedAfter(known, arrival)) {
+          const link = this.hosts.linkOf(known)!;
+          this.reject(link, `${v.reason}; the link to server ${known} is the newer one: closed`);
+          this.dropLink(link, known, v.reason);
+          return this.onRegistration(conn, peer, msg); // judged again: src went with that link
+        }
         this.reject(conn, v.reason);
-        return this.dropLink(conn, (peer as { id: number }).id, v.reason);
+        return this.dropLink(conn, arrival, v.reason);
+      }
       case 'duplicate': {
         const text = v.kind === 'server' ? duplicateServerText(src) : duplicateClientText(src);
         this.out.send(conn, statusFrame(this.id, 0, StatusCode.DuplicateId, text));
@@ -401,6 +412,16 @@ export class ServerCore {
   }
 
   // ---- links -------------------------------------------------------------------------
+
+  /** Did adjacent server `a` link up after adjacent server `b`? (adjacentServers keeps link-up order.) */
+  private linkedAfter(a: number, b: number): boolean {
+    if (a === b) return false;
+    for (const id of this.hosts.adjacentServers) {
+      if (id === b) return true;
+      if (id === a) return false;
+    }
+    return false;
+  }
 
   /** Close a server link from this side and split off everything that came over it. */
   private dropLink(conn: ConnId, peerId: number, reason: string): void {

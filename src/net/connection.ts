@@ -146,7 +146,7 @@ export class FramedConnection implements ChatRouter {
       this.out.push(data);
       this.counters.countOut(data);
     }
-    this.checkQueue();
+    this.checkQueue(data[0]!);
   }
 
   /** send() for one frame at `buf[at, at + len)`, with no view made when it continues this turn's run. */
@@ -158,11 +158,11 @@ export class FramedConnection implements ChatRouter {
       this.out.pushRange(buf, at, len);
       this.counters.countOutFrame(buf[at]!, len);
     }
-    this.checkQueue();
+    this.checkQueue(buf[at]!);
   }
 
-  /** The SendQ bound and the server's back-pressure, after something was queued. */
-  private checkQueue(): void {
+  /** The SendQ bound and the server's back-pressure, after a frame of type `frameType` was queued. */
+  private checkQueue(frameType: number): void {
     let q = this.out.bytes + (this.backlog?.bytes ?? 0) + this.socketQueued;
     if (q > this.watchAt) q = this.pendingBytes; // near a limit, or so it seems: measure
     if (q > this.maxQueueBytes) {
@@ -174,7 +174,7 @@ export class FramedConnection implements ChatRouter {
     if (flow === undefined) return;
     flow.queued += q - this.measured;
     this.measured = q;
-    if (q > flow.highWater || flow.queued > flow.budget) flow.pressure(this, q);
+    if (q > flow.highWater || flow.queued > flow.budget) flow.pressure(this, q, frameType);
   }
 
   /**

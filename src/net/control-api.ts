@@ -7,7 +7,7 @@
 //   GET  /counters      traffic counters, connections, bytes pending
 //   GET  /totals        {bytesIn, bytesOut, pending}: is anything in flight?
 //   POST /join          {host, port, deadlineMs?} -> {t}: dial a bootstrap and register
-//   POST /stop          graceful: sockets closed, then the process exits 0
+//   POST /stop          graceful: quits sent (farewell.ts), sockets closed, then the process exits 0
 //   POST /crash         exit at once, nothing sent (like kill -9)
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';

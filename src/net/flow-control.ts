@@ -8,11 +8,17 @@
 // Only feeders pause, not every reader: one stalled peer then holds up the connections that
 // talk to it, not every honest pair on the server, and two servers congested toward each
 // other do not wait on each other (in a tree, a frame read from a link is never queued back
-// on that link, except a reply). A held server link holds everything behind it, so a client
-// that holds one gets a quarter of the SendQ timeout. And a server link's queue may be
+// on that link, except a reply). A feeder is a connection whose frames are *sent to* the
+// congested peer: chats and statuses routed there, or answers on its own queue. What the
+// server must tell every peer (registrations, quits, netsplits) feeds nobody: a newcomer's
+// registration told to a stalled client would otherwise hold the newcomer until that client
+// is cut. Such frames are queued within the peer's own caps (maxQueueBytes, the SendQ
+// timeout, the budget), which cut it. A held server link holds everything behind it, so a
+// client that holds one gets a quarter of the SendQ timeout. And a server link's queue may be
 // congested only because the server behind it holds its reads for a stalled client of its
 // own: a server link gets three times the SendQ timeout, so that client is cut first and the
 // link drains, never cut in its place.
+import { MessageType } from '../protocol/index.ts';
 import type { FramedConnection } from './connection.ts';
 import type { Cut } from './server-limits.ts';
 
@@ -83,12 +89,15 @@ export class FlowControl {
     return this.congested.size;
   }
 
-  /** A send left `conn` with `queued` bytes, past high water or with the budget exceeded (send() checks; this is the rare path). */
-  pressure(conn: FramedConnection, queued: number): void {
+  /**
+   * A send of a frame of type `frameType` left `conn` with `queued` bytes, past high water or
+   * with the budget exceeded (send() checks; this is the rare path).
+   */
+  pressure(conn: FramedConnection, queued: number, frameType: number): void {
     if (queued > this.highWater) {
       const c = conn.congestion ?? this.congest(conn, queued, performance.now());
       const r = this.reading;
-      if (r !== undefined && !c.feeders.has(r)) {
+      if (r !== undefined && !c.feeders.has(r) && feeds(r, conn, frameType)) {
         if (r.serverLink && !conn.serverLink) c.holdsALink = true;
         c.feeders.add(r);
         r.holdReads();
@@ -197,6 +206,15 @@ export class FlowControl {
       }
     }
   }
+}
+
+/**
+ * Does reading `reader` feed `conn`'s queue with a frame of this type? Chats and statuses sent
+ * there are the reader's own traffic toward that peer; anything on the reader's own queue
+ * answers it. Registrations and quits are told to every peer: they feed nobody.
+ */
+function feeds(reader: FramedConnection, conn: FramedConnection, frameType: number): boolean {
+  return reader === conn || frameType === MessageType.ClientChat || frameType === MessageType.Status;
 }
 
 export function formatBytes(n: number): string {

@@ -10,6 +10,7 @@ import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
 import { dial, dialHost } from './dial.ts';
+import { farewellFrames } from './farewell.ts';
 import { type FrameEvent, type NodeEvent, frameEvent } from './events.ts';
 import { FlowControl } from './flow-control.ts';
 import { LogThrottle } from './log-throttle.ts';
@@ -19,6 +20,11 @@ import { type Cut, type ServerLimits, describeLimits, resolveServerLimits, sweep
 export type { ServerNodeOptions, ServerState } from './server-node-options.ts';
 
 const REJECTIONS_LOGGED_PER_SECOND = 20;
+/** The re-join backoff after a lost bootstrap link: from this, doubling while tries fail to register, up to the max (ms). */
+const REJOIN_FIRST_MS = 25;
+const REJOIN_MAX_MS = 500;
+/** A graceful stop cuts connections that have not closed after their farewell by then (ms). */
+const FAREWELL_MS = 1000;
 /** Lines about connections a limit closed or refused, per second. */
 const LIMIT_LINES_PER_SECOND = 20;
 
@@ -38,8 +44,9 @@ export class CrcServerNode {
   private bootstrapConn: number | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private joinTarget: { host: string; port: number } | undefined;
-  private bootstrapSince = 0;
-  private rejoinDelay = 25;
+  /** The bootstrap link's peer registered: a join that worked, so the next re-join starts from the shortest delay. */
+  private bootstrapJoined = false;
+  private rejoinDelay = REJOIN_FIRST_MS;
   private allClosed: Promise<void> = Promise.resolve();
   connectionsOpened = 0;
   protocolErrors = 0;
@@ -133,8 +140,8 @@ export class CrcServerNode {
       let lastError: string;
       try {
         const socket = await dial(host, target.port);
+        this.bootstrapJoined = false;
         this.bootstrapConn = this.attach(socket, true);
-        this.bootstrapSince = Date.now();
         return;
       } catch (err) {
         lastError = (err as Error).message;
@@ -149,18 +156,35 @@ export class CrcServerNode {
     }
   }
 
-  /** Close the listener and every connection; resolves once every socket has closed. */
-  async stop(): Promise<void> {
+  /**
+   * Close the listener and every connection; resolves once every socket has closed. At once by
+   * default (nothing more is sent, as a crash would); with `farewell`, a graceful stop: the
+   * adjacent servers are told that this server and its clients are leaving (farewell.ts), and
+   * each connection is closed after what it has queued, or cut after FAREWELL_MS.
+   */
+  async stop(options: { farewell?: boolean } = {}): Promise<void> {
     if (this.stopped) return this.allClosed;
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.sweepTimer);
+    const reason = 'server shutting down';
     const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
     const socketsClosed = [...this.conns.values()].map((c) => new Promise<void>((r) => {
       if (c.socket.closed) r();
       else c.socket.once('close', () => setImmediate(r)); // after the connection's own close handler
     }));
-    for (const c of this.conns.values()) c.destroy('server shutting down');
+    if (options.farewell) {
+      const frames = farewellFrames(this.core, reason, this.options.staticTree ?? false);
+      for (const id of this.core.adjacentServerIds()) {
+        const c = this.connectionTo(id);
+        for (const f of frames) c?.send(f);
+      }
+      for (const c of this.conns.values()) c.end(reason);
+      const late = setTimeout(() => { for (const c of this.conns.values()) c.destroy(`${reason}: not closed within ${FAREWELL_MS} ms`); }, FAREWELL_MS);
+      late.unref();
+    } else {
+      for (const c of this.conns.values()) c.destroy(reason);
+    }
     this.allClosed = Promise.all([listenerClosed, ...socketsClosed]).then(() => undefined);
     return this.allClosed;
   }
@@ -326,10 +350,12 @@ export class CrcServerNode {
 
   private scheduleRejoin(): void {
     const target = this.joinTarget!;
-    // A link that died young (e.g. a proxy whose far side is down accepts, then closes) backs
-    // off further each time; one that lived a while starts again from 25 ms.
-    const lived = Date.now() - this.bootstrapSince;
-    this.rejoinDelay = lived > 2000 ? 25 : Math.min(this.rejoinDelay * 2, 500);
+    // A link that never registered (e.g. a proxy whose far side is down accepts, then closes)
+    // backs off further each time; after one that did (a join that worked), it starts again
+    // from the shortest delay, however short-lived that link was.
+    this.rejoinDelay = this.bootstrapJoined ? REJOIN_FIRST_MS : Math.min(this.rejoinDelay * 2, REJOIN_MAX_MS);
+    this.log(`re-joining ${target.host}:${target.port} in ${this.rejoinDelay} ms (${this.bootstrapJoined ? 'after a link that had registered' : 'the last try did not register'})`);
+    this.bootstrapJoined = false;
     this.reconnectTimer = setTimeout(() => {
       this.join(target, this.options.joinDeadlineMs ?? 60_000).catch((err: Error) => {
         if (!this.stopped) this.log(`re-join failed: ${err.message}`);
@@ -349,6 +375,7 @@ export class CrcServerNode {
         else this.conns.get(e.conn)?.end(e.reason);
       } else {
         if (e.event.type === 'link-up') {
+          if (e.event.conn === this.bootstrapConn) this.bootstrapJoined = true;
           const c = this.conns.get(e.event.conn);
           if (c) this.guard.forget(c);
           // A registered server link is trusted: its chats were validated where they entered.

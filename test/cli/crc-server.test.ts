@@ -1,6 +1,7 @@
 // crc-server as a process (the built JS): usage errors, port 0, joining, monitor, SIGTERM.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../net/helpers.ts';
+import { MessageType } from '../../src/protocol/index.ts';
+import { RawPeer, waitFor } from '../net/helpers.ts';
 import { killAll, requireBuild, run, startServer } from './helpers.ts';
 
 beforeAll(requireBuild);
@@ -93,5 +94,28 @@ describe('crc-server as a course drop-in', () => {
     expect(await rivendale.proc.exitWithin()).toEqual({ code: 0, signal: null });
     await waitFor(() => /\(server 2\) closed/.test(shire.proc.stderr), 5000, 'theshire to see the link close');
     expect(await hosts()).toEqual([2]);
+  });
+});
+
+describe('crc-server POST /stop', () => {
+  it('is graceful: the adjacent servers get a client quit for each of its clients and a server quit for it, then the close', async () => {
+    const alpha = await startServer(['--id', '1', '--servername', 'alpha', '--info', 'x', '--monitor-port', '0'], 'alpha');
+    const monitor = (await alpha.proc.out(/monitor on (http:\/\/127\.0\.0\.1:\d+)\/state/))[1]!;
+    const peer = await RawPeer.connect(alpha.port); // an adjacent server, by hand
+    const client = await RawPeer.connect(alpha.port);
+    try {
+      peer.write({ type: MessageType.ServerRegistration, sourceId: 9, lastHopId: 0, name: 'nine', info: '' });
+      client.write({ type: MessageType.ClientRegistration, sourceId: 101, lastHopId: 0, name: 'c', info: '' });
+      await waitFor(() => peer.messages.some((m) => m.type === MessageType.ClientRegistration && m.sourceId === 101), 5000, 'server 9 to hear of client 101');
+      const res = await fetch(`${monitor}/stop`, { method: 'POST' });
+      expect(res.status).toBe(202);
+      expect(await alpha.proc.exitWithin()).toEqual({ code: 0, signal: null });
+      await waitFor(() => peer.closed, 5000, 'server 9\'s link closed');
+      const after = peer.messages.filter((m) => m.type === MessageType.ClientQuit || m.type === MessageType.ServerQuit);
+      expect(after.map((m) => [m.type, m.sourceId])).toEqual([[MessageType.ClientQuit, 101], [MessageType.ServerQuit, 1]]);
+    } finally {
+      peer.destroy();
+      client.destroy();
+    }
   });
 });

@@ -3,9 +3,9 @@
 // SendQ timeout, and all queues together stay within one budget. Honest pairs keep talking.
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageType, encode } from '../../src/protocol/index.ts';
+import { MessageType } from '../../src/protocol/index.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
-import { chatFrame, expectTalking, honestPair, monitorOf, paceReads, peakOf, rawClient, rawServer, sample, sendPaced, serverPair } from './helpers.ts';
+import { chatFrame, expectTalking, honestPair, monitorOf, paceReads, peakOf, rawClient, sample, sendPaced, serverPair } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -147,33 +147,6 @@ describe('a server link waiting on a stalled client behind it', () => {
     expect(a.core.adjacentServerIds()).toEqual([2]);
     expect(a.guard.counters.sendqStalled).toBe(0);
     expect(logs.some((l) => l.includes('SendQ exceeded'))).toBe(false);
-  });
-});
-
-describe('a client that reads nothing and holds a server link', () => {
-  it('(here with the announcements every client gets) is cut after a quarter of the SendQ timeout; the pair across the link talks again', async () => {
-    const { a, b, alice, bob } = await stallerAcrossALink(); // SendQ timeout 1 s: 0.25 s for a client holding a link
-    // 200 registrations with 60 KB infos (12 MB), relayed by a to b and by b to every client.
-    const announcer = await rawServer(cleanup, a.port, 50);
-    const info = 'i'.repeat(60_000);
-    const frames = Array.from({ length: 200 }, (_, i) => encode({ type: MessageType.ClientRegistration, sourceId: 1000 + i, lastHopId: 50, name: `big${i}`, info }));
-    const cut = () => b.core.host(42) === undefined;
-    let congestedAt = 0;
-    const watch = peakOf(() => {
-      if (!cut() && congestedAt === 0 && b.flow.congestedCount > 0) congestedAt = performance.now();
-      return 0;
-    });
-    announcer.write(Buffer.concat(frames));
-    await waitFor(cut, 10_000, 'b to cut the staller');
-    const cutAfter = performance.now() - congestedAt;
-    watch.stop();
-    console.info(`a staller holding a server link: cut ${cutAfter.toFixed(0)} ms after its queue passed high water`);
-    expect(cutAfter).toBeLessThan(1000); // the whole SendQ timeout would be 1 s
-    expect(b.flow.counts.serverLinkPauses).toBeGreaterThanOrEqual(1);
-    expect(b.guard.counters.sendqStalled).toBe(1);
-    await waitFor(() => b.core.host(1199), 10_000, 'b to learn all 200');
-    expect(b.core.adjacentServerIds()).toEqual([1]);
-    await expectTalking(alice, bob, 'after the cut');
   });
 });
 

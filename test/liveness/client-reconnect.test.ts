@@ -4,7 +4,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import type { CrcClientNode } from '../../src/net/client-node.ts';
+import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';
+import type { SimEvent } from '../../src/coordinator/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
+import { nowMs } from '../../src/util/clock.ts';
 import { Cleanup, freePort, waitFor } from '../net/helpers.ts';
 import { ids, start, stopAll } from './helpers.ts';
 
@@ -90,6 +93,26 @@ describe('reconnecting clients in the simulator (on by default)', () => {
     expect((await sim.clientState(100002)).connectedUserIds.sort()).toEqual([100001, 100003]);
     expect(ids((await sim.serverState(1)).hosts)).toEqual([2, 100001, 100002, 100003]);
   });
+
+  it('a client\'s traffic goes on after it re-dials: chats sent after the link comes back arrive', async () => {
+    const { sim, events } = await start({ topology: resolveTopology('chain:2', { clients: 3 }), proxyClients: [100002] });
+    const delivered = (after: number) => events.filter((e): e is Extract<SimEvent, { type: 'chat-delivered' }> =>
+      e.type === 'chat-delivered' && e.node === 100001 && e.t > after && parseTrafficText(e.content)?.tag === 'r').length;
+    const traffic = sim.traffic(100002, 100001, 50, 32, 12_000, 'r');
+    await waitFor(() => delivered(0) >= 5, 5000, 'chats before the cut');
+    const link = sim.link(100002, 2);
+    await link.down('both', 'reset');
+    await sim.forgotten(100002, { timeoutMs: 5000 });
+    await link.up();
+    await sim.known(100002, { timeoutMs: 10_000 });
+    const back = nowMs();
+    await waitFor(() => delivered(back) >= 5, 8000, 'chats after the client came back');
+    const { sent } = await traffic;
+    const all = delivered(0);
+    console.info(`traffic through a re-dial: ${sent} sent, ${all} delivered`);
+    expect(all).toBeGreaterThan(0);
+    expect(all).toBeLessThanOrEqual(sent);
+  }, 30_000);
 
   it('the clients of a crashed server come back with it when it restarts', async () => {
     const { sim } = await start({ topology: resolveTopology('chain:3', { clients: 3 }) });

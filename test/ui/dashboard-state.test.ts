@@ -94,6 +94,22 @@ describe('the event log', () => {
     expect(state.frame(T0 + 500).log.map((l) => l.text)).toEqual(['converged in 0.30 s', '2 nodes learned peregrin (105)']);
   });
 
+  it('names a silent partition as silent (bytes dropped, nothing closed), a cut by how it closes', () => {
+    const state = started();
+    const proxy = (e: Record<string, unknown>, t: number) => state.proxyEvent({ proxy: 'link-7-4', t: T0 + t, ...e } as never);
+    proxy({ type: 'link-down', direction: 'both', how: 'close', mode: 'silent' }, 100);
+    proxy({ type: 'link-up', direction: 'both', mode: 'silent' }, 200);
+    proxy({ type: 'link-down', direction: 'upstream', how: 'reset', mode: 'cut' }, 300);
+    proxy({ type: 'link-up', direction: 'upstream' }, 400);
+    const lines = state.frame(T0 + 500).log.map((l) => `${l.atMs} ${l.text}`);
+    expect(lines).toEqual([
+      '100 link 7-4 (minastirith–lothlorien) silent both (bytes dropped, connections open)',
+      '200 link 7-4 (minastirith–lothlorien) up both (silent partition over)',
+      '300 link 7-4 (minastirith–lothlorien) down upstream (reset)',
+      '400 link 7-4 (minastirith–lothlorien) up upstream',
+    ]);
+  });
+
   it('says a line a second, not one a frame, about chats refused for an unknown destination', () => {
     const state = started();
     const refused = (t: number) => state.simEvent(ev({ type: 'unknown-destination', node: 1, from: 101, to: 105 }, T0 + t));

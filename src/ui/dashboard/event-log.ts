@@ -108,8 +108,11 @@ export class EventLog {
     const link = this.linkOf(e.proxy) ?? e.proxy;
     const at = this.rel(e.t);
     switch (e.type) {
-      case 'link-down': return this.add(at, 'fault', `link ${link} down ${e.direction} (${e.how})`);
-      case 'link-up': return this.add(at, 'fault', `link ${link} up ${e.direction}`);
+      // A silent partition closes nothing: its 'how' (for a cut) does not apply.
+      case 'link-down': return this.add(at, 'fault', e.mode === 'silent'
+        ? `link ${link} silent ${e.direction} (bytes dropped, connections open)`
+        : `link ${link} down ${e.direction} (${e.how})`);
+      case 'link-up': return this.add(at, 'fault', `link ${link} up ${e.direction}${e.mode === 'silent' ? ' (silent partition over)' : ''}`);
       case 'link-hold': return this.add(at, 'fault', `link ${link} held ${e.direction}`);
       case 'link-release': return this.add(at, 'fault', `link ${link} released ${e.direction}`);
       case 'toxic-added': return this.add(at, 'fault', `link ${link}: toxic ${e.toxic} (${e.toxicType}, ${e.direction}) added`);

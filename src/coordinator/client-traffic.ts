@@ -1,0 +1,48 @@
+// Steady chat traffic from one simulated client (a node-host worker's traffic() call): `rate` chats a
+// second for `durationMs`, each text stamped by traffic-text.ts. The client is looked up on
+// every tick, so traffic goes on through a re-dial (the same node) and a restart (a new node
+// under the same name): chats due while it is not connected are skipped, not queued, and the
+// rest keep their pace. Sequence numbers count the chats sent, so they have no gaps.
+import { performance } from 'node:perf_hooks';
+import { trafficText } from './traffic-text.ts';
+import { nowMs } from '../util/clock.ts';
+import type { CrcClientNode } from '../net/client-node.ts';
+
+export interface TrafficSpec {
+  to: number;
+  /** chats per second */
+  rate: number;
+  /** bytes of text per chat, at least */
+  size: number;
+  durationMs: number;
+  tag: string;
+}
+
+/** While the client is not connected, it is looked at this often at most (ms). */
+const IDLE_LOOK_MS = 20;
+
+/** Resolves with how many chats were sent. */
+export function runTraffic(clientNow: () => CrcClientNode | undefined, spec: TrafficSpec): Promise<{ sent: number }> {
+  const interval = 1000 / spec.rate;
+  const slots = Math.ceil(spec.durationMs / interval);
+  const start = performance.now();
+  /** Chats due so far, sent or skipped. */
+  let slot = 0;
+  let sent = 0;
+  return new Promise((resolve) => {
+    const tick = () => {
+      const elapsed = performance.now() - start;
+      if (elapsed >= spec.durationMs) return resolve({ sent });
+      const c = clientNow();
+      const up = c !== undefined && c.state().connected;
+      // Catch up on every chat due by now (timers fire late under load; the rate holds).
+      const due = Math.min(Math.floor(elapsed / interval) + 1, slots);
+      for (; slot < due; slot++) {
+        if (up) c.chat(spec.to, trafficText(spec.tag, sent++, nowMs(), spec.size));
+      }
+      const next = Math.max(0, slot * interval - (performance.now() - start));
+      setTimeout(tick, up ? next : Math.max(next, IDLE_LOOK_MS));
+    };
+    tick();
+  });
+}
