@@ -45,6 +45,7 @@ export class Generator {
   private secondTimer: NodeJS.Timeout | undefined;
   private cpuAt = 0;
   private cutAsked = false;
+  private cutApplied = false;
   private finishRun: (() => void) | undefined;
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
@@ -78,6 +79,7 @@ export class Generator {
     this.run = c.run;
     this.t0 = c.t0;
     this.cutAsked = false;
+    this.cutApplied = false;
     this.lateness = createHistogram();
     this.steps = c.steps.map(() => ({ offered: 0, delivered: 0, latency: createHistogram() }));
     for (const [i, f] of this.flows.entries()) {
@@ -106,7 +108,10 @@ export class Generator {
   private pump = (): void => {
     this.timer = undefined;
     const now = nowMs() - this.t0;
-    if (this.cutAsked) for (const f of this.flows) f.schedule.cutAt(now);
+    if (this.cutAsked && !this.cutApplied) {
+      this.cutApplied = true;
+      for (const f of this.flows) f.schedule.cutAt(now);
+    }
     const out = new Map<LoadClient, Buffer[]>();
     let next = Infinity;
     let pending = false;

@@ -63,7 +63,7 @@ export class FlowSchedule {
   /** End the run at `ms` (Ctrl-C): nothing intended from then on is sent. */
   cutAt(ms: number): void {
     const i = this.stepAt(ms);
-    const kept = this.steps.slice(0, i + 1).map((s, j) => (j === i ? { ...s, durationMs: Math.max(0, ms - this.starts[i]!) } : s));
+    const kept = this.steps.slice(0, i + 1).map((s, j) => (j === i ? { ...s, durationMs: Math.min(s.durationMs, Math.max(0, ms - this.starts[i]!)) } : s));
     this.steps = kept;
   }
 }
@@ -100,7 +100,6 @@ export function intendedTimes(steps: readonly Step[], share: number, phase: numb
 
 /** Steps of a --ramp FROM:TO:STEP:EACH: FROM, FROM+STEP, … up to TO, each for EACH ms. */
 export function rampSteps(from: number, to: number, step: number, eachMs: number): Step[] {
-  const out: Step[] = [];
-  for (let r = from; r <= to + 1e-9; r += step) out.push({ rate: r, durationMs: eachMs });
-  return out;
+  const n = Math.floor((to - from) / step + 1e-9) + 1;
+  return Array.from({ length: Math.max(0, n) }, (_, i) => ({ rate: from + i * step, durationMs: eachMs }));
 }
