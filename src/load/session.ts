@@ -61,6 +61,7 @@ export class LoadSession {
     const shares = flowShares(this.o.flows.map((f) => f.weight));
     const phases = flowPhases(this.o.flows.length, this.o.seed);
     const seconds: SecondSummary[] = [];
+    const plannedS = Math.ceil(steps.reduce((a, s) => a + s.durationMs, 0) / 1000);
     const pending = new Map<number, SecondReport[]>();
     let latest: ResourceSample | undefined;
     let sampling = false;
@@ -77,6 +78,7 @@ export class LoadSession {
       if (parts.length < pool.size) return;
       pending.delete(r.second);
       const s = mergeSecond(parts, latest);
+      if (s.second >= plannedS && s.offered + s.delivered + s.unknownDestination === 0) return; // an idle second of the drain
       seconds.push(s);
       hooks.onSecond?.(s);
     };
