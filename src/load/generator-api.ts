@@ -57,6 +57,8 @@ export interface RunReport {
   lateness: RecordableHistogram;
   /** true if Ctrl-C cut the schedule */
   cut: boolean;
+  /** where the cut fell, ms since the run's start */
+  cutAtMs?: number;
 }
 
 export type GeneratorMessage =

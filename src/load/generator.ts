@@ -46,6 +46,7 @@ export class Generator {
   private cpuAt = 0;
   private cutAsked = false;
   private cutApplied = false;
+  private cutAtMs: number | undefined;
   private finishRun: (() => void) | undefined;
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
@@ -80,6 +81,7 @@ export class Generator {
     this.t0 = c.t0;
     this.cutAsked = false;
     this.cutApplied = false;
+    this.cutAtMs = undefined;
     this.lateness = createHistogram();
     this.steps = c.steps.map(() => ({ offered: 0, delivered: 0, latency: createHistogram() }));
     for (const [i, f] of this.flows.entries()) {
@@ -110,6 +112,7 @@ export class Generator {
     const now = nowMs() - this.t0;
     if (this.cutAsked && !this.cutApplied) {
       this.cutApplied = true;
+      this.cutAtMs = now;
       for (const f of this.flows) f.schedule.cutAt(now);
     }
     const out = new Map<LoadClient, Buffer[]>();
@@ -203,6 +206,7 @@ export class Generator {
     return {
       run: this.run,
       cut: this.cutAsked,
+      cutAtMs: this.cutAtMs,
       steps: this.steps,
       lateness: this.lateness,
       flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop })),

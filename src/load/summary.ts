@@ -102,7 +102,8 @@ export function summariseRun(label: string, steps: Step[], flows: readonly FlowS
   };
   const interrupted = reports.some((r) => r.cut);
   const planned = steps.reduce((a, s) => a + s.durationMs, 0);
-  const durationMs = interrupted ? Math.min(planned, seconds.length * 1000) : planned;
+  const cutAt = Math.max(0, ...reports.map((r) => r.cutAtMs ?? 0));
+  const durationMs = interrupted && cutAt > 0 ? Math.min(planned, cutAt) : planned;
   const total = counts(all);
   const lateness = merged(reports.map((r) => r.lateness));
   const late = lateness.count ? lateness.percentile(99) / 1000 : 0;
