@@ -68,7 +68,7 @@ function runSection(L: string[], r: LoadReport, run: RunSummary, name: (id: numb
   L.push('');
   if (run.servers.length) {
     L.push('### Servers', '', '| server | peak bytes queued | reads paused | messages in |', '|---|---:|---:|---:|');
-    for (const s of [...run.servers].sort((a, b) => b.peakPendingBytes - a.peakPendingBytes).slice(0, MAX_ROWS)) L.push(`| ${name(s.id)} | ${s.peakPendingBytes} | ${s.readPauses} | ${s.msgsIn} |`);
+    for (const s of [...run.servers].sort((a, b) => b.peakPendingBytes - a.peakPendingBytes).slice(0, MAX_ROWS)) L.push(`| ${name(s.id)} | ${s.peakPendingBytes} | ${f(s.readPauses, 0)} | ${s.msgsIn} |`);
     L.push('');
   }
   if (run.threads.length) {

@@ -7,7 +7,7 @@ export interface ServerSample {
   id: number;
   /** bytes queued on its sockets, not yet written */
   pending: number;
-  /** reads paused by back-pressure in the second */
+  /** reads paused by back-pressure in the second (NaN: the server does not report it, e.g. a crc-server process) */
   readPauses: number;
   /** messages in during the second */
   msgsIn: number;
@@ -41,7 +41,7 @@ export class ResourceSampler {
       const pauses = c.flow?.readPauses ?? 0;
       const prev = this.last.get(`s${id}`);
       this.last.set(`s${id}`, { cpuNs: 0, at, msgsIn: c.msgsIn, pauses });
-      return { id, pending: c.pending, readPauses: prev ? pauses - prev.pauses : 0, msgsIn: prev ? c.msgsIn - prev.msgsIn : 0 };
+      return { id, pending: c.pending, readPauses: !c.flow ? NaN : prev ? pauses - prev.pauses : 0, msgsIn: prev ? c.msgsIn - prev.msgsIn : 0 };
     }));
     const workers = this.sim.workers.filter((w) => w.kind === 'servers' && w.alive);
     const threads = await Promise.all(workers.map(async (w): Promise<ThreadSample> => {
