@@ -41,6 +41,8 @@ export class LoadSession {
     const sim = await Simulation.start({
       topology: o.topology, seed: o.seed, placement: o.placement, serversPerWorker: o.serversPerWorker,
       proxyLinks: o.proxyLinks ?? [], traceFrames: false,
+      // Worker start-up on a busy machine can take seconds; a load run should not fail on it.
+      callTimeoutMs: 30_000,
     });
     const session = new LoadSession(sim, o);
     try {
