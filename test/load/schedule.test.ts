@@ -6,11 +6,12 @@ import { FlowSchedule, flowPhases, flowShares, intendedTimes, rampSteps } from '
 describe('arrival schedule', () => {
   it('places chat k at (phase + k) / rate, exactly rate x duration of them', () => {
     const [phase] = flowPhases(1, 42);
-    const times = intendedTimes([{ rate: 1000, durationMs: 10_000 }], 1, phase!);
-    expect(times).toHaveLength(10_000);
-    for (let k = 0; k < times.length; k++) expect(times[k]).toBe((phase! + k) * 1000 / 1000);
+    // 3,000/s: an interval of 1/3 ms, which adding up would drift
+    const times = intendedTimes([{ rate: 3000, durationMs: 10_000 }], 1, phase!);
+    expect(times).toHaveLength(30_000);
+    for (let k = 0; k < times.length; k++) expect(times[k]).toBe(((phase! + k) * 1000) / 3000);
     // no drift: the last one is as exact as the first
-    expect(times.at(-1)).toBeCloseTo(phase! + 9999, 9);
+    expect(times.at(-1)).toBeCloseTo((phase! + 29_999) / 3, 9);
   });
 
   it('is the same for the same seed and differs for another', () => {
