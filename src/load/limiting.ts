@@ -20,7 +20,9 @@ export function limitingResource(run: RunSummary, nameOf: (id: number) => string
   const queued = [...run.servers].sort((a, b) => b.peakPendingBytes - a.peakPendingBytes)[0];
   const queueText = queued && queued.peakPendingBytes > 0 ? `; most bytes queued: ${names([queued.id])}, ${Math.round(queued.peakPendingBytes / 1024)} KiB at peak` : '';
   if (!run.generator.keptRate || genPeak >= SATURATED_CPU) {
-    return { kind: 'generator', text: `the load generators: ${run.generator.note}; generator thread CPU up to ${Math.round(genPeak * 100)}% of a core${queueText}` };
+    // Late with a core to spare: the thread waited for a core, not for its own work.
+    const starved = genPeak < 0.5 ? ' while using little CPU: it was waiting for a core, so the machine is oversubscribed (other processes, or more threads than cores)' : '';
+    return { kind: 'generator', text: `the load generators: ${run.generator.note}; generator thread CPU up to ${Math.round(genPeak * 100)}% of a core${starved}${queueText}` };
   }
   if (busiest && busiest.cpuMean >= SATURATED_CPU) {
     return { kind: 'thread', text: `server thread ${busiest.label} (${names(busiest.servers)}) at ${Math.round(busiest.cpuMean * 100)}% of a core on average, ${Math.round(busiest.cpuPeak * 100)}% at peak${queueText}` };
