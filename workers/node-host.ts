@@ -167,7 +167,7 @@ const api: NodeHostApi = {
   },
   counters(key: string): ServerCounters {
     const s = server(key);
-    return { ...s.counters.totals(), byType: s.counters.byType(), protocolErrors: s.protocolErrors, connections: s.connectionCounts(), pending: s.pendingBytes() };
+    return { ...s.counters.totals(), byType: s.counters.byType(), protocolErrors: s.protocolErrors, connections: s.connectionCounts(), pending: s.pendingBytes(), flow: { ...s.flow.counts } };
   },
   /** Cut the link from server `key` to adjacent host `peer` (both sides see it close). */
   cutLink(key: string, peer: number, how: 'close' | 'reset' = 'close'): boolean {

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { dial } from '../../src/net/dial.ts';
 import { FrameDecoder, MessageType, encode } from '../../src/protocol/index.ts';
+import { readHex8, writeHex8 } from '../../src/load/stamp.ts';
 
 export interface LoadTask {
   /** 'crc': register both clients and wait until the route exists; 'raw': a relay chain that needs no registration */
@@ -40,24 +41,6 @@ export interface LoadResult {
   /** one-way latency, µs */
   latency: RecordableHistogram;
   error?: string;
-}
-
-const HEX = Buffer.from('0123456789abcdef');
-
-function writeHex8(buf: Buffer, at: number, v: number): void {
-  for (let i = 7; i >= 0; i--) {
-    buf[at + i] = HEX[v & 15]!;
-    v >>>= 4;
-  }
-}
-
-function readHex8(buf: Buffer, at: number): number {
-  let v = 0;
-  for (let i = 0; i < 8; i++) {
-    const c = buf[at + i]!;
-    v = (v << 4) | (c <= 57 ? c - 48 : c - 87);
-  }
-  return v >>> 0;
 }
 
 const nowUs = () => Math.round(performance.now() * 1000);

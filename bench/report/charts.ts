@@ -3,19 +3,11 @@
 // convergence against tree diameter.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
+import { VEGA_BASE, vegaLiteSvg as svg } from '../../src/report/vega-svg.ts';
 import type { BenchReport } from './markdown.ts';
 
-async function svg(spec: vl.TopLevelSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const out = await view.toSVG();
-  view.finalize();
-  return out;
-}
-
-const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white', config: { font: 'sans-serif' } } as const;
+const base = VEGA_BASE;
 
 /** Returns the written file paths. */
 export async function renderCharts(r: BenchReport, dir: string): Promise<string[]> {

@@ -95,6 +95,8 @@ export type ServerCounters = ReturnType<TrafficCounters['totals']> & {
   connections: ReturnType<CrcServerNode['connectionCounts']>;
   /** bytes queued on the server's sockets, not yet written */
   pending: number;
+  /** back-pressure: times reads were paused (FlowControl.counts); absent from servers that do not report it */
+  flow?: { readPauses: number; serverLinkPauses: number; budgetPauses: number };
 };
 
 /**

@@ -49,7 +49,7 @@ async function sleepUntil(t: number): Promise<void> {
   while (nowMs() < t) await new Promise((r) => setImmediate(r));
 }
 
-function describe(e: Action | Check): string {
+export function describe(e: Action | Check): string {
   if (isCheck(e)) return `expect ${e.expect}${'id' in e ? ` ${e.id}` : ''}${'by' in e && e.by ? ` by servers ${e.by.join(',')}` : ''} within ${e.within} ms`;
   const { at: _at, do: what, ...rest } = e as Action & { at?: number };
   return `${what} ${JSON.stringify(rest)}`;
@@ -231,7 +231,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
 }
 
 /** Play one action; a crash resolves with the servers it took down. */
-async function runAction(sim: Simulation, topology: Topology, e: Action): Promise<number[] | void> {
+export async function runAction(sim: Simulation, topology: Topology, e: Action): Promise<number[] | void> {
   switch (e.do) {
     case 'latency': {
       const { at: _at, do: _do, link, ...spec } = e;

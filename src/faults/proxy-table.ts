@@ -45,7 +45,7 @@ export interface ProxyTable {
   threadCpuNs(): number;
 }
 
-function threadCpuNs(): number {
+export function threadCpuNs(): number {
   try {
     return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
   } catch {

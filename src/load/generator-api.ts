@@ -1,0 +1,69 @@
+// What the coordinator and a load generator thread say to each other (workers/load-gen.ts).
+// Control in, reports out, over the worker's own port: a handful of messages a second.
+import type { RecordableHistogram } from 'node:perf_hooks';
+import type { FlowTotals } from './flow-stats.ts';
+import type { LoadClientSpec } from './client-set.ts';
+import type { Step } from './schedule.ts';
+
+export interface GeneratorData {
+  label: string;
+  clients: LoadClientSpec[];
+  /** this generator's flows: client ids at both ends, the flow's index in the whole run */
+  flows: Array<{ index: number; from: number; to: number }>;
+  /** chat text bytes (at least the stamp) */
+  size: number;
+  /** connect / route timeout, ms */
+  timeoutMs: number;
+}
+
+export type GeneratorCommand =
+  | { type: 'run'; run: number; t0: number; steps: Step[]; shares: number[]; phases: number[]; drainMs: number }
+  /** end the schedule now (Ctrl-C); the run drains and reports as usual */
+  | { type: 'cut' }
+  | { type: 'close' };
+
+/** One second of one generator (by wall time since the run's start); deliveries are timed from their intended send. */
+export interface SecondReport {
+  second: number;
+  offered: number;
+  sent: number;
+  delivered: number;
+  duplicated: number;
+  reordered: number;
+  unknownDestination: number;
+  cut: number;
+  latency: RecordableHistogram;
+  closedLoop: RecordableHistogram;
+  /** how late the generator sent, µs (0 if nothing was due) */
+  lateMaxUs: number;
+  /** at the end of the second, how long the oldest chat due but not yet sent has waited, ms (0: none) */
+  behindMs: number;
+  /** CPU this thread used in the second, ns (NaN where not measurable) */
+  cpuNs: number;
+}
+
+export interface FlowReport extends FlowTotals {
+  index: number;
+  lost: number;
+  latency: RecordableHistogram;
+  closedLoop: RecordableHistogram;
+}
+
+export interface RunReport {
+  run: number;
+  flows: FlowReport[];
+  /** per step of the run, by intended time: deliveries' latency, and counts */
+  steps: Array<{ offered: number; delivered: number; latency: RecordableHistogram }>;
+  lateness: RecordableHistogram;
+  /** true if Ctrl-C cut the schedule */
+  cut: boolean;
+  /** where the cut fell, ms since the run's start */
+  cutAtMs?: number;
+}
+
+export type GeneratorMessage =
+  | { type: 'ready' }
+  | { type: 'error'; message: string }
+  | { type: 'second'; run: number; report: SecondReport }
+  | { type: 'done'; report: RunReport }
+  | { type: 'closed' };

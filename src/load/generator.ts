@@ -1,0 +1,216 @@
+// One load generator thread's engine: open-loop senders and their receivers. Every chat is
+// sent at (or as soon as possible after) its intended time from the schedule, never paced by
+// replies; a chat's latency is measured from its intended time. Sender and receiver of a flow
+// live in this thread, so one clock stamps both ends. How late this thread itself was in
+// sending is measured too, so a generator that could not keep the rate says so.
+import { createHistogram } from 'node:perf_hooks';
+import { type DecodedMessage, MessageType, encode } from '../protocol/index.ts';
+import { threadCpuNs } from '../faults/proxy-table.ts';
+import { nowMs } from '../util/clock.ts';
+import { type LoadClient, closeClients, connectClients, routesReady } from './client-set.ts';
+import { FlowStats, recordUs } from './flow-stats.ts';
+import type { GeneratorCommand, GeneratorData, GeneratorMessage, RunReport, SecondReport } from './generator-api.ts';
+import { FlowSchedule } from './schedule.ts';
+import { LOAD_STAMP_BYTES, readLoadStamp, writeLoadStamp } from './stamp.ts';
+
+/** A sender's socket buffer past this holds further chats back (still timed from their intended time). */
+const MAX_SOCKET_BACKLOG = 4 << 20;
+
+interface Flow {
+  index: number;
+  from: LoadClient;
+  to: number;
+  template: Buffer;
+  schedule: FlowSchedule;
+  stats: FlowStats;
+  seq: number;
+}
+
+const emptySecond = (second: number): SecondReport => ({
+  second, offered: 0, sent: 0, delivered: 0, duplicated: 0, reordered: 0, unknownDestination: 0, cut: 0,
+  latency: createHistogram(), closedLoop: createHistogram(), lateMaxUs: 0, behindMs: 0, cpuNs: 0,
+});
+
+export class Generator {
+  private clients: LoadClient[] = [];
+  private flows: Flow[] = [];
+  /** receiver id -> sender id -> flow */
+  private byEnds = new Map<number, Map<number, Flow>>();
+  private run = -1;
+  private t0 = 0;
+  private second: SecondReport = emptySecond(0);
+  private steps: RunReport['steps'] = [];
+  private lateness = createHistogram();
+  private timer: NodeJS.Timeout | undefined;
+  private secondTimer: NodeJS.Timeout | undefined;
+  private cpuAt = 0;
+  private cutAsked = false;
+  private cutApplied = false;
+  private cutAtMs: number | undefined;
+  private finishRun: (() => void) | undefined;
+
+  constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
+
+  async connect(): Promise<void> {
+    this.clients = await connectClients(this.data.clients, (c, m) => this.onFrame(c, m), this.data.timeoutMs);
+    const byId = new Map(this.clients.map((c) => [c.spec.id, c]));
+    const size = Math.max(LOAD_STAMP_BYTES, this.data.size);
+    this.flows = this.data.flows.map((f) => ({
+      index: f.index, from: byId.get(f.from)!, to: f.to, seq: 0,
+      template: encode({ type: MessageType.ClientChat, sourceId: f.from, destinationId: f.to, content: 'x'.repeat(size) }),
+      schedule: new FlowSchedule([], 0, 0), stats: new FlowStats(0),
+    }));
+    for (const f of this.flows) {
+      if (!this.byEnds.has(f.to)) this.byEnds.set(f.to, new Map());
+      this.byEnds.get(f.to)!.set(f.from.spec.id, f);
+    }
+    await routesReady(this.flows.map((f) => ({ from: f.from, to: f.to })), this.data.timeoutMs);
+  }
+
+  async command(c: GeneratorCommand): Promise<void> {
+    if (c.type === 'run') await this.startRun(c);
+    else if (c.type === 'cut') this.cutAsked = true;
+    else {
+      await closeClients(this.clients);
+      this.post({ type: 'closed' });
+    }
+  }
+
+  private async startRun(c: Extract<GeneratorCommand, { type: 'run' }>): Promise<void> {
+    this.run = c.run;
+    this.t0 = c.t0;
+    this.cutAsked = false;
+    this.cutApplied = false;
+    this.cutAtMs = undefined;
+    this.lateness = createHistogram();
+    this.steps = c.steps.map(() => ({ offered: 0, delivered: 0, latency: createHistogram() }));
+    for (const [i, f] of this.flows.entries()) {
+      f.schedule = new FlowSchedule(c.steps, c.shares[i]!, c.phases[i]!);
+      f.stats = new FlowStats(f.schedule.total);
+      f.seq = 0;
+    }
+    this.second = emptySecond(0);
+    this.cpuAt = threadCpuNs();
+    const wait = Math.max(0, this.t0 - nowMs());
+    await new Promise((r) => setTimeout(r, wait));
+    this.secondTimer = setInterval(() => this.closeSecond(), 1000);
+    await new Promise<void>((resolve) => {
+      this.finishRun = resolve;
+      this.pump();
+    });
+    // Schedule done: wait for the tail, bounded.
+    const drainEnd = nowMs() + c.drainMs;
+    while (nowMs() < drainEnd && this.flows.some((f) => f.stats.lost > 0)) await new Promise((r) => setTimeout(r, 10));
+    clearInterval(this.secondTimer);
+    this.closeSecond();
+    this.post({ type: 'done', report: this.report() });
+  }
+
+  /** Send every chat due by now, then sleep until the next one is due. */
+  private pump = (): void => {
+    this.timer = undefined;
+    const now = nowMs() - this.t0;
+    if (this.cutAsked && !this.cutApplied) {
+      this.cutApplied = true;
+      this.cutAtMs = now;
+      for (const f of this.flows) f.schedule.cutAt(now);
+    }
+    const out = new Map<LoadClient, Buffer[]>();
+    let next = Infinity;
+    let pending = false;
+    for (const f of this.flows) {
+      for (let t = f.schedule.peek(); t !== undefined; t = f.schedule.peek()) {
+        if (t > now) {
+          next = Math.min(next, t);
+          pending = true;
+          break;
+        }
+        if (f.from.open && f.from.socket.writableLength > MAX_SOCKET_BACKLOG) {
+          pending = true;
+          next = Math.min(next, now + 1); // held back; retried next turn, still timed from t
+          break;
+        }
+        this.steps[f.schedule.stepAt(t)]!.offered++;
+        f.stats.totals.offered++;
+        this.second.offered++;
+        f.schedule.advance();
+        const seq = f.seq++;
+        if (!f.from.open) {
+          f.stats.totals.cut++;
+          this.second.cut++;
+          continue;
+        }
+        const frame = Buffer.from(f.template);
+        writeLoadStamp(frame, { run: this.run, seq, intendedUs: Math.round(t * 1000) >>> 0 });
+        let list = out.get(f.from);
+        if (!list) out.set(f.from, (list = []));
+        list.push(frame);
+        f.stats.totals.sent++;
+        this.second.sent++;
+        const lateUs = (now - t) * 1000;
+        recordUs(this.lateness, lateUs);
+        if (lateUs > this.second.lateMaxUs) this.second.lateMaxUs = lateUs;
+      }
+    }
+    for (const [c, frames] of out) c.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    if (!pending) return this.finishRun?.();
+    this.timer = setTimeout(this.pump, Math.max(0, next - (nowMs() - this.t0)));
+  };
+
+  private onFrame(c: LoadClient, m: DecodedMessage): void {
+    if (this.run < 0) return;
+    if (m.type === MessageType.ClientChat) {
+      const f = this.byEnds.get(m.destinationId)?.get(m.sourceId);
+      const stamp = readLoadStamp(m.raw);
+      if (!f || !stamp || stamp.run !== (this.run >>> 0)) return; // another run's tail
+      const now = nowMs() - this.t0;
+      const intended = stamp.intendedUs / 1000;
+      const { duplicated, reordered } = f.stats.totals;
+      const us = f.stats.delivered(stamp.seq, intended, now);
+      this.second.duplicated += f.stats.totals.duplicated - duplicated;
+      this.second.reordered += f.stats.totals.reordered - reordered;
+      if (us < 0) return;
+      this.second.delivered++;
+      recordUs(this.second.latency, us);
+      recordUs(this.second.closedLoop, f.stats.lastClosedUs);
+      const step = this.steps[f.schedule.stepAt(intended)];
+      if (step) {
+        step.delivered++;
+        recordUs(step.latency, us);
+      }
+    } else if (m.type === MessageType.Status && m.statusCode === 1) {
+      const to = Number(/Unknown ID (\d+)/.exec(m.content)?.[1]);
+      const f = this.flows.find((x) => x.from === c && x.to === to);
+      if (f) {
+        f.stats.totals.unknownDestination++;
+        this.second.unknownDestination++;
+      }
+    }
+  }
+
+  private closeSecond(): void {
+    const s = this.second;
+    const cpu = threadCpuNs();
+    s.cpuNs = cpu - this.cpuAt;
+    this.cpuAt = cpu;
+    const now = nowMs() - this.t0;
+    for (const f of this.flows) {
+      const t = f.schedule.peek();
+      if (t !== undefined && t <= now) s.behindMs = Math.max(s.behindMs, now - t);
+    }
+    this.post({ type: 'second', run: this.run, report: s });
+    this.second = emptySecond(s.second + 1);
+  }
+
+  private report(): RunReport {
+    return {
+      run: this.run,
+      cut: this.cutAsked,
+      cutAtMs: this.cutAtMs,
+      steps: this.steps,
+      lateness: this.lateness,
+      flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop })),
+    };
+  }
+}
+
