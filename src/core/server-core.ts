@@ -169,6 +169,15 @@ export class ServerCore {
     return this.flush();
   }
 
+  /**
+   * The driver held reads on `conn` since the last tick (back-pressure): whatever the peer sent
+   * waits unread, so its silence proves nothing. Counts as hearing from it.
+   */
+  notReading(conn: ConnId): void {
+    const peer = this.conns.get(conn);
+    if (peer?.life) peer.life.heard = true;
+  }
+
   // ---- views -------------------------------------------------------------------------
 
   knownHosts(): HostRecord[] {

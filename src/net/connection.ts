@@ -58,6 +58,8 @@ export class FramedConnection implements ChatRouter {
   /** Above this (an estimate) send() measures the queue: the smaller of the hard limit and high water. */
   private readonly watchAt: number;
   private holds = 0;
+  /** Reads were held at some point since the last takeHeldSinceSweep() (liveness must not read that silence). */
+  private heldSinceSweep = false;
   private closing: string | undefined;
   private closedReason: string | undefined;
   readonly remote: string;
@@ -204,7 +206,15 @@ export class FramedConnection implements ChatRouter {
   }
 
   holdReads(): void {
+    this.heldSinceSweep = true;
     if (this.holds++ === 0) this.socket.pause();
+  }
+
+  /** Were reads held at any time since the last call (or are they now)? Clears the mark. */
+  takeHeldSinceSweep(): boolean {
+    const held = this.heldSinceSweep || this.holds > 0;
+    this.heldSinceSweep = false;
+    return held;
   }
 
   releaseReads(): void {

@@ -345,6 +345,9 @@ export class CrcServerNode {
 
   /** The periodic sweep: liveness (pings on idle server links, dead links closed). */
   private sweep(lateMs: number): void {
+    // Silence on a connection we stopped reading (back-pressure) is ours, not the peer's: a
+    // peer's bytes waiting in the kernel are life.
+    for (const c of this.conns.values()) if (c.takeHeldSinceSweep()) this.core.notReading(c.id);
     this.apply(this.core.tick(nowMs(), lateMs));
   }
 

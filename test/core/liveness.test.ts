@@ -182,6 +182,21 @@ describe('liveness in the core (fake clock)', () => {
     expect(lateDeath({ 0: 40 })).toEqual({ at: TIMEOUT, deferred: 0 });
   });
 
+  it('silence on a link whose reads the driver held (back-pressure) is not a dead peer', () => {
+    const h = new Harness();
+    h.peer(true);
+    h.tick(0);
+    // Reads held all along: what the peer sent waits in the kernel; never dead.
+    for (let t = INTERVAL; t <= 3 * TIMEOUT; t += INTERVAL) {
+      h.core.notReading(PEER);
+      expect(events(h.tick(t)).filter((e) => e.type === 'link-dead'), `at ${t}`).toEqual([]);
+    }
+    // Reads flowing again and the peer silent: dead a timeout later.
+    const from = 3 * TIMEOUT;
+    const dead = h.ticks(from + INTERVAL, from + TIMEOUT);
+    expect(events(dead).filter((e) => e.type === 'link-dead')).toHaveLength(1);
+  });
+
   it('a peer that never answers (a course server) is probed once, noted once, and never declared dead', () => {
     const h = new Harness();
     h.peer(false);
