@@ -1,26 +1,12 @@
 // The terminal view of the bench's progress: one bar per phase, with the latest result.
 import { Box, Text, render } from 'ink';
 import { useEffect, useState } from 'react';
+import { Bar, ChangeSignal } from '../../src/ui/live-store.tsx';
 import type { ClosableProgress, PhaseState } from './progress.ts';
 
-type Listener = () => void;
-
-class Store {
+class Store extends ChangeSignal {
   phases: PhaseState[] = [];
   notes: string[] = [];
-  private listeners = new Set<Listener>();
-  subscribe(l: Listener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  emit(): void {
-    for (const l of this.listeners) l();
-  }
-}
-
-function Bar({ done, total, width = 30 }: { done: number; total: number; width?: number }) {
-  const filled = total > 0 ? Math.round((Math.min(done, total) / total) * width) : 0;
-  return <Text color="green">{'█'.repeat(filled)}<Text color="gray">{'░'.repeat(width - filled)}</Text></Text>;
 }
 
 function View({ store }: { store: Store }) {

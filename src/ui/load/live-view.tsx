@@ -2,25 +2,13 @@
 // percentiles, a p99 sparkline, and the find-max trials so far.
 import { Box, Text, render } from 'ink';
 import { useEffect, useState } from 'react';
+import { Bar, ChangeSignal } from '../live-store.tsx';
 import type { LoadLiveState } from './live-state.ts';
 
-type Listener = () => void;
-
-export class LiveStore {
-  private listeners = new Set<Listener>();
-  constructor(readonly state: LoadLiveState) {}
-  subscribe(l: Listener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+export class LiveStore extends ChangeSignal {
+  constructor(readonly state: LoadLiveState) {
+    super();
   }
-  emit(): void {
-    for (const l of this.listeners) l();
-  }
-}
-
-function Bar({ done, total, width = 30 }: { done: number; total: number; width?: number }) {
-  const filled = total > 0 ? Math.round((Math.min(done, total) / total) * width) : 0;
-  return <Text color="green">{'█'.repeat(filled)}<Text color="gray">{'░'.repeat(width - filled)}</Text></Text>;
 }
 
 function View({ store }: { store: LiveStore }) {
