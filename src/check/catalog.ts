@@ -17,6 +17,8 @@ export interface CatalogOptions {
   experiments: string;
   /** id prefixes to keep (none: all) */
   only?: string[];
+  /** the server under test is foreign (--impl): the faults run it on every server and mixed with ours */
+  foreign?: boolean;
 }
 
 /** Sections this version does not run, and why; the report lists them, never as PASS. */
@@ -29,7 +31,7 @@ export function catalog(o: CatalogOptions): CheckCase[] {
   const all = [
     ...scenarioFilesIn(o.scenarios, '.json').map((f) => scenarioCase(f, 'ours')),
     ...courseCases(o.reference),
-    ...experimentCases(o.experiments),
+    ...experimentCases(o.experiments, o.foreign ?? false),
     ...HOSTILE.map((a) => robustnessCase(a)),
   ];
   let cases = o.quick ? all.filter((c) => c.quick) : all;
