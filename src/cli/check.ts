@@ -3,7 +3,7 @@
 // --mutants the same check run against deliberately wrong servers, to show the judge catches them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { NOT_RUN, catalog } from '../check/catalog.ts';
+import { NOT_RUN, NOT_RUN_OURS, catalog } from '../check/catalog.ts';
 import { type CatchRow, catchMarkdown, catchRow, catchTable } from '../check/mutants/catch-table.ts';
 import { MUTANT_NAMES } from '../check/mutants/mutations.ts';
 import { writeReport } from '../check/report/write.ts';
@@ -23,6 +23,7 @@ each case's evidence under cases/) to DIR (default results/check/<timestamp>/).
   faults       every experiment in topologies/experiments, its verdict and phases
   robustness   hostile peers against one server (src/check/hostile/): still alive, still serving
                an honest pair, memory growth bounded
+  interop      (--impl course:DIR) that implementation with crc-server, in both join directions
 Exit code: 0 every case passed (or was not applicable), 1 a case failed, 3 none failed but
 some were inconclusive, 2 bad usage.
 
@@ -58,7 +59,7 @@ const say = (line: string) => process.stdout.write(line + '\n');
 
 async function checkOne(sut: ServerUnderTest, cases: CheckCase[], out: string, command: string, quick: boolean): Promise<CheckReport> {
   mkdirSync(out, { recursive: true });
-  const report = await runCheck(sut, cases, { out, command, quick, notRun: NOT_RUN, say });
+  const report = await runCheck(sut, cases, { out, command, quick, notRun: sut.impl ? NOT_RUN : NOT_RUN_OURS, say });
   const files = writeReport(out, report);
   say(`${Object.entries(report.counts).map(([v, n]) => `${n} ${v}`).join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s -> ${files.join(', ')}`);
   return report;
