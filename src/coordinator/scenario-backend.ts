@@ -42,7 +42,10 @@ export class WorkerBackend implements ScenarioBackend {
 
   async launchServer(spec: ServerLaunch): Promise<number> {
     this.kinds.set(spec.id, 'server');
-    const port = await this.world.startServer({ id: spec.id, name: spec.name, info: spec.info, port: spec.port, recordJoinFrames: true, ...(this.impl ? { impl: this.impl } : {}) });
+    const port = this.impl
+      // A foreign server's port is picked before it runs (none given: not 0), and one that joins nobody runs at once.
+      ? await this.world.startServer({ id: spec.id, name: spec.name, info: spec.info, port: spec.port || undefined, impl: this.impl }, { joins: spec.joinPort !== undefined })
+      : await this.world.startServer({ id: spec.id, name: spec.name, info: spec.info, port: spec.port, recordJoinFrames: true });
     if (spec.joinPort !== undefined) await this.world.joinServer(spec.name, { host: '127.0.0.1', port: spec.joinPort });
     return port;
   }
