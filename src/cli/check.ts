@@ -52,6 +52,7 @@ function serverUnderTest(impl: string | undefined): ServerUnderTest {
       throw new UsageError((err as Error).message);
     }
   }
+  if (impl.startsWith('command:')) throw new UsageError(`--impl ${impl}: the check judges a server by its state, and a command impl is black-box: use course:DIR`);
   throw new UsageError(`--impl must be 'ours' or 'course:DIR', got '${impl}'`);
 }
 
