@@ -4,7 +4,6 @@
 // owned by one HostGroup, which kills them all when the run ends.
 import { fileURLToPath } from 'node:url';
 import { builtUrl } from '../../coordinator/worker-handle.ts';
-import type { ServerState } from '../../net/server-node.ts';
 import { Child } from '../../placement/child.ts';
 import { ServerControl } from '../../placement/control-client.ts';
 import { COURSE_HOST, pythonPath } from '../../placement/foreign.ts';
@@ -44,6 +43,9 @@ async function http<T>(label: string, base: string, method: 'GET' | 'POST', path
   if (!res.ok) throw new Error(`${label}: ${method} ${path}: HTTP ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
 }
+
+/** What a server's /node-state says (the control client's type: check may not import net). */
+export type ServerState = Awaited<ReturnType<ServerControl['state']>>;
 
 export interface InteropServer {
   label: string;
