@@ -25,6 +25,9 @@ const RULES: Record<string, RuleId[]> = {
   'bandwidth-overflow': ['chat-once', 'chat-next-hop'],
 };
 
+/** Beside partition-heal, the experiments a foreign implementation's --quick runs (every server theirs). */
+const FOREIGN_QUICK = new Set(['silent-partition', 'crash-restart']);
+
 /** Where a foreign server under test runs in a case: every server, or the odd ids beside ours. */
 export type ForeignShare = 'all' | 'mixed';
 
@@ -48,7 +51,8 @@ function experimentCase(file: string, share: ForeignShare | undefined): CheckCas
     title: `experiment ${name}${share === 'all' ? ' (every server the implementation under test)' : share === 'mixed' ? ' (the implementation on the odd ids, ours on the rest)' : ''}`,
     // Every experiment's traffic audit counts duplicated chats: chat-once, whatever else it checks.
     rules: [...new Set<RuleId>([...(foreignRule ? [foreignRule.rule] : []), ...(RULES[name] ?? ['netsplit-propagated', 'server-registration']), 'chat-once'])],
-    quick: name === 'partition-heal',
+    // A foreign implementation's --quick shows each of its known limits once: liveness, server quit, netsplit.
+    quick: name === 'partition-heal' || (share === 'all' && FOREIGN_QUICK.has(name)),
     async run(ctx): Promise<CaseOutcome> {
       const loaded = loadExperimentFile(file);
       const impl = ctx.sut.impl;
