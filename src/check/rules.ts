@@ -11,6 +11,9 @@ export const RULES = {
   'welcome-text': 'a new adjacent client gets status 0x00 "Welcome to the Clemson Relay Chat network <name>"',
   'server-registration': 'a joining server is recorded, seeded and rebroadcast (hosts tables agree)',
   'answers': 'the server answers what it reads (registrations, chats): a reader that never answers serves no one',
+  'liveness': 'a silent link (bytes dropped, connection open) is found by pings and dropped as a netsplit (PROTOCOL.md, Extensions: Liveness)',
+  'server-quit': 'a neighbour server gone (crashed, its connection closed) is forgotten with everything behind it, and that is passed on',
+  'interop': 'a network of this implementation and crc-server registers, chats, relays a client quit and re-joins, in both join directions',
   'survives-hostile-input': 'a hostile peer does not kill the server, stop it serving honest clients, or grow its memory without bound',
 } as const;
 

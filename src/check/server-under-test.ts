@@ -1,11 +1,12 @@
 // "The server under test": what every case runs against, whoever wrote it. A case either
 // starts single servers itself (robustness) or hands the scenario and experiment runners a
-// placement whose processes are this server (conformance, faults). Today: our built crc-server,
-// or one of the check's mutants of it; a course-layout folder (--impl course:DIR) plugs in here.
+// placement whose processes are this server (conformance, faults): our built crc-server, one of
+// the check's mutants of it, or a course-layout folder (course-server.ts, placed by its impl).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { builtUrl } from '../coordinator/worker-handle.ts';
 import { Child } from '../placement/child.ts';
+import type { ImplSpec } from '../topology/impl-spec.ts';
 import { MUTANTS } from './mutants/mutations.ts';
 
 export interface ServerSpec {
@@ -32,6 +33,8 @@ export interface ServerUnderTest {
   label: string;
   /** where the scenario and experiment runners start its servers */
   placement: 'processes';
+  /** a foreign implementation: the runners put it on every server (and on some, beside ours, in the mixed cases) */
+  impl?: ImplSpec;
   /** set up what its processes need (e.g. a mutant's preload in their environment) */
   open(): void;
   close(): void;

@@ -3,11 +3,12 @@
 // --mutants the same check run against deliberately wrong servers, to show the judge catches them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { NOT_RUN, catalog } from '../check/catalog.ts';
+import { NOT_RUN, NOT_RUN_OURS, catalog } from '../check/catalog.ts';
 import { type CatchRow, catchMarkdown, catchRow, catchTable } from '../check/mutants/catch-table.ts';
 import { MUTANT_NAMES } from '../check/mutants/mutations.ts';
 import { writeReport } from '../check/report/write.ts';
 import { runCheck } from '../check/runner.ts';
+import { courseServer } from '../check/course-server.ts';
 import { type ServerUnderTest, mutantServer, ourServer } from '../check/server-under-test.ts';
 import type { CheckCase, CheckReport } from '../check/types.ts';
 import { UsageError, parseFlags, runMain } from './args.ts';
@@ -22,12 +23,16 @@ each case's evidence under cases/) to DIR (default results/check/<timestamp>/).
   faults       every experiment in topologies/experiments, its verdict and phases
   robustness   hostile peers against one server (src/check/hostile/): still alive, still serving
                an honest pair, memory growth bounded
+  interop      (--impl course:DIR) that implementation with crc-server, in both join directions
 Exit code: 0 every case passed (or was not applicable), 1 a case failed, 3 none failed but
 some were inconclusive, 2 bad usage.
 
   --quick            a subset that takes about a minute
-  --impl ours        the server under test: our built crc-server (the default; course:DIR is
-                     not yet supported in this version)
+  --impl ours        the server under test: our built crc-server (the default)
+  --impl course:DIR  a course-layout folder (ChatServer.py or src/ChatServer.py), run by
+                     tools/course_host.py: conformance on trees of it, faults with it on every
+                     server and on the odd ids beside ours, robustness against one of it, and
+                     interop with crc-server (docs/check.md, "A course implementation")
   --only P,...       only the cases whose id starts with one of these (e.g. robustness/,conformance/ours/5_)
   --mutant NAME      run the check against a mutant of our server (${MUTANT_NAMES.join(', ')})
   --mutants [N,...]  the correct server, then every mutant (or those named): writes catch.md and
@@ -41,8 +46,13 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 function serverUnderTest(impl: string | undefined): ServerUnderTest {
   if (impl === undefined || impl === 'ours') return ourServer();
   if (impl.startsWith('course:')) {
-    throw new UsageError(`--impl ${impl}: not yet supported in this version (a course-layout server needs the course placement being added on another branch); use --impl ours`);
+    try {
+      return courseServer(impl.slice('course:'.length));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
+  if (impl.startsWith('command:')) throw new UsageError(`--impl ${impl}: the check judges a server by its state, and a command impl is black-box: use course:DIR`);
   throw new UsageError(`--impl must be 'ours' or 'course:DIR', got '${impl}'`);
 }
 
@@ -50,7 +60,7 @@ const say = (line: string) => process.stdout.write(line + '\n');
 
 async function checkOne(sut: ServerUnderTest, cases: CheckCase[], out: string, command: string, quick: boolean): Promise<CheckReport> {
   mkdirSync(out, { recursive: true });
-  const report = await runCheck(sut, cases, { out, command, quick, notRun: NOT_RUN, say });
+  const report = await runCheck(sut, cases, { out, command, quick, notRun: sut.impl ? NOT_RUN : NOT_RUN_OURS, say });
   const files = writeReport(out, report);
   say(`${Object.entries(report.counts).map(([v, n]) => `${n} ${v}`).join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s -> ${files.join(', ')}`);
   return report;
@@ -80,7 +90,7 @@ await runMain(USAGE, async () => {
   const out = values.out ?? join('results', 'check', stamp());
   const cases = catalog({
     quick, scenarios: 'topologies/scenarios', reference: values.reference!, experiments: 'topologies/experiments',
-    only: values.only?.split(',').filter(Boolean),
+    only: values.only?.split(',').filter(Boolean), foreign: (values.impl ?? 'ours') !== 'ours',
   });
   if (cases.length === 0) throw new UsageError(`--only ${values.only}: no case's id starts with that`);
 

@@ -44,6 +44,8 @@ export interface ChildOptions {
   args: string[];
   /** Called once if it exits without being asked (kill() or stop()). */
   onExit?: (error: ChildExit) => void;
+  /** Added to (or overriding) this process's environment. */
+  env?: Record<string, string>;
 }
 
 export class Child {
@@ -60,7 +62,7 @@ export class Child {
   constructor(private readonly options: ChildOptions) {
     hookExit();
     this.label = options.label;
-    this.process = spawn(options.command, options.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process = spawn(options.command, options.args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ? { ...process.env, ...options.env } : undefined });
     live.add(this);
     this.process.stdout!.setEncoding('utf8').on('data', (s: string) => this.onStdout(s));
     this.process.stderr!.setEncoding('utf8').on('data', (s: string) => {

@@ -1,6 +1,6 @@
-// A TCP relay between two servers that a test can cut (every connection through it closed, as
-// a lost link) and point elsewhere (a restarted server on a new port), while it keeps listening
-// so a re-dial gets through. Not a test file itself.
+// A TCP relay between two servers that can be cut (every connection through it closed, as a
+// lost link) and pointed elsewhere (a restarted server on a new port), while it keeps listening
+// so a re-dial gets through. The interop matrix (matrix.ts) puts one on the link it cuts.
 import net from 'node:net';
 
 export interface Relay {
