@@ -107,7 +107,9 @@ export class ForeignServers implements ServerHost {
   async start(spec: HostedServerSpec, { joins }: { ownWorker: boolean; joins?: boolean }): Promise<Address> {
     if (!spec.impl) throw new Error(`server ${spec.name} has no impl: it is ours, not foreign`);
     if (this.running.get(spec.name)?.child?.alive) throw new Error(`a host named ${spec.name} is already running`);
-    const port = spec.port ?? await freePort();
+    // A course server's port is picked and held by its adapter until it binds it (read back
+    // below); a command binds the one it is given, picked here.
+    const port = spec.port ?? ('course' in spec.impl ? 0 : await freePort());
     const r: Running = { spec: spec as ForeignSpec, label: `${implLabel(spec.impl)} server ${spec.name} (${spec.id})`, port, child: undefined, control: undefined, events: undefined };
     this.running.set(spec.name, r);
     try {
@@ -117,7 +119,7 @@ export class ForeignServers implements ServerHost {
       r.child?.kill();
       throw err;
     }
-    return { host: LOOPBACK, port };
+    return { host: LOOPBACK, port: r.port };
   }
 
   /** The adapter, deferred until POST /join for a server that joins; a root runs at once. */
@@ -129,6 +131,7 @@ export class ForeignServers implements ServerHost {
     const wanted = [/^monitor on (http:\/\/[^/\s]+)\//, ...(joins ? [] : [/listening on ([^\s]+):(\d+)$/])];
     const [monitor] = await child.waitForLines(wanted, FOREIGN_START_TIMEOUT_MS);
     r.control = new ServerControl(r.label, monitor![1]!, this.hooks.callTimeoutMs);
+    r.port = (await r.control.health()).port;
     const types = this.hooks.eventTypes ?? 'all';
     if (types === 'all' || types.length > 0) {
       r.events = await r.control.subscribe((events) => this.hooks.onEvents?.(events), types, () => {});

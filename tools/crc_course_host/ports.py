@@ -16,6 +16,22 @@ def free_port():
         s.close()
 
 
+def reserve(port=0):
+    """Hold `port` (0: a free one) with a bound socket that does not listen, until the course
+    code is about to bind it: nothing else can take it meanwhile (bind and connect skip a bound
+    port). None when a given port cannot be held (e.g. TIME_WAIT): the course code then tries
+    it as it would anyway."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return s
+    except OSError:
+        s.close()
+        if port == 0:
+            raise
+        return None
+
+
 def _own_socket_inodes():
     inodes = set()
     for fd in os.listdir("/proc/self/fd"):

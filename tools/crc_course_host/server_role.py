@@ -21,8 +21,11 @@ class ServerRole(object):
     def __init__(self, args):
         self.args = args
         self.cls = loader.load_class(args.dir, "ChatServer", "CRCServer")
+        # The course code binds the port it is given, maybe seconds from now (a deferred join):
+        # hold it until then, so no other program takes it in between.
+        self.reservation = ports.reserve(args.port)
         if args.port == 0:
-            args.port = ports.free_port()  # the course code binds the port it is given
+            args.port = self.reservation.getsockname()[1]
         self.boot = "%d-%s" % (os.getpid(), uuid.uuid4())
         self.run = CourseRun("server %d" % args.id)
         self.hub = events.EventHub(args.id)
@@ -36,6 +39,9 @@ class ServerRole(object):
 
     def start(self, connect_host, connect_port):
         options = loader.server_options(self.args, connect_host, connect_port)
+        if self.reservation is not None:
+            self.reservation.close()  # theirs from now on
+            self.reservation = None
         if not self.run.start(lambda: self.cls(options, run_on_localhost=True)):
             return False
         self.poller.start()
