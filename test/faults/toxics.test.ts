@@ -120,10 +120,12 @@ describe('latency', () => {
     };
     const predicted = predict(42);
     const why = `measured ${da.map((d) => d.toFixed(1))} / ${db.map((d) => d.toFixed(1))} vs predicted ${predicted.map((d) => d.toFixed(1))}`;
-    // Never before the sampled delay; and (a busy machine only ever adds delay) following it closely.
+    // Never before the sampled delay; and (a busy machine only ever adds delay, now and then a
+    // lot to one message) within 5 ms of it for at least 3 messages in 4. Delays drawn from
+    // another stream (5..35 ms) land that close to these about 1 time in 3.
     for (const d of [da, db]) {
       expect(d.every((x, i) => x >= predicted[i]! - 0.05), why).toBe(true);
-      expect(correlation(d, predicted), why).toBeGreaterThan(0.7);
+      expect(d.filter((x, i) => x - predicted[i]! < 5).length, why).toBeGreaterThanOrEqual(0.75 * N);
     }
     expect(Math.abs(correlation(predict(43), predicted))).toBeLessThan(0.5);
   });
