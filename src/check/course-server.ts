@@ -4,11 +4,7 @@
 // place it by impl (a topology server with {course: DIR}); the hostile cases spawn it here.
 import { courseDirProblem, type ImplSpec } from '../topology/impl-spec.ts';
 import { COURSE_HOST, pythonPath } from '../placement/foreign.ts';
-import { Child } from '../placement/child.ts';
-import { type ServerUnderTest, type SpawnedServer, type ServerSpec, rssOf } from './server-under-test.ts';
-
-/** Python start-up plus the folder's imports, on a loaded machine. */
-const START_TIMEOUT_MS = 20_000;
+import { type ServerUnderTest, type SpawnedServer, type ServerSpec, spawnListening } from './server-under-test.ts';
 
 export function courseServer(dir: string): ServerUnderTest {
   const problem = courseDirProblem(dir);
@@ -25,24 +21,5 @@ export function courseServer(dir: string): ServerUnderTest {
 
 /** One course server on a free port, its control API unused: the hostile cases talk to its port only. */
 export async function spawnCourseServer(dir: string, spec: ServerSpec): Promise<SpawnedServer> {
-  const child = new Child({
-    label: `course:${dir} ${spec.name} (${spec.id})`, command: await pythonPath(),
-    args: [COURSE_HOST, 'server', '--dir', dir, '--id', String(spec.id), '--servername', spec.name, '--info', spec.info, '--port', '0', '--exit-on-stdin-close'],
-  });
-  const [listen] = await child.waitForLines([/listening on ([^\s]+):(\d+)$/], START_TIMEOUT_MS).catch((err) => {
-    child.kill();
-    throw err;
-  });
-  const pid = child.process.pid!;
-  return {
-    port: Number(listen![2]), pid,
-    alive: () => child.alive,
-    exitInfo: () => child.exited,
-    rssBytes: () => (child.alive ? rssOf(pid) : undefined),
-    stderrTail: () => child.tail(),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await child.waitOrKill(5000);
-    },
-  };
+  return spawnListening(`course:${dir} ${spec.name} (${spec.id})`, await pythonPath(), [COURSE_HOST, 'server', '--dir', dir], spec);
 }

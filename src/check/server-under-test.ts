@@ -43,6 +43,7 @@ export interface ServerUnderTest {
 }
 
 /** How long a server may take to print its port (node's start-up on a loaded machine). */
+/** Start-up on a loaded machine (node, or Python plus a course folder's imports). */
 const START_TIMEOUT_MS = 20_000;
 
 /** Resident memory of a process from /proc (Linux), bytes. */
@@ -56,10 +57,15 @@ export function rssOf(pid: number): number | undefined {
 }
 
 /** A server started by `node [nodeArgs] script --id ... --port 0`, which prints "listening on host:port". */
-export async function spawnNodeServer(script: string, spec: ServerSpec, label: string, nodeArgs: string[] = []): Promise<SpawnedServer> {
+export function spawnNodeServer(script: string, spec: ServerSpec, label: string, nodeArgs: string[] = []): Promise<SpawnedServer> {
+  return spawnListening(label, process.execPath, [...nodeArgs, script], spec);
+}
+
+/** `command [...prefix] --id ... --servername ... --info ... --port 0 --exit-on-stdin-close`, ready when it prints "listening on host:port". */
+export async function spawnListening(label: string, command: string, prefix: string[], spec: ServerSpec): Promise<SpawnedServer> {
   const child = new Child({
-    label, command: process.execPath,
-    args: [...nodeArgs, script, '--id', String(spec.id), '--servername', spec.name, '--info', spec.info, '--port', '0', '--exit-on-stdin-close'],
+    label, command,
+    args: [...prefix, '--id', String(spec.id), '--servername', spec.name, '--info', spec.info, '--port', '0', '--exit-on-stdin-close'],
   });
   const [listen] = await child.waitForLines([/listening on ([^\s]+):(\d+)$/], START_TIMEOUT_MS).catch((err) => {
     child.kill();
