@@ -23,15 +23,8 @@ export type GeneratorCommand =
   | { type: 'close' };
 
 /** One second of one generator (by wall time since the run's start); deliveries are timed from their intended send. */
-export interface SecondReport {
+export interface SecondReport extends FlowTotals {
   second: number;
-  offered: number;
-  sent: number;
-  delivered: number;
-  duplicated: number;
-  reordered: number;
-  unknownDestination: number;
-  cut: number;
   latency: RecordableHistogram;
   closedLoop: RecordableHistogram;
   /** how late the generator sent, µs (0 if nothing was due) */
