@@ -10,9 +10,9 @@
 // other do not wait on each other (in a tree, a frame read from a link is never queued back
 // on that link, except a reply). A feeder is a connection whose frames are *sent to* the
 // congested peer: chats and statuses routed there, or answers on its own queue. What the
-// server must tell every peer (registrations, quits, netsplits) feeds nobody: a newcomer's
-// registration told to a stalled client would otherwise hold the newcomer until that client
-// is cut. Such frames are queued within the peer's own caps (maxQueueBytes, the SendQ
+// server must tell every peer (registrations, quits, netsplits) feeds only a server link that
+// relays it to another server link: a newcomer's registration told to a stalled client would
+// otherwise hold the newcomer until that client is cut. Such frames are queued within the peer's own caps (maxQueueBytes, the SendQ
 // timeout, the budget), which cut it. A held server link holds everything behind it, so a
 // client that holds one gets a quarter of the SendQ timeout. And a server link's queue may be
 // congested only because the server behind it holds its reads for a stalled client of its
@@ -211,10 +211,14 @@ export class FlowControl {
 /**
  * Does reading `reader` feed `conn`'s queue with a frame of this type? Chats and statuses sent
  * there are the reader's own traffic toward that peer; anything on the reader's own queue
- * answers it. Registrations and quits are told to every peer: they feed nobody.
+ * answers it. Registrations and quits are told to every peer: they feed only a server link
+ * relaying them to another server link, never a client and never toward a client.
  */
 function feeds(reader: FramedConnection, conn: FramedConnection, frameType: number): boolean {
-  return reader === conn || frameType === MessageType.ClientChat || frameType === MessageType.Status;
+  if (reader === conn || frameType === MessageType.ClientChat || frameType === MessageType.Status) return true;
+  // A burst relayed from one server link to another (a re-join's registrations, a netsplit's
+  // quits) is held back over TCP as it crosses the tree, instead of piling up in each queue.
+  return reader.serverLink && conn.serverLink;
 }
 
 export function formatBytes(n: number): string {
