@@ -3,7 +3,8 @@
 // two blocks naming the same port never run together.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocBlock, docFiles, portsOf, readBlocks, resolveNpm } from './doc-commands.js';
@@ -70,7 +71,8 @@ async function runOne(command: string, starts: boolean, windowMs: number, kills:
 }
 
 async function runBlock(block: DocBlock): Promise<Outcome> {
-  const commands = block.commands.map((c) => resolveNpm(c, scripts));
+  // A placeholder output folder ("--out DIR") goes to a temporary folder, not into the clone.
+  const commands = block.commands.map((c) => resolveNpm(c, scripts).replace(/--out DIR\b/g, () => `--out ${mkdtempSync(join(tmpdir(), 'crc-doc-out-'))}`));
   const kills: Array<() => void> = [];
   try {
     if (block.mode === 'script') return await runOne(['set -e', ...commands].join('\n'), false, WINDOW_MS, kills);

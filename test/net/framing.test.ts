@@ -53,7 +53,8 @@ describe('stream framing over real sockets', () => {
     const receiver = await cleanup.client({ id: 200, serverPort: b.port });
     const raw = await cleanup.raw(a.port);
     raw.write({ type: MessageType.ClientRegistration, sourceId: 100, lastHopId: 0, name: 'packer', info: '' });
-    await waitFor(() => a.core.host(200) && b.core.host(100), 3000, 'both servers to know both clients');
+    // The client hears of 100 a moment after its server learns it: wait for the client itself.
+    await waitFor(() => a.core.host(200) && receiver.state().connectedUserIds.includes(100), 3000, 'both servers and the receiver to know both clients');
     expect(sorted(receiver.state().connectedUserIds)).toEqual([100]);
 
     const contents = Array.from({ length: 500 }, (_, i) =>
