@@ -3,7 +3,7 @@
 // chain (no parsing) and a chain that only decodes frames and forwards them.
 import type { RecordableHistogram } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import { resolveTopology, serverDistances } from '../../src/topology/generate.ts';
 import type { LoadResult, LoadTask } from '../load/load-task.ts';
