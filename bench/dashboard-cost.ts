@@ -11,9 +11,9 @@ import '../src/ui/dashboard/production.ts'; // first: before react is loaded, as
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { Piscina } from 'piscina';
-import { builtUrl } from '../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../src/threads/worker-handle.ts';
 import { Simulation } from '../src/coordinator/simulation.ts';
-import type { SimEvent } from '../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../src/threads/worker-api.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { UsageError, intFlag, parseFlags, runMain } from '../src/cli/args.ts';
 import { resolveTopology } from '../src/topology/generate.ts';

@@ -18,9 +18,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { intFlag, parseFlags } from '../src/cli/args.ts';
-import { WorkerHandle } from '../src/coordinator/worker-handle.ts';
+import { WorkerHandle } from '../src/threads/worker-handle.ts';
 import { LinkProxy } from '../src/faults/proxy.ts';
-import type { ProxyHostApi } from '../src/coordinator/worker-api.ts';
+import type { ProxyHostApi } from '../src/threads/worker-api.ts';
 import { HOST, NO_QUANTILES, latencyErrors, listen, pingPong, startStamper, stream } from './proxy/measure.ts';
 import { type AccuracyRow, type Round, renderProxyReport } from './proxy/report.ts';
 import { startRelay } from './relay/chain.ts';

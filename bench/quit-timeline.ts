@@ -4,7 +4,7 @@
 //   node dist/bench/quit-timeline.js [--servers-per-worker K] [--repeats R]
 import { intFlag, parseFlags, runMain } from '../src/cli/args.ts';
 import { Simulation } from '../src/coordinator/simulation.ts';
-import type { SimEvent } from '../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../src/threads/worker-api.ts';
 import { resolveTopology } from '../src/topology/generate.ts';
 import { samplePercentiles } from './phases/common.ts';
 

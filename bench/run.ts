@@ -65,8 +65,8 @@ await runMain(USAGE, async () => {
   let throughput: ThroughputRow[] = [];
   if (phases.has('throughput')) {
     throughput = await runThroughput(quick
-      ? { hops: [0, 3], windows: [1, 256], sizes: [64], extra: [[5, 256, 64]], durationMs, mix: true, ceilings: true }
-      : { hops: [0, 1, 3], windows: [1, 16, 256], sizes: [16, 256, 4096], extra: [[3, 256, 64], [3, 1, 64], [5, 256, 64]], durationMs, mix: true, ceilings: true },
+      ? { hops: [0, 3], windows: [1, 256], sizes: [64], extra: [[5, 256, 64]], durationMs, mix: true, ceilings: true, hopRounds: 2 }
+      : { hops: [0, 1, 3], windows: [1, 16, 256], sizes: [16, 256, 4096], extra: [[3, 256, 64], [3, 1, 64], [5, 256, 64]], durationMs, mix: true, ceilings: true, hopRounds: 5 },
       progress, log);
   }
 

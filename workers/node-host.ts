@@ -6,7 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
 import { DigestKeeper } from '../src/coordinator/knowledge-digest.ts';
-import type { ByteTotals, HostedClientSpec, HostedServerSpec, NodeHostApi, ServerCounters, SimEvent, WorkerData } from '../src/coordinator/worker-api.ts';
+import type { ByteTotals, HostedClientSpec, HostedServerSpec, NodeHostApi, ServerCounters, SimEvent, WorkerData } from '../src/threads/worker-api.ts';
 import { CrcClientNode, type ClientState } from '../src/net/client-node.ts';
 import { runTraffic } from '../src/coordinator/client-traffic.ts';
 import type { NodeEvent } from '../src/net/events.ts';

@@ -5,7 +5,7 @@
 // are waiting or 2 ms after the first. The proxies and their calls are src/faults/proxy-table.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { EventBatcher } from '../src/coordinator/event-batcher.ts';
-import type { ProxyHostApi, WorkerData } from '../src/coordinator/worker-api.ts';
+import type { ProxyHostApi, WorkerData } from '../src/threads/worker-api.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { proxyTable } from '../src/faults/proxy-table.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';

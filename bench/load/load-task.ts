@@ -25,6 +25,8 @@ export interface LoadTask {
   count?: number;
   /** …or after this long (ms) */
   durationMs?: number;
+  /** with window 1: wait this long after each delivery before sending the next (paced, not back to back) */
+  paceMs?: number;
   /** give up waiting for the route / the tail of the messages after this long */
   timeoutMs?: number;
 }
@@ -159,6 +161,7 @@ export default async function run(task: LoadTask): Promise<LoadResult> {
     }
     lastDelivery = performance.now();
     if (result.delivered >= limit || (stopped && inFlight === 0)) done();
+    else if (task.paceMs) setTimeout(pump, task.paceMs);
     else pump();
   });
 

@@ -3,7 +3,7 @@
 // chain (no parsing) and a chain that only decodes frames and forwards them.
 import type { RecordableHistogram } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import { resolveTopology, serverDistances } from '../../src/topology/generate.ts';
 import type { LoadResult, LoadTask } from '../load/load-task.ts';
@@ -29,6 +29,8 @@ export interface ThroughputRow {
   duplicated: number;
   reordered: number;
   errors: string[];
+  /** the hop goal cases (3 and 5 hops, window 256, 64 B) run several times, crc and raw alternated: which run (1 first) */
+  round?: number;
 }
 
 export interface ThroughputOptions {
@@ -40,6 +42,10 @@ export interface ThroughputOptions {
   extra?: Array<[number, number, number]>;
   mix: boolean;
   ceilings: boolean;
+  /** runs of the hop goal cases (3 and 5 hops, window 256, 64 B), crc and raw chain alternated (default 1) */
+  hopRounds?: number;
+  /** window-1 cases only: wait this long after each delivery before the next send (a paced sender, as a low-rate open-loop flow) */
+  paceMs?: number;
 }
 
 /** Pairs on middle-earth by server hops: [sender's server, receiver's server]. */
@@ -58,7 +64,8 @@ export async function runThroughput(opts: ThroughputOptions, progress: Progress,
   const cases: Array<[number, number, number]> = [];
   for (const h of opts.hops) for (const w of opts.windows) for (const s of opts.sizes) cases.push([h, w, s]);
   for (const c of opts.extra ?? []) if (!cases.some((x) => x.join() === c.join())) cases.push(c);
-  const total = cases.length * (opts.ceilings ? 3 : 1) + (opts.mix ? opts.windows.length : 0);
+  const goalCases = cases.filter(([h, w, z]) => (h === 3 || h === 5) && w === 256 && z === 64).length;
+  const total = cases.length * (opts.ceilings ? 3 : 1) + (opts.mix ? opts.windows.length : 0) + (opts.ceilings ? goalCases * 2 * Math.max(0, (opts.hopRounds ?? 1) - 1) : 0);
   progress.phase('throughput', total);
 
   // Load generators: a piscina pool of short tasks, one task per sender/receiver pair.
@@ -66,7 +73,7 @@ export async function runThroughput(opts: ThroughputOptions, progress: Progress,
   const sim = await Simulation.start({ topology });
   try {
     await sim.converged({ timeoutMs: 20_000 });
-    const run = async (system: System, hops: number | 'mix', window: number, size: number, tasks: LoadTask[]): Promise<void> => {
+    const run = async (system: System, hops: number | 'mix', window: number, size: number, tasks: LoadTask[], round?: number): Promise<void> => {
       const results = await Promise.all(tasks.map((t) => pool.run(t) as Promise<LoadResult>));
       const delivered = results.reduce((a, r) => a + r.delivered, 0);
       const bytes = results.reduce((a, r) => a + r.bytes, 0);
@@ -82,6 +89,7 @@ export async function runThroughput(opts: ThroughputOptions, progress: Progress,
         duplicated: results.reduce((a, r) => a + r.duplicated, 0),
         reordered: results.reduce((a, r) => a + r.reordered, 0),
         errors: results.flatMap((r) => (r.error ? [r.error] : [])),
+        ...(round === undefined ? {} : { round }),
       };
       rows.push(row);
       progress.tick('throughput', `${system} ${hops} hops w${window} ${size}B: ${Math.round(row.msgsPerSec).toLocaleString('en-US')} msgs/s`);
@@ -89,27 +97,34 @@ export async function runThroughput(opts: ThroughputOptions, progress: Progress,
     };
     const crcTask = (from: number, to: number, window: number, size: number): LoadTask => ({
       mode: 'crc', senderPort: sim.port(from), receiverPort: sim.port(to), senderId: freshId(), receiverId: freshId(),
-      window, size, durationMs: opts.durationMs,
+      window, size, durationMs: opts.durationMs, paceMs: window === 1 ? opts.paceMs : undefined,
     });
 
-    for (const [hops, window, size] of cases) {
+    const rounds = opts.hopRounds ?? 1;
+    const isGoal = (hops: number, window: number, size: number) => rounds > 1 && opts.ceilings && (hops === 3 || hops === 5) && window === 256 && size === 64;
+    const runCase = async (hops: number, window: number, size: number, systems: System[], round?: number) => {
       const [from, to] = PAIRS[hops]!;
       const d = serverDistances(topology, from).get(to);
       if (d !== hops) throw new Error(`bench pair for ${hops} hops is ${d} hops apart`);
-      await run('crc', hops, window, size, [crcTask(from, to, window, size)]);
-      if (opts.ceilings) {
-        for (const mode of ['raw', 'decode'] as const) {
-          const chain = await startRelayChain(hops + 1, mode);
-          try {
-            await run(mode, hops, window, size, [{
-              mode: 'raw', senderPort: chain.headPort, receiverPort: chain.tailPort, senderId: freshId(), receiverId: freshId(),
-              window, size, durationMs: opts.durationMs,
-            }]);
-          } finally {
-            await chain.stop();
-          }
+      if (systems.includes('crc')) await run('crc', hops, window, size, [crcTask(from, to, window, size)], round);
+      for (const mode of systems.filter((x): x is 'raw' | 'decode' => x !== 'crc')) {
+        const chain = await startRelayChain(hops + 1, mode);
+        try {
+          await run(mode, hops, window, size, [{
+            mode: 'raw', senderPort: chain.headPort, receiverPort: chain.tailPort, senderId: freshId(), receiverId: freshId(),
+            window, size, durationMs: opts.durationMs,
+          }], round);
+        } finally {
+          await chain.stop();
         }
       }
+    };
+    for (const [hops, window, size] of cases) {
+      await runCase(hops, window, size, opts.ceilings ? ['crc', 'raw', 'decode'] : ['crc'], isGoal(hops, window, size) ? 1 : undefined);
+    }
+    // The goal cases again, crc and raw alternated, so their ratio is a median over runs with its spread.
+    for (let round = 2; round <= rounds; round++) {
+      for (const [hops, window, size] of cases) if (isGoal(hops, window, size)) await runCase(hops, window, size, ['crc', 'raw'], round);
     }
     if (opts.mix) {
       const size = opts.sizes.includes(64) ? 64 : opts.sizes[0]!;

@@ -8,7 +8,7 @@
 //       default placement, inside the dialling server's thread), a window of 8 chats.
 import type { RecordableHistogram } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import type { ProxyPlacement } from '../../src/placement/index.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import { dial as dialTcp } from '../../src/net/dial.ts';
 import { nowMs } from '../../src/util/clock.ts';
 import type { Stamp, StamperConfig } from './stamper-worker.ts';

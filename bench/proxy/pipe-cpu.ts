@@ -2,8 +2,8 @@
 // proxy alone in a network worker, a sender writing `chunk`-byte writes as fast as the socket
 // takes them and a counting sink in this thread. Thread CPU is read from the kernel
 // (/proc/thread-self/schedstat), so it is the proxy thread's own, however loaded the machine is.
-import type { WorkerHandle } from '../../src/coordinator/worker-handle.ts';
-import type { ProxyHostApi } from '../../src/coordinator/worker-api.ts';
+import type { WorkerHandle } from '../../src/threads/worker-handle.ts';
+import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
 import { dial } from '../../src/net/dial.ts';
 import { HOST } from './measure.ts';
 

@@ -7,8 +7,8 @@
 //     CPU per GB relayed (the process's CPU from /proc/PID/stat; the worker's thread CPU);
 //   - error of a latency toxic of 1, 10 and 100 ms (one-way delay − configured, p50 and p99).
 // The report (report-toxiproxy.ts) takes the median over rounds of each figure.
-import type { WorkerHandle } from '../../src/coordinator/worker-handle.ts';
-import type { ProxyHostApi } from '../../src/coordinator/worker-api.ts';
+import type { WorkerHandle } from '../../src/threads/worker-handle.ts';
+import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import { type LatenessStats, schedulerLateness } from '../../src/faults/scheduler.ts';
 import {

@@ -1,7 +1,7 @@
 // Start relays, each in a worker: one (startRelay), or a chain of `nodes` relays with
 // nodes - 1 hops between them (startRelayChain).
 import { Worker } from 'node:worker_threads';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import type { RelayConfig, RelayMode } from './relay-worker.ts';
 
 export interface Relay {

@@ -4,7 +4,7 @@
 import type { RecordableHistogram } from 'node:perf_hooks';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import type { LoadResult, LoadTask } from '../load/load-task.ts';
 import { type Percentiles, freshId, merge, percentiles } from '../phases/common.ts';
 import { MIX } from '../phases/throughput.ts';

@@ -2,7 +2,7 @@
 // follow the topology (each server dials the one it joins); ready once every server knows every
 // other server. metrics(id) reads a server's /metrics as numbers.
 import { Worker } from 'node:worker_threads';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import type { Topology } from '../../src/topology/schema.ts';
 import type { SoakServerCommand, SoakServerReply, SoakServerSpec } from './server-worker.ts';

@@ -4,7 +4,7 @@
 // the check's mutants of it, or a course-layout folder (course-server.ts, placed by its impl).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { builtUrl } from '../coordinator/worker-handle.ts';
+import { builtUrl } from '../threads/worker-handle.ts';
 import { Child } from '../placement/child.ts';
 import type { ImplSpec } from '../topology/impl-spec.ts';
 import { MUTANTS } from './mutants/mutations.ts';

@@ -2,6 +2,7 @@
 // results/experiments/<name>/<timestamp>/.
 import { loadExperimentFile } from '../experiment/parse.ts';
 import { runExperiment } from '../experiment/runner.ts';
+import { drawFolderPictures } from '../report/render.ts';
 import { type Experiment, ExperimentError } from '../experiment/schema.ts';
 import { loadEndpointsFile } from '../placement/endpoints.ts';
 import { PLACEMENTS } from '../placement/index.ts';
@@ -70,6 +71,7 @@ await runMain(USAGE, async () => {
       placement,
       endpoints,
       log: (l) => process.stdout.write(`  ${l}\n`),
+      pictures: drawFolderPictures,
     });
     const word = s.outcome === 'PASS' ? 'PASSED' : s.outcome === 'FAIL' ? 'FAILED' : `INCONCLUSIVE (host late: timer p99 ${s.hostLateness?.p99Ms} ms, max ${s.hostLateness?.maxMs} ms)`;
     process.stdout.write(`${word} ${s.name} -> ${s.folder}/summary.md\n`);

@@ -2,7 +2,7 @@
 // experiments in --jobs worker threads; each failure shrunk and written with report.md/json.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtUrl } from '../coordinator/worker-handle.ts';
+import { builtUrl } from '../threads/worker-handle.ts';
 import { explore } from '../explore/explore.ts';
 import { type ExploreRunInfo, type FailureEntry, originalFile, originalName, reportJson, reportMarkdown, shrunkFile, shrunkName } from '../explore/report.ts';
 import type { ExploreConfig } from '../explore/seed.ts';

@@ -4,16 +4,9 @@
 // digest changed, at most every DIGEST_INTERVAL_MS. The Ledger compares each digest with the
 // one its model expects. Count and sum together catch a missing host, an extra one, and one
 // swapped for another (a wrong id changes the sum unless its mix collides: about 2^-32).
-import type { SimEvent } from './worker-api.ts';
+import type { SimEvent } from '../threads/worker-api.ts';
 
-/** A node's knowledge in two numbers (see the top of this file). */
-export interface KnowledgeEvent {
-  type: 'knowledge';
-  /** hosts the node knows */
-  count: number;
-  /** sum of mixId over them (exact in a double up to 2^21 hosts) */
-  sum: number;
-}
+export type { KnowledgeEvent } from '../threads/worker-api.ts';
 
 /** Per worker: how long a changed digest may wait before it is posted (bounds the event rate at one per node per interval). */
 export const DIGEST_INTERVAL_MS = 20;

@@ -8,7 +8,7 @@
 // (knowledge-digest.ts): the same waits then compare digests, and which host is missing
 // where cannot be named (knownBy is unavailable).
 import { mixId } from './knowledge-digest.ts';
-import type { SimEvent } from './worker-api.ts';
+import type { SimEvent } from '../threads/worker-api.ts';
 
 export interface Convergence {
   /** Time of the last event that completed convergence (worker clock, ms since epoch). */

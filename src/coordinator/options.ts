@@ -3,7 +3,7 @@
 import type { ProxyEvent } from '../faults/events.ts';
 import type { Topology } from '../topology/schema.ts';
 import type { LinksOptions } from './links.ts';
-import type { SimEvent } from './worker-api.ts';
+import type { SimEvent } from '../threads/worker-api.ts';
 import type { WorldOptions } from './world.ts';
 
 export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCrash' | 'eventTypes'>, Omit<LinksOptions, 'nameOf'> {

@@ -14,7 +14,7 @@ import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
 import { type LinkControl, type LinkInfo, Links } from './links.ts';
 import { connectionTimeoutsOf, livenessOf } from './liveness-defaults.ts';
 import type { SimulationOptions } from './options.ts';
-import type { ServerCounters } from './worker-api.ts';
+import type { ServerCounters } from '../threads/worker-api.ts';
 import { World } from './world.ts';
 
 export { ConvergenceTimeout, type Convergence, type ConvergenceOptions } from './ledger.ts';

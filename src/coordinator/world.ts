@@ -9,8 +9,8 @@ import type { ClientState } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ProxyEvent } from '../faults/events.ts';
 import { type Address, type LinkNetwork, type PlacementOptions, type ServerHost, createServerHost } from '../placement/index.ts';
-import type { ByteTotals, HostedClientSpec, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from './worker-api.ts';
-import { type WorkerCrash, WorkerHandle } from './worker-handle.ts';
+import type { ByteTotals, HostedClientSpec, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../threads/worker-api.ts';
+import { type WorkerCrash, WorkerHandle } from '../threads/worker-handle.ts';
 
 export interface WorldOptions extends PlacementOptions {
   /** Clients per client worker (default: all in one). */

@@ -2,32 +2,23 @@
 // The driver tells it about connections (opened / received / closed) and carries out the
 // effects it returns: bytes to send on a connection, connections to close, events to report.
 // Who is believed is decided by trust-policy.ts; the table itself is host-table.ts; when a
-// silent server link is pinged or declared dead, liveness.ts (driven by tick()).
-import {
-  type ClientChatMessage,
-  type ClientQuitMessage,
-  type Message,
-  MessageType,
-  type RegistrationMessage,
-  type ServerQuitMessage,
-  type StatusMessage,
-  StatusCode,
-  chatFrameTextIsUtf8,
-  chatTextIsUtf8,
-  encode,
-  withLastHop,
-} from '../protocol/index.ts';
-import { Departures, registrations } from './bursts.ts';
-import type { ConnId, Effect, ForgetReason, HostKind } from './effects.ts';
+// silent server link is pinged or declared dead, liveness.ts (driven by tick()). The rules per
+// message live beside it, on the state it shares with them (core-state.ts): registrations in
+// registration.ts, statuses and chats in routing.ts, quits and netsplits in departures.ts.
+import { type ClientChatMessage, type Message, MessageType, type RegistrationMessage, encode } from '../protocol/index.ts';
+import { registrations } from './bursts.ts';
+import { type CoreState, ownRegistration } from './core-state.ts';
+import { forget, linkDead, netsplit, onClientQuit, onServerQuit } from './departures.ts';
+import type { ConnId, Effect, HostKind } from './effects.ts';
 import { type HostRecord, HostTable } from './host-table.ts';
 import { Outbox } from './outbox.ts';
-import {
-  departureFrame, duplicateClientText, duplicateServerText, hostLimitText, statusFrame, unknownIdText, welcomeText,
-} from './server-frames.ts';
-import { type LivenessSettings, Liveness, isHeartbeat, pingFrame } from './liveness.ts';
-import { HOST_LIMIT_STATUS, type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
+import { onRegistration } from './registration.ts';
+import { onChat, onStatus, routeChat } from './routing.ts';
+import { departureFrame } from './server-frames.ts';
+import { type LivenessSettings, Liveness, pingFrame } from './liveness.ts';
+import { type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
 import { StatusRing } from './status-log.ts';
-import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatTextTo, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
+import type { Peer } from './trust-policy.ts';
 
 export type { HostRecord } from './host-table.ts';
 export { duplicateClientText, duplicateServerText, hostLimitText, unknownIdText, welcomeText } from './server-frames.ts';
@@ -51,8 +42,6 @@ export class ServerCore {
   private readonly hosts = new HostTable();
   private readonly conns = new Map<ConnId, Peer>();
   private readonly statusLog: StatusRing;
-  /** Set while the host table is full, so the limit is reported once per episode. */
-  private tableFull = false;
   /**
    * Links this server dialled whose peer has not announced itself yet. Our registration is
    * already the first frame on them, so anything relayed after it is attributed correctly;
@@ -61,6 +50,8 @@ export class ServerCore {
    */
   private readonly dialling = new Set<ConnId>();
   private readonly out: Outbox;
+  /** The same objects, handed to the rule modules (core-state.ts). */
+  private readonly state: CoreState;
 
   constructor(identity: ServerIdentity, options: ServerCoreOptions = {}) {
     if (!Number.isInteger(identity.id) || identity.id <= 0 || identity.id > 0xffff_ffff) {
@@ -73,6 +64,10 @@ export class ServerCore {
     this.out = new Outbox(this.hosts, this.dialling, this.options.streamBursts);
     this.statusLog = new StatusRing(this.options.statusLogSize);
     this.liveness = new Liveness(this.options.liveness);
+    this.state = {
+      id: this.id, name: this.name, info: this.info, options: this.options, counters: this.counters, liveness: this.liveness,
+      hosts: this.hosts, conns: this.conns, statusLog: this.statusLog, dialling: this.dialling, out: this.out, tableFull: false,
+    };
     // Fail now, not on first use, if the name or info cannot be encoded.
     encode(this.ownRegistration(0));
   }
@@ -104,19 +99,19 @@ export class ServerCore {
     switch (msg.type) {
       case MessageType.ServerRegistration:
       case MessageType.ClientRegistration:
-        this.onRegistration(conn, peer, msg);
+        onRegistration(this.state, conn, peer, msg);
         break;
       case MessageType.Status:
-        this.onStatus(conn, peer, msg);
+        onStatus(this.state, conn, peer, msg);
         break;
       case MessageType.ClientChat:
-        this.onChat(conn, peer, msg.sourceId, msg.destinationId, msg);
+        onChat(this.state, conn, peer, msg.sourceId, msg.destinationId, msg);
         break;
       case MessageType.ClientQuit:
-        this.onClientQuit(conn, peer, msg);
+        onClientQuit(this.state, conn, peer, msg);
         break;
       case MessageType.ServerQuit:
-        this.onServerQuit(conn, peer, msg);
+        onServerQuit(this.state, conn, peer, msg);
         break;
     }
     return this.flush();
@@ -138,11 +133,11 @@ export class ServerCore {
       const h = this.hosts.get(peer.id);
       if (h?.kind === 'client') {
         this.out.broadcast(departureFrame(h, ''), conn, true);
-        this.forget(peer.id, 'disconnect');
+        forget(this.state, peer.id, 'disconnect');
       }
       return this.flush();
     }
-    this.netsplit(conn, peer.id);
+    netsplit(this.state, conn, peer.id);
     return this.flush();
   }
 
@@ -158,7 +153,7 @@ export class ServerCore {
       const { conn, peerId } = v.life;
       if (v.kind === 'ping') this.out.send(conn, pingFrame());
       else if (v.kind === 'no-liveness') this.out.event({ type: 'no-liveness', conn, peerId });
-      else if (v.kind === 'dead') this.linkDead(conn, peerId, v.silentMs);
+      else if (v.kind === 'dead') linkDead(this.state, conn, peerId, v.silentMs);
       else {
         this.conns.delete(conn);
         this.dialling.delete(conn);
@@ -232,116 +227,8 @@ export class ServerCore {
     return { kind: p.role, id: p.id };
   }
 
-  // ---- message rules -----------------------------------------------------------------
 
-  private onRegistration(conn: ConnId, peer: Peer, msg: RegistrationMessage): void {
-    const src = msg.sourceId;
-    const v = judgeRegistration(this.id, this.hosts, peer, msg, this.options.maxHosts);
-    switch (v.verdict) {
-      case 'reject':
-        return this.reject(conn, v.reason);
-      case 'loop': {
-        this.counters.loopsBroken++;
-        // Keep the established link, cut the newer: a peer registered as one id on two
-        // adjacent servers must lose its own link, not take the honest one between them.
-        const known = this.hosts.hopOf(src);
-        const arrival = (peer as { id: number }).id;
-        if (known !== undefined && this.linkedAfter(known, arrival)) {
-          const link = this.hosts.linkOf(known)!;
-          this.reject(link, `${v.reason}; the link to server ${known} is the newer one: closed`);
-          this.dropLink(link, known, v.reason);
-          return this.onRegistration(conn, peer, msg); // judged again: src went with that link
-        }
-        this.reject(conn, v.reason);
-        return this.dropLink(conn, arrival, v.reason);
-      }
-      case 'duplicate': {
-        const text = v.kind === 'server' ? duplicateServerText(src) : duplicateClientText(src);
-        this.out.send(conn, statusFrame(this.id, 0, StatusCode.DuplicateId, text));
-        this.out.event({ type: 'duplicate-id', id: src, kind: v.kind });
-        return;
-      }
-      case 'full':
-        this.counters.registrationsRefused++;
-        this.out.send(conn, statusFrame(this.id, 0, HOST_LIMIT_STATUS, hostLimitText(src, this.options.maxHosts)));
-        if (!this.tableFull) {
-          this.tableFull = true;
-          this.out.event({ type: 'limit-reached', limit: 'max-hosts', value: this.options.maxHosts });
-        }
-        return;
-      case 'echo':
-        this.counters.echoesIgnored++;
-        return;
-      case 'repeat':
-        this.counters.repeatsIgnored++;
-        return;
-      case 'accept':
-        return this.learn(conn, peer, msg, v.kind, v.adjacent, v.seed);
-    }
-  }
-
-  private learn(conn: ConnId, peer: Peer, msg: RegistrationMessage, kind: HostKind, adjacent: boolean, seed: boolean): void {
-    const src = msg.sourceId;
-    const record: HostRecord = {
-      id: src, kind, name: msg.name, info: msg.info,
-      firstLinkId: adjacent ? src : (peer as { id: number }).id,
-    };
-    this.hosts.add(record, adjacent ? conn : undefined);
-    this.out.event({ type: 'host-learned', id: src, kind, name: msg.name, firstLinkId: record.firstLinkId });
-    const life = adjacent && kind === 'server' ? this.liveness.registered(conn, src) : undefined;
-    // The first ping goes with the seed, so the answer (or the peer's own ping) comes back with
-    // the peer's first frames; a link we dialled had one with our registration already.
-    const probe = life !== undefined && !(peer.role === 'pending' && peer.outbound);
-    if (adjacent) {
-      this.dialling.delete(conn);
-      this.conns.set(conn, kind === 'server'
-        ? { role: 'server', id: src, outbound: peer.role === 'pending' && peer.outbound, life }
-        : { role: 'client', id: src });
-      this.out.event({ type: 'link-up', conn, peerId: src, kind });
-    }
-    const relayed = msg.raw ? withLastHop(msg.raw, this.id) : encode({ ...msg, lastHopId: this.id });
-    if (seed) {
-      if (kind === 'server') {
-        // Seed the newcomer: this server first (and the probe), then every other host it knows.
-        // Our registration goes with last_hop 0, the one value all nine implementations in the
-        // wild take as "the server I dialled is adjacent" (docs/protocol-notes.md); the rest as relayed.
-        this.out.send(conn, encode(this.ownRegistration(0)));
-        if (probe) this.out.send(conn, pingFrame());
-        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.id !== src));
-      } else {
-        this.out.send(conn, statusFrame(this.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
-        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.kind === 'client' && h.id !== src));
-      }
-    } else if (probe) {
-      this.out.send(conn, pingFrame());
-    }
-    this.out.broadcast(relayed, conn, kind === 'client');
-  }
-
-  private onStatus(conn: ConnId, peer: Peer, msg: StatusMessage): void {
-    const { sourceId: src, destinationId: dest } = msg;
-    if (dest === 0 || dest === this.id) {
-      const joinReply = peer.role === 'pending' && this.dialling.has(conn);
-      const refusal = whyNotLogStatus(this.hosts, conn, peer, src, msg.statusCode, joinReply);
-      if (refusal !== undefined) {
-        this.counters.statusesRejected++;
-        return this.reject(conn, refusal);
-      }
-      if (joinReply) this.dialling.delete(conn);
-      if (this.statusLog.push(msg.content) && this.statusLog.dropped === 1) {
-        this.out.event({ type: 'limit-reached', limit: 'status-log', value: this.statusLog.capacity });
-      }
-      this.out.event({ type: 'status-logged', from: src, code: msg.statusCode, content: msg.content });
-      return;
-    }
-    if (!sourceBelongs(this.hosts, conn, peer, src)) return this.reject(conn, `status from ${src} does not come from behind this connection`);
-    const via = this.hosts.routeTo(dest);
-    if (via === undefined || via === conn) {
-      this.out.event({ type: 'unknown-destination', from: src, to: dest });
-      return;
-    }
-    this.out.send(via, msg.raw ?? encode(msg));
-  }
+  // ---- chats -------------------------------------------------------------------------
 
   /**
    * The hot path, for a chat read on `conn`: the connection it leaves on when forwarding its
@@ -364,123 +251,20 @@ export class ServerCore {
    * the text counts as valid (a chat built from a string).
    */
   routeChat(conn: ConnId, src: number, dest: number, frame?: Buffer, at = 0, len = 0): ConnId | undefined {
-    const peer = this.conns.get(conn);
-    if (peer === undefined) return undefined;
-    if (peer.life) peer.life.heard = true; // any frame is life
-    if (!sourceBelongs(this.hosts, conn, peer, src)) return undefined;
-    // By id and next hop only: building a HostRecord per chat would allocate on the hot path.
-    const hop = this.hosts.hopOf(dest);
-    if (hop === undefined) return undefined;
-    if (frame !== undefined && mustCheckChatTextTo(peer, this.hosts, dest, hop)
-      && !chatFrameTextIsUtf8(frame, at, len)) return undefined;
-    const via = this.hosts.linkOf(hop);
-    return via === conn ? undefined : via;
-  }
-
-  private onChat(conn: ConnId, peer: Peer, src: number, dest: number, msg: Message): void {
-    if (!sourceBelongs(this.hosts, conn, peer, src)) return this.reject(conn, `chat from ${src} does not come from behind this connection`);
-    const hop = this.hosts.hopOf(dest);
-    const via = hop === undefined ? undefined : this.hosts.linkOf(hop);
-    if (via !== undefined && via !== conn) {
-      if (mustCheckChatTextTo(peer, this.hosts, dest, hop!) && !chatTextIsUtf8(msg)) {
-        this.counters.chatsInvalidUtf8++;
-        return this.reject(conn, `chat from ${src} to client ${dest} is not valid UTF-8: not delivered`);
-      }
-      this.out.send(via, msg.raw ?? encode(msg));
-      return;
-    }
-    // Unknown destination: tell the sender. The course addresses the reply to 0, which only
-    // works when the sender is adjacent; a non-adjacent sender's server would swallow it.
-    const replyTo = this.hosts.linkOf(src) === conn ? 0 : src;
-    this.out.event({ type: 'unknown-destination', from: src, to: dest });
-    this.out.send(conn, statusFrame(this.id, replyTo, StatusCode.UnknownId, unknownIdText(dest)));
-  }
-
-  private onClientQuit(conn: ConnId, peer: Peer, msg: ClientQuitMessage): void {
-    if (isHeartbeat(msg)) {
-      const pong = this.liveness.heartbeat(peer, msg);
-      if (pong) this.out.send(conn, pong);
-      return;
-    }
-    const h = this.hosts.get(msg.sourceId);
-    if (!h || h.kind !== 'client') return; // unknown: this is what stops a quit from looping
-    if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return this.reject(conn, `quit for ${msg.sourceId} does not come from behind this connection`);
-    this.out.broadcast(msg.raw ?? encode(msg), conn, true);
-    this.forget(msg.sourceId, 'quit');
-    if (peer.role === 'client' && peer.id === msg.sourceId) this.conns.set(conn, { role: 'pending', outbound: false });
-  }
-
-  private onServerQuit(conn: ConnId, peer: Peer, msg: ServerQuitMessage): void {
-    // The adjacent server itself is leaving: that is its link going, hosts behind it and all.
-    if (isOwnServerQuit(this.hosts, conn, peer, msg.sourceId)) return this.dropLink(conn, msg.sourceId, `server ${msg.sourceId} quit`);
-    const h = this.hosts.get(msg.sourceId);
-    if (!h || h.kind !== 'server') return;
-    if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return this.reject(conn, `server quit for ${msg.sourceId} does not come from behind this connection`);
-    this.out.broadcast(msg.raw ?? encode(msg), conn, false);
-    this.forget(msg.sourceId, 'server-quit');
-  }
-
-  // ---- links -------------------------------------------------------------------------
-
-  /** Did adjacent server `a` link up after adjacent server `b`? (adjacentServers keeps link-up order.) */
-  private linkedAfter(a: number, b: number): boolean {
-    if (a === b) return false;
-    for (const id of this.hosts.adjacentServers) {
-      if (id === b) return true;
-      if (id === a) return false;
-    }
-    return false;
-  }
-
-  /** Close a server link from this side and split off everything that came over it. */
-  private dropLink(conn: ConnId, peerId: number, reason: string): void {
-    this.conns.delete(conn); // frames still arriving on it are ignored, and closed() does nothing
-    this.liveness.forget(conn);
-    this.netsplit(conn, peerId);
-    this.out.close(conn, reason);
-  }
-
-  /** A server link silent past the timeout: closed at once (a dead peer sends no FIN) and split off. */
-  private linkDead(conn: ConnId, peerId: number, silentMs: number): void {
-    this.conns.delete(conn);
-    this.out.event({ type: 'link-dead', conn, peerId, reason: 'ping timeout', silentMs });
-    // With staticTree, as for a closed socket, nothing is propagated.
-    if (!this.options.staticTree) this.netsplit(conn, peerId);
-    this.out.close(conn, 'ping timeout', true);
-  }
-
-  /**
-   * Forget every host whose next hop was server `peerId` (itself included) and tell the rest
-   * of this side, like IRC's SQUIT: a client quit for each client, a server quit for each server.
-   */
-  private netsplit(conn: ConnId, peerId: number): void {
-    const lost = this.hosts.behind(peerId);
-    for (const h of lost) this.forget(h.id, 'netsplit');
-    this.out.event({ type: 'link-down', conn, peerId, kind: 'server', lost: lost.length });
-    if (lost.length > 0) this.out.broadcastDepartures(new Departures(lost, `netsplit ${this.id} ${peerId}`), conn);
+    return routeChat(this.state, conn, src, dest, frame, at, len);
   }
 
   // ---- helpers -----------------------------------------------------------------------
 
-  private forget(id: number, reason: ForgetReason): void {
-    const h = this.hosts.forget(id);
-    if (!h) return;
-    if (this.hosts.size < this.options.maxHosts) this.tableFull = false;
-    this.out.event({ type: 'host-forgotten', id, kind: h.kind, reason });
-  }
-
   private ownRegistration(lastHopId: number): RegistrationMessage {
-    return { type: MessageType.ServerRegistration, sourceId: this.id, lastHopId, name: this.name, info: this.info };
-  }
-
-  private reject(conn: ConnId, reason: string): void {
-    this.out.event({ type: 'protocol-error', conn, reason });
+    return ownRegistration(this.state, lastHopId);
   }
 
   private flush(): Effect[] {
     return this.out.flush();
   }
 }
+
 
 /** A record's protocol fields (the table keeps a learning order beside them). */
 function copyOf(h: HostRecord): HostRecord {

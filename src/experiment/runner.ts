@@ -11,12 +11,10 @@ import type { Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
 import { LatenessProbe } from '../util/lateness-probe.ts';
-import { drawPictures } from '../report/render.ts';
-import { readResults } from '../report/results.ts';
 import type { Endpoints } from '../placement/endpoints.ts';
 import type { PlacementKind } from '../placement/index.ts';
 import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
-import { type CheckResult, type ExperimentSummary, replayCommand, summaryMarkdown } from './summary.ts';
+import { type CheckResult, type ExperimentSummary, type Pictures, replayCommand, summaryMarkdown } from './summary.ts';
 import type { ActionRecord } from './fault-replay.ts';
 import { FACT_TYPES, type NodeFact } from './knowledge.ts';
 import { type Polled, pollConsistent } from './probe.ts';
@@ -40,6 +38,12 @@ export interface RunExperimentOptions {
   placement?: PlacementKind;
   /** Where the servers and proxies are, for placement external. */
   endpoints?: Endpoints;
+  /**
+   * Draws the pictures from the run's folder once its events are written (`drawFolderPictures`
+   * in report/render.ts: the report reads what the runner writes, so the runner does not
+   * import it); none without it.
+   */
+  pictures?: (folder: string) => Pictures;
 }
 
 /** Sleep until wall time t (ms): a timer for the bulk, then turns of the loop, never early. */
@@ -220,10 +224,12 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const hostLateness = { ...lateness.summary(), wakeups };
   const done: ExperimentSummary = { ...summary, ...analysis, outcome, passed: outcome === 'PASS', hostLateness };
   if (outcome !== 'PASS') log(`OUTCOME ${outcome}${outcome === 'INCONCLUSIVE' ? `: host timer lateness p99 ${hostLateness.p99Ms} ms, max ${hostLateness.maxMs} ms` : ''}`);
-  try {
-    done.pictures = drawPictures(readResults(folder));
-  } catch (err) {
-    log(`pictures not drawn: ${(err as Error).message}`);
+  if (opts.pictures) {
+    try {
+      done.pictures = opts.pictures(folder);
+    } catch (err) {
+      log(`pictures not drawn: ${(err as Error).message}`);
+    }
   }
   writeFileSync(join(folder, 'summary.json'), JSON.stringify(done, null, 2) + '\n');
   writeFileSync(join(folder, 'summary.md'), summaryMarkdown(done));

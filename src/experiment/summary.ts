@@ -1,6 +1,6 @@
 // What an experiment run leaves behind: summary.json's shape and summary.md, the table a
 // person reads, and the runner's own records in events.jsonl beside the nodes' events.
-import type { SimEvent } from '../coordinator/worker-api.ts';
+import type { SimEvent } from '../threads/worker-api.ts';
 import type { ProxyEvent } from '../faults/events.ts';
 import type { machineInfo } from '../util/machine.ts';
 import type { RunPhases } from './run-analysis.ts';

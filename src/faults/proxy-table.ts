@@ -1,5 +1,5 @@
 // The link proxies one worker thread hosts, by name, and the calls the coordinator makes on
-// them (ProxyApi in coordinator/worker-api.ts). Both worker scripts serve it: proxy-host (a
+// them (ProxyApi in threads/worker-api.ts). Both worker scripts serve it: proxy-host (a
 // network thread) and node-host (a server's thread, hosting the proxies of the links that
 // server dials: placement 'dialler').
 import { readFileSync } from 'node:fs';

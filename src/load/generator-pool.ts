@@ -2,7 +2,7 @@
 // short tasks), apart from the servers' threads. Flows are dealt round robin; each generator
 // has one load client on every server its flows touch, so a flow's two ends share a thread.
 import { Worker } from 'node:worker_threads';
-import { builtWorkerUrl } from '../coordinator/worker-handle.ts';
+import { builtWorkerUrl } from '../threads/worker-handle.ts';
 import type { Simulation } from '../coordinator/simulation.ts';
 import type { LoadClientSpec } from './client-set.ts';
 import type { GeneratorCommand, GeneratorData, GeneratorMessage, RunReport, SecondReport } from './generator-api.ts';

@@ -1,32 +1,36 @@
 // A CRC server on a real TCP port: listens, optionally joins a bootstrap server, and drives a
-// ServerCore with the frames its connections decode. All protocol decisions live in the core.
+// ServerCore with the frames its connections decode, carrying out the effects it returns. All
+// protocol decisions live in the core. Beside it: the bootstrap link and its re-joins
+// (bootstrap-link.ts), connections a limit refuses or cuts (limit-cuts.ts), the sweep timer
+// (sweep-timer.ts), log lines for events (event-lines.ts), frame tracing (frame-trace.ts), and
+// the views its monitor and worker read (server-views.ts).
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-import { type Effect, type HostRecord, ServerCore } from '../core/index.ts';
+import { type Effect, ServerCore } from '../core/index.ts';
 import { type DecodeError, type DecodedMessage, MessageType } from '../protocol/index.ts';
+import { BootstrapLink } from './bootstrap-link.ts';
 import { type ChatRoute, type ConnectionHandlers, FramedConnection } from './connection.ts';
 import { ConnectionGuard } from './connection-guard.ts';
 import { TrafficCounters } from './counters.ts';
 import { nowMs } from '../util/clock.ts';
-import { dial, dialHost } from './dial.ts';
+import { eventLine } from './event-lines.ts';
 import { farewellFrames } from './farewell.ts';
-import { type FrameEvent, type NodeEvent, frameEvent } from './events.ts';
+import type { NodeEvent } from './events.ts';
 import { FlowControl } from './flow-control.ts';
+import { FrameTracer } from './frame-trace.ts';
+import { LimitCuts } from './limit-cuts.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { ServerNodeOptions, ServerState } from './server-node-options.ts';
-import { type Cut, type ServerLimits, describeLimits, resolveServerLimits, sweepIntervalMs } from './server-limits.ts';
+import { type ServerLimits, describeLimits, resolveServerLimits } from './server-limits.ts';
+import { type QueueStats, connectionCounts, pendingBytes, queueStats, serverState } from './server-views.ts';
+import { startSweepTimer } from './sweep-timer.ts';
 
 export type { ServerNodeOptions, ServerState } from './server-node-options.ts';
 
 const REJECTIONS_LOGGED_PER_SECOND = 20;
-/** The re-join backoff after a lost bootstrap link: from this, doubling while tries fail to register, up to the max (ms). */
-const REJOIN_FIRST_MS = 25;
-const REJOIN_MAX_MS = 500;
 /** A graceful stop cuts connections that have not closed after their farewell by then (ms). */
 const FAREWELL_MS = 1000;
-/** Lines about connections a limit closed or refused, per second. */
-const LIMIT_LINES_PER_SECOND = 20;
 
 export class CrcServerNode {
   readonly core: ServerCore;
@@ -41,12 +45,7 @@ export class CrcServerNode {
   private nextConn = 1;
   private listeningPort = 0;
   private stopped = false;
-  private bootstrapConn: number | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private joinTarget: { host: string; port: number } | undefined;
-  /** The bootstrap link's peer registered: a join that worked, so the next re-join starts from the shortest delay. */
-  private bootstrapJoined = false;
-  private rejoinDelay = REJOIN_FIRST_MS;
+  private readonly bootstrap: BootstrapLink;
   private allClosed: Promise<void> = Promise.resolve();
   connectionsOpened = 0;
   protocolErrors = 0;
@@ -55,12 +54,9 @@ export class CrcServerNode {
   private readonly awaitingFirstFrame = new Set<number>();
   private readonly recordJoinFrames: boolean;
   private readonly traceFrames: boolean;
-  /** What the bootstrap's host name resolved to, looked up once (see dialHost). */
-  private joinHost: { name: string; dial: string } | undefined;
+  private readonly tracer: FrameTracer;
   private readonly rejectionLog = new LogThrottle((l) => this.log(l), REJECTIONS_LOGGED_PER_SECOND, 'rejected frames');
-  private readonly limitLog = new LogThrottle((l) => this.log(l), LIMIT_LINES_PER_SECOND, 'connection limit lines');
-  /** Connections a limit is closing, with the counter to name when their close is logged. */
-  private readonly limitCuts = new Map<number, string>();
+  private readonly limitCuts: LimitCuts;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ServerNodeOptions) {
@@ -71,8 +67,13 @@ export class CrcServerNode {
     this.connectionLimits = resolveServerLimits(options);
     this.flow = new FlowControl(this.connectionLimits, () => this.conns.values());
     this.guard = new ConnectionGuard(this.connectionLimits);
+    this.limitCuts = new LimitCuts(this.connectionLimits, this.guard, this.flow, (l) => this.log(l));
+    this.bootstrap = new BootstrapLink(options, {
+      attach: (socket) => this.attach(socket, true), stopped: () => this.stopped, log: (l) => this.log(l),
+    });
     this.recordJoinFrames = options.recordJoinFrames ?? false;
     this.traceFrames = (options.traceFrames ?? false) && options.onEvent !== undefined;
+    this.tracer = new FrameTracer(this.core, this.conns, (e) => this.emit(e));
     this.handlers = {
       onMessages: (c, msgs) => this.onMessages(c, msgs),
       onDecodeError: (c, err) => this.onDecodeError(c, err),
@@ -109,18 +110,10 @@ export class CrcServerNode {
     const liveness = intervalMs > 0 ? `; liveness: ping after ${intervalMs} ms idle, dead after ${timeoutMs} ms silent` : '';
     this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}${liveness}`);
     this.log(describeLimits(this.connectionLimits));
-    // One timer per server for every sweep: connection timeouts, and liveness when it is on.
-    const every = intervalMs > 0 ? Math.min(intervalMs, sweepIntervalMs(this.connectionLimits)) : sweepIntervalMs(this.connectionLimits);
-    let due = performance.now() + every;
-    this.sweepTimer = setInterval(() => {
-      // How late this timer ran: liveness does not read a late thread's silence as a dead peer.
-      const now = performance.now();
-      const lateMs = Math.max(0, now - due);
-      due = now + every;
+    this.sweepTimer = startSweepTimer(intervalMs, this.connectionLimits, (lateMs) => {
       this.sweepTimeouts();
       if (intervalMs > 0) this.sweep(lateMs);
-    }, every);
-    this.sweepTimer.unref();
+    });
     if (this.options.connectTo) await this.join(this.options.connectTo);
     return this.listeningPort;
   }
@@ -129,31 +122,8 @@ export class CrcServerNode {
    * Dial the bootstrap server, retrying with exponential backoff (25 ms doubling to 1 s)
    * while it is not up yet, until the deadline.
    */
-  async join(target: { host: string; port: number }, deadlineMs = this.options.joinDeadlineMs ?? 10_000): Promise<void> {
-    this.joinTarget = target;
-    const giveUpAt = Date.now() + deadlineMs;
-    if (this.joinHost?.name !== target.host) this.joinHost = { name: target.host, dial: await dialHost(target.host, (l) => this.log(l)) };
-    const host = this.joinHost.dial;
-    let delay = 25;
-    for (;;) {
-      if (this.stopped) throw new Error(`server ${this.id} stopped while joining ${target.host}:${target.port}`);
-      let lastError: string;
-      try {
-        const socket = await dial(host, target.port);
-        this.bootstrapJoined = false;
-        this.bootstrapConn = this.attach(socket, true);
-        return;
-      } catch (err) {
-        lastError = (err as Error).message;
-      }
-      const left = giveUpAt - Date.now();
-      if (left <= 0) {
-        throw new Error(`server ${this.id} (${this.options.name}) could not join ${target.host}:${target.port} within ${deadlineMs} ms: ${lastError}`);
-      }
-      // Sleep no further than the deadline, so the last try happens right at it.
-      await new Promise((r) => setTimeout(r, Math.min(delay, left)));
-      delay = Math.min(delay * 2, 1000);
-    }
+  join(target: { host: string; port: number }, deadlineMs?: number): Promise<void> {
+    return this.bootstrap.join(target, deadlineMs);
   }
 
   /**
@@ -165,7 +135,7 @@ export class CrcServerNode {
   async stop(options: { farewell?: boolean } = {}): Promise<void> {
     if (this.stopped) return this.allClosed;
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
+    this.bootstrap.stop();
     clearInterval(this.sweepTimer);
     const reason = 'server shutting down';
     const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
@@ -190,45 +160,21 @@ export class CrcServerNode {
   }
 
   state(): ServerState {
-    return {
-      id: this.core.id,
-      name: this.core.name,
-      info: this.core.info,
-      port: this.listeningPort,
-      hosts: this.core.hostsSnapshot().map((h: HostRecord) => ({ id: h.id, kind: h.kind, name: h.name, info: h.info, firstLinkId: h.firstLinkId })),
-      adjacentServerIds: this.core.adjacentServerIds(),
-      adjacentUserIds: this.core.adjacentUserIds(),
-      statusLog: this.core.statusUpdates(),
-      ...(this.options.recordJoinFrames ? { joinFrames: [...this.joinFrames] } : {}),
-    };
+    return serverState(this.core, this.listeningPort, this.options.recordJoinFrames ? this.joinFrames : undefined);
   }
 
   /** Bytes queued but not yet handed to the kernel, across all connections. */
   pendingBytes(): number {
-    let n = 0;
-    for (const c of this.conns.values()) n += c.pendingBytes;
-    return n;
+    return pendingBytes(this.conns);
   }
 
   /** Send queues and unfinished frames across all connections, now; held = connections not being read, by peer kind. */
-  queueStats(): { queuedBytes: number; held: { server: number; client: number; pending: number }; partialBytes: number; partialCapacity: number } {
-    const out = { queuedBytes: 0, held: { server: 0, client: 0, pending: 0 }, partialBytes: 0, partialCapacity: 0 };
-    for (const [id, c] of this.conns) {
-      out.queuedBytes += c.pendingBytes;
-      if (c.readsHeld) out.held[this.core.peerOf(id)?.kind ?? 'pending']++;
-      out.partialBytes += c.decoder.buffered;
-      out.partialCapacity += c.decoder.capacity;
-    }
-    return out;
+  queueStats(): QueueStats {
+    return queueStats(this.core, this.conns);
   }
 
   connectionCounts(): { server: number; client: number; pending: number } {
-    const out = { server: 0, client: 0, pending: 0 };
-    for (const id of this.conns.keys()) {
-      const p = this.core.peerOf(id);
-      out[p ? p.kind : 'pending']++;
-    }
-    return out;
+    return connectionCounts(this.core, this.conns);
   }
 
   /** The live connection to an adjacent host, e.g. to cut it in a fault experiment. */
@@ -242,26 +188,12 @@ export class CrcServerNode {
    * registration, unfinished-frame and SendQ timeouts. Cheap when nothing is due.
    */
   sweepTimeouts(now = performance.now()): void {
-    for (const cut of this.guard.sweep(now, this.conns.values())) this.cut(cut);
-    for (const cut of this.flow.sweep(now)) {
-      this.guard.counters.sendqStalled++;
-      this.cut(cut);
-    }
-  }
-
-  private cut({ conn, reason, metric }: Cut): void {
-    this.limitCuts.set(conn.id, metric);
-    conn.destroy(reason);
+    this.limitCuts.sweep(now, this.conns.values());
   }
 
   /** An inbound connection, refused at once when maxConnections are open. */
   private accept(socket: net.Socket): void {
-    if (this.guard.admits(this.conns.size)) {
-      this.attach(socket, false);
-      return;
-    }
-    this.limitLog.line(`connection limit (${this.connectionLimits.maxConnections}) reached: refused ${socket.remoteAddress}:${socket.remotePort} (counted in crc_connections_refused_total)`);
-    socket.destroy();
+    if (this.limitCuts.admit(socket, this.conns.size)) this.attach(socket, false);
   }
 
   private attach(socket: net.Socket, outbound: boolean): number {
@@ -271,10 +203,7 @@ export class CrcServerNode {
       maxQueueBytes: this.connectionLimits.maxQueueBytes,
       counters: this.counters,
       flow: this.flow,
-      onQueueLimit: () => {
-        this.guard.counters.sendqOverLimit++;
-        this.limitCuts.set(id, 'crc_sendq_exceeded_total');
-      },
+      onQueueLimit: () => this.limitCuts.queueOverLimit(id),
     });
     // Chats go by header where the core allows it (a registered source); traced frames need their events.
     if (!this.traceFrames) conn.chatRoute = this.routeChat;
@@ -286,7 +215,7 @@ export class CrcServerNode {
     }
     this.flow.opened(conn);
     const evicted = this.guard.opened(conn, performance.now());
-    if (evicted) this.cut(evicted);
+    if (evicted) this.limitCuts.cut(evicted);
     if (this.recordJoinFrames && !outbound) this.awaitingFirstFrame.add(id);
     this.emit({ type: 'conn-opened', conn: id, remote: conn.remote, outbound });
     this.apply(this.core.opened(id, outbound));
@@ -307,7 +236,7 @@ export class CrcServerNode {
           continue;
         }
       }
-      if (trace) this.traceFrame('frame-received', conn.id, m.raw);
+      if (trace) this.tracer.traceFrame('frame-received', conn.id, m.raw);
       this.apply(this.core.received(conn.id, m));
     }
   }
@@ -329,18 +258,10 @@ export class CrcServerNode {
     this.guard.forget(conn);
     const peer = this.core.peerOf(conn.id);
     const line = `connection ${conn.id} ${peer ? `(${peer.kind} ${peer.id}) ` : ''}closed: ${reason}`;
-    const metric = this.limitCuts.get(conn.id);
-    if (metric === undefined) this.log(line);
-    else {
-      this.limitCuts.delete(conn.id);
-      this.limitLog.line(`${line} (counted in ${metric})`);
-    }
+    this.limitCuts.closed(conn.id, line);
     this.emit({ type: 'conn-closed', conn: conn.id, reason });
     this.apply(this.core.closed(conn.id));
-    if (conn.id === this.bootstrapConn) {
-      this.bootstrapConn = undefined;
-      if (this.options.reconnect && this.joinTarget && !this.stopped) this.scheduleRejoin();
-    }
+    this.bootstrap.closed(conn.id);
   }
 
   /** The periodic sweep: liveness (pings on idle server links, dead links closed). */
@@ -351,34 +272,19 @@ export class CrcServerNode {
     this.apply(this.core.tick(nowMs(), lateMs));
   }
 
-  private scheduleRejoin(): void {
-    const target = this.joinTarget!;
-    // A link that never registered (e.g. a proxy whose far side is down accepts, then closes)
-    // backs off further each time; after one that did (a join that worked), it starts again
-    // from the shortest delay, however short-lived that link was.
-    this.rejoinDelay = this.bootstrapJoined ? REJOIN_FIRST_MS : Math.min(this.rejoinDelay * 2, REJOIN_MAX_MS);
-    this.log(`re-joining ${target.host}:${target.port} in ${this.rejoinDelay} ms (${this.bootstrapJoined ? 'after a link that had registered' : 'the last try did not register'})`);
-    this.bootstrapJoined = false;
-    this.reconnectTimer = setTimeout(() => {
-      this.join(target, this.options.joinDeadlineMs ?? 60_000).catch((err: Error) => {
-        if (!this.stopped) this.log(`re-join failed: ${err.message}`);
-      });
-    }, this.rejoinDelay);
-  }
-
   private apply(effects: Effect[]): void {
     for (const e of effects) {
       if (e.kind === 'send') {
-        if (this.traceFrames) this.traceFrame('frame-sent', e.conn, e.data);
+        if (this.traceFrames) this.tracer.traceFrame('frame-sent', e.conn, e.data);
         this.conns.get(e.conn)?.send(e.data);
       } else if (e.kind === 'stream') {
-        this.conns.get(e.conn)?.stream(this.traceFrames ? this.tracedFrames(e.conn, e.frames) : e.frames);
+        this.conns.get(e.conn)?.stream(this.traceFrames ? this.tracer.tracedFrames(e.conn, e.frames) : e.frames);
       } else if (e.kind === 'close') {
         if (e.abort) this.conns.get(e.conn)?.destroy(e.reason);
         else this.conns.get(e.conn)?.end(e.reason);
       } else {
         if (e.event.type === 'link-up') {
-          if (e.event.conn === this.bootstrapConn) this.bootstrapJoined = true;
+          this.bootstrap.registered(e.event.conn);
           const c = this.conns.get(e.event.conn);
           if (c) this.guard.forget(c);
           // A registered server link is trusted: its chats were validated where they entered.
@@ -389,46 +295,12 @@ export class CrcServerNode {
         } else if (e.event.type === 'protocol-error') {
           this.protocolErrors++;
           this.rejectionLog.line(`rejected from connection ${e.event.conn}: ${e.event.reason}`);
-        } else if (e.event.type === 'link-dead') {
-          const { peerId, silentMs, reason } = e.event;
-          this.log(peerId === 0
-            ? `connection ${e.event.conn}: ${reason}: not registered ${silentMs.toFixed(0)} ms after our registration`
-            : `server ${peerId} silent for ${silentMs.toFixed(0)} ms: ${reason}, splitting it off`);
-        } else if (e.event.type === 'no-liveness') {
-          this.log(`server ${e.event.peerId} did not answer the liveness ping: a server without liveness, never pinged or timed out again`);
-        } else if (e.event.type === 'limit-reached') {
-          this.log(e.event.limit === 'max-hosts'
-            ? `host table full (${e.event.value} hosts): refusing new registrations (counted in crc_registrations_refused_total)`
-            : `status log full (${e.event.value} entries): dropping the oldest from now on (counted in crc_status_log_dropped_total)`);
+        } else {
+          const line = eventLine(e.event);
+          if (line !== undefined) this.log(line);
         }
         this.emit(e.event);
       }
-    }
-  }
-
-  /** A lazy burst whose frames are traced as the connection pulls them (when they are written). */
-  private *tracedFrames(connId: number, frames: Iterable<Buffer>): Iterable<Buffer> {
-    for (const f of frames) {
-      this.traceFrame('frame-sent', connId, f);
-      yield f;
-    }
-  }
-
-  /** With traceFrames: an event for a frame on a server link (not on a client's). */
-  private traceFrame(type: FrameEvent['type'], connId: number, raw: Buffer): void {
-    const peer = this.core.peerOf(connId);
-    if (peer) {
-      if (peer.kind === 'server') this.emit(frameEvent(type, connId, peer.id, raw));
-      return;
-    }
-    // Not registered yet. Our own dial goes to a server whose id we learn when it answers (0
-    // until then; a report takes it from the link-up). What comes back on it, or a server's
-    // registration on a link it dialled to us, names its sender.
-    const outbound = this.conns.get(connId)?.outbound;
-    if (type === 'frame-sent') {
-      if (outbound) this.emit(frameEvent(type, connId, 0, raw));
-    } else if (outbound || raw[0] === MessageType.ServerRegistration) {
-      this.emit(frameEvent(type, connId, raw.readUInt32BE(1), raw));
     }
   }
 

@@ -3,7 +3,7 @@
 // batches of SimEvents (one batch per chunk read, as a worker's EventBatcher posts them).
 import http from 'node:http';
 import type { ServerState } from '../net/server-node.ts';
-import type { ByteTotals, ServerCounters, SimEvent } from '../coordinator/worker-api.ts';
+import type { ByteTotals, ServerCounters, SimEvent } from '../threads/worker-api.ts';
 
 export interface Health {
   ok: true;

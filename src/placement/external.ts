@@ -5,8 +5,8 @@
 // restarts the container on the same address).
 import type { ProxyEvent } from '../faults/events.ts';
 import type { ServerState } from '../net/server-node.ts';
-import type { ByteTotals, HostedServerSpec, ServerCounters } from '../coordinator/worker-api.ts';
-import { WorkerCrash } from '../coordinator/worker-handle.ts';
+import type { ByteTotals, HostedServerSpec, ServerCounters } from '../threads/worker-api.ts';
+import { WorkerCrash } from '../threads/worker-handle.ts';
 import { ServerControl } from './control-client.ts';
 import type { Endpoints } from './endpoints.ts';
 import { HttpProxyControl, type ProxyControl, ProxyLinks } from './proxy-control.ts';

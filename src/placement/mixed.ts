@@ -4,7 +4,7 @@
 // has no thread of ours: its proxies run in the network thread).
 import type { ProxyEvent } from '../faults/events.ts';
 import type { ServerState } from '../net/server-node.ts';
-import type { ByteTotals, HostedServerSpec, ServerCounters } from '../coordinator/worker-api.ts';
+import type { ByteTotals, HostedServerSpec, ServerCounters } from '../threads/worker-api.ts';
 import type { ForeignServers } from './foreign.ts';
 import type { Address, LinkNetwork, ServerHost } from './types.ts';
 

@@ -6,8 +6,8 @@ import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
-import type { ByteTotals, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../coordinator/worker-api.ts';
-import type { WorkerHandle } from '../coordinator/worker-handle.ts';
+import type { ByteTotals, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../threads/worker-api.ts';
+import type { WorkerHandle } from '../threads/worker-handle.ts';
 
 /** workers: threads of this process (default); processes: a crc-server process each; external: started by someone else (Kubernetes). */
 export const PLACEMENTS = ['workers', 'processes', 'external'] as const;

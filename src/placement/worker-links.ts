@@ -10,8 +10,8 @@ import type { AddProxyOptions, ProxyReplay } from '../faults/proxy-table.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
 import { type Direction, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
 import type { Comlink } from '../util/comlink-node.ts';
-import type { ProxyApi, ProxyHostApi } from '../coordinator/worker-api.ts';
-import { WorkerHandle } from '../coordinator/worker-handle.ts';
+import type { ProxyApi, ProxyHostApi } from '../threads/worker-api.ts';
+import { WorkerHandle } from '../threads/worker-handle.ts';
 import type { Address, LinkNetwork, PlacementHooks, ProxyRole } from './types.ts';
 
 export type ProxyPlacement = 'dialler' | 'network' | 'per-link';

@@ -2,8 +2,8 @@
 // thread, driven over comlink (workers/node-host.ts); the link proxies where ProxyPlacement says (worker-links.ts).
 import type { ProxyEvent } from '../faults/events.ts';
 import type { ServerState } from '../net/server-node.ts';
-import type { ByteTotals, HostedServerSpec, ServerCounters } from '../coordinator/worker-api.ts';
-import { WorkerHandle } from '../coordinator/worker-handle.ts';
+import type { ByteTotals, HostedServerSpec, ServerCounters } from '../threads/worker-api.ts';
+import { WorkerHandle } from '../threads/worker-handle.ts';
 import type { Address, LinkNetwork, PlacementHooks, ServerHost } from './types.ts';
 import { type ProxyPlacement, WorkerLinks } from './worker-links.ts';
 

@@ -52,6 +52,11 @@ export function drawPictures(r: Results): Pictures {
   return PICTURES;
 }
 
+/** Draw both pictures of a results folder (what runExperiment's `pictures` option takes). */
+export function drawFolderPictures(folder: string): Pictures {
+  return drawPictures(readResults(folder));
+}
+
 /** `npm run report -- DIR`: draw the pictures again and link them from summary.json and summary.md. */
 export function rerender(folder: string): { pictures: Pictures; summary: ExperimentSummary | undefined } {
   const r = readResults(folder);

@@ -9,7 +9,7 @@ import { robustnessCase } from '../../src/check/cases/robustness.ts';
 import { spoofedSource } from '../../src/check/hostile/spoofed-source.ts';
 import { runCheck } from '../../src/check/runner.ts';
 import { type ServerUnderTest, spawnNodeServer } from '../../src/check/server-under-test.ts';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 
 const crashing: ServerUnderTest = {
   label: 'crc-server that exits on a spoofed quit', placement: 'processes', open() {}, close() {},

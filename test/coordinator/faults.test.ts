@@ -4,7 +4,7 @@
 // "nothing arrived" is proven by what is queued at the proxy or by a marker behind it (FIFO).
 import { afterEach, describe, expect, it } from 'vitest';
 import { Simulation, type SimulationOptions } from '../../src/coordinator/simulation.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { HEADER_SIZE, MessageType } from '../../src/protocol/messages.ts';
 import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';

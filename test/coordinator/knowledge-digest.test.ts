@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DigestKeeper, digestOf, mixId } from '../../src/coordinator/knowledge-digest.ts';
 import { ConvergenceTimeout, Ledger } from '../../src/coordinator/ledger.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 
 const digest = (node: number, ids: number[], t: number): SimEvent => ({ type: 'knowledge', node, t, ...digestOf(ids) });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConvergenceTimeout, Ledger } from '../../src/coordinator/ledger.ts';
 import { Links } from '../../src/coordinator/links.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import type { World } from '../../src/coordinator/world.ts';
 
 const learned = (node: number, id: number, t: number): SimEvent => ({ type: 'host-learned', node, id, t, kind: id > 100 ? 'client' : 'server', name: `h${id}`, firstLinkId: id });

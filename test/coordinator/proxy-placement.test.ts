@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyPlacement } from '../../src/placement/index.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/experiment/runner.ts';
+import { drawFolderPictures } from '../../src/report/render.ts';
 import { parseExperiment } from '../../src/experiment/parse.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 
@@ -105,7 +106,7 @@ describe('runExperiment', () => {
       timeline: [{ at: '100ms', expect: 'forgotten', id: 100001, within: '100ms' }],
       duration: '300ms',
     }, 'never.json');
-    const summary = await runExperiment(exp, { file: 'never.json', command: 'vitest', outDir: out });
+    const summary = await runExperiment(exp, { file: 'never.json', command: 'vitest', outDir: out, pictures: drawFolderPictures });
 
     expect(summary.passed).toBe(false);
     expect(summary.checks).toHaveLength(1);

@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { ToxicSpecError } from '../../src/faults/toxic.ts';
-import { WorkerHandle } from '../../src/coordinator/worker-handle.ts';
-import type { ProxyHostApi } from '../../src/coordinator/worker-api.ts';
+import { WorkerHandle } from '../../src/threads/worker-handle.ts';
+import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
 import { Cleanup, type Peer, type TestServer, now, pattern, sleep, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();

@@ -1,10 +1,10 @@
 // The proxy-host worker as the coordinator will use it: WorkerHandle<ProxyHostApi> with
 // script 'proxy-host', comlink calls, and event batches on the event port.
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerHandle } from '../../src/coordinator/worker-handle.ts';
+import { WorkerHandle } from '../../src/threads/worker-handle.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import type { ProxyStats } from '../../src/faults/proxy.ts';
-import type { ProxyHostApi } from '../../src/coordinator/worker-api.ts';
+import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
 import { Cleanup, now, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/coordinator/simulation.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { withImpl } from '../../src/topology/impl.ts';
 import { waitFor } from '../net/helpers.ts';

@@ -4,7 +4,7 @@
 // (SIGKILL: ours netsplit) and a restart on the same port that joins again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/coordinator/simulation.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { withImpl } from '../../src/topology/impl.ts';
 import { waitFor } from '../net/helpers.ts';

@@ -6,7 +6,7 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import type { ServerState } from '../../src/net/server-node.ts';
 import { ServerControl } from '../../src/placement/control-client.ts';
 import { waitFor } from '../net/helpers.ts';

@@ -2,7 +2,7 @@
 // others know of it and assumes its own view, so a tree with one converges and its waits end.
 import { describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/coordinator/ledger.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 
 const learned = (node: number, id: number, t: number): SimEvent => ({ type: 'host-learned', node, id, t, kind: 'server', name: `h${id}`, firstLinkId: id });
 

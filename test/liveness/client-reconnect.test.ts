@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import type { CrcClientNode } from '../../src/net/client-node.ts';
 import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { nowMs } from '../../src/util/clock.ts';
 import { Cleanup, freePort, waitFor } from '../net/helpers.ts';

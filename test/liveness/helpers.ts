@@ -1,7 +1,7 @@
 // Shared pieces of the liveness tests (not a test file itself): a simulation that records
 // every node and proxy event, and readers for the events liveness adds.
 import { Simulation, type SimulationOptions } from '../../src/coordinator/simulation.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 
 export type LinkDead = Extract<SimEvent, { type: 'link-dead' }>;

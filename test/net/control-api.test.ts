@@ -9,7 +9,7 @@ import { EventStream } from '../../src/net/event-stream.ts';
 import { startMonitor } from '../../src/net/monitor.ts';
 import type { CrcServerNode } from '../../src/net/server-node.ts';
 import { ServerControl } from '../../src/placement/control-client.ts';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { Cleanup, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadExperimentFile } from '../../src/experiment/parse.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
+import { drawFolderPictures } from '../../src/report/render.ts';
 
 const dir = fileURLToPath(new URL('../../topologies/experiments/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -30,7 +31,7 @@ describe('shipped experiments with placement processes', () => {
 
   it.each(chosen)('%s', async (f) => {
     const lines: string[] = [];
-    const s = await runExperiment(loadExperimentFile(dir + f), { file: `topologies/experiments/${f}`, command: 'test', outDir: out, placement: 'processes', log: (l) => lines.push(l) });
+    const s = await runExperiment(loadExperimentFile(dir + f), { file: `topologies/experiments/${f}`, command: 'test', outDir: out, placement: 'processes', log: (l) => lines.push(l), pictures: drawFolderPictures });
     expect(lines.filter((l) => l.startsWith('CRASH'))).toEqual([]);
     for (const file of ['events.jsonl', 'summary.json', 'summary.md', 'lamport.svg', 'timeline.svg']) expect(existsSync(join(s.folder, file)), file).toBe(true);
     const summary = JSON.parse(readFileSync(join(s.folder, 'summary.json'), 'utf8'));

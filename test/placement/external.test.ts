@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builtUrl } from '../../src/coordinator/worker-handle.ts';
+import { builtUrl } from '../../src/threads/worker-handle.ts';
 import { parseExperiment } from '../../src/experiment/parse.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
 import { Child } from '../../src/placement/child.ts';

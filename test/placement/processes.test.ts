@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/coordinator/simulation.ts';
-import type { HostedServerSpec, SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { HostedServerSpec, SimEvent } from '../../src/threads/worker-api.ts';
 import { ProcessServers } from '../../src/placement/processes.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { waitFor } from '../net/helpers.ts';

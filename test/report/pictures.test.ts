@@ -10,6 +10,7 @@ import { parseExperiment } from '../../src/experiment/parse.ts';
 import { type ExperimentSummary, runExperiment } from '../../src/experiment/runner.ts';
 import type { EventRecord } from '../../src/experiment/summary.ts';
 import { matchFrames } from '../../src/report/frames.ts';
+import { drawFolderPictures } from '../../src/report/render.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { ROOT } from '../cli/helpers.ts';
 
@@ -38,7 +39,7 @@ describe('pictures of a real experiment', () => {
       ],
       duration: '1s',
     }, 'tiny-pictures.json');
-    summary = await runExperiment(exp, { file: 'tiny-pictures.json', command: 'vitest', outDir: out });
+    summary = await runExperiment(exp, { file: 'tiny-pictures.json', command: 'vitest', outDir: out, pictures: drawFolderPictures });
   }, 30_000);
 
   it('the Lamport diagram has exactly one arrow per server-to-server frame', () => {
@@ -101,7 +102,7 @@ describe('pictures of a real experiment', () => {
 
   it('with "traceFrames": false no frame is traced, and the diagram says so', async () => {
     const exp = parseExperiment({ name: 'untraced', topology, traceFrames: false, duration: '200ms' }, 'untraced.json');
-    const s = await runExperiment(exp, { file: 'untraced.json', command: 'vitest', outDir: out });
+    const s = await runExperiment(exp, { file: 'untraced.json', command: 'vitest', outDir: out, pictures: drawFolderPictures });
     expect(lines(s.folder).some((e) => String(e.type).startsWith('frame-'))).toBe(false);
     expect(readFileSync(join(s.folder, 'lamport.svg'), 'utf8')).toContain('no frames traced');
   });

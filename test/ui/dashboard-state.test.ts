@@ -1,7 +1,7 @@
 // The dashboard's model without a view: the tree's rows, the event log's aggregation, link
 // states from fault data, and rates from counter samples.
 import { describe, expect, it } from 'vitest';
-import type { SimEvent } from '../../src/coordinator/worker-api.ts';
+import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { linkState } from '../../src/ui/dashboard/link-state.ts';
 import { loadFlows } from '../../src/ui/dashboard/load.ts';

@@ -5,6 +5,7 @@
 import { basename, join, relative } from 'node:path';
 import { loadExperimentFile } from '../../experiment/parse.ts';
 import { runExperiment } from '../../experiment/runner.ts';
+import { drawFolderPictures } from '../../report/render.ts';
 import { diffLines, flowWords } from '../../experiment/verdict.ts';
 import type { ImplSpec } from '../../topology/impl-spec.ts';
 import { withImpl } from '../../topology/impl.ts';
@@ -62,7 +63,7 @@ function experimentCase(file: string, share: ForeignShare | undefined): CheckCas
       try {
         // The runner stops its simulation itself; a run past the bound is left to finish in the background.
         const s = await within(EXPERIMENT_BOUND_MS, runExperiment(exp, {
-          file, command: `npm run check (experiment ${file})`, outDir: ctx.dir, placement: ctx.sut.placement, log: (l) => log.push(l),
+          file, command: `npm run check (experiment ${file})`, outDir: ctx.dir, placement: ctx.sut.placement, log: (l) => log.push(l), pictures: drawFolderPictures,
         }), () => {});
         const folder = relative(ctx.dir, s.folder);
         const evidence = ['summary.md', 'summary.json', 'timeline.svg'].map((f) => join(folder, f));

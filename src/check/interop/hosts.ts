@@ -3,7 +3,7 @@
 // (a server's /node-state; a course client's /state, /message, /quit) and every process is
 // owned by one HostGroup, which kills them all when the run ends.
 import { fileURLToPath } from 'node:url';
-import { builtUrl } from '../../coordinator/worker-handle.ts';
+import { builtUrl } from '../../threads/worker-handle.ts';
 import { Child } from '../../placement/child.ts';
 import { ServerControl } from '../../placement/control-client.ts';
 import { COURSE_HOST, pythonPath } from '../../placement/foreign.ts';

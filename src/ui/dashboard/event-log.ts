@@ -3,7 +3,7 @@
 // come in bursts (every node forgetting a host, every node learning one) are counted as they
 // arrive and become one line per host at the next frame.
 import type { ProxyEvent } from '../../faults/events.ts';
-import type { SimEvent } from '../../coordinator/worker-api.ts';
+import type { SimEvent } from '../../threads/worker-api.ts';
 
 export type LogKind = 'action' | 'fault' | 'netsplit' | 'detect' | 'quit' | 'join' | 'error' | 'info';
 

@@ -2,7 +2,7 @@
 // pass a fake), and the reads that bring it into the dashboard's state: what each node knows
 // against what it should, each link's fault state, and once a second every server's counters.
 import type { LinkControl, LinkInfo } from '../../coordinator/simulation.ts';
-import type { ServerCounters } from '../../coordinator/worker-api.ts';
+import type { ServerCounters } from '../../threads/worker-api.ts';
 import type { ClientSpec, Topology } from '../../topology/schema.ts';
 import type { DashboardState } from './state.ts';
 

@@ -3,7 +3,7 @@
 // snapshot per frame. Pure: no simulation, no timers, no terminal, so it is tested alone.
 // Per-event work is a type switch and a counter; everything else happens once a frame.
 import type { LinkFaults, LinkInfo } from '../../coordinator/simulation.ts';
-import type { ServerCounters, SimEvent } from '../../coordinator/worker-api.ts';
+import type { ServerCounters, SimEvent } from '../../threads/worker-api.ts';
 import type { ProxyEvent } from '../../faults/events.ts';
 import type { Topology } from '../../topology/schema.ts';
 import { linkKey } from '../../coordinator/links.ts';

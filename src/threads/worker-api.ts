@@ -8,7 +8,6 @@ import type { ClientState } from '../net/client-node.ts';
 import type { TrafficCounters } from '../net/counters.ts';
 import type { NodeEvent } from '../net/events.ts';
 import type { CrcServerNode, ServerState } from '../net/server-node.ts';
-import type { KnowledgeEvent } from './knowledge-digest.ts';
 
 /**
  * What a worker thread hosts: CRC servers (one or several), simulated clients, or the
@@ -18,6 +17,15 @@ export type WorkerKind = 'servers' | 'clients' | 'network';
 
 /** The worker script (in workers/) that hosts each kind. */
 export const WORKER_SCRIPT: Record<WorkerKind, string> = { servers: 'node-host', clients: 'node-host', network: 'proxy-host' };
+
+/** A node's knowledge in two numbers (coordinator/knowledge-digest.ts: a count and a sum of its hosts' mixed ids). */
+export interface KnowledgeEvent {
+  type: 'knowledge';
+  /** hosts the node knows */
+  count: number;
+  /** sum of mixId over them (exact in a double up to 2^21 hosts) */
+  sum: number;
+}
 
 /** One event from a worker, stamped where it happened (nowMs(), ms since the epoch). */
 export type SimEvent = (NodeEvent | KnowledgeEvent) & {
