@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocBlock, docFiles, portsOf, readBlocks, resolveNpm } from './doc-commands.js';
+import { waitFor } from '../wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
@@ -36,15 +37,11 @@ function start(command: string): Run {
 
 /** Resolves once something accepts a connection on the port, or after the window (polled: there is no event for it). */
 async function listening(port: number): Promise<void> {
-  const deadline = Date.now() + WINDOW_MS;
-  while (Date.now() < deadline) {
-    const up = await new Promise<boolean>((r) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const up = () => new Promise<boolean>((r) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
+    s.on('error', () => r(false));
+  });
+  await waitFor(up, WINDOW_MS, `something listening on ${port}`, 100).catch(() => undefined);
 }
 
 const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
