@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DocBlock, docFiles, portsOf, readBlocks, resolveNpm } from './doc-commands.js';
+import { type DocBlock, docFiles, portsOf, readBlocks, resolveNpm, withTempOutputs } from './doc-commands.js';
 import { waitFor } from '../wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -68,8 +68,8 @@ async function runOne(command: string, starts: boolean, windowMs: number, kills:
 }
 
 async function runBlock(block: DocBlock): Promise<Outcome> {
-  // A placeholder output folder ("--out DIR") goes to a temporary folder, not into the clone.
-  const commands = block.commands.map((c) => resolveNpm(c, scripts).replace(/--out DIR\b/g, () => `--out ${mkdtempSync(join(tmpdir(), 'crc-doc-out-'))}`));
+  // Output folders go to temporary folders, not into the clone (withTempOutputs).
+  const commands = withTempOutputs(block.commands.map((c) => resolveNpm(c, scripts)), () => mkdtempSync(join(tmpdir(), 'crc-doc-out-')));
   const kills: Array<() => void> = [];
   try {
     if (block.mode === 'script') return await runOne(['set -e', ...commands].join('\n'), false, WINDOW_MS, kills);
