@@ -120,6 +120,15 @@ export function mustCheckChatTextTo(from: Peer, hosts: HostTable, dest: number, 
   return from.role === 'server' && hop === dest && hosts.kindOf(dest) === 'client';
 }
 
+/**
+ * Is the chat text on a link of this kind trusted as it arrives (read lazily, not checked
+ * here)? A registered server link's chats were checked where they entered the network; a
+ * client's are checked now (mustCheckChatTextTo says where a server-borne chat is).
+ */
+export function trustsChatTextFrom(kind: HostKind): boolean {
+  return kind === 'server';
+}
+
 /** A server quit for the sending server's own id: the link is going, with all behind it. */
 export function isOwnServerQuit(hosts: HostTable, conn: ConnId, peer: Peer, src: number): boolean {
   return peer.role === 'server' && peer.id === src && hosts.linkOf(src) === conn;

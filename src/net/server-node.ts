@@ -1,13 +1,15 @@
 // A CRC server on a real TCP port: listens, optionally joins a bootstrap server, and drives a
 // ServerCore with the frames its connections decode, carrying out the effects it returns. All
-// protocol decisions live in the core. Beside it: the bootstrap link and its re-joins
-// (bootstrap-link.ts), connections a limit refuses or cuts (limit-cuts.ts), the sweep timer
-// (sweep-timer.ts), log lines for events (event-lines.ts), frame tracing (frame-trace.ts), and
-// the views its monitor and worker read (server-views.ts).
+// protocol decisions live in the core (which links' chat text is trusted too: trust-policy.ts).
+// Beside it: the bootstrap link and its re-joins (bootstrap-link.ts), connections a limit
+// refuses or cuts (limit-cuts.ts), the sweep timer (sweep-timer.ts), log lines for events
+// (event-lines.ts), frame tracing (frame-trace.ts), and the views its monitor and worker read
+// (server-views.ts).
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 import { type Effect, ServerCore } from '../core/index.ts';
+import { trustsChatTextFrom } from '../core/trust-policy.ts';
 import { type DecodeError, type DecodedMessage, MessageType } from '../protocol/index.ts';
 import { BootstrapLink } from './bootstrap-link.ts';
 import { type ChatRoute, type ConnectionHandlers, FramedConnection } from './connection.ts';
@@ -287,8 +289,8 @@ export class CrcServerNode {
           this.bootstrap.registered(e.event.conn);
           const c = this.conns.get(e.event.conn);
           if (c) this.guard.forget(c);
-          // A registered server link is trusted: its chats were validated where they entered.
-          if (c && e.event.kind === 'server') {
+          // The core's trust rule: a registered server link's chats were checked where they entered.
+          if (c && trustsChatTextFrom(e.event.kind)) {
             c.decoder.lazyChatText = true;
             c.serverLink = true;
           }

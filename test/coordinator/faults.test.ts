@@ -11,6 +11,7 @@ import type { ProxyEvent } from '../../src/faults/events.ts';
 import { seededStream } from '../../src/faults/toxic.ts';
 import { sampleDelay } from '../../src/faults/toxics/latency.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
+import { waitFor } from '../wait.ts';
 
 let sim: Simulation | undefined;
 afterEach(async () => {
@@ -18,15 +19,9 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Poll until `fn` is true or the deadline passes (then throw naming `what`). A bound, not a timing check. */
 async function waitUntil(fn: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
+  await waitFor(fn, timeoutMs, what);
 }
 
 /** Start a simulation that records every node and proxy event. */

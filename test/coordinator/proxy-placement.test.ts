@@ -10,6 +10,7 @@ import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { parseTrafficText } from '../../src/coordinator/traffic-text.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
+import { waitFor } from '../wait.ts';
 
 let sim: Simulation | undefined;
 afterEach(async () => {
@@ -17,13 +18,8 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function waitUntil(fn: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
+  await waitFor(fn, timeoutMs, what);
 }
 
 type Chat = Extract<SimEvent, { type: 'chat-delivered' }>;

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DocBlock, docFiles, portsOf, readBlocks, resolveNpm } from './doc-commands.js';
+import { type DocBlock, docFiles, portsOf, readBlocks, resolveNpm, withTempOutputs } from './doc-commands.js';
+import { waitFor } from '../wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
@@ -36,15 +37,11 @@ function start(command: string): Run {
 
 /** Resolves once something accepts a connection on the port, or after the window (polled: there is no event for it). */
 async function listening(port: number): Promise<void> {
-  const deadline = Date.now() + WINDOW_MS;
-  while (Date.now() < deadline) {
-    const up = await new Promise<boolean>((r) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const up = () => new Promise<boolean>((r) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
+    s.on('error', () => r(false));
+  });
+  await waitFor(up, WINDOW_MS, `something listening on ${port}`, 100).catch(() => undefined);
 }
 
 const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
@@ -71,8 +68,8 @@ async function runOne(command: string, starts: boolean, windowMs: number, kills:
 }
 
 async function runBlock(block: DocBlock): Promise<Outcome> {
-  // A placeholder output folder ("--out DIR") goes to a temporary folder, not into the clone.
-  const commands = block.commands.map((c) => resolveNpm(c, scripts).replace(/--out DIR\b/g, () => `--out ${mkdtempSync(join(tmpdir(), 'crc-doc-out-'))}`));
+  // Output folders go to temporary folders, not into the clone (withTempOutputs).
+  const commands = withTempOutputs(block.commands.map((c) => resolveNpm(c, scripts)), () => mkdtempSync(join(tmpdir(), 'crc-doc-out-')));
   const kills: Array<() => void> = [];
   try {
     if (block.mode === 'script') return await runOne(['set -e', ...commands].join('\n'), false, WINDOW_MS, kills);

@@ -78,3 +78,28 @@ export function portsOf(block: DocBlock): Set<string> {
   for (const c of block.commands) for (const m of c.matchAll(/(?:port[= ]|:)(\d{4,5})\b/g)) ports.add(m[1]!);
   return ports;
 }
+
+/** Flags that name a folder a command writes to. */
+const OUTPUT_FLAG = /--(out|cpu-prof-dir|record-dir) (\S+)/g;
+/** Commands (as resolveNpm leaves them) that write into the clone's results/ unless given --out. */
+const WRITES_RESULTS_BY_DEFAULT = /^node (dist\/src\/cli\/(experiment|check|load)|dist\/bench\/run)\.js\b/;
+
+/**
+ * A block's commands as the doc test runs them, writing nothing into the clone: every output
+ * folder it names inside the clone (results/..., k8s/, the DIR placeholder) becomes a temporary
+ * folder from `temp()`, the same one wherever that path comes back in the block (a later
+ * `test -s results/load/smoke/report.md`), and a command that writes to results/ by default is
+ * given `--out` a temporary folder.
+ */
+export function withTempOutputs(commands: readonly string[], temp: () => string): string[] {
+  const paths = new Set<string>();
+  for (const c of commands) for (const m of c.matchAll(OUTPUT_FLAG)) if (!m[2]!.startsWith('/')) paths.add(m[2]!);
+  const byLength = [...paths].sort((a, b) => b.length - a.length);
+  const to = new Map(byLength.map((p) => [p, temp()]));
+  return commands.map((c) => {
+    let out = c;
+    for (const p of byLength) out = out.split(p).join(to.get(p)!);
+    if (WRITES_RESULTS_BY_DEFAULT.test(out) && !/--out /.test(out)) out += ` --out ${temp()}`;
+    return out;
+  });
+}

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeTiming, overallOutcome, treeDiameter } from '../../src/experiment/host-lateness.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { LatenessProbe } from '../../src/util/lateness-probe.ts';
+import { waitFor } from '../wait.ts';
 
 describe('judgeTiming', () => {
   it('passes within the bound whatever the host did', () => {
@@ -67,10 +68,7 @@ describe('LatenessProbe', () => {
 
   it('measures its own timer when started', async () => {
     const p = new LatenessProbe(2, 10).start();
-    await new Promise<void>((resolve) => {
-      const wait = () => (p.summary().samples >= 5 ? resolve() : setTimeout(wait, 5));
-      wait();
-    });
+    await waitFor(() => p.summary().samples >= 5, 5000, 'five samples of its timer');
     p.stop();
     expect(p.summary().samples).toBeGreaterThanOrEqual(5);
   });

@@ -3,7 +3,7 @@
 // direction's bytes are dropped and counted; a stream that lost bytes is reset on up).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/faults/events.ts';
-import { Cleanup, accepted, sleep, waitFor } from './helpers.ts';
+import { Cleanup, accepted, waitFor, watchFins } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -50,12 +50,12 @@ describe("down, mode 'silent'", () => {
     const late = await cleanup.client(proxy.port); // accepted and dialled through, as a partition would
     const lateSrv = await accepted(srv, 2);
     late.write('x');
+    const fins = watchFins(busy, srv.port);
     busy.socket.end(); // the FIN is dropped too
-    await waitFor(() => proxy.stats().upstream.dropped === 5 && proxy.stats().downstream.dropped === 8, 2000, 'the drops');
+    await waitFor(() => proxy.stats().upstream.dropped === 5 && proxy.stats().downstream.dropped === 8 && fins.reachedProxy(), 2000, 'the drops and the FIN at the proxy');
     expect([proxy.stats().upstream.out, proxy.stats().downstream.out]).toEqual([0, 0]); // none written on
-    // The counted drops prove those bytes were consumed. The FIN has no counter: a short wait
-    // gives a FIN leaked through the silent direction its chance to show.
-    await sleep(100);
+    expect(fins.endedUpstream()).toBe(0); // the FIN was dropped, not passed on
+    fins.restore();
     expect(busySrv.bytes + busy.bytes + lateSrv.bytes).toBe(0);
     expect(busySrv.endedAt).toBeUndefined();
     for (const p of [idle, idleSrv, busy, busySrv, late, lateSrv]) expect(p.closedAt).toBeUndefined();

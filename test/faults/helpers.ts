@@ -2,22 +2,32 @@
 // recording sink server, a recording client, and a Cleanup that closes all of it.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { vi } from 'vitest';
 import { LinkProxy, type LinkProxyOptions } from '../../src/faults/proxy.ts';
 
-export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
+import { waitFor } from '../wait.ts';
 
-/** Poll until `fn` is truthy (returned) or the deadline passes (throws naming `what`). A bound, not a timing check. */
-export async function waitFor<T>(fn: () => T, timeoutMs = 5000, what = 'condition'): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v as Truthy<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(v)})`);
-    await sleep(3);
-  }
+export { type Truthy, waitFor } from '../wait.ts';
+
+
+/**
+ * FINs at an in-process proxy, watched on net.Socket itself: when the proxy's socket from
+ * `peer` has read its FIN, and how many sockets toward `upstreamPort` were ended. The proxy
+ * passes a FIN on within that same 'end' event (Pipe.onSrcEnd, synchronously), so checking
+ * right after it proves whether one leaked, with no wait. restore() when done.
+ */
+export function watchFins(peer: Peer, upstreamPort: number): { reachedProxy(): boolean; endedUpstream(): number; restore(): void } {
+  const emit = vi.spyOn(net.Socket.prototype, 'emit');
+  const end = vi.spyOn(net.Socket.prototype, 'end');
+  return {
+    reachedProxy: () => emit.mock.calls.some(([event], i) => (event as string) === 'end' && (emit.mock.contexts[i] as net.Socket).remotePort === peer.socket.localPort),
+    endedUpstream: () => end.mock.contexts.filter((s) => (s as net.Socket).remotePort === upstreamPort).length,
+    restore: () => {
+      emit.mockRestore();
+      end.mockRestore();
+    },
+  };
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const now = () => performance.now();
 
 /** Everything one end of a TCP connection saw, with arrival times (performance.now ms). */

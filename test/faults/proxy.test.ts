@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
-import { Cleanup, Peer, accepted, now, pattern, sleep, waitFor } from './helpers.ts';
+import { Cleanup, Peer, accepted, now, pattern, waitFor, watchFins } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -192,15 +192,16 @@ describe('link faults', () => {
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     proxy.hold('upstream');
+    const fins = watchFins(client, srv.port);
     client.socket.end('bye');
-    await waitFor(() => proxy.stats().upstream.queued === 3, 2000, 'the held bytes queued');
-    // No event tells us the FIN itself reached the proxy (it follows 'bye' on the same socket):
-    // a short wait gives a FIN that leaked through the hold its chance to show.
-    await sleep(80);
+    await waitFor(() => proxy.stats().upstream.queued === 3 && fins.reachedProxy(), 2000, 'the held bytes queued and the FIN at the proxy');
+    expect(fins.endedUpstream()).toBe(0); // held, not passed on
+    fins.restore();
     expect(server.endedAt).toBeUndefined();
     proxy.release('upstream');
     await waitFor(() => server.endedAt !== undefined, 2000, 'the FIN');
     expect(server.received().toString()).toBe('bye');
+    expect(server.endedAt).toBeGreaterThanOrEqual(server.chunks.at(-1)!.t);
   });
 });
 

@@ -3,7 +3,7 @@
 // queued in the socket and the next read must go elsewhere), and the toxic path must keep
 // copies, not views of a buffer the next read overwrites.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, accepted, pattern, sleep, waitFor } from './helpers.ts';
+import { Cleanup, accepted, pattern, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -5,7 +5,7 @@ import type { ProxyEvent } from '../../src/faults/events.ts';
 import { ToxicSpecError } from '../../src/faults/toxic.ts';
 import { WorkerHandle } from '../../src/threads/worker-handle.ts';
 import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
-import { Cleanup, type Peer, type TestServer, now, pattern, sleep, waitFor } from './helpers.ts';
+import { Cleanup, type Peer, type TestServer, now, pattern, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

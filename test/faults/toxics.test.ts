@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { listToxics, parseToxicSpec } from '../../src/faults/registry.ts';
 import { ToxicSpecError, seededStream } from '../../src/faults/toxic.ts';
 import { sampleDelay } from '../../src/faults/toxics/latency.ts';
-import { Cleanup, type Peer, type TestServer, now, pattern, percentile, sleep, waitFor } from './helpers.ts';
+import { Cleanup, type Peer, type TestServer, now, pattern, percentile, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -11,6 +11,7 @@ import { DashboardState } from '../../src/ui/dashboard/state.ts';
 import { treeRows } from '../../src/ui/dashboard/tree.ts';
 import { DashboardView, ScreenStore } from '../../src/ui/dashboard/view/dashboard-view.tsx';
 import { FakeSim } from '../ui/fake-sim.ts';
+import { waitFor } from '../wait.ts';
 import { FIXTURE_DIR } from './helpers.ts';
 
 afterEach(cleanup);
@@ -32,8 +33,8 @@ describe('the dashboard with foreign servers', () => {
     const store = new ScreenStore();
     store.set({ snapshot: state.frame(nowMs()), selected: undefined, selection: '', help: false });
     const ui = render(createElement(DashboardView, { store, title: 'mixed', onKey: () => {} }));
-    await new Promise((r) => setTimeout(r, 30));
-    const frame = ui.lastFrame()!;
+    // Ink draws on its own schedule, and the fake terminal has no event for a frame: poll for it.
+    const frame = await waitFor(() => ((ui.lastFrame() ?? '').includes('[black-box]') ? ui.lastFrame() : undefined), 5000, 'a frame with the tree');
     expect(frame).toMatch(/● 1 s1 /);
     expect(frame).toMatch(/◆ 2 s2 \[course\]/);
     expect(frame).toMatch(/◆ 3 s3 \[black-box\]/);

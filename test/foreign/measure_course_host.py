@@ -19,7 +19,7 @@ def run(poll):
     def cpu():
         f = open("/proc/%d/stat" % p.pid).read().split(")")[1].split()
         return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-    c0 = cpu(); time.sleep(10); c1 = cpu()
+    c0 = cpu(); time.sleep(10); c1 = cpu()  # time is what is measured: idle CPU over 10 s
     p.kill(); p.wait()
     return marks["monitor on"], marks["listening on"], (c1 - c0) / 10
 for poll in (5, 50):

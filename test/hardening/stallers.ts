@@ -19,6 +19,8 @@ export const congested = (node: CrcServerNode, id: number): boolean => node.conn
  */
 async function settled(node: CrcServerNode, id: number): Promise<boolean> {
   const taken = node.connectionTo(id)?.drainedBytes;
+  // Time is what "settled" means here: the kernel grows a socket's buffers on its own clock, and
+  // no event says it has stopped; a quarter second with nothing taken is the test of it.
   await new Promise((r) => setTimeout(r, 250));
   return congested(node, id) && node.connectionTo(id)?.drainedBytes === taken;
 }

@@ -176,9 +176,12 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
     expect(ct.status_updates_log).toEqual(['Someone has already registered with ID 101']);
     expect(ct.connected_user_ids).toEqual([]);
 
-    // Nothing orders the impostors' closes with anything we can watch on s1: a short wait gives a
-    // close that wrongly unlinks 2 or 101 its chance to show.
-    await new Promise((r) => setTimeout(r, 150));
+    // The impostors leave: s1 logs each close, and neither may unlink the real 2 or 101.
+    const closes = () => s1.proc.stderr.split('\n').filter((l) => / closed: /.test(l)).length;
+    const before = closes();
+    dupServer.proc.child.kill();
+    dupClient.proc.child.kill();
+    await waitFor(() => closes() >= before + 2, 5000, 's1 to log both impostors\' closes');
     const ours = await s1.state();
     expect(ours.hosts.find((h) => h.id === 2)).toEqual({ id: 2, kind: 'server', name: 'beta', info: 'ours two', firstLinkId: 2 });
     expect(ours.hosts.find((h) => h.id === 101)).toEqual({ id: 101, kind: 'client', name: 'frodo', info: 'frodo info', firstLinkId: 101 });
@@ -216,22 +219,25 @@ describe.skipIf(!!NO_PYTHON)('interop with an independent Python CRC peer (cours
       101: { kind: 'client', name: 'frodo', info: 'Test info', first_link_id: 1 },
     });
     expect(pst.adjacent_server_ids).toEqual([1]);
-    // Two captures, two directions, and no frame we could put behind both without changing the
-    // bytes under test: a short wait gives an extra frame its chance to show.
-    await new Promise((r) => setTimeout(r, 100));
+    // A registration behind everything each side sent the other: anything extra would come before
+    // it (FIFO). Down: s1 relays a new server 9; up: p7 relays a new server 8 (servers, so the
+    // client seeds below stay as they are).
+    await Promise.all([ourServer(9, 'marker-down', 'Marker', s1.port), pyServer(8, 'marker-up', 'Marker', p7.port)]);
+    await p7.until((s) => '9' in s.hosts_db, 'hear of 9');
+    await s1.until((s) => s.hosts.some((h) => h.id === 8), 'know 8');
 
     const reg = (type: number, sourceId: number, lastHopId: number, n: string, i: string) =>
       encode({ type, sourceId, lastHopId, name: n, info: i } as Message);
     // What our crc-server received: the Python server's own registration, last_hop 0, then its
     // echo (it seeds us on our reply's last_hop 0, as the course's servers F-I do), which we ignore.
     const upPy = pyPack('registration', '0', '7', '0', name, info);
-    expect(cap.up().toString('hex')).toBe(upPy + pyPack('registration', '0', '7', '7', name, info));
+    expect(cap.up().toString('hex')).toBe(upPy + pyPack('registration', '0', '7', '7', name, info) + pyPack('registration', '0', '8', '7', 'marker-up', 'Marker'));
     expect(reg(MessageType.ServerRegistration, 7, 0, name, info).toString('hex')).toBe(upPy);
     expect(cap.up()[9]).toBe(Buffer.byteLength(name)); // byte, not character, counts
     expect(cap.up().readUInt16BE(10)).toBe(Buffer.byteLength(info));
     // What our server seeded it with: itself with last_hop 0 (adjacent to every implementation), then client 101, relayed (last_hop = 1).
     const downPy = pyPack('registration', '0', '1', '0', 'alpha', 'ours ✓') + pyPack('registration', '128', '101', '1', 'frodo', 'Test info');
-    expect(cap.down().toString('hex')).toBe(downPy);
+    expect(cap.down().toString('hex')).toBe(downPy + pyPack('registration', '0', '9', '1', 'marker-down', 'Marker'));
     expect(Buffer.concat([reg(0, 1, 0, 'alpha', 'ours ✓'), reg(0x80, 101, 1, 'frodo', 'Test info')]).toString('hex')).toBe(downPy);
 
     // A Python client through a capturing relay: its registration, then our welcome and 101.

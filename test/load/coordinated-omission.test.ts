@@ -13,6 +13,7 @@ afterEach(async () => {
   session = undefined;
 });
 
+// Time is under test: a hold of a set length, at a set point of the run.
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - nowMs())));
 
 it('a 500 ms hold raises the open-loop p99 to about 500 ms; the closed-loop view of the same run hides it', async () => {

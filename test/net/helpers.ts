@@ -5,30 +5,9 @@ import { CrcClientNode, type ClientNodeOptions } from '../../src/net/client-node
 import { CrcServerNode, type ServerNodeOptions } from '../../src/net/server-node.ts';
 import { type DecodedMessage, FrameDecoder, type Message, encode } from '../../src/protocol/index.ts';
 
-/**
- * Poll `fn` until it returns a truthy value (returned) or the deadline passes (throws, with
- * `what` and the last value / error in the message). Never a timing assertion: only a bound.
- */
-export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      last = await fn();
-      lastErr = undefined;
-      if (last) return last as Truthy<T>;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastErr ? `last error: ${(lastErr as Error).message}` : `last value: ${JSON.stringify(last)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${detail})`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { waitFor } from '../wait.ts';
+
+export { type Truthy, waitFor } from '../wait.ts';
 
 /** One turn of the event loop. */
 export const tick = () => new Promise<void>((r) => setImmediate(r));

@@ -1,6 +1,7 @@
 // An in-process crc-proxy API on port 0 for the proxy-server tests (not a test file itself).
 import { CrcProxyClient } from '../../src/proxy-server/client.ts';
 import { type CrcProxyServerOptions, CrcProxyServer } from '../../src/proxy-server/http-server.ts';
+import { waitFor } from '../wait.ts';
 
 export interface Api {
   server: CrcProxyServer;
@@ -38,9 +39,5 @@ export async function startApi(options: CrcProxyServerOptions = {}): Promise<Api
 
 /** Poll an async condition until it holds or the deadline passes (a bound, not a timing check). */
 export async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(fn, timeoutMs, what);
 }

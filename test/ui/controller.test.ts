@@ -13,6 +13,7 @@ import { SimReader } from '../../src/ui/dashboard/reader.ts';
 import { ExperimentRecorder } from '../../src/ui/dashboard/recorder.ts';
 import { DashboardState } from '../../src/ui/dashboard/state.ts';
 import { FakeSim } from './fake-sim.ts';
+import { waitFor } from '../wait.ts';
 
 const ME = resolveTopology('middle-earth');
 
@@ -126,10 +127,7 @@ describe('dashboard keys', () => {
     await press('t');
     expect(state.frame(20_000).load).toMatchObject({ on: true, flows: 2, rate: 50 });
     // the first one-second chunk on each flow has been asked for
-    for (let deadline = Date.now() + 5000; sim.calls.filter((c) => c.startsWith('traffic')).length < 2;) {
-      if (Date.now() > deadline) throw new Error(`no load chunks within 5000 ms: ${sim.calls}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(() => sim.calls.filter((c) => c.startsWith('traffic')).length >= 2, 5000, 'a load chunk on each flow');
     await press('t');
     expect(state.frame(20_000).load.on).toBe(false);
     expect(sim.calls).toContain('traffic 108->104 50/s 32B 1000ms');

@@ -13,6 +13,7 @@ import { ExperimentRecorder } from '../../src/ui/dashboard/recorder.ts';
 import { DashboardState } from '../../src/ui/dashboard/state.ts';
 import { DashboardView, ScreenStore } from '../../src/ui/dashboard/view/dashboard-view.tsx';
 import { FakeSim } from './fake-sim.ts';
+import { waitFor } from '../wait.ts';
 
 const ME = resolveTopology('middle-earth');
 const T0 = nowMs(); // the controller stamps its log lines with the real clock
@@ -45,13 +46,10 @@ function world() {
 
 /** Until ink has drawn a frame matching `re` (polled: the fake terminal has no event for it). */
 async function frameMatching(ui: { lastFrame: () => string | undefined }, re: RegExp): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
+  return waitFor(() => {
     const frame = ui.lastFrame() ?? '';
-    if (re.test(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matching ${re} within 5000 ms; last:\n${frame}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+    return re.test(frame) ? frame : undefined;
+  }, 5000, `a frame matching ${re}`);
 }
 
 describe('the dashboard view', () => {
