@@ -65,7 +65,7 @@ await runMain(EXPLORE_USAGE, async () => {
     for (const j of jobs) void j.close();
   });
 
-  let lastProgress = 0;
+  let lastProgress = -Infinity;
   const totals = await explore(flags.seedStart, flags.seeds, jobs, {
     stopped: () => stopping,
     onFailed: (seed, doc, result) => {
