@@ -43,6 +43,8 @@ export interface RunExperimentOptions {
   placement?: ExperimentPlacement;
   /** Where the servers and proxies are, for placement external. */
   endpoints?: Endpoints;
+  /** Draw lamport.svg and timeline.svg (default true). */
+  pictures?: boolean;
 }
 
 export function describe(e: Action | Check): string {
@@ -78,7 +80,12 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const lateness = clock.virtual ? undefined : new LatenessProbe().start();
   const wakeups = treeDiameter(topology) + 1;
   let t0: number | undefined;
-  const record = (o: Record<string, unknown>) => net.events.write(JSON.stringify({ ...o, rel: t0 !== undefined ? +((Number(o.t ?? nowMs()) - t0).toFixed(3)) : null }) + '\n');
+  // `rel` goes last, as if spread in: appended to the JSON text (no copy of the event).
+  const record = (o: Record<string, unknown>) => {
+    const rel = t0 !== undefined ? +((Number(o.t ?? nowMs()) - t0).toFixed(3)) : null;
+    const json = JSON.stringify(o);
+    net.events.write(`${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"rel":${rel}}\n`);
+  };
 
   // Traffic deliveries, matched from the receivers' chat-delivered events.
   const flows = exp.traffic.map((f, i) => ({ ...f, tag: `f${i}-`, sent: 0, delivered: 0, latency: createHistogram(), seq: [] as number[], sentAt: [] as number[], deliveredAt: [] as number[] }));
@@ -87,7 +94,9 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const played: ActionRecord[] = [];
   const proxied = exp.proxyLinks === 'all' ? 'all' as const : exp.proxyLinks.map(linkEnds);
   log(`${exp.name}: servers placed in ${placement === 'workers' ? `worker threads (${exp.serversPerWorker} per thread)` : placement === 'processes' ? 'a crc-server process each' : placement === 'sim' ? 'this thread, on virtual time (sim)' : 'external servers (endpoints file)'}`);
+  const machine = machineInfo();
   const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
   // Everything that runs on the clock (virtual time drives it to its end: net.run).
   const body = async (): Promise<ExperimentSummary> => {
   const sim: ExperimentNetwork = await net.start({
@@ -122,7 +131,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   let stoppedAt = 0;
   const summary: Omit<ExperimentSummary, 'phases' | 'verdict'> = {
     name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
-    machine: machineInfo(),
+    machine,
     hosts: observations(topology),
     topology: {
       name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker, placement,
@@ -223,9 +232,12 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   };
   const done = await net.run(body);
   await net.events.close();
-  if (clock.virtual) done.virtualTime = { virtualMs: +(clock.now()).toFixed(3), wallMs: +(performance.now() - wall0).toFixed(1) };
+  if (clock.virtual) {
+    const cpu = process.cpuUsage(cpu0);
+    done.virtualTime = { virtualMs: +(clock.now()).toFixed(3), wallMs: +(performance.now() - wall0).toFixed(1), cpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1) };
+  }
   if (done.outcome !== 'PASS') log(`OUTCOME ${done.outcome}${done.outcome === 'INCONCLUSIVE' && done.hostLateness ? `: host timer lateness p99 ${done.hostLateness.p99Ms} ms, max ${done.hostLateness.maxMs} ms` : ''}`);
-  try {
+  if (opts.pictures !== false) try {
     done.pictures = drawPictures(readResults(folder));
   } catch (err) {
     log(`pictures not drawn: ${(err as Error).message}`);

@@ -69,7 +69,7 @@ export interface ExperimentSummary {
   /** the coordinator's timer lateness over the run, and the wake-ups a change needs on the longest path (real time only) */
   hostLateness?: LatenessSummary & { wakeups: number };
   /** placement sim: every time in the run is virtual (ms); how long it took the machine */
-  virtualTime?: { virtualMs: number; wallMs: number };
+  virtualTime?: { virtualMs: number; wallMs: number; cpuMs: number };
   /** the one command that replays this experiment (its seed is in the file) */
   replay: string;
   /** every server, what runs it and how it is observed (foreign-findings.ts) */
@@ -110,7 +110,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.placement && s.topology.placement !== 'workers' ? `placement ${s.topology.placement}` : `${s.topology.serversPerWorker} per worker`}), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
   if (s.virtualTime) {
     const v = s.virtualTime;
-    L.push(`Virtual time: placement sim, every server and client in one thread on a virtual clock; every time in this report and in events.jsonl is virtual ms. The run took ${(v.virtualMs / 1000).toFixed(1)} s of virtual time in ${(v.wallMs / 1000).toFixed(2)} s of wall time (${(v.virtualMs / Math.max(1, v.wallMs)).toFixed(1)}x real time). Host lateness does not apply: nothing runs late, so every bound is judged exactly (PASS or FAIL, never INCONCLUSIVE).`, '');
+    L.push(`Virtual time: placement sim, every server and client in one thread on a virtual clock; every time in this report and in events.jsonl is virtual ms. The run took ${(v.virtualMs / 1000).toFixed(1)} s of virtual time in ${(v.wallMs / 1000).toFixed(2)} s of wall time (${(v.virtualMs / Math.max(1, v.wallMs)).toFixed(1)}x real time; ${(v.cpuMs / 1000).toFixed(2)} s of CPU). Host lateness does not apply: nothing runs late, so every bound is judged exactly (PASS or FAIL, never INCONCLUSIVE).`, '');
   }
   if (s.hostLateness) {
     const h = s.hostLateness;

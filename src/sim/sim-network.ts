@@ -97,8 +97,9 @@ export class SimNetwork {
   private emitter(node: number): (event: NodeEvent) => void {
     return (event) => {
       if (this.stopped) return;
-      const e = { ...event, t: this.clock.now(), node } as SimEvent;
-      this.ledger.apply([e]);
+      // The event is fresh from the core (or this node): stamped in place, no copy.
+      const e = Object.assign(event, { t: this.clock.now(), node }) as SimEvent;
+      if (e.type === 'host-learned' || e.type === 'host-forgotten') this.ledger.apply([e]);
       this.options.onEvent?.(e);
     };
   }
