@@ -1,5 +1,6 @@
-// What a link proxy reports: connections, toxics and link faults, each stamped with
-// nowMs() from util/clock.ts (ms, comparable across worker threads).
+// What a link proxy reports: connections, toxics and link faults, each stamped with its
+// clock's now() (real: nowMs() from util/clock.ts, comparable across worker threads; virtual:
+// ms since the run began).
 import type { DirectionSpec } from './toxic.ts';
 
 interface Base {

@@ -9,10 +9,13 @@
 // source is paused while the destination holds more than 1 MiB unsent. Otherwise chunks are
 // copied out of the read buffer and walk the chain, and what reaches the destination during
 // one dispatch leaves in one write (WriteBatch on the dispatch scope).
-import type net from 'node:net';
+//
+// Time (toxics' timers, batching) is the proxy's Scheduler's; the two ends are ByteStreams (a
+// socket, or an in-memory pipe end), so the same chain runs on real ports or in virtual time.
+import type { DispatchScope } from '../net/write-coalescer.ts';
 import { WriteBatch } from '../net/write-coalescer.ts';
-import type { ReadSlot } from './read-slot.ts';
-import { at as schedAt, cancel as schedCancel, dispatch, now as schedNow } from './scheduler.ts';
+import type { ByteStream, ReadSource } from './byte-stream.ts';
+import type { Scheduler } from './scheduler.ts';
 import type { ToxicEntry } from './toxic-collection.ts';
 import { type Direction, type Toxic, type ToxicContext, type ToxicOutput, seededStream } from './toxic.ts';
 
@@ -40,6 +43,8 @@ export interface PipeSettings {
   readonly seed: number;
   readonly maxQueueBytes: number;
   readonly highWaterBytes: number;
+  /** Time for the toxics, and the dispatch scope writes coalesce in. */
+  readonly scheduler: Scheduler;
 }
 
 /** A link in a chain: a toxic, or the destination at the end. */
@@ -89,18 +94,20 @@ export class Pipe implements Stage {
   private paused = false;
   /** Toxic path: one write per dispatch. */
   private readonly out: WriteBatch;
+  private readonly dispatch: DispatchScope;
 
   constructor(
     private readonly owner: PipeOwner,
     readonly direction: Direction,
-    private readonly src: net.Socket,
-    private readonly dst: net.Socket,
+    private readonly src: ByteStream,
+    private readonly dst: ByteStream,
     gate: Gate,
-    /** where `src` is read into */
-    private readonly slot: ReadSlot,
+    /** how `src` is read */
+    private readonly slot: ReadSource,
   ) {
     this.gate = gate;
-    this.out = new WriteBatch(dispatch, (buf) => this.write(buf));
+    this.dispatch = owner.proxy.scheduler.dispatch;
+    this.out = new WriteBatch(this.dispatch, (buf) => this.write(buf));
   }
 
   /** Start reading the source. */
@@ -148,7 +155,7 @@ export class Pipe implements Stage {
       if (this.queued > max) this.owner.reset(`${this.direction} queue exceeded ${max} bytes while the link was held`);
       return;
     }
-    dispatch.run(() => this.head.push(chunk));
+    this.dispatch.run(() => this.head.push(chunk));
     this.maybePause();
   };
 
@@ -162,7 +169,7 @@ export class Pipe implements Stage {
       this.endQueued = true;
       return;
     }
-    dispatch.run(() => this.head.end());
+    this.dispatch.run(() => this.head.end());
   };
 
   private readonly onDrain = (): void => {
@@ -218,15 +225,16 @@ export class Pipe implements Stage {
 
   private context(name: string): ToxicContext {
     const owner = this.owner;
+    const sched = owner.proxy.scheduler;
     return {
       proxy: owner.proxy.name,
       conn: owner.id,
       direction: this.direction,
       toxic: name,
-      now: schedNow,
+      now: sched.now,
       rand: seededStream(owner.proxy.seed, owner.proxy.name, owner.id, this.direction, name),
-      at: schedAt,
-      cancel: schedCancel,
+      at: sched.at,
+      cancel: sched.cancel,
       flush: () => this.out.flush(),
       close: (reason) => owner.close(reason),
       reset: (reason) => owner.reset(reason),
@@ -248,7 +256,7 @@ export class Pipe implements Stage {
     const i = this.stages.findIndex((s) => s.entry.info.name === name);
     if (i < 0) return;
     const stage = this.stages[i]!;
-    dispatch.run(() => stage.toxic.flush());
+    this.dispatch.run(() => stage.toxic.flush());
     this.stages.splice(i, 1);
     this.link(i, stage.next);
     this.refresh();
@@ -263,7 +271,7 @@ export class Pipe implements Stage {
     const i = this.stages.findIndex((s) => s.entry.info.name === entry.info.name);
     if (i < 0) return;
     const old = this.stages[i]!;
-    dispatch.run(() => old.toxic.flush());
+    this.dispatch.run(() => old.toxic.flush());
     const stage = new ToxicStage(entry, old.ctx, old.next);
     this.stages[i] = stage;
     this.link(i, stage);
@@ -307,7 +315,7 @@ export class Pipe implements Stage {
     const q = this.gateQueue;
     this.gateQueue = [];
     this.queued = 0;
-    dispatch.run(() => {
+    this.dispatch.run(() => {
       for (const chunk of q) this.head.push(chunk);
       if (this.endQueued) {
         this.endQueued = false;

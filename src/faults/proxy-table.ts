@@ -4,20 +4,13 @@
 // server dials: placement 'dialler').
 import { readFileSync } from 'node:fs';
 import type { ProxyEvent } from './events.ts';
-import { type DownHow, type DownMode, LinkProxy, type ProxyStats } from './proxy.ts';
+import { type DownHow, type DownMode, type LinkFaultState, LinkProxy, type ProxyStats } from './proxy.ts';
 import { type ToxicTypeInfo, listToxics } from './registry.ts';
 import { type LatenessStats, schedulerLateness } from './scheduler.ts';
-import type { Direction, DirectionSpec, ToxicInfo, ToxicSpec } from './toxic.ts';
+import type { DirectionSpec, ToxicInfo, ToxicSpec } from './toxic.ts';
 
-/**
- * A proxy's fault state, to put back on a proxy made again elsewhere (its first home's thread
- * crashed): its toxics as they are now, and per direction whether it is down (and how) or held.
- */
-export interface ProxyReplay {
-  toxics: ToxicInfo[];
-  down: Partial<Record<Direction, { how: DownHow; mode: DownMode }>>;
-  held: Direction[];
-}
+/** A proxy's fault state, to put back on a proxy made again elsewhere (its first home's thread crashed). */
+export type ProxyReplay = LinkFaultState;
 
 export interface AddProxyOptions {
   listenPort?: number;
@@ -69,12 +62,7 @@ export function proxyTable(label: string, onEvent: (e: ProxyEvent) => void): { a
       const p = new LinkProxy({ name, target, seed, listenPort: options.listenPort ?? 0, maxQueueBytes: options.maxQueueBytes, onEvent: (e) => muted || onEvent(e) });
       proxies.set(name, p);
       try {
-        const r = options.replay;
-        if (r) {
-          for (const t of r.toxics) p.addToxic({ ...t.attributes, type: t.type, name: t.name, direction: t.direction, toxicity: t.toxicity } as ToxicSpec);
-          for (const [d, how] of Object.entries(r.down)) p.down(d as Direction, how.how, how.mode);
-          for (const d of r.held) p.hold(d);
-        }
+        if (options.replay) p.restore(options.replay);
         muted = false;
         return await p.start();
       } catch (err) {

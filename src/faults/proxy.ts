@@ -1,21 +1,50 @@
-// A fault-injection TCP proxy in front of any server (toxiproxy-like, protocol-agnostic: it
-// never parses the bytes). Each accepted connection dials the target (a PipePair); bytes flow
-// through a per-direction chain of toxics (the ToxicCollection decides which), and the link can
-// be taken down one way or both, cut (connections closed, new ones refused) or silent (bytes
-// dropped, connections left open: only liveness can tell), or held and released (bytes queue).
-// This file is the listener and the link-wide state; pipe.ts is one direction of one connection.
-import net from 'node:net';
-import { nowMs } from '../util/clock.ts';
+// A fault-injection proxy in front of any server (toxiproxy-like, protocol-agnostic: it never
+// parses the bytes). Each connection dials the target (a PipePair); bytes flow through a
+// per-direction chain of toxics (the ToxicCollection decides which), and the link can be taken
+// down one way or both, cut (connections closed, new ones refused) or silent (bytes dropped,
+// connections left open: only liveness can tell), or held and released (bytes queue).
+// This file is the link-wide state; pipe.ts is one direction of one connection.
+//
+// Two ways in, the same faults: on real ports (`target`, start(): listen, accept, net.connect;
+// socket-ends.ts), or in memory on a Clock (`dial`, connect(); memory-ends.ts), e.g. virtual
+// time (every toxic and link fault runs the same; everything happens as the clock runs):
+//
+//   const clock = new VirtualClock();
+//   const proxy = new LinkProxy({ name: 'a-b', clock, dial: () => {
+//     const [toServer, atServer] = memoryPair(clock);  // memory-stream.ts
+//     server.accept(atServer);                          // your server reads and writes its end
+//     return toServer;                                  // the proxy's end toward the target
+//   } });
+//   const conn = proxy.connect('a');                    // the dialler's end: a MemoryStream
+//   conn.on('data', (b) => {}); conn.write(Buffer.from('hi'));
+//   proxy.addToxic({ type: 'latency', ms: 50 }); proxy.down('both', 'close', 'silent'); proxy.up();
+//   proxy.hold('upstream'); proxy.release(); const faults = proxy.snapshot(); proxy.restore(faults);
+//   await clock.runUntil(1000);                         // or clock.runWhile(promise)
+import type net from 'node:net';
+import { type Clock, realClock } from '../util/clock.ts';
+import type { ByteStream } from './byte-stream.ts';
 import type { ProxyEvent } from './events.ts';
-import { CLOSE_GRACE_MS, type PairOwner, PipePair } from './pipe-pair.ts';
+import { type DownHow, type DownMode, type LinkFaultState, restoreFaults } from './fault-state.ts';
+import { acceptMemory, memoryEnds } from './memory-ends.ts';
+import type { MemoryStream } from './memory-stream.ts';
+import { CLOSE_GRACE_MS, type PairEnds, type PairOwner, PipePair } from './pipe-pair.ts';
 import type { Gate } from './pipe.ts';
+import { type Scheduler, schedulerFor } from './scheduler.ts';
+import { listenOn, proxyServer, socketEnds } from './socket-ends.ts';
 import { ToxicCollection } from './toxic-collection.ts';
 import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from './toxic.ts';
+
+export type { DownHow, DownMode, LinkFaultState } from './fault-state.ts';
 
 export interface LinkProxyOptions {
   /** Names the proxy in events, errors and seeds. */
   name: string;
-  target: { host: string; port: number };
+  /** On real ports: where each accepted connection is dialled (give this or `dial`). */
+  target?: { host: string; port: number };
+  /** In memory: dials the target for each connect() (give this or `target`). Throwing refuses the connection. */
+  dial?: () => ByteStream;
+  /** Time for toxics, timeouts and event stamps. Default: the real clock (and the thread's precise scheduler). */
+  clock?: Clock;
   /** Default 0: any free port (read it back from start() or `port`). */
   listenPort?: number;
   /** Default 127.0.0.1. */
@@ -28,14 +57,6 @@ export interface LinkProxyOptions {
   highWaterBytes?: number;
   onEvent?: (event: ProxyEvent) => void;
 }
-
-export type DownHow = 'close' | 'reset';
-/**
- * 'cut': the connections are closed (FIN, or RST with how = 'reset') and new ones refused, as
- * a hard break; 'silent': the connections stay open and the direction's bytes are dropped, as a
- * partition that closes nothing.
- */
-export type DownMode = 'cut' | 'silent';
 
 export interface DirectionStats {
   /** bytes read from the source side */
@@ -68,19 +89,26 @@ export interface ProxyStats {
 const DEFAULT_MAX_QUEUE = 64 * 1024 * 1024;
 const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
 
+/** ProxyStats.target of an in-memory proxy (it has no address). */
+const MEMORY_TARGET = { host: 'memory', port: 0 };
+
 export class LinkProxy implements PairOwner {
   readonly name: string;
   readonly target: { host: string; port: number };
+  readonly targetLabel: string;
   readonly seed: number;
   readonly maxQueueBytes: number;
   readonly highWaterBytes: number;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
   onEvent: ((event: ProxyEvent) => void) | undefined;
   /** How each direction is down, if it is. */
   private readonly downDirs: Record<Direction, { mode: DownMode; how: DownHow } | undefined> = { upstream: undefined, downstream: undefined };
   private readonly heldDirs: Record<Direction, boolean> = { upstream: false, downstream: false };
-  private readonly server: net.Server;
+  /** Real ports only. */
+  private readonly server: net.Server | undefined;
   private readonly conns = new Map<number, PipePair>();
-  private readonly refusedSockets = new Set<net.Socket>();
+  private readonly refusedSockets = new Set<ByteStream>();
   private readonly toxicCollection: ToxicCollection;
   private nextId = 1;
   private listeningPort = 0;
@@ -88,18 +116,26 @@ export class LinkProxy implements PairOwner {
   private readonly totals = { connections: 0, refused: 0, upIn: 0, upOut: 0, upDropped: 0, downIn: 0, downOut: 0, downDropped: 0 };
 
   constructor(private readonly options: LinkProxyOptions) {
-    const { host, port } = options.target ?? {};
-    if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`proxy ${options.name}: target must be { host, port } with a port from 1 to 65535, got ${JSON.stringify(options.target)}`);
+    if ((options.target === undefined) === (options.dial === undefined)) {
+      throw new Error(`proxy ${options.name}: give either target (real ports) or dial (in memory), not ${options.dial ? 'both' : 'neither'}`);
+    }
+    if (options.target !== undefined) {
+      const { host, port } = options.target;
+      if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`proxy ${options.name}: target must be { host, port } with a port from 1 to 65535, got ${JSON.stringify(options.target)}`);
+      }
     }
     this.name = options.name;
-    this.target = { ...options.target };
+    this.target = { ...(options.target ?? MEMORY_TARGET) };
+    this.targetLabel = options.target ? `${this.target.host}:${this.target.port}` : `of proxy ${this.name} (in memory)`;
     this.seed = options.seed ?? 0;
     this.maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE;
     this.highWaterBytes = options.highWaterBytes ?? DEFAULT_HIGH_WATER;
+    this.clock = options.clock ?? realClock;
+    this.scheduler = schedulerFor(this.clock);
     this.onEvent = options.onEvent;
     this.toxicCollection = new ToxicCollection(this.name, this.seed);
-    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (s) => this.accept(s));
+    if (options.target) this.server = proxyServer((s) => this.accept(s));
   }
 
   get port(): number {
@@ -112,24 +148,15 @@ export class LinkProxy implements PairOwner {
     return cut && this.downDirs[cut]!.how;
   }
 
-  /** Listen; resolves with the port. */
+  /** Listen; resolves with the port. In memory there is nothing to listen on: resolves 0. */
   async start(): Promise<number> {
-    const host = this.options.listenHost ?? '127.0.0.1';
-    const port = this.options.listenPort ?? 0;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(new Error(`proxy ${this.name} cannot listen on ${host}:${port}: ${err.message}`));
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    this.listeningPort = (this.server.address() as net.AddressInfo).port;
+    if (!this.server) return 0;
+    this.listeningPort = await listenOn(this.server, this.options.listenHost ?? '127.0.0.1', this.options.listenPort ?? 0, this.name);
     return this.listeningPort;
   }
 
   private emit(e: Record<string, unknown> & { type: ProxyEvent['type'] }): void {
-    this.onEvent?.({ ...e, proxy: this.name, t: nowMs() } as ProxyEvent);
+    this.onEvent?.({ ...e, proxy: this.name, t: this.clock.now() } as ProxyEvent);
   }
 
   private accept(socket: net.Socket): void {
@@ -138,28 +165,50 @@ export class LinkProxy implements PairOwner {
       return;
     }
     if (this.refusing) {
-      this.refuse(socket, this.refusing);
+      this.refuse(socket, `${socket.remoteAddress}:${socket.remotePort}`, this.refusing);
       return;
     }
-    const conn = new PipePair(this, this.toxicCollection, this.nextId++, socket);
+    this.open(socketEnds(socket, this.target));
+  }
+
+  /**
+   * In memory: a new connection through the proxy, as accept() on real ports (refused while
+   * cut, its faults and toxics from the start). Returns the dialler's end; `remote` names the
+   * dialler in events. The target is dialled with `dial` on this call.
+   */
+  connect(remote = 'memory'): MemoryStream {
+    const dial = this.options.dial;
+    if (!dial) throw new Error(`proxy ${this.name}: connect() is for in-memory proxies (made with dial); this one listens on port ${this.listeningPort}`);
+    const { dialler, near } = acceptMemory(this.clock, this.name, remote);
+    if (this.stopped) near.destroy();
+    else if (this.refusing) this.refuse(near, remote, this.refusing);
+    else this.open(memoryEnds(this.clock, this.name, near, remote, dial));
+    return dialler;
+  }
+
+  private open(ends: PairEnds): void {
+    const conn = new PipePair(this, this.toxicCollection, this.nextId++, ends);
     this.conns.set(conn.id, conn);
     this.totals.connections++;
     this.emit({ type: 'proxy-conn-opened', conn: conn.id, remote: conn.remote });
   }
 
-  private refuse(socket: net.Socket, how: DownHow): void {
+  private refuse(socket: ByteStream, remote: string, how: DownHow): void {
     this.totals.refused++;
-    this.emit({ type: 'proxy-conn-refused', remote: `${socket.remoteAddress}:${socket.remotePort}`, how });
+    this.emit({ type: 'proxy-conn-refused', remote, how });
     socket.on('error', () => {});
     if (how === 'reset') {
       socket.resetAndDestroy();
       return;
     }
     this.refusedSockets.add(socket);
-    socket.once('close', () => this.refusedSockets.delete(socket));
+    const grace = this.clock.at(this.clock.now() + CLOSE_GRACE_MS, () => socket.destroy());
+    socket.once('close', () => {
+      this.refusedSockets.delete(socket);
+      this.clock.cancel(grace);
+    });
     socket.end();
     socket.resume();
-    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   /** @internal */
@@ -262,6 +311,21 @@ export class LinkProxy implements PairOwner {
     for (const c of this.conns.values()) c.updateGates();
   }
 
+  /** The link's fault state as data: toxics (in chain order), what is down and how, what is held. */
+  snapshot(): LinkFaultState {
+    const down: LinkFaultState['down'] = {};
+    for (const d of DIRECTIONS) {
+      const s = this.downDirs[d];
+      if (s) down[d] = { how: s.how, mode: s.mode };
+    }
+    return { toxics: this.toxics(), down, held: DIRECTIONS.filter((d) => this.heldDirs[d]) };
+  }
+
+  /** Make the link's faults `state`'s (a snapshot()), with the calls (and events) that takes. */
+  restore(state: LinkFaultState): void {
+    restoreFaults(this, state);
+  }
+
   stats(): ProxyStats {
     const t = this.totals;
     const up: DirectionStats = { in: t.upIn, out: t.upOut, queued: 0, dropped: t.upDropped, buffered: 0 };
@@ -294,7 +358,8 @@ export class LinkProxy implements PairOwner {
   /** Stop listening, destroy every connection; resolves when every socket has closed. */
   stop(): Promise<void> {
     if (this.stopped) return this.stopped;
-    const listenerClosed = this.server.listening ? new Promise<void>((r) => this.server.close(() => r())) : Promise.resolve();
+    const server = this.server;
+    const listenerClosed = server?.listening ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     const conns = [...this.conns.values()];
     for (const c of conns) c.destroy();
     const refused = [...this.refusedSockets].map((s) => new Promise<void>((r) => {

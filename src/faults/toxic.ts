@@ -32,14 +32,14 @@ export interface ToxicContext {
   readonly direction: Direction;
   /** The toxic's name. */
   readonly toxic: string;
-  /** performance.now(), ms. */
+  /** The proxy's clock, ms (its Scheduler's now()). */
   now(): number;
   /**
    * Uniform [0, 1), seeded by (proxy seed, proxy name, connection number, direction, toxic name):
    * the same seed and the same traffic give the same samples.
    */
   rand(): number;
-  /** Run fn at `due` (a now() value) on the precise scheduler; never early, ~±1 ms late at worst. */
+  /** Run fn at `due` (a now() value) on the proxy's scheduler; never early (real time: ~±1 ms late at worst; virtual: exact). */
   at(due: number, fn: () => void): Timer;
   cancel(timer: Timer | undefined): void;
   /** Write what has reached the destination socket in this batch now, as its own write. */

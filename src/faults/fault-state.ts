@@ -1,0 +1,71 @@
+// A link proxy's fault state as data: its toxics (in chain order) and, per direction, whether
+// it is down (and how) or held. snapshot() reads it off a proxy; restoreFaults() makes a proxy
+// match one with the fewest calls (a toxic whose identity is unchanged is updated in place, so
+// the bytes it holds are not dropped), so the state can live in one place and be put back.
+import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec } from './toxic.ts';
+
+export type DownHow = 'close' | 'reset';
+/**
+ * 'cut': the connections are closed (FIN, or RST with how = 'reset') and new ones refused, as
+ * a hard break; 'silent': the connections stay open and the direction's bytes are dropped, as a
+ * partition that closes nothing.
+ */
+export type DownMode = 'cut' | 'silent';
+
+export interface LinkFaultState {
+  toxics: ToxicInfo[];
+  down: Partial<Record<Direction, { how: DownHow; mode: DownMode }>>;
+  held: Direction[];
+}
+
+/** The calls restoreFaults makes (LinkProxy's). */
+export interface FaultControls {
+  snapshot(): LinkFaultState;
+  addToxic(spec: ToxicSpec): string;
+  removeToxic(name: string): void;
+  updateToxic(name: string, attributes: Record<string, unknown>): unknown;
+  down(direction: DirectionSpec, how: DownHow, mode: DownMode): void;
+  up(direction: DirectionSpec): void;
+  hold(direction: DirectionSpec): void;
+  release(direction: DirectionSpec): void;
+}
+
+export function specOf(t: ToxicInfo): ToxicSpec {
+  return { ...t.attributes, type: t.type, name: t.name, direction: t.direction, toxicity: t.toxicity };
+}
+
+const sameIdentity = (a: ToxicInfo, b: ToxicInfo) => a.name === b.name && a.type === b.type && a.direction === b.direction && a.toxicity === b.toxicity;
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Make `proxy`'s faults `want`'s. Toxics are validated as addToxic does (a bad one throws, naming it). */
+export function restoreFaults(proxy: FaultControls, want: LinkFaultState): void {
+  const have = proxy.snapshot();
+  restoreToxics(proxy, have.toxics, want.toxics);
+  for (const d of DIRECTIONS) {
+    const h = have.down[d];
+    const w = want.down[d];
+    if (w && (h?.how !== w.how || h?.mode !== w.mode)) proxy.down(d, w.how, w.mode);
+    else if (!w && h) proxy.up(d);
+    const held = want.held.includes(d);
+    if (held !== have.held.includes(d)) {
+      if (held) proxy.hold(d);
+      else proxy.release(d);
+    }
+  }
+}
+
+function restoreToxics(proxy: FaultControls, have: ToxicInfo[], want: ToxicInfo[]): void {
+  // Kept: same name, type, direction and toxicity. A chain appends, so the kept ones must keep
+  // their order and come before every new one; otherwise the chain is rebuilt.
+  const kept = have.filter((h) => want.some((w) => sameIdentity(h, w)));
+  const order = want.map((w) => w.name);
+  const keptAt = kept.map((k) => order.indexOf(k.name));
+  const inOrder = keptAt.every((at, i) => at === i);
+  const keep = inOrder ? kept : [];
+  for (const h of have) if (!keep.includes(h)) proxy.removeToxic(h.name);
+  for (const [i, w] of want.entries()) {
+    if (i < keep.length) {
+      if (!sameJson(keep[i]!.attributes, w.attributes)) proxy.updateToxic(w.name, w.attributes);
+    } else proxy.addToxic(specOf(w));
+  }
+}
