@@ -10,6 +10,7 @@ import type { NodeEvent } from '../net/events.ts';
 import type { Clock, ClockTimer } from '../util/clock.ts';
 import { SimConnection } from './connection.ts';
 import type { SimPorts } from './ports.ts';
+import type { SimStream } from './stream.ts';
 
 const REDIAL_FIRST_MS = 25;
 const REDIAL_MAX_MS = 1000;
@@ -43,13 +44,13 @@ export class SimClient {
   /** Connect and register; resolves with when the registration left. */
   connect(): number {
     this.leaving = false;
-    const end = this.ports.dial(this.options.serverPort);
+    const end = this.ports.dial(this.options.serverPort, this.options.name);
     if (!end) throw new Error(`client ${this.id} (${this.options.name}) cannot reach port ${this.options.serverPort}: connection refused`);
     this.attach(end);
     return this.clock.now();
   }
 
-  private attach(end: import('./stream.ts').SimStream): void {
+  private attach(end: SimStream): void {
     this.heard = false;
     this.conn = new SimConnection(0, end, true, {
       onMessages: (_c, msgs) => {
@@ -113,7 +114,7 @@ export class SimClient {
     this.redialTimer = this.clock.at(now + this.redialDelay, () => {
       this.redialTimer = undefined;
       if (this.leaving) return;
-      const end = this.ports.dial(this.options.serverPort);
+      const end = this.ports.dial(this.options.serverPort, this.options.name);
       if (end) this.attach(end);
       else this.scheduleRedial();
     });

@@ -60,7 +60,7 @@ export class SimServer {
       onDecodeError: (c, err) => this.emit({ type: 'decode-error', conn: c.id, code: err.code, value: err.value, message: err.message }),
       onClose: (c, reason) => this.onClose(c, reason),
     };
-    this.port = ports.listen((end) => this.attach(end, false), options.port);
+    this.port = ports.serve((end) => this.attach(end, false), options.port);
     const every = this.core.livenessSettings.intervalMs;
     if (every > 0) this.every(every, () => this.apply(this.core.tick(this.clock.now())));
   }
@@ -76,7 +76,7 @@ export class SimServer {
     let delay = JOIN_RETRY_FIRST_MS;
     for (;;) {
       if (this.stopped) throw new Error(`server ${this.id} stopped while joining port ${port}`);
-      const end = this.ports.dial(port);
+      const end = this.ports.dial(port, this.options.name);
       if (end) {
         this.bootstrapJoined = false;
         this.bootstrapConn = this.attach(end, true);
@@ -142,6 +142,7 @@ export class SimServer {
   }
 
   private onMessages(conn: SimConnection, msgs: DecodedMessage[]): void {
+    if (this.stopped) return;
     const trace = this.options.traceFrames ?? false;
     for (const m of msgs) {
       if (!conn.isOpen) return;
@@ -160,6 +161,7 @@ export class SimServer {
 
   private onClose(conn: SimConnection, reason: string): void {
     this.conns.delete(conn.id);
+    if (this.stopped) return;
     this.emit({ type: 'conn-closed', conn: conn.id, reason });
     this.apply(this.core.closed(conn.id));
     if (conn.id === this.bootstrapConn) {
@@ -203,6 +205,6 @@ export class SimServer {
   }
 
   private emit(event: NodeEvent): void {
-    this.options.onEvent(event);
+    if (!this.stopped) this.options.onEvent(event); // a crashed server says nothing more
   }
 }
