@@ -1,9 +1,9 @@
 // Where an experiment's network runs, and on which clock: on real ports (the coordinator's
 // Simulation: worker threads, processes or external servers) in real time, or in this thread
 // on virtual time (placement 'sim': src/sim/). Also where events.jsonl goes: streamed to the
-// file on real time; held until the end on virtual time, since nothing driven by the virtual
-// clock may wait on real I/O (it would run at an arbitrary virtual time).
-import { createWriteStream, writeFileSync } from 'node:fs';
+// file on real time; written synchronously in chunks on virtual time, since nothing driven by
+// the virtual clock may wait on real I/O (it would run at an arbitrary virtual time).
+import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
 import { Simulation, type SimulationOptions } from '../coordinator/simulation.ts';
 import type { PlacementKind } from '../placement/index.ts';
 import { SimNetwork } from '../sim/sim-network.ts';
@@ -38,16 +38,40 @@ export function openNetwork(placement: ExperimentPlacement, eventsFile: string):
     };
   }
   const clock = new VirtualClock();
-  // Bounded by the run: one line per event of one experiment.
-  const lines: string[] = [];
   return {
     clock,
-    events: { write: (line) => void lines.push(line), close: async () => writeFileSync(eventsFile, lines.join('')) },
+    events: syncFile(eventsFile),
     start: (o) => SimNetwork.start({
       topology: o.topology, clock, seed: o.seed, proxyLinks: o.proxyLinks, proxyClients: o.proxyClients, traceFrames: o.traceFrames,
       reconnect: o.reconnect, clientReconnect: o.clientReconnect, pingIntervalMs: o.pingIntervalMs, pingTimeoutMs: o.pingTimeoutMs,
       onEvent: o.onEvent, onProxyEvent: o.onProxyEvent,
     }),
     run: (body) => clock.runWhile(body()),
+  };
+}
+
+/** Lines gathered up to this many characters, then written at once (synchronously: no event loop turn). */
+const SYNC_CHUNK = 1 << 20;
+
+/** events.jsonl for a virtual run: synchronous writes of ~1 MiB, so memory stays bounded and the clock never waits on I/O. */
+function syncFile(path: string): EventSink {
+  const fd = openSync(path, 'w');
+  let pending: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (pending.length) writeSync(fd, pending.join(''));
+    pending = [];
+    size = 0;
+  };
+  return {
+    write: (line) => {
+      pending.push(line);
+      size += line.length;
+      if (size >= SYNC_CHUNK) flush();
+    },
+    close: async () => {
+      flush();
+      closeSync(fd);
+    },
   };
 }

@@ -147,9 +147,15 @@ export class SimServer {
     for (const m of msgs) {
       if (!conn.isOpen) return;
       this.bytesIn += m.raw.length;
-      if (m.type === MessageType.ClientChat && !trace) {
+      // Most frames are chats to forward: the core names the connection, no effects are made
+      // (traced too: the two frame events are the ones the decoded path would give).
+      if (m.type === MessageType.ClientChat) {
         const via = this.core.forwardChat(conn.id, m);
         if (via !== undefined) {
+          if (trace) {
+            this.traceFrame('frame-received', conn.id, m.raw);
+            this.traceFrame('frame-sent', via, m.raw);
+          }
           this.conns.get(via)?.send(m.raw);
           continue;
         }

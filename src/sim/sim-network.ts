@@ -98,7 +98,9 @@ export class SimNetwork {
     return (event) => {
       if (this.stopped) return;
       // The event is fresh from the core (or this node): stamped in place, no copy.
-      const e = Object.assign(event, { t: this.clock.now(), node }) as SimEvent;
+      const e = event as SimEvent;
+      e.t = this.clock.now();
+      e.node = node;
       if (e.type === 'host-learned' || e.type === 'host-forgotten') this.ledger.apply([e]);
       this.options.onEvent?.(e);
     };
