@@ -34,6 +34,8 @@ export interface SimServerOptions {
   traceFrames?: boolean;
   maxQueueBytes?: number;
   joinDeadlineMs?: number;
+  /** Keep the hex of each inbound connection's first frame (the course's connectivity scenarios check it). */
+  recordJoinFrames?: boolean;
   onEvent: (event: NodeEvent) => void;
 }
 
@@ -49,6 +51,9 @@ export class SimServer {
   private joinTarget: number | undefined;
   private timers = new Set<ClockTimer>();
   private readonly handlers: SimConnectionHandlers;
+  /** With recordJoinFrames: each inbound connection's first frame (hex), and the ones still to come. */
+  readonly joinFrames: string[] = [];
+  private readonly awaitingFirstFrame = new Set<number>();
   bytesIn = 0;
 
   constructor(readonly options: SimServerOptions, private readonly ports: SimPorts, private readonly clock: Clock) {
@@ -136,6 +141,7 @@ export class SimServer {
     }
     const conn = new SimConnection(id, end, outbound, this.handlers, this.options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES);
     this.conns.set(id, conn);
+    if (this.options.recordJoinFrames && !outbound) this.awaitingFirstFrame.add(id);
     this.emit({ type: 'conn-opened', conn: id, remote: 'sim', outbound });
     this.apply(this.core.opened(id, outbound));
     return id;
@@ -143,6 +149,7 @@ export class SimServer {
 
   private onMessages(conn: SimConnection, msgs: DecodedMessage[]): void {
     if (this.stopped) return;
+    if (this.awaitingFirstFrame.delete(conn.id)) this.joinFrames.push(msgs[0]!.raw.toString('hex'));
     const trace = this.options.traceFrames ?? false;
     for (const m of msgs) {
       if (!conn.isOpen) return;
@@ -167,6 +174,7 @@ export class SimServer {
 
   private onClose(conn: SimConnection, reason: string): void {
     this.conns.delete(conn.id);
+    this.awaitingFirstFrame.delete(conn.id);
     if (this.stopped) return;
     this.emit({ type: 'conn-closed', conn: conn.id, reason });
     this.apply(this.core.closed(conn.id));
