@@ -29,12 +29,14 @@ import { acceptMemory, memoryEnds } from './memory-ends.ts';
 import type { MemoryStream } from './memory-stream.ts';
 import { CLOSE_GRACE_MS, type PairEnds, type PairOwner, PipePair } from './pipe-pair.ts';
 import type { Gate } from './pipe.ts';
+import { type ProxyStats, ProxyTotals } from './proxy-stats.ts';
 import { type Scheduler, schedulerFor } from './scheduler.ts';
 import { listenOn, proxyServer, socketEnds } from './socket-ends.ts';
 import { ToxicCollection } from './toxic-collection.ts';
 import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from './toxic.ts';
 
 export type { DownHow, DownMode, LinkFaultState } from './fault-state.ts';
+export type { DirectionStats, ProxyStats } from './proxy-stats.ts';
 
 export interface LinkProxyOptions {
   /** Names the proxy in events, errors and seeds. */
@@ -56,34 +58,6 @@ export interface LinkProxyOptions {
   /** Stop reading a source when this many bytes wait in its toxics and destination socket. Default 4 MiB. */
   highWaterBytes?: number;
   onEvent?: (event: ProxyEvent) => void;
-}
-
-export interface DirectionStats {
-  /** bytes read from the source side */
-  in: number;
-  /** bytes written to the destination side */
-  out: number;
-  /** bytes queued now because the direction is held */
-  queued: number;
-  /** bytes dropped because the direction was silent */
-  dropped: number;
-  /** bytes past the gate but not yet taken by the kernel: held by toxics, batched, or in the socket's buffer */
-  buffered: number;
-}
-
-export interface ProxyStats {
-  name: string;
-  port: number;
-  target: { host: string; port: number };
-  connections: { open: number; total: number; refused: number };
-  upstream: DirectionStats;
-  downstream: DirectionStats;
-  /** 'close' / 'reset' while a direction is cut (new connections refused that way). */
-  down: DownHow | undefined;
-  cut: Direction[];
-  silent: Direction[];
-  held: Direction[];
-  toxics: ToxicInfo[];
 }
 
 const DEFAULT_MAX_QUEUE = 64 * 1024 * 1024;
@@ -113,7 +87,7 @@ export class LinkProxy implements PairOwner {
   private nextId = 1;
   private listeningPort = 0;
   private stopped: Promise<void> | undefined;
-  private readonly totals = { connections: 0, refused: 0, upIn: 0, upOut: 0, upDropped: 0, downIn: 0, downOut: 0, downDropped: 0 };
+  private readonly totals = new ProxyTotals();
 
   constructor(private readonly options: LinkProxyOptions) {
     if ((options.target === undefined) === (options.dial === undefined)) {
@@ -220,13 +194,7 @@ export class LinkProxy implements PairOwner {
   /** @internal */
   pairClosed(conn: PipePair): void {
     this.conns.delete(conn.id);
-    const t = this.totals;
-    t.upIn += conn.up?.bytesIn ?? 0;
-    t.upOut += conn.up?.bytesOut ?? 0;
-    t.upDropped += conn.up?.dropped ?? 0;
-    t.downIn += conn.down?.bytesIn ?? 0;
-    t.downOut += conn.down?.bytesOut ?? 0;
-    t.downDropped += conn.down?.dropped ?? 0;
+    this.totals.addClosed(conn);
     this.emit({
       type: 'proxy-conn-closed', conn: conn.id, reason: conn.reason ?? 'closed',
       bytesUp: conn.up?.bytesOut ?? 0, bytesDown: conn.down?.bytesOut ?? 0,
@@ -328,25 +296,12 @@ export class LinkProxy implements PairOwner {
 
   stats(): ProxyStats {
     const t = this.totals;
-    const up: DirectionStats = { in: t.upIn, out: t.upOut, queued: 0, dropped: t.upDropped, buffered: 0 };
-    const down: DirectionStats = { in: t.downIn, out: t.downOut, queued: 0, dropped: t.downDropped, buffered: 0 };
-    for (const c of this.conns.values()) {
-      for (const [p, s] of [[c.up, up], [c.down, down]] as const) {
-        if (!p) continue;
-        s.in += p.bytesIn;
-        s.out += p.bytesOut;
-        s.queued += p.queued;
-        s.dropped += p.dropped;
-        s.buffered += p.pressure();
-      }
-    }
     return {
       name: this.name,
       port: this.listeningPort,
       target: { ...this.target },
       connections: { open: this.conns.size, total: t.connections, refused: t.refused },
-      upstream: up,
-      downstream: down,
+      ...t.directions(this.conns.values()),
       down: this.refusing,
       cut: DIRECTIONS.filter((d) => this.downDirs[d]?.mode === 'cut'),
       silent: DIRECTIONS.filter((d) => this.downDirs[d]?.mode === 'silent'),

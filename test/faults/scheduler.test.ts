@@ -1,7 +1,9 @@
 // The precise scheduler behind every timed toxic: never early, FIFO for equal due times,
 // cancellable, and close to due (the bench measures the ±1 ms goal; here only a loose bound).
 import { describe, expect, it } from 'vitest';
-import { at, batch, cancel, inBatch, markDirty, now, pendingTimers } from '../../src/faults/scheduler.ts';
+import { at, batch, cancel, defaultScheduler, inBatch, markDirty, now, pendingTimers, schedulerFor } from '../../src/faults/scheduler.ts';
+import { realClock } from '../../src/util/clock.ts';
+import { VirtualClock } from '../../src/util/virtual-clock.ts';
 import { percentile } from './helpers.ts';
 
 describe('scheduler', () => {
@@ -47,5 +49,34 @@ describe('scheduler', () => {
     expect(pendingTimers()).toBe(0);
     expect(batch(() => inBatch())).toBe(true);
     expect(inBatch()).toBe(false);
+  });
+});
+
+describe('Scheduler on a VirtualClock', () => {
+  it('runs each timer at exactly its due time, FIFO for equal ones, each in a dispatch; cancelled ones never', async () => {
+    const clock = new VirtualClock();
+    const s = schedulerFor(clock);
+    expect(schedulerFor(clock)).toBe(s); // one per clock
+    expect(s.clock).toBe(clock);
+    const ran: string[] = [];
+    const mark = (name: string) => () => ran.push(`${name}@${s.now()}${s.dispatch.active ? '' : ' (outside a dispatch)'}`);
+    s.at(2.5, mark('b'));
+    s.at(1, mark('a'));
+    s.at(2.5, mark('c'));
+    const gone = s.at(2, mark('cancelled'));
+    s.at(0.125, () => s.at(s.now() + 10, mark('set by a timer')));
+    s.cancel(gone);
+    s.cancel(gone); // twice is harmless
+    expect(s.pendingTimers()).toBe(4);
+    await clock.runUntil(100);
+    expect(ran).toEqual(['a@1', 'b@2.5', 'c@2.5', 'set by a timer@10.125']);
+    expect(s.pendingTimers()).toBe(0);
+    expect(s.lateness().count).toBe(0);
+  });
+
+  it('the real clock gets the thread\'s precise scheduler, the one the module functions use', () => {
+    expect(schedulerFor(realClock)).toBe(defaultScheduler);
+    expect(schedulerFor()).toBe(defaultScheduler);
+    expect(Math.abs(defaultScheduler.now() - realClock.now())).toBeLessThan(50);
   });
 });
