@@ -37,6 +37,12 @@ export interface SimNetworkOptions {
   pingTimeoutMs?: number;
   onEvent?: (e: SimEvent) => void;
   onProxyEvent?: (e: ProxyEvent) => void;
+  /**
+   * Feed the Ledger with every node's host-learned / host-forgotten (default true). False for
+   * networks too big for that (10,000 servers learn 10^8 hosts): the waits never resolve then;
+   * read the cores instead (knownCounts).
+   */
+  observe?: boolean;
 }
 
 /** Structurally an ExperimentNetwork (src/experiment/network.ts): the runner drives it as it drives a Simulation. */
@@ -53,10 +59,12 @@ export class SimNetwork {
   private readonly names = new Map<number, string>();
   private readonly liveness: { intervalMs: number; timeoutMs: number };
   private stopped = false;
+  private readonly observe: boolean;
 
   private constructor(private readonly options: SimNetworkOptions) {
     this.topology = options.topology;
     this.clock = options.clock;
+    this.observe = options.observe ?? true;
     for (const h of [...options.topology.servers, ...options.topology.clients]) this.names.set(h.id, h.name);
     this.ports = new SimPorts(this.clock);
     this.ledger = new Ledger((id) => this.nameOf(id), { clock: this.clock });
@@ -101,7 +109,7 @@ export class SimNetwork {
       const e = event as SimEvent;
       e.t = this.clock.now();
       e.node = node;
-      if (e.type === 'host-learned' || e.type === 'host-forgotten') this.ledger.apply([e]);
+      if (this.observe && (e.type === 'host-learned' || e.type === 'host-forgotten')) this.ledger.apply([e]);
       this.options.onEvent?.(e);
     };
   }
@@ -215,6 +223,13 @@ export class SimNetwork {
 
   async clientState(id: number): Promise<ClientState> {
     return this.client(id).state();
+  }
+
+  /** How many hosts each live server's core knows now, read off the cores themselves. */
+  knownCounts(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [id, s] of this.servers) if (this.ledger.liveServers.has(id)) out.set(id, s.core.hostCount);
+    return out;
   }
 
   /** Bytes queued on every node's connections, not yet taken by their peers. */
