@@ -159,7 +159,9 @@ export class SimNetwork {
 
   traffic(from: number, to: number, rate: number, size: number, durationMs: number, tag = 't'): Promise<{ sent: number }> {
     if (!this.clients.has(from)) return Promise.reject(new Error(`traffic from ${from}: no client with that id`));
-    return runTraffic(() => this.clients.get(from), { to, rate, size, durationMs, tag }, this.clock);
+    // Looked up on every tick (a re-joined client is a new node); only `connected` is read, not a full state() copy.
+    const view = { state: () => ({ connected: this.clients.get(from)?.core.connected ?? false }), chat: (dest: number, text: string) => this.clients.get(from)!.chat(dest, text) };
+    return runTraffic(() => (this.clients.has(from) ? view : undefined), { to, rate, size, durationMs, tag }, this.clock);
   }
 
   async quit(clientId: number, text = ''): Promise<number> {
