@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkerBackend } from '../coordinator/scenario-backend.ts';
 import { MemoryBackend } from '../memory/backend.ts';
+import { SimBackend } from '../sim/scenario-backend.ts';
 import { InProcessBackend } from '../scenario/in-process.ts';
 import { formatResult, loadScenarioFile, runScenario } from '../scenario/runner.ts';
 import type { ScenarioBackend } from '../scenario/backend.ts';
@@ -20,9 +21,10 @@ Between steps it waits until no byte is in flight, instead of the course's fixed
                     workers  each server in its own worker thread, on real TCP ports
                     processes each server its own crc-server process, driven over its control API
                     memory   the in-memory network: no sockets, no timers, the same result every run
+                    sim      the sim's servers and clients on virtual time (--placement sim's; docs/virtual-time.md)
   --workers       the same as --backend workers
-  --exact-ports   listen on the ports a .cfg file names (default: free ports, mapped); not with memory
-  --real-waits    honour .cfg WAIT commands as real pauses; not with memory
+  --exact-ports   listen on the ports a .cfg file names (default: free ports, mapped); not with memory or sim
+  --real-waits    honour .cfg WAIT commands as real pauses; not with memory or sim
   --verbose       print notes for passing scenarios too
 `;
 
@@ -31,6 +33,7 @@ const BACKENDS = {
   workers: () => new WorkerBackend(),
   processes: () => new WorkerBackend({ placement: 'processes' }),
   memory: () => new MemoryBackend(),
+  sim: () => new SimBackend(),
 } satisfies Record<string, () => ScenarioBackend>;
 type BackendName = keyof typeof BACKENDS;
 
@@ -47,6 +50,10 @@ function backendChoice(values: { backend?: string; workers?: boolean; 'exact-por
   if (choice === 'memory') {
     if (values['exact-ports']) throw new UsageError('--exact-ports means nothing with --backend memory: the in-memory network has no ports to listen on');
     if (values['real-waits']) throw new UsageError('--real-waits means nothing with --backend memory: no time passes in the in-memory network, so a pause changes nothing');
+  }
+  if (choice === 'sim') {
+    if (values['exact-ports']) throw new UsageError('--exact-ports means nothing with --backend sim: its ports are the sim\'s, not real ones');
+    if (values['real-waits']) throw new UsageError('--real-waits means nothing with --backend sim: it runs on virtual time, so a real pause changes nothing');
   }
   return choice;
 }

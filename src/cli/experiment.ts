@@ -12,7 +12,7 @@ import { IMPL_FLAG_OPTIONS, IMPL_USAGE, UsageError, choiceFlag, implFlags, parse
 /** The exit code of a run whose only misses were excused by the host's lateness. */
 const EXIT_INCONCLUSIVE = 3;
 
-const USAGE = `usage: npm run experiment -- [--out DIR] [--placement workers|processes|external [--endpoints FILE]]
+const USAGE = `usage: npm run experiment -- [--out DIR] [--placement workers|processes|external|sim [--endpoints FILE]]
                              [--impl course:DIR|command:'...' [--impl-ids 2,4]] <experiment.json> [...]
 
 Runs each experiment (see topologies/experiments/) and writes events.jsonl, summary.json,
@@ -21,7 +21,8 @@ results/experiments). Every file is checked before any runs. "traceFrames": fals
 skips the per-frame events the Lamport diagram needs (they cost throughput under heavy load).
 --placement: where the servers run (default: the file's "placement", else its topology's, else
 workers): worker threads, a crc-server process each, or servers someone else started (the
-Kubernetes Job) found in --endpoints FILE (contracts: src/placement/endpoints.ts).
+Kubernetes Job) found in --endpoints FILE (contracts: src/placement/endpoints.ts), or sim: every
+server and client in this thread on virtual time, exact and replayable (docs/virtual-time.md).
 --impl: some servers of each experiment's topology are foreign (see docs/foreign-servers.md):
 ${IMPL_USAGE}Re-draw the pictures of a finished run with: npm run report -- DIR/<name>/<timestamp>
 Exit code: 0 every experiment PASSED; 1 one FAILED; 3 none failed but a timed check missed its
@@ -41,12 +42,13 @@ await runMain(USAGE, async () => {
     process.stdout.write(USAGE);
     return;
   }
-  const placement = choiceFlag(values, 'placement', PLACEMENTS);
+  const placement = choiceFlag(values, 'placement', [...PLACEMENTS, 'sim'] as const);
   if (placement === 'external' && !values.endpoints) throw new UsageError('--placement external needs --endpoints FILE');
   if (values.endpoints && placement !== 'external') throw new UsageError('--endpoints goes with --placement external');
   const endpoints = values.endpoints ? loadEndpointsFile(values.endpoints) : undefined;
   const foreign = implFlags(values);
   if (foreign && placement === 'external') throw new UsageError('--impl runs foreign servers on this machine: not with --placement external');
+  if (foreign && placement === 'sim') throw new UsageError('--impl runs foreign servers as processes: not with --placement sim (ours only)');
   if (positionals.length === 0) throw new UsageError('name at least one experiment file, e.g. topologies/experiments/partition-heal.json');
   // Check every file before running any, so a typo in the last one is not found minutes in.
   const experiments: Array<{ file: string; exp: Experiment }> = [];
@@ -74,7 +76,8 @@ await runMain(USAGE, async () => {
       pictures: drawFolderPictures,
     });
     const word = s.outcome === 'PASS' ? 'PASSED' : s.outcome === 'FAIL' ? 'FAILED' : `INCONCLUSIVE (host late: timer p99 ${s.hostLateness?.p99Ms} ms, max ${s.hostLateness?.maxMs} ms)`;
-    process.stdout.write(`${word} ${s.name} -> ${s.folder}/summary.md\n`);
+    const speed = s.virtualTime ? ` (virtual time: ${(s.virtualTime.virtualMs / 1000).toFixed(1)} s in ${(s.virtualTime.wallMs / 1000).toFixed(2)} s wall, ${(s.virtualTime.virtualMs / Math.max(1, s.virtualTime.wallMs)).toFixed(1)}x; ${(s.virtualTime.cpuMs / 1000).toFixed(2)} s CPU)` : '';
+    process.stdout.write(`${word} ${s.name}${speed} -> ${s.folder}/summary.md\n`);
     if (s.outcome === 'FAIL') failed++;
     else if (s.outcome === 'INCONCLUSIVE') inconclusive++;
   }

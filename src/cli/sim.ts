@@ -85,6 +85,7 @@ await runMain(USAGE, async () => {
   const plain = resolveTopology(values.topology!, { clients: extraClients });
   const topology = foreign ? withImpl(plain, foreign.impl, foreign.ids) : plain;
   const placement = choiceFlag(values, 'placement', ['workers', 'processes'] as const) ?? topology.placement ?? 'workers';
+  if (placement === 'sim') throw new UsageError('npm start runs on real ports: placement sim is for npm run experiment');
   if (placement === 'external') throw new UsageError('npm start runs its own servers: placement external is for npm run experiment --endpoints FILE');
   const run: Run = {
     spec: values.topology!,

@@ -3,10 +3,14 @@
 // every tick, so traffic goes on through a re-dial (the same node) and a restart (a new node
 // under the same name): chats due while it is not connected are skipped, not queued, and the
 // rest keep their pace. Sequence numbers count the chats sent, so they have no gaps.
-import { performance } from 'node:perf_hooks';
 import { trafficText } from './traffic-text.ts';
-import { nowMs } from '../util/clock.ts';
-import type { CrcClientNode } from '../net/client-node.ts';
+import { type Clock, realClock } from '../util/clock.ts';
+
+/** What traffic needs of a client: a TCP node (net/client-node.ts) or a sim one (sim/client.ts). */
+export interface TrafficClient {
+  state(): { connected: boolean };
+  chat(to: number, text: string): void;
+}
 
 export interface TrafficSpec {
   to: number;
@@ -21,27 +25,27 @@ export interface TrafficSpec {
 /** While the client is not connected, it is looked at this often at most (ms). */
 const IDLE_LOOK_MS = 20;
 
-/** Resolves with how many chats were sent. */
-export function runTraffic(clientNow: () => CrcClientNode | undefined, spec: TrafficSpec): Promise<{ sent: number }> {
+/** Resolves with how many chats were sent; paced and stamped by `clock` (real by default, or the sim's virtual one). */
+export function runTraffic(clientNow: () => TrafficClient | undefined, spec: TrafficSpec, clock: Clock = realClock): Promise<{ sent: number }> {
   const interval = 1000 / spec.rate;
   const slots = Math.ceil(spec.durationMs / interval);
-  const start = performance.now();
+  const start = clock.now();
   /** Chats due so far, sent or skipped. */
   let slot = 0;
   let sent = 0;
   return new Promise((resolve) => {
     const tick = () => {
-      const elapsed = performance.now() - start;
+      const elapsed = clock.now() - start;
       if (elapsed >= spec.durationMs) return resolve({ sent });
       const c = clientNow();
       const up = c !== undefined && c.state().connected;
       // Catch up on every chat due by now (timers fire late under load; the rate holds).
       const due = Math.min(Math.floor(elapsed / interval) + 1, slots);
       for (; slot < due; slot++) {
-        if (up) c.chat(spec.to, trafficText(spec.tag, sent++, nowMs(), spec.size));
+        if (up) c.chat(spec.to, trafficText(spec.tag, sent++, clock.now(), spec.size));
       }
-      const next = Math.max(0, slot * interval - (performance.now() - start));
-      setTimeout(tick, up ? next : Math.max(next, IDLE_LOOK_MS));
+      const next = Math.max(0, slot * interval - (clock.now() - start));
+      clock.at(clock.now() + (up ? next : Math.max(next, IDLE_LOOK_MS)), tick);
     };
     tick();
   });

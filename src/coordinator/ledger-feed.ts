@@ -4,7 +4,7 @@
 // back (with reconnects, a cut-off client re-registers once its link or its server returns).
 // Links and World never touch the Ledger; the Simulation facade forwards their changes here.
 import { DEFAULT_RECONNECT_DEADLINE_MS } from '../net/client-node.ts';
-import { nowMs } from '../util/clock.ts';
+import { type Clock, realClock } from '../util/clock.ts';
 import type { Ledger } from './ledger.ts';
 import { type LinkChange, type LinkFaults, type LinkInfo, type Links, isCut, isSilent, linkKey } from './links.ts';
 import { SilentLinks } from './silent-links.ts';
@@ -15,8 +15,8 @@ export class LedgerFeed {
   private readonly silentLinks: SilentLinks;
 
   /** `detectionMs`: how long liveness takes to find a silent link (undefined: never, liveness off). */
-  constructor(private readonly ledger: Ledger, private readonly links: Links, private readonly clientReconnect: boolean, detectionMs: number | undefined) {
-    this.silentLinks = new SilentLinks(detectionMs, () => this.resync());
+  constructor(private readonly ledger: Ledger, private readonly links: Pick<Links, 'components'>, private readonly clientReconnect: boolean, detectionMs: number | undefined, private readonly clock: Clock = realClock) {
+    this.silentLinks = new SilentLinks(detectionMs, () => this.resync(), clock);
   }
 
   /** A link went down or came back (Links.onChange). */
@@ -35,7 +35,7 @@ export class LedgerFeed {
    */
   private clientLink(link: LinkInfo, faults: LinkFaults): void {
     if (isCut(faults)) {
-      if (this.ledger.remove(link.child)) this.cutOff.set(link.child, { server: link.parent, at: nowMs() });
+      if (this.ledger.remove(link.child)) this.cutOff.set(link.child, { server: link.parent, at: this.clock.now() });
     } else if (!isSilent(faults)) {
       this.comeBack(link.child);
     }
@@ -48,7 +48,7 @@ export class LedgerFeed {
 
   /** A server crashed: the rest of the network splits around it, and its clients re-dial it. */
   serverCrashed(clients: Array<{ id: number; server: number }>): void {
-    for (const c of clients) this.cutOff.set(c.id, { server: c.server, at: nowMs() });
+    for (const c of clients) this.cutOff.set(c.id, { server: c.server, at: this.clock.now() });
     this.resync();
   }
 
@@ -63,7 +63,7 @@ export class LedgerFeed {
     const gone = this.cutOff.get(client);
     if (!gone) return;
     this.cutOff.delete(client);
-    if (this.clientReconnect && nowMs() - gone.at < DEFAULT_RECONNECT_DEADLINE_MS) this.ledger.addClient(client, gone.server);
+    if (this.clientReconnect && this.clock.now() - gone.at < DEFAULT_RECONNECT_DEADLINE_MS) this.ledger.addClient(client, gone.server);
   }
 
   /** Tell the Ledger which live servers can still reach each other, as far as the servers can know. */

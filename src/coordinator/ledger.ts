@@ -7,7 +7,8 @@
 // With `digests`, nodes report a count and a sum per node instead of one event per host
 // (knowledge-digest.ts): the same waits then compare digests, and which host is missing
 // where cannot be named (knownBy is unavailable).
-import { mixId } from './knowledge-digest.ts';
+import { type Clock, realClock } from '../util/clock.ts';
+import { digestDiff } from './ledger-digests.ts';
 import type { SimEvent } from '../threads/worker-api.ts';
 
 export interface Convergence {
@@ -53,9 +54,12 @@ export class Ledger {
   /** Each node's latest digest, when knowledge comes as digests. */
   private readonly digests: Map<number, { count: number; sum: number; t: number }> | undefined;
 
-  /** `nameOf` names nodes in diffs and timeouts; `digests`: knowledge arrives as `knowledge` events. */
-  constructor(private readonly nameOf: (id: number) => string = String, { digests = false }: { digests?: boolean } = {}) {
+  private readonly clock: Clock;
+
+  /** `nameOf` names nodes in diffs and timeouts; `digests`: knowledge arrives as `knowledge` events; waits time out on `clock`. */
+  constructor(private readonly nameOf: (id: number) => string = String, { digests = false, clock = realClock }: { digests?: boolean; clock?: Clock } = {}) {
     this.digests = digests ? new Map() : undefined;
+    this.clock = clock;
   }
 
   // ---- who is alive ----------------------------------------------------------------------
@@ -253,50 +257,9 @@ export class Ledger {
 
   // ---- digests -----------------------------------------------------------------------------
 
-  /**
-   * What each node's digest should be: per side, the digest of its live servers and of its
-   * live clients, less the node itself (servers know both, clients only clients). O(hosts).
-   */
-  private expectedDigests(): (node: number) => { count: number; sum: number } {
-    type Totals = { servers: { count: number; sum: number }; clients: { count: number; sum: number } };
-    const fresh = (): Totals => ({ servers: { count: 0, sum: 0 }, clients: { count: 0, sum: 0 } });
-    const all = fresh();
-    const bySide = new Map<number, Totals>();
-    const add = (id: number, key: keyof Totals) => {
-      const side = this.sideOf(id);
-      for (const t of side === undefined ? [all] : [all, bySide.get(side) ?? bySide.set(side, fresh()).get(side)!]) {
-        t[key].count++;
-        t[key].sum += mixId(id);
-      }
-    };
-    for (const s of this.servers) add(s, 'servers');
-    for (const c of this.clients) add(c, 'clients');
-    return (node) => {
-      const side = this.sideOf(node);
-      const t = side === undefined ? all : bySide.get(side)!;
-      const server = this.servers.has(node);
-      return {
-        count: (server ? t.servers.count : 0) + t.clients.count - 1,
-        sum: (server ? t.servers.sum : 0) + t.clients.sum - mixId(node),
-      };
-    };
-  }
-
   /** The nodes among `nodes` whose digest is not the expected one, as diff lines (at most `limit`). */
   private digestDiff(nodes: Iterable<number>, limit: number): string[] {
-    const expected = this.expectedDigests();
-    const out: string[] = [];
-    for (const node of nodes) {
-      const want = expected(node);
-      const got = this.digests!.get(node) ?? { count: 0, sum: 0 };
-      if (got.count === want.count && got.sum === want.sum) continue;
-      out.push(`${this.nameOf(node)} (${node}): knows ${got.count} hosts, should know ${want.count}${got.count === want.count ? ' (same count, other hosts)' : ''}`);
-      if (out.length >= limit) {
-        out.push('…');
-        break;
-      }
-    }
-    return out;
+    return digestDiff({ servers: this.servers, clients: this.clients, sideOf: (n) => this.sideOf(n), digests: this.digests!, nameOf: this.nameOf }, nodes, limit);
   }
 
   /**
@@ -331,20 +294,20 @@ export class Ledger {
     if (now !== undefined) return Promise.resolve(now);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.at(this.clock.now() + timeoutMs, () => {
         this.waiters.delete(waiter);
         reject(onTimeout());
-      }, timeoutMs);
+      });
       const waiter: Waiter = {
         check: () => {
           const v = probe();
           if (v === undefined) return false;
-          clearTimeout(timer);
+          this.clock.cancel(timer);
           resolve(v);
           return true;
         },
         fail: (err) => {
-          clearTimeout(timer);
+          this.clock.cancel(timer);
           reject(err);
         },
       };

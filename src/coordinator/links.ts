@@ -95,7 +95,7 @@ export class Links {
   private partitioned: LinkInfo[] = [];
   private readonly nameOf: (id: number) => string;
 
-  constructor(private readonly world: World, private readonly options: LinksOptions = {}) {
+  constructor(private readonly world: Pick<World, 'links'>, private readonly options: LinksOptions = {}) {
     this.nameOf = options.nameOf ?? String;
   }
 

@@ -2,13 +2,13 @@
 // which hosts, read from the Ledger as the check's own wait reads it, then split into ours and
 // findings about foreign servers (foreign-findings.ts). A check whose every problem is a
 // foreign server's passes as far as ours go, with the findings beside it.
-import type { Simulation } from '../coordinator/simulation.ts';
+import type { ExperimentNetwork } from './network.ts';
 import type { HostDiff } from './consistency.ts';
 import { type NodeProblem, attribute, findingText, problemOf } from './foreign-findings.ts';
 import type { Check } from './schema.ts';
 
 /** What the Ledger says is wrong now for check `c` (a converged, forgotten or known wait). */
-export function ledgerProblems(sim: Simulation, c: Check): NodeProblem[] {
+export function ledgerProblems(sim: ExperimentNetwork, c: Check): NodeProblem[] {
   const { servers, clients } = sim.live();
   const serverOf = new Map(clients.map((x) => [x.id, x.server]));
   const nodes = [...servers, ...clients.map((x) => x.id)];
@@ -42,7 +42,7 @@ export function diffProblems(diff: readonly HostDiff[]): NodeProblem[] {
 }
 
 /** Ours (as detail lines) and the findings about foreign servers, for a failed check. */
-export function splitCheckProblems(sim: Simulation, problems: readonly NodeProblem[]): { ours: string[]; findings: string[] } {
+export function splitCheckProblems(sim: ExperimentNetwork, problems: readonly NodeProblem[]): { ours: string[]; findings: string[] } {
   const { ours, findings } = attribute(sim.topology, problems, (id) => sim.nameOf(id));
   return { ours: ours.map((p) => `${sim.nameOf(p.node)} (${p.node}): ${p.text}`), findings: findings.map((f) => findingText(f, sim.topology)) };
 }

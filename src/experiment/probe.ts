@@ -2,8 +2,9 @@
 // which server links are up (the link table's fault state), and every live node's own state
 // (read from its worker), then checks it. The reads are not one atomic snapshot, so a network
 // in motion may look inconsistent for a moment: callers poll.
-import type { LinkFaults, Simulation } from '../coordinator/simulation.ts';
-import { nowMs } from '../util/clock.ts';
+import type { LinkFaults } from '../coordinator/simulation.ts';
+import { type Clock, realClock } from '../util/clock.ts';
+import type { ExperimentNetwork } from './network.ts';
 import { type ClientView, type Consistency, type LiveNetwork, type ServerView, checkConsistency } from './consistency.ts';
 
 /** A fault that stops bytes on the link in some direction: down (cut or silent) or held; a toxic only slows them. */
@@ -12,7 +13,7 @@ export function stopsBytes(f: LinkFaults): boolean {
 }
 
 /** The network as it should be now, from the Ledger and the link table. */
-export function liveNetwork(sim: Simulation): LiveNetwork {
+export function liveNetwork(sim: ExperimentNetwork): LiveNetwork {
   const { servers, clients } = sim.live();
   const alive = new Set(servers);
   const broken = new Set<string>();
@@ -27,7 +28,7 @@ export function liveNetwork(sim: Simulation): LiveNetwork {
 }
 
 /** Read every live node's state and check the network. */
-export async function probeConsistency(sim: Simulation): Promise<Consistency> {
+export async function probeConsistency(sim: ExperimentNetwork): Promise<Consistency> {
   const net = liveNetwork(sim);
   const unreadable = new Map<number, string>();
   const read = async <T>(id: number, get: (id: number) => Promise<T>): Promise<[number, T] | undefined> => {
@@ -48,21 +49,22 @@ export async function probeConsistency(sim: Simulation): Promise<Consistency> {
 
 export interface Polled {
   result: Consistency;
-  /** when the deciding snapshot was complete (ms since the epoch) */
+  /** when the deciding snapshot was complete (the clock's ms) */
   at: number;
   snapshots: number;
 }
 
 /**
  * Snapshot every `everyMs` until one is consistent (or `accept`able: foreign servers' problems
- * only, say) or `deadline` (ms since the epoch) passes; the last one either way.
+ * only, say) or `deadline` (the clock's ms) passes (on `clock`); the last one either way.
  */
-export async function pollConsistent(sim: Simulation, deadline: number, everyMs = 50, accept: (c: Consistency) => boolean = (c) => c.consistent): Promise<Polled> {
+export async function pollConsistent(sim: ExperimentNetwork, deadline: number, everyMs = 50, accept: (c: Consistency) => boolean = (c) => c.consistent, clock: Clock = realClock): Promise<Polled> {
   for (let snapshots = 1; ; snapshots++) {
-    const started = nowMs();
+    const started = clock.now();
     const result = await probeConsistency(sim);
-    const at = nowMs();
+    const at = clock.now();
     if (accept(result) || at >= deadline) return { result, at, snapshots };
-    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(everyMs - (at - started), deadline - at))));
+    // A plain timer (setTimeout on the real clock, as before the clock seam), not sleepUntil's precise finish.
+    await new Promise<void>((r) => clock.at(at + Math.max(0, Math.min(everyMs - (at - started), deadline - at)), r));
   }
 }

@@ -2,17 +2,20 @@
 // convergence, then play the timeline against a clock while traffic flows, and record every
 // event. Writes results/experiments/<name>/<timestamp>/{events.jsonl, summary.json, summary.md}.
 // The experiment comes checked (parse.ts): its topology resolved, its references valid.
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHistogram } from 'node:perf_hooks';
-import { ConvergenceTimeout, Simulation } from '../coordinator/simulation.ts';
+import { createHistogram, performance } from 'node:perf_hooks';
+import { ConvergenceTimeout } from '../coordinator/simulation.ts';
+import type { SimEvent } from '../threads/worker-api.ts';
+import type { ProxyEvent } from '../faults/events.ts';
 import { parseTrafficText } from '../coordinator/traffic-text.ts';
 import type { Topology } from '../topology/schema.ts';
-import { nowMs } from '../util/clock.ts';
+import type { Clock } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
 import { LatenessProbe } from '../util/lateness-probe.ts';
 import type { Endpoints } from '../placement/endpoints.ts';
-import type { PlacementKind } from '../placement/index.ts';
+import type { ExperimentNetwork } from './network.ts';
+import { type ExperimentPlacement, openNetwork } from './open-network.ts';
 import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
 import { type CheckResult, type ExperimentSummary, type Pictures, replayCommand, summaryMarkdown } from './summary.ts';
 import type { ActionRecord } from './fault-replay.ts';
@@ -35,7 +38,7 @@ export interface RunExperimentOptions {
   outDir?: string;
   log?: (line: string) => void;
   /** Overrides the file's (and its topology's) placement. */
-  placement?: PlacementKind;
+  placement?: ExperimentPlacement;
   /** Where the servers and proxies are, for placement external. */
   endpoints?: Endpoints;
   /**
@@ -44,13 +47,6 @@ export interface RunExperimentOptions {
    * import it); none without it.
    */
   pictures?: (folder: string) => Pictures;
-}
-
-/** Sleep until wall time t (ms): a timer for the bulk, then turns of the loop, never early. */
-async function sleepUntil(t: number): Promise<void> {
-  const left = t - nowMs();
-  if (left > 2) await new Promise((r) => setTimeout(r, left - 1));
-  while (nowMs() < t) await new Promise((r) => setImmediate(r));
 }
 
 export function describe(e: Action | Check): string {
@@ -74,15 +70,23 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   timeline.sort((x, y) => x.at - y.at || x.index - y.index);
   const endMs = exp.duration ?? Math.max(last + 1000, ...exp.traffic.map((f) => f.stop ?? 0));
 
-  // The host's own timer lateness, sampled all run: what excuses a timed check missed by a late machine.
-  const lateness = new LatenessProbe().start();
-  const wakeups = treeDiameter(topology) + 1;
+  const placement = opts.placement ?? exp.placement ?? topology.placement ?? 'workers';
   const started = new Date();
   const folder = join(opts.outDir ?? 'results/experiments', exp.name, started.toISOString().replace(/[:.]/g, '-'));
   mkdirSync(folder, { recursive: true });
-  const events = createWriteStream(join(folder, 'events.jsonl'));
-  let t0 = 0;
-  const record = (o: Record<string, unknown>) => events.write(JSON.stringify({ ...o, rel: t0 ? +((Number(o.t ?? nowMs()) - t0).toFixed(3)) : null }) + '\n');
+  const net = openNetwork(placement, join(folder, 'events.jsonl'));
+  const { clock } = net;
+  const nowMs = () => clock.now();
+  // The host's own timer lateness, sampled all run: what excuses a timed check missed by a late
+  // machine. Virtual time has none: nothing is late, every bound is judged exactly.
+  const lateness = clock.virtual ? undefined : new LatenessProbe().start();
+  const wakeups = treeDiameter(topology) + 1;
+  let t0: number | undefined;
+  // `rel` is added to the record itself (last, as a spread would put it): no copy per event.
+  const record = (o: Record<string, unknown>) => {
+    o.rel = t0 !== undefined ? +((Number(o.t ?? nowMs()) - t0).toFixed(3)) : null;
+    net.events.write(JSON.stringify(o) + '\n');
+  };
 
   // Traffic deliveries, matched from the receivers' chat-delivered events.
   const flows = exp.traffic.map((f, i) => ({ ...f, tag: `f${i}-`, sent: 0, delivered: 0, latency: createHistogram(), seq: [] as number[], sentAt: [] as number[], deliveredAt: [] as number[] }));
@@ -90,140 +94,150 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const facts: NodeFact[] = [];
   const played: ActionRecord[] = [];
   const proxied = exp.proxyLinks === 'all' ? 'all' as const : exp.proxyLinks.map(linkEnds);
-  const placement = opts.placement ?? exp.placement ?? topology.placement ?? 'workers';
-  log(`${exp.name}: servers placed in ${placement === 'workers' ? `worker threads (${exp.serversPerWorker} per thread)` : placement === 'processes' ? 'a crc-server process each' : 'external servers (endpoints file)'}`);
-  const sim = await Simulation.start({
-    topology,
-    seed: exp.seed,
-    serversPerWorker: exp.serversPerWorker,
-    placement,
-    endpoints: opts.endpoints,
-    proxyLinks: proxied,
-    proxyClients: exp.proxyClients,
-    traceFrames: exp.traceFrames,
-    onEvent: (e) => {
-      if (e.type === 'chat-delivered') {
-        const stamp = parseTrafficText(e.content);
-        const flow = stamp ? flows.find((f) => f.tag === stamp.tag) : undefined;
-        if (flow) {
-          flow.delivered++;
-          flow.latency.record(Math.max(1, Math.round((e.t - stamp!.sentAt) * 1000)));
-          flow.seq.push(stamp!.seq);
-          flow.sentAt.push(stamp!.sentAt);
-          flow.deliveredAt.push(e.t);
-          return; // traffic is summarised, not logged chat by chat
+  log(`${exp.name}: servers placed in ${placement === 'workers' ? `worker threads (${exp.serversPerWorker} per thread)` : placement === 'processes' ? 'a crc-server process each' : placement === 'sim' ? 'this thread, on virtual time (sim)' : 'external servers (endpoints file)'}`);
+  const machine = machineInfo();
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  // Everything that runs on the clock (virtual time drives it to its end: net.run).
+  const body = async (): Promise<ExperimentSummary> => {
+    const sim: ExperimentNetwork = await net.start({
+      topology,
+      seed: exp.seed,
+      serversPerWorker: exp.serversPerWorker,
+      endpoints: opts.endpoints,
+      proxyLinks: proxied,
+      proxyClients: exp.proxyClients,
+      traceFrames: exp.traceFrames,
+      onEvent: (e: SimEvent) => {
+        if (e.type === 'chat-delivered') {
+          const stamp = parseTrafficText(e.content);
+          const flow = stamp ? flows.find((f) => f.tag === stamp.tag) : undefined;
+          if (flow) {
+            flow.delivered++;
+            flow.latency.record(Math.max(1, Math.round((e.t - stamp!.sentAt) * 1000)));
+            flow.seq.push(stamp!.seq);
+            flow.sentAt.push(stamp!.sentAt);
+            flow.deliveredAt.push(e.t);
+            return; // traffic is summarised, not logged chat by chat
+          }
         }
-      }
-      if (FACT_TYPES.has(e.type)) facts.push(e as NodeFact);
-      record(e as unknown as Record<string, unknown>);
-    },
-    onProxyEvent: (e) => record(e as unknown as Record<string, unknown>),
-    onCrash: (m) => log(`CRASH: ${m}`),
-  });
-  let final: Polled | undefined;
-  let finalFrom = 0;
-  let stoppedAt = 0;
-  const summary: Omit<ExperimentSummary, 'phases' | 'verdict'> = {
-    name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
-    machine: machineInfo(),
-    hosts: observations(topology),
-    topology: {
-      name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker, placement,
-      proxiedLinks: sim.linkList().filter((l) => l.proxy).length,
-      directLinks: sim.linkList().filter((l) => !l.proxy).length + topology.clients.length - sim.linkList().filter((l) => l.kind === 'client').length,
-    },
-    initialConvergenceMs: 0, durationMs: endMs, actions: [], checks: [], traffic: [], outcome: 'FAIL', passed: false,
-  };
-  try {
-    const c0 = performance.now();
-    await sim.converged({ timeoutMs: 60_000 });
-    summary.initialConvergenceMs = performance.now() - c0;
-    log(`${exp.name}: ${topology.name} converged in ${summary.initialConvergenceMs.toFixed(0)} ms; running for ${(endMs / 1000).toFixed(1)} s`);
-    t0 = nowMs();
-    record({ type: 'experiment-start', t: t0, name: exp.name, seed: exp.seed });
-
-    const trafficDone = flows.map(async (f) => {
-      await sleepUntil(t0 + f.start);
-      const stop = Math.min(f.stop ?? endMs, endMs);
-      const r = await sim.traffic(f.from, f.to, f.rate, f.size, Math.max(0, stop - f.start), f.tag).catch((err: Error) => {
-        log(`traffic ${f.from}->${f.to}: ${err.message}`);
-        return { sent: 0 };
-      });
-      f.sent = r.sent;
+        if (FACT_TYPES.has(e.type)) facts.push(e as NodeFact);
+        record(e as unknown as Record<string, unknown>);
+      },
+      onProxyEvent: (e: ProxyEvent) => record(e as unknown as Record<string, unknown>),
+      onCrash: (m) => log(`CRASH: ${m}`),
     });
+    let final: Polled | undefined;
+    let finalFrom = 0;
+    let stoppedAt = 0;
+    const summary: Omit<ExperimentSummary, 'phases' | 'verdict'> = {
+      name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
+      machine,
+      hosts: observations(topology),
+      topology: {
+        name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker, placement,
+        proxiedLinks: sim.linkList().filter((l) => l.proxy).length,
+        directLinks: sim.linkList().filter((l) => !l.proxy).length + topology.clients.length - sim.linkList().filter((l) => l.kind === 'client').length,
+      },
+      initialConvergenceMs: 0, durationMs: endMs, actions: [], checks: [], traffic: [], outcome: 'FAIL', passed: false,
+    };
+    try {
+      const c0 = nowMs();
+      await sim.converged({ timeoutMs: 60_000 });
+      summary.initialConvergenceMs = nowMs() - c0;
+      log(`${exp.name}: ${topology.name} converged in ${summary.initialConvergenceMs.toFixed(0)} ms; running for ${(endMs / 1000).toFixed(1)} s`);
+      const start = nowMs();
+      t0 = start;
+      record({ type: 'experiment-start', t: start, name: exp.name, seed: exp.seed });
 
-    const checks: Array<Promise<CheckResult>> = [];
-    let lastActionStart = t0;
-    for (const { e, at, index } of timeline) {
-      await sleepUntil(t0 + at);
-      if (isCheck(e)) {
-        // A check's clock starts at its own time, or with the action it follows.
-        const start = e.at === undefined ? lastActionStart : t0 + at;
-        checks.push(runCheck(sim, e, index, start, t0).then((r) => {
-          const judged = judgeTiming(r.tookMs, r.withinMs, lateness.maxIn(start, start + (r.tookMs ?? r.withinMs)), wakeups);
-          // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
-          const outcome = r.passed ? 'PASS' : r.tookMs === null ? 'FAIL' : judged.outcome;
-          const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs };
-          if (outcome === 'INCONCLUSIVE') done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
-          record({ type: 'check', t: nowMs(), ...done });
-          log(`${outcome} ${done.check}: ${done.tookMs === null ? 'did not happen' : `${done.tookMs.toFixed(1)} ms`}${done.detail ? ` (${done.detail})` : ''}`);
-          for (const f of done.findings ?? []) log(`  finding: ${f}`);
-          return done;
-        }));
-        continue;
+      const trafficDone = flows.map(async (f) => {
+        await clock.sleepUntil(start + f.start);
+        const stop = Math.min(f.stop ?? endMs, endMs);
+        const r = await sim.traffic(f.from, f.to, f.rate, f.size, Math.max(0, stop - f.start), f.tag).catch((err: Error) => {
+          log(`traffic ${f.from}->${f.to}: ${err.message}`);
+          return { sent: 0 };
+        });
+        f.sent = r.sent;
+      });
+
+      const checks: Array<Promise<CheckResult>> = [];
+      let lastActionStart = start;
+      for (const { e, at, index } of timeline) {
+        await clock.sleepUntil(start + at);
+        if (isCheck(e)) {
+          // A check's clock starts at its own time, or with the action it follows.
+          const from = e.at === undefined ? lastActionStart : start + at;
+          checks.push(runCheck(sim, clock, e, index, from, start).then((r) => {
+            const judged = judgeTiming(r.tookMs, r.withinMs, lateness?.maxIn(from, from + (r.tookMs ?? r.withinMs)) ?? 0, wakeups);
+            // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
+            const outcome = r.passed ? 'PASS' : r.tookMs === null ? 'FAIL' : judged.outcome;
+            const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs };
+            if (outcome === 'INCONCLUSIVE') done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
+            record({ type: 'check', t: nowMs(), ...done });
+            log(`${outcome} ${done.check}: ${done.tookMs === null ? 'did not happen' : `${done.tookMs.toFixed(1)} ms`}${done.detail ? ` (${done.detail})` : ''}`);
+            for (const f of done.findings ?? []) log(`  finding: ${f}`);
+            return done;
+          }));
+          continue;
+        }
+        const begin = nowMs();
+        lastActionStart = begin;
+        const did = describe(e);
+        const entry: ExperimentSummary['actions'][number] = { index, at, did, lateMs: +(begin - (start + at)).toFixed(3) };
+        const playedAction: ActionRecord = { index, t: begin, action: e };
+        try {
+          const gone = await runAction(sim, topology, e);
+          if (gone) playedAction.gone = gone;
+        } catch (err) {
+          entry.error = playedAction.error = (err as Error).message;
+          log(`action ${did} failed: ${entry.error}`);
+        }
+        played.push(playedAction);
+        record({ type: 'action', t: begin, ...entry, spec: e });
+        summary.actions.push(entry);
+        log(`${((begin - start) / 1000).toFixed(3)} s: ${did}`);
       }
-      const begin = nowMs();
-      lastActionStart = begin;
-      const did = describe(e);
-      const entry: ExperimentSummary['actions'][number] = { index, at, did, lateMs: +(begin - (t0 + at)).toFixed(3) };
-      const playedAction: ActionRecord = { index, t: begin, action: e };
-      try {
-        const gone = await runAction(sim, topology, e);
-        if (gone) playedAction.gone = gone;
-      } catch (err) {
-        entry.error = playedAction.error = (err as Error).message;
-        log(`action ${did} failed: ${entry.error}`);
-      }
-      played.push(playedAction);
-      record({ type: 'action', t: begin, ...entry, spec: e });
-      summary.actions.push(entry);
-      log(`${((begin - t0) / 1000).toFixed(3)} s: ${did}`);
+      await clock.sleepUntil(start + endMs);
+      await Promise.all(trafficDone);
+      summary.checks = await Promise.all(checks);
+      // Let the last chats arrive (bounded) before counting losses.
+      const settle = nowMs() + 2000;
+      while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise<void>((r) => clock.at(nowMs() + 20, r));
+      // The final verdict's snapshot, before the workers stop.
+      finalFrom = nowMs();
+      final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);
+    } finally {
+      lateness?.stop();
+      stoppedAt = nowMs();
+      record({ type: 'experiment-stopping', t: stoppedAt });
+      await sim.stop();
+      record({ type: 'experiment-end', t: nowMs() });
     }
-    await sleepUntil(t0 + endMs);
-    await Promise.all(trafficDone);
-    summary.checks = await Promise.all(checks);
-    // Let the last chats arrive (bounded) before counting losses.
-    const settle = nowMs() + 2000;
-    while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise((r) => setTimeout(r, 20));
-    // The final verdict's snapshot, before the workers stop.
-    finalFrom = nowMs();
-    final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS);
-  } finally {
-    lateness.stop();
-    stoppedAt = nowMs();
-    record({ type: 'experiment-stopping', t: stoppedAt });
-    await sim.stop();
-    record({ type: 'experiment-end', t: nowMs() });
-    await new Promise((r) => events.end(r));
+    summary.traffic = flows.map((f) => ({
+      from: f.from, to: f.to, rate: f.rate, size: f.size, sent: f.sent, delivered: f.delivered, lost: Math.max(0, f.sent - f.delivered),
+      latencyMs: f.latency.count ? { p50: f.latency.percentile(50) / 1000, p99: f.latency.percentile(99) / 1000, max: f.latency.max / 1000 } : null,
+    }));
+    const analysis = analyseRun({
+      // Stopping closes every link: what the nodes forget then is not part of the run.
+      topology, t0: t0 ?? 0, played, facts: facts.filter((e) => e.t < stoppedAt), final: final!, finalFrom,
+      flows: flows.map((f) => ({ from: f.from, to: f.to, rate: f.rate, sent: f.sent, startAt: (t0 ?? 0) + f.start, stopAt: (t0 ?? 0) + Math.min(f.stop ?? endMs, endMs), seq: f.seq, sentAt: f.sentAt, deliveredAt: f.deliveredAt })),
+    });
+    for (const l of verdictLines(analysis.verdict)) log(l);
+    // The consistency verdict, the traffic audit and the actions are never excused by timing.
+    const outcome = overallOutcome([
+      ...summary.checks.map((c) => c.outcome),
+      summary.actions.every((a) => !a.error) && analysis.verdict.passed ? 'PASS' : 'FAIL',
+    ]);
+    const hostLateness = lateness ? { ...lateness.summary(), wakeups } : undefined;
+    return { ...summary, ...analysis, outcome, passed: outcome === 'PASS', ...(hostLateness ? { hostLateness } : {}) };
+  };
+  const done = await net.run(body);
+  if (clock.virtual) {
+    const cpu = process.cpuUsage(cpu0);
+    done.virtualTime = { virtualMs: +(clock.now()).toFixed(3), wallMs: +(performance.now() - wall0).toFixed(1), cpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1) };
   }
-  summary.traffic = flows.map((f) => ({
-    from: f.from, to: f.to, rate: f.rate, size: f.size, sent: f.sent, delivered: f.delivered, lost: Math.max(0, f.sent - f.delivered),
-    latencyMs: f.latency.count ? { p50: f.latency.percentile(50) / 1000, p99: f.latency.percentile(99) / 1000, max: f.latency.max / 1000 } : null,
-  }));
-  const analysis = analyseRun({
-    // Stopping closes every link: what the nodes forget then is not part of the run.
-    topology, t0, played, facts: facts.filter((e) => e.t < stoppedAt), final: final!, finalFrom,
-    flows: flows.map((f) => ({ from: f.from, to: f.to, rate: f.rate, sent: f.sent, startAt: t0 + f.start, stopAt: t0 + Math.min(f.stop ?? endMs, endMs), seq: f.seq, sentAt: f.sentAt, deliveredAt: f.deliveredAt })),
-  });
-  for (const l of verdictLines(analysis.verdict)) log(l);
-  // The consistency verdict, the traffic audit and the actions are never excused by timing.
-  const outcome = overallOutcome([
-    ...summary.checks.map((c) => c.outcome),
-    summary.actions.every((a) => !a.error) && analysis.verdict.passed ? 'PASS' : 'FAIL',
-  ]);
-  const hostLateness = { ...lateness.summary(), wakeups };
-  const done: ExperimentSummary = { ...summary, ...analysis, outcome, passed: outcome === 'PASS', hostLateness };
-  if (outcome !== 'PASS') log(`OUTCOME ${outcome}${outcome === 'INCONCLUSIVE' ? `: host timer lateness p99 ${hostLateness.p99Ms} ms, max ${hostLateness.maxMs} ms` : ''}`);
+  await net.events.close();
+  if (done.outcome !== 'PASS') log(`OUTCOME ${done.outcome}${done.outcome === 'INCONCLUSIVE' && done.hostLateness ? `: host timer lateness p99 ${done.hostLateness.p99Ms} ms, max ${done.hostLateness.maxMs} ms` : ''}`);
   if (opts.pictures) {
     try {
       done.pictures = opts.pictures(folder);
@@ -237,7 +251,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
 }
 
 /** Play one action; a crash resolves with the servers it took down. */
-export async function runAction(sim: Simulation, topology: Topology, e: Action): Promise<number[] | void> {
+export async function runAction(sim: ExperimentNetwork, topology: Topology, e: Action): Promise<number[] | void> {
   switch (e.do) {
     case 'latency': {
       const { at: _at, do: _do, link, ...spec } = e;
@@ -281,7 +295,8 @@ export async function runAction(sim: Simulation, topology: Topology, e: Action):
 /** A check's result before its timing is judged against the host's lateness (the caller does that). */
 type RawCheck = Omit<CheckResult, 'outcome'>;
 
-async function runCheck(sim: Simulation, c: Check, index: number, start: number, t0: number): Promise<RawCheck> {
+async function runCheck(sim: ExperimentNetwork, clock: Clock, c: Check, index: number, start: number, t0: number): Promise<RawCheck> {
+  const nowMs = () => clock.now();
   const base = { index, check: describe(c), startMs: +(start - t0).toFixed(3), withinMs: c.within };
   // Wait a little past the limit, so a late answer is measured rather than cut off.
   const timeoutMs = Math.max(0, start + c.within - nowMs()) + 1000;
@@ -294,7 +309,7 @@ async function runCheck(sim: Simulation, c: Check, index: number, start: number,
   };
   if (c.expect === 'consistent') {
     const oursOnly = (r: Consistency) => r.consistent || splitCheckProblems(sim, diffProblems(r.diff)).ours.length === 0;
-    const { result, at } = await pollConsistent(sim, nowMs() + timeoutMs, 50, foreign ? oursOnly : undefined);
+    const { result, at } = await pollConsistent(sim, nowMs() + timeoutMs, 50, foreign ? oursOnly : undefined, clock);
     const took = Math.max(0, at - start);
     if (!result.consistent && foreign && oursOnly(result)) {
       // Consistent as far as ours go, when it was: timed as any check, the rest are findings.

@@ -126,7 +126,7 @@ export const ExperimentSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffff_ffff).default(1),
   serversPerWorker: z.number().int().min(1).default(1),
   /** where the servers run (default: the topology's, else "workers"); --placement overrides it */
-  placement: z.enum(['workers', 'processes', 'external']).optional(),
+  placement: z.enum(['workers', 'processes', 'external', 'sim']).optional(),
   /** which server links go through the fault proxies: all (default) or a list of "a-b" */
   proxyLinks: z.union([z.literal('all'), z.array(Link)]).default('all'),
   /** clients whose link to their server also goes through a proxy ("all" or ids); its link is "<client>-<server>" */

@@ -66,8 +66,10 @@ export interface ExperimentSummary {
   outcome: Outcome;
   /** outcome === 'PASS' */
   passed: boolean;
-  /** the coordinator's timer lateness over the run, and the wake-ups a change needs on the longest path */
+  /** the coordinator's timer lateness over the run, and the wake-ups a change needs on the longest path (real time only) */
   hostLateness?: LatenessSummary & { wakeups: number };
+  /** placement sim: every time in the run is virtual (ms); how long it took the machine */
+  virtualTime?: { virtualMs: number; wallMs: number; cpuMs: number };
   /** the one command that replays this experiment (its seed is in the file) */
   replay: string;
   /** every server, what runs it and how it is observed (foreign-findings.ts) */
@@ -106,6 +108,10 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   L.push(`Replay: \`${s.replay}\` (seed ${s.seed}, from the file)`, '');
   L.push(`Machine: ${s.machine.cpu}, ${s.machine.cores} cores, Node ${s.machine.node}, commit ${s.machine.commit}`, '');
   L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.placement && s.topology.placement !== 'workers' ? `placement ${s.topology.placement}` : `${s.topology.serversPerWorker} per worker`}), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
+  if (s.virtualTime) {
+    const v = s.virtualTime;
+    L.push(`Virtual time: placement sim, every server and client in one thread on a virtual clock; every time in this report and in events.jsonl is virtual ms. The run took ${(v.virtualMs / 1000).toFixed(1)} s of virtual time in ${(v.wallMs / 1000).toFixed(2)} s of wall time (${(v.virtualMs / Math.max(1, v.wallMs)).toFixed(1)}x real time; ${(v.cpuMs / 1000).toFixed(2)} s of CPU). Host lateness does not apply: nothing runs late, so every bound is judged exactly (PASS or FAIL, never INCONCLUSIVE).`, '');
+  }
   if (s.hostLateness) {
     const h = s.hostLateness;
     L.push(`Host lateness (this process's ${h.periodMs} ms timer, ${h.samples} samples): p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms. A timed check that misses its bound by no more than the worst lateness around it x ${h.wakeups} wake-ups (the tree's longest path) is INCONCLUSIVE, not FAIL; the verdict and the traffic audit are never excused.`, '');

@@ -61,7 +61,7 @@ export const TopologySchema = z.strictObject({
   })).default([]),
   liveness: LivenessSchema.optional(),
   /** Where the servers run: "workers" (threads, the default), "processes" (a crc-server each) or "external". */
-  placement: z.enum(['workers', 'processes', 'external']).optional(),
+  placement: z.enum(['workers', 'processes', 'external', 'sim']).optional(),
 });
 
 export type Topology = z.infer<typeof TopologySchema>;

@@ -39,7 +39,8 @@ export const realClock: Clock = {
   now: nowMs,
   at(due, fn) {
     const t: RealTimer = { due, handle: undefined };
-    t.handle = setTimeout(() => { t.handle = undefined; fn(); }, Math.max(0, due - nowMs()));
+    // setTimeout truncates a fractional delay: round up, so a timer never runs before its due time.
+    t.handle = setTimeout(() => { t.handle = undefined; fn(); }, Math.max(0, Math.ceil(due - nowMs())));
     return t;
   },
   cancel(timer) {

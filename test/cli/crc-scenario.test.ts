@@ -47,6 +47,12 @@ describe('crc-scenario', () => {
     expect(failing.stdout).toMatch(/a\.hosts: missing \[102\]/);
   });
 
+  it('--backend sim runs all 20 own scenarios on virtual time', async () => {
+    const all = run('crc-scenario', ['--backend', 'sim']);
+    expect((await all.exitWithin(15_000)).code).toBe(0);
+    expect(all.stdout).toMatch(/^20 passed, 0 failed$/m);
+  });
+
   it('--backend workers and its alias --workers run the servers in worker threads', async () => {
     const file = 'topologies/scenarios/4_2_message_one_hop.json';
     for (const args of [['--backend', 'workers', file], ['--workers', file], ['--workers', '--backend', 'workers', file]]) {
@@ -58,10 +64,12 @@ describe('crc-scenario', () => {
 
   it('refuses an unknown backend, --workers against another backend, and flags that mean nothing in memory', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--backend', 'udp'], /error: --backend must be one of tcp, workers, processes, memory, got 'udp'/],
+      [['--backend', 'udp'], /error: --backend must be one of tcp, workers, processes, memory, sim, got 'udp'/],
       [['--workers', '--backend', 'memory'], /error: --workers means --backend workers; it contradicts --backend memory/],
       [['--backend', 'memory', '--exact-ports'], /error: --exact-ports means nothing with --backend memory: the in-memory network has no ports/],
       [['--backend', 'memory', '--real-waits'], /error: --real-waits means nothing with --backend memory: no time passes/],
+      [['--backend', 'sim', '--exact-ports'], /error: --exact-ports means nothing with --backend sim/],
+      [['--backend', 'sim', '--real-waits'], /error: --real-waits means nothing with --backend sim: it runs on virtual time/],
     ];
     const procs = cases.map(([args]) => run('crc-scenario', args));
     for (const [i, p] of procs.entries()) {
