@@ -6,11 +6,11 @@ import { PLACEMENTS } from '../placement/index.ts';
 import { Duration } from '../topology/schema.ts';
 import { UsageError, choiceFlag, intFlag, parseFlags, requireString } from './args.ts';
 
-/** Where explore runs its schedules: in sim when this build has it, else worker threads on real ports. */
-export const DEFAULT_PLACEMENT: string = (PLACEMENTS as readonly string[]).includes('sim') ? 'sim' : 'workers';
+/** Where explore runs its schedules: in sim (one thread, virtual time: fast and exact). */
+export const DEFAULT_PLACEMENT = 'sim';
 export const DEFAULT_DURATION_MS = 10_000;
-/** Not external: explore starts its own networks, thousands of them. */
-const EXPLORE_PLACEMENTS = PLACEMENTS.filter((p) => p !== 'external');
+/** sim, or real ports; not external: explore starts its own networks, thousands of them. */
+const EXPLORE_PLACEMENTS = ['sim', ...PLACEMENTS.filter((p) => p !== 'external')] as const;
 
 export const EXPLORE_USAGE = `usage: npm run explore -- --topology SPEC --seeds N [--faults ${FAULT_KINDS.join(',')}]
                           [--duration D] [--seed-start S] [--out DIR] [--jobs J] [--shrink-runs R]

@@ -30,22 +30,29 @@ export function runTraffic(clientNow: () => TrafficClient | undefined, spec: Tra
   const interval = 1000 / spec.rate;
   const slots = Math.ceil(spec.durationMs / interval);
   const start = clock.now();
+  const end = start + spec.durationMs;
+  /**
+   * When chat k is due, as an absolute time: the same expression arms the timer and judges it
+   * due, so a tick always finds its chat due. (Judging by elapsed / interval once left it a float
+   * ulp short of due on virtual time, re-arming the tick at the same instant for ever.)
+   */
+  const dueAt = (k: number) => start + k * interval;
   /** Chats due so far, sent or skipped. */
   let slot = 0;
   let sent = 0;
   return new Promise((resolve) => {
     const tick = () => {
-      const elapsed = clock.now() - start;
-      if (elapsed >= spec.durationMs) return resolve({ sent });
+      const now = clock.now();
+      if (now >= end) return resolve({ sent });
       const c = clientNow();
       const up = c !== undefined && c.state().connected;
       // Catch up on every chat due by now (timers fire late under load; the rate holds).
-      const due = Math.min(Math.floor(elapsed / interval) + 1, slots);
-      for (; slot < due; slot++) {
+      for (; slot < slots && dueAt(slot) <= now; slot++) {
         if (up) c.chat(spec.to, trafficText(spec.tag, sent++, clock.now(), spec.size));
       }
-      const next = Math.max(0, slot * interval - (clock.now() - start));
-      clock.at(clock.now() + (up ? next : Math.max(next, IDLE_LOOK_MS)), tick);
+      // Always later than now: the next chat's time, or the end.
+      const next = slot < slots ? dueAt(slot) : end;
+      clock.at(up ? next : Math.max(next, now + IDLE_LOOK_MS), tick);
     };
     tick();
   });
