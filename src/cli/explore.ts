@@ -58,12 +58,15 @@ await runMain(EXPLORE_USAGE, async () => {
   };
 
   let stopping = false;
-  process.on('SIGINT', () => {
+  // Ctrl-C (or a kill, e.g. a timeout's SIGTERM): stop and write what there is; again: quit at once.
+  const stop = () => {
     if (stopping) process.exit(130);
     stopping = true;
     say('explore: interrupted: stopping the jobs and writing what there is (Ctrl-C again to quit at once)');
     for (const j of jobs) void j.close();
-  });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 
   let lastProgress = -Infinity;
   const totals = await explore(flags.seedStart, flags.seeds, jobs, {
