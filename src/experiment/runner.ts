@@ -230,12 +230,16 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const hostLateness = lateness ? { ...lateness.summary(), wakeups } : undefined;
   return { ...summary, ...analysis, outcome, passed: outcome === 'PASS', ...(hostLateness ? { hostLateness } : {}) };
   };
-  const done = await net.run(body);
-  if (clock.virtual) {
-    const cpu = process.cpuUsage(cpu0);
-    done.virtualTime = { virtualMs: +(clock.now()).toFixed(3), wallMs: +(performance.now() - wall0).toFixed(1), cpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1) };
+  let done: ExperimentSummary;
+  try {
+    done = await net.run(body);
+    if (clock.virtual) {
+      const cpu = process.cpuUsage(cpu0);
+      done.virtualTime = { virtualMs: +(clock.now()).toFixed(3), wallMs: +(performance.now() - wall0).toFixed(1), cpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1) };
+    }
+  } finally {
+    await net.events.close();
   }
-  await net.events.close();
   if (done.outcome !== 'PASS') log(`OUTCOME ${done.outcome}${done.outcome === 'INCONCLUSIVE' && done.hostLateness ? `: host timer lateness p99 ${done.hostLateness.p99Ms} ms, max ${done.hostLateness.maxMs} ms` : ''}`);
   if (opts.pictures !== false) try {
     done.pictures = drawPictures(readResults(folder));
