@@ -12,8 +12,7 @@
 //
 // Time (toxics' timers, batching) is the proxy's Scheduler's; the two ends are ByteStreams (a
 // socket, or an in-memory pipe end), so the same chain runs on real ports or in virtual time.
-import type { DispatchScope } from '../net/write-coalescer.ts';
-import { WriteBatch } from '../net/write-coalescer.ts';
+import { type DispatchScope, WriteBatch } from '../net/write-coalescer.ts';
 import type { ByteStream, ReadSource } from './byte-stream.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { ToxicEntry } from './toxic-collection.ts';

@@ -31,6 +31,8 @@ export interface ProxyTable {
   hold(name: string, direction?: DirectionSpec): void;
   release(name: string, direction?: DirectionSpec): void;
   stats(name: string): ProxyStats;
+  /** The proxy's fault state (toxics, down, held): the one copy, for the coordinator to keep. */
+  snapshot(name: string): LinkFaultState;
   allStats(): Record<string, ProxyStats>;
   toxicTypes(): ToxicTypeInfo[];
   schedulerLateness(reset?: boolean): LatenessStats;
@@ -84,6 +86,7 @@ export function proxyTable(label: string, onEvent: (e: ProxyEvent) => void): { a
     hold: (name, direction = 'both') => proxy(name).hold(direction),
     release: (name, direction = 'both') => proxy(name).release(direction),
     stats: (name) => proxy(name).stats(),
+    snapshot: (name) => proxy(name).snapshot(),
     allStats() {
       const out: Record<string, ProxyStats> = {};
       for (const [k, p] of proxies) out[k] = p.stats();

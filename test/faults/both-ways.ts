@@ -2,7 +2,7 @@
 // memory streams on a VirtualClock. A scenario written once against Backend runs on both, so a
 // test can compare what a toxic or link fault does in memory with what it does on a socket.
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ByteStream } from '../../src/faults/byte-stream.ts';
 import { memoryPair } from '../../src/faults/memory-stream.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
@@ -44,6 +44,8 @@ export interface Backend {
   readonly kind: 'socket' | 'memory';
   readonly proxy: LinkProxy;
   now(): number;
+  /** The longest this thread's timers were held up so far, ms (a busy machine's stalls; 0 in virtual time). */
+  stalls(): number;
   /** A connection through the proxy, once the server has it. */
   connect(): Promise<{ client: Side; server: Side }>;
   /** Just the dialler's side of a connection (e.g. one the proxy refuses). */
@@ -70,6 +72,9 @@ export async function socketBackend(seed: number): Promise<Backend> {
   const port = (server.address() as net.AddressInfo).port;
   const proxy = new LinkProxy({ name: PROXY_NAME, seed, target: { host: '127.0.0.1', port } });
   const proxyPort = await proxy.start();
+  // How late a 1 ms timer ran: everything in this thread (client, proxy, server) was that late too.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const dial = async (): Promise<Side> => {
     const s = net.connect({ host: '127.0.0.1', port: proxyPort, noDelay: true });
     sockets.add(s);
@@ -84,6 +89,7 @@ export async function socketBackend(seed: number): Promise<Backend> {
     kind: 'socket',
     proxy,
     now,
+    stalls: () => loop.max / 1e6,
     dial,
     async connect() {
       const had = servers.length;
@@ -94,6 +100,7 @@ export async function socketBackend(seed: number): Promise<Backend> {
     sleep,
     until: (cond, maxMs, what) => waitFor(cond, maxMs, what).then(() => undefined),
     async stop() {
+      loop.disable();
       await proxy.stop();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -118,6 +125,7 @@ export function memoryBackend(seed: number): Backend {
     kind: 'memory',
     proxy,
     now,
+    stalls: () => 0,
     async dial() {
       return new Side(proxy.connect(), now);
     },

@@ -41,6 +41,8 @@ describe('proxy-host worker', () => {
     await handle.call('hold', (api) => api.hold('a-b'));
     client.write('held');
     await waitFor(async () => (await handle.call('stats', (api) => api.stats('a-b'))).upstream.queued === 4, 3000, 'bytes queued');
+    const faults = await handle.call('snapshot', (api) => api.snapshot('a-b'));
+    expect(faults).toEqual({ toxics: [expect.objectContaining({ name: 'latency_upstream', attributes: { ms: 30, jitter: 0, distribution: 'uniform' } })], down: {}, held: ['upstream', 'downstream'] });
     await handle.call('release', (api) => api.release('a-b'));
     await waitFor(() => client.bytes === 8, 3000, 'the held bytes');
     await handle.call('removeToxic', (api) => api.removeToxic('a-b', 'latency_upstream'));
