@@ -1,8 +1,9 @@
 // The network between the hosts: every link (a server and its bootstrap, or a client and its
 // server), the fault proxies in front of the proxied ones (wherever the placement runs them), the
 // fault state of each link (the proxy's snapshot, as the placement returns it with each change),
-// link controls, partition / heal, and which servers can still reach each other. It never touches the knowledge model: it reports
-// every down and up to one listener (the Simulation), which tells the Ledger.
+// link controls, partition / heal, and which servers can still reach each other. It never
+// touches the knowledge model: it reports every down and up to one listener (the Simulation),
+// which tells the Ledger.
 import type { ProxyEvent } from '../faults/events.ts';
 import { type FaultChange, type LinkFaultState, noFaultState } from '../faults/fault-state.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
