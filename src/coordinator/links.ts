@@ -1,12 +1,14 @@
 // The network between the hosts: every link (a server and its bootstrap, or a client and its
 // server), the fault proxies in front of the proxied ones (wherever the placement runs them), the
-// fault state of each link held as data per direction, link controls, partition / heal, and
-// which servers can still reach each other. It never touches the knowledge model: it reports
-// every down and up to one listener (the Simulation), which tells the Ledger.
+// fault state of each link (the proxy's snapshot, as the placement returns it with each change),
+// link controls, partition / heal, and which servers can still reach each other. It never
+// touches the knowledge model: it reports every down and up to one listener (the Simulation),
+// which tells the Ledger.
 import type { ProxyEvent } from '../faults/events.ts';
+import { type FaultChange, type LinkFaultState, noFaultState } from '../faults/fault-state.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
-import { type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
+import { DIRECTIONS, type DirectionSpec, type ToxicInfo, type ToxicSpec } from '../faults/toxic.ts';
 import type { Address, LinkNetwork } from '../placement/index.ts';
 import type { World } from './world.ts';
 
@@ -25,7 +27,7 @@ export interface DirectionFaults {
   held: boolean;
 }
 
-/** What has been done to a link, as data. */
+/** What has been done to a link, as data: a view of its proxy's last snapshot (linkFaultsOf). */
 export interface LinkFaults {
   /** 'close' / 'reset' while a direction is down in mode 'cut' (its connections cut, new ones refused). */
   cut: DownHow | undefined;
@@ -64,6 +66,13 @@ export const isCut = (f: LinkFaults): boolean => f.upstream.down === 'cut' || f.
 /** Is a direction of the link silent (and none cut)? Only liveness can find it. */
 export const isSilent = (f: LinkFaults): boolean => !isCut(f) && (f.upstream.down === 'silent' || f.downstream.down === 'silent');
 
+/** The view of a proxy's snapshot the knowledge model and checks read. `cut`: as the proxy refuses (its first cut direction's how). */
+export function linkFaultsOf(state: LinkFaultState): LinkFaults {
+  const cutAt = DIRECTIONS.find((d) => state.down[d]?.mode === 'cut');
+  const dir = (d: 'upstream' | 'downstream'): DirectionFaults => ({ down: state.down[d]?.mode, held: state.held.includes(d) });
+  return { cut: cutAt && state.down[cutAt]!.how, upstream: dir('upstream'), downstream: dir('downstream'), toxics: state.toxics.map((t) => t.name) };
+}
+
 export interface LinksOptions {
   /** 'all' or a list of [serverA, serverB] links to route through proxies. Default none. */
   proxyLinks?: 'all' | Array<[number, number]>;
@@ -80,12 +89,11 @@ interface Entry {
   info: LinkInfo;
   /** where the child dials: the proxy, when proxied */
   dial?: Address;
-  faults: LinkFaults;
+  /** the proxy's snapshot, as the placement returned it after the last change (never edited here) */
+  faults: LinkFaultState;
 }
 
 export const linkKey = (a: number, b: number): string => (a < b ? `${a}-${b}` : `${b}-${a}`);
-
-const noFaults = (): LinkFaults => ({ cut: undefined, upstream: { down: undefined, held: false }, downstream: { down: undefined, held: false }, toxics: [] });
 
 export class Links {
   /** Told of every cut and repair: the one place the knowledge model hears of them. */
@@ -114,7 +122,7 @@ export class Links {
   /** Record server `child`'s link to `parent` (listening at `parentAt`); resolves with where `child` dials. */
   async addServerLink(child: number, parent: number, parentAt: Address): Promise<Address> {
     const info: LinkInfo = { kind: 'server', child, parent };
-    const entry: Entry = { info, faults: noFaults() };
+    const entry: Entry = { info, faults: noFaultState() };
     if (this.isProxied(child, parent)) {
       info.proxy = `link-${child}-${parent}`;
       entry.dial = await this.addProxy(info.proxy, parentAt, child, parent);
@@ -130,7 +138,7 @@ export class Links {
     if (known?.dial !== undefined) return known.dial;
     const info: LinkInfo = { kind: 'client', child: id, parent: server, proxy: `client-${id}-${server}` };
     const dial = await this.addProxy(info.proxy!, serverAt, id, server);
-    this.table.set(linkKey(id, server), { info, dial, faults: noFaults() });
+    this.table.set(linkKey(id, server), { info, dial, faults: noFaultState() });
     return dial;
   }
 
@@ -153,14 +161,15 @@ export class Links {
 
   /** After a crash: the proxies that died with their host are made again (placements that host proxies with servers). */
   async rehomeOrphans(): Promise<void> {
-    await this.network?.rehomeOrphans?.();
+    const byProxy = new Map([...this.table.values()].filter((e) => e.info.proxy).map((e) => [e.info.proxy!, e.faults]));
+    await this.network?.rehomeOrphans?.((name) => byProxy.get(name));
   }
 
   /** Controls for the link between a and b (either order). It must be proxied. */
   control(a: number, b: number): LinkControl {
     const entry = this.table.get(linkKey(a, b));
     if (!entry) throw new Error(`no link between ${this.nameOf(a)} (${a}) and ${this.nameOf(b)} (${b})`);
-    const { info, faults } = entry;
+    const { info } = entry;
     if (!info.proxy || !this.network) {
       throw new Error(`the link ${this.nameOf(info.child)}-${this.nameOf(info.parent)} is direct; start the simulation with ${info.kind === 'client' ? 'proxyClients' : 'proxyLinks'} to inject faults on it`);
     }
@@ -170,45 +179,34 @@ export class Links {
     const call = <T>(verb: string, fn: (n: LinkNetwork) => Promise<T>) => fn(net).catch((err: Error) => {
       throw new Error(`${what}: ${verb}: ${err.message}`);
     });
-    const held = (direction: DirectionSpec, on: boolean) => {
-      for (const d of directionsOf(direction)) faults[d as Direction].held = on;
+    // Each change comes back with the proxy's snapshot: kept as is, the one copy here.
+    const change = async (verb: string, c: FaultChange) => {
+      const reply = await call(verb, (n) => n.change(name, c));
+      entry.faults = reply.faults;
+      return reply;
     };
-    const changed = () => this.onChange?.({ link: { ...info }, faults: structuredClone(faults) });
+    const changed = () => this.onChange?.({ link: { ...info }, faults: linkFaultsOf(entry.faults) });
+    const toxicOf = (reply: { toxic?: ToxicInfo }, verb: string): ToxicInfo => {
+      if (!reply.toxic) throw new Error(`${what}: ${verb}: the placement did not return the toxic`);
+      return reply.toxic;
+    };
     return {
       info: { ...info },
-      faults: () => structuredClone(faults),
-      add: async (toxic) => {
-        const added = await call(`add ${toxic.type}`, (n) => n.addToxic(name, toxic));
-        faults.toxics.push(added);
-        return added;
-      },
-      remove: async (toxic) => {
-        await call(`remove ${toxic}`, (n) => n.removeToxic(name, toxic));
-        faults.toxics = faults.toxics.filter((t) => t !== toxic);
-      },
-      update: (toxic, attributes) => call(`update ${toxic}`, (n) => n.updateToxic(name, toxic, attributes)),
+      faults: () => linkFaultsOf(entry.faults),
+      add: async (toxic) => toxicOf(await change(`add ${toxic.type}`, { op: 'add', toxic }), 'add').name,
+      remove: async (toxic) => void await change(`remove ${toxic}`, { op: 'remove', toxic }),
+      update: async (toxic, attributes) => toxicOf(await change(`update ${toxic}`, { op: 'update', toxic, attributes }), 'update'),
       toxics: () => call('toxics', (n) => n.toxics(name)),
       down: async (direction = 'both', how = 'close', mode = 'cut') => {
-        await call('down', (n) => n.down(name, direction, how, mode));
-        for (const d of directionsOf(direction)) faults[d].down = mode;
-        if (mode === 'cut') faults.cut = how;
-        else if (!isCut(faults)) faults.cut = undefined; // silent over what was cut
+        await change('down', { op: 'down', direction, how, mode });
         changed();
       },
       up: async (direction = 'both', mode) => {
-        await call('up', (n) => n.up(name, direction, mode));
-        for (const d of directionsOf(direction)) if (mode === undefined || faults[d].down === mode) faults[d].down = undefined;
-        if (!isCut(faults)) faults.cut = undefined;
+        await change('up', mode === undefined ? { op: 'up', direction } : { op: 'up', direction, mode });
         changed();
       },
-      hold: async (direction = 'both') => {
-        await call('hold', (n) => n.hold(name, direction));
-        held(direction, true);
-      },
-      release: async (direction = 'both') => {
-        await call('release', (n) => n.release(name, direction));
-        held(direction, false);
-      },
+      hold: async (direction = 'both') => void await change('hold', { op: 'hold', direction }),
+      release: async (direction = 'both') => void await change('release', { op: 'release', direction }),
       stats: () => call('stats', (n) => n.stats(name)),
       timerLateness: (reset = false) => call('timer lateness', (n) => {
         if (!n.timerLateness) throw new Error('this placement cannot tell its proxies\' timer lateness');
@@ -260,7 +258,7 @@ export class Links {
       return r;
     };
     for (const { info, faults } of this.table.values()) {
-      if (info.kind !== 'server' || isDown(info, faults) || !parent.has(info.child) || !parent.has(info.parent)) continue;
+      if (info.kind !== 'server' || isDown(info, linkFaultsOf(faults)) || !parent.has(info.child) || !parent.has(info.parent)) continue;
       parent.set(find(info.child), find(info.parent));
     }
     const sides = new Map([...parent.keys()].map((id) => [id, find(id)]));

@@ -99,144 +99,149 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   // Everything that runs on the clock (virtual time drives it to its end: net.run).
+  // (Not indented, to keep this diff small: the body runs to `const done = await net.run(body)`.)
   const body = async (): Promise<ExperimentSummary> => {
-    const sim: ExperimentNetwork = await net.start({
-      topology,
-      seed: exp.seed,
-      serversPerWorker: exp.serversPerWorker,
-      endpoints: opts.endpoints,
-      proxyLinks: proxied,
-      proxyClients: exp.proxyClients,
-      traceFrames: exp.traceFrames,
-      onEvent: (e: SimEvent) => {
-        if (e.type === 'chat-delivered') {
-          const stamp = parseTrafficText(e.content);
-          const flow = stamp ? flows.find((f) => f.tag === stamp.tag) : undefined;
-          if (flow) {
-            flow.delivered++;
-            flow.latency.record(Math.max(1, Math.round((e.t - stamp!.sentAt) * 1000)));
-            flow.seq.push(stamp!.seq);
-            flow.sentAt.push(stamp!.sentAt);
-            flow.deliveredAt.push(e.t);
-            return; // traffic is summarised, not logged chat by chat
-          }
+  const sim: ExperimentNetwork = await net.start({
+    topology,
+    seed: exp.seed,
+    serversPerWorker: exp.serversPerWorker,
+    endpoints: opts.endpoints,
+    proxyLinks: proxied,
+    proxyClients: exp.proxyClients,
+    traceFrames: exp.traceFrames,
+    onEvent: (e: SimEvent) => {
+      if (e.type === 'chat-delivered') {
+        const stamp = parseTrafficText(e.content);
+        const flow = stamp ? flows.find((f) => f.tag === stamp.tag) : undefined;
+        if (flow) {
+          flow.delivered++;
+          flow.latency.record(Math.max(1, Math.round((e.t - stamp!.sentAt) * 1000)));
+          flow.seq.push(stamp!.seq);
+          flow.sentAt.push(stamp!.sentAt);
+          flow.deliveredAt.push(e.t);
+          return; // traffic is summarised, not logged chat by chat
         }
-        if (FACT_TYPES.has(e.type)) facts.push(e as NodeFact);
-        record(e as unknown as Record<string, unknown>);
-      },
-      onProxyEvent: (e: ProxyEvent) => record(e as unknown as Record<string, unknown>),
-      onCrash: (m) => log(`CRASH: ${m}`),
-    });
-    let final: Polled | undefined;
-    let finalFrom = 0;
-    let stoppedAt = 0;
-    const summary: Omit<ExperimentSummary, 'phases' | 'verdict'> = {
-      name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
-      machine,
-      hosts: observations(topology),
-      topology: {
-        name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker, placement,
-        proxiedLinks: sim.linkList().filter((l) => l.proxy).length,
-        directLinks: sim.linkList().filter((l) => !l.proxy).length + topology.clients.length - sim.linkList().filter((l) => l.kind === 'client').length,
-      },
-      initialConvergenceMs: 0, durationMs: endMs, actions: [], checks: [], traffic: [], outcome: 'FAIL', passed: false,
-    };
-    try {
-      const c0 = nowMs();
-      await sim.converged({ timeoutMs: 60_000 });
-      summary.initialConvergenceMs = nowMs() - c0;
-      log(`${exp.name}: ${topology.name} converged in ${summary.initialConvergenceMs.toFixed(0)} ms; running for ${(endMs / 1000).toFixed(1)} s`);
-      const start = nowMs();
-      t0 = start;
-      record({ type: 'experiment-start', t: start, name: exp.name, seed: exp.seed });
-
-      const trafficDone = flows.map(async (f) => {
-        await clock.sleepUntil(start + f.start);
-        const stop = Math.min(f.stop ?? endMs, endMs);
-        const r = await sim.traffic(f.from, f.to, f.rate, f.size, Math.max(0, stop - f.start), f.tag).catch((err: Error) => {
-          log(`traffic ${f.from}->${f.to}: ${err.message}`);
-          return { sent: 0 };
-        });
-        f.sent = r.sent;
-      });
-
-      const checks: Array<Promise<CheckResult>> = [];
-      let lastActionStart = start;
-      for (const { e, at, index } of timeline) {
-        await clock.sleepUntil(start + at);
-        if (isCheck(e)) {
-          // A check's clock starts at its own time, or with the action it follows.
-          const from = e.at === undefined ? lastActionStart : start + at;
-          checks.push(runCheck(sim, clock, e, index, from, start).then((r) => {
-            const judged = judgeTiming(r.tookMs, r.withinMs, lateness?.maxIn(from, from + (r.tookMs ?? r.withinMs)) ?? 0, wakeups);
-            // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
-            const outcome = r.passed ? 'PASS' : r.tookMs === null ? 'FAIL' : judged.outcome;
-            const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs };
-            if (outcome === 'INCONCLUSIVE') done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
-            record({ type: 'check', t: nowMs(), ...done });
-            log(`${outcome} ${done.check}: ${done.tookMs === null ? 'did not happen' : `${done.tookMs.toFixed(1)} ms`}${done.detail ? ` (${done.detail})` : ''}`);
-            for (const f of done.findings ?? []) log(`  finding: ${f}`);
-            return done;
-          }));
-          continue;
-        }
-        const begin = nowMs();
-        lastActionStart = begin;
-        const did = describe(e);
-        const entry: ExperimentSummary['actions'][number] = { index, at, did, lateMs: +(begin - (start + at)).toFixed(3) };
-        const playedAction: ActionRecord = { index, t: begin, action: e };
-        try {
-          const gone = await runAction(sim, topology, e);
-          if (gone) playedAction.gone = gone;
-        } catch (err) {
-          entry.error = playedAction.error = (err as Error).message;
-          log(`action ${did} failed: ${entry.error}`);
-        }
-        played.push(playedAction);
-        record({ type: 'action', t: begin, ...entry, spec: e });
-        summary.actions.push(entry);
-        log(`${((begin - start) / 1000).toFixed(3)} s: ${did}`);
       }
-      await clock.sleepUntil(start + endMs);
-      await Promise.all(trafficDone);
-      summary.checks = await Promise.all(checks);
-      // Let the last chats arrive (bounded) before counting losses.
-      const settle = nowMs() + 2000;
-      while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise<void>((r) => clock.at(nowMs() + 20, r));
-      // The final verdict's snapshot, before the workers stop.
-      finalFrom = nowMs();
-      final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);
-    } finally {
-      lateness?.stop();
-      stoppedAt = nowMs();
-      record({ type: 'experiment-stopping', t: stoppedAt });
-      await sim.stop();
-      record({ type: 'experiment-end', t: nowMs() });
-    }
-    summary.traffic = flows.map((f) => ({
-      from: f.from, to: f.to, rate: f.rate, size: f.size, sent: f.sent, delivered: f.delivered, lost: Math.max(0, f.sent - f.delivered),
-      latencyMs: f.latency.count ? { p50: f.latency.percentile(50) / 1000, p99: f.latency.percentile(99) / 1000, max: f.latency.max / 1000 } : null,
-    }));
-    const analysis = analyseRun({
-      // Stopping closes every link: what the nodes forget then is not part of the run.
-      topology, t0: t0 ?? 0, played, facts: facts.filter((e) => e.t < stoppedAt), final: final!, finalFrom,
-      flows: flows.map((f) => ({ from: f.from, to: f.to, rate: f.rate, sent: f.sent, startAt: (t0 ?? 0) + f.start, stopAt: (t0 ?? 0) + Math.min(f.stop ?? endMs, endMs), seq: f.seq, sentAt: f.sentAt, deliveredAt: f.deliveredAt })),
-    });
-    for (const l of verdictLines(analysis.verdict)) log(l);
-    // The consistency verdict, the traffic audit and the actions are never excused by timing.
-    const outcome = overallOutcome([
-      ...summary.checks.map((c) => c.outcome),
-      summary.actions.every((a) => !a.error) && analysis.verdict.passed ? 'PASS' : 'FAIL',
-    ]);
-    const hostLateness = lateness ? { ...lateness.summary(), wakeups } : undefined;
-    return { ...summary, ...analysis, outcome, passed: outcome === 'PASS', ...(hostLateness ? { hostLateness } : {}) };
+      if (FACT_TYPES.has(e.type)) facts.push(e as NodeFact);
+      record(e as unknown as Record<string, unknown>);
+    },
+    onProxyEvent: (e: ProxyEvent) => record(e as unknown as Record<string, unknown>),
+    onCrash: (m) => log(`CRASH: ${m}`),
+  });
+  let final: Polled | undefined;
+  let finalFrom = 0;
+  let stoppedAt = 0;
+  const summary: Omit<ExperimentSummary, 'phases' | 'verdict'> = {
+    name: exp.name, description: exp.description, seed: exp.seed, file: opts.file, command: opts.command, replay: replayCommand(opts.file), started: started.toISOString(), folder,
+    machine,
+    hosts: observations(topology),
+    topology: {
+      name: topology.name, servers: topology.servers.length, clients: topology.clients.length, serversPerWorker: exp.serversPerWorker, placement,
+      proxiedLinks: sim.linkList().filter((l) => l.proxy).length,
+      directLinks: sim.linkList().filter((l) => !l.proxy).length + topology.clients.length - sim.linkList().filter((l) => l.kind === 'client').length,
+    },
+    initialConvergenceMs: 0, durationMs: endMs, actions: [], checks: [], traffic: [], outcome: 'FAIL', passed: false,
   };
-  const done = await net.run(body);
-  if (clock.virtual) {
-    const cpu = process.cpuUsage(cpu0);
-    done.virtualTime = { virtualMs: +(clock.now()).toFixed(3), wallMs: +(performance.now() - wall0).toFixed(1), cpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1) };
+  try {
+    const c0 = nowMs();
+    await sim.converged({ timeoutMs: 60_000 });
+    summary.initialConvergenceMs = nowMs() - c0;
+    log(`${exp.name}: ${topology.name} converged in ${summary.initialConvergenceMs.toFixed(0)} ms; running for ${(endMs / 1000).toFixed(1)} s`);
+    const start = nowMs();
+    t0 = start;
+    record({ type: 'experiment-start', t: start, name: exp.name, seed: exp.seed });
+
+    const trafficDone = flows.map(async (f) => {
+      await clock.sleepUntil(start + f.start);
+      const stop = Math.min(f.stop ?? endMs, endMs);
+      const r = await sim.traffic(f.from, f.to, f.rate, f.size, Math.max(0, stop - f.start), f.tag).catch((err: Error) => {
+        log(`traffic ${f.from}->${f.to}: ${err.message}`);
+        return { sent: 0 };
+      });
+      f.sent = r.sent;
+    });
+
+    const checks: Array<Promise<CheckResult>> = [];
+    let lastActionStart = start;
+    for (const { e, at, index } of timeline) {
+      await clock.sleepUntil(start + at);
+      if (isCheck(e)) {
+        // A check's clock starts at its own time, or with the action it follows.
+        const from = e.at === undefined ? lastActionStart : start + at;
+        checks.push(runCheck(sim, clock, e, index, from, start).then((r) => {
+          const judged = judgeTiming(r.tookMs, r.withinMs, lateness?.maxIn(from, from + (r.tookMs ?? r.withinMs)) ?? 0, wakeups);
+          // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
+          const outcome = r.passed ? 'PASS' : r.tookMs === null ? 'FAIL' : judged.outcome;
+          const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs };
+          if (outcome === 'INCONCLUSIVE') done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
+          record({ type: 'check', t: nowMs(), ...done });
+          log(`${outcome} ${done.check}: ${done.tookMs === null ? 'did not happen' : `${done.tookMs.toFixed(1)} ms`}${done.detail ? ` (${done.detail})` : ''}`);
+          for (const f of done.findings ?? []) log(`  finding: ${f}`);
+          return done;
+        }));
+        continue;
+      }
+      const begin = nowMs();
+      lastActionStart = begin;
+      const did = describe(e);
+      const entry: ExperimentSummary['actions'][number] = { index, at, did, lateMs: +(begin - (start + at)).toFixed(3) };
+      const playedAction: ActionRecord = { index, t: begin, action: e };
+      try {
+        const gone = await runAction(sim, topology, e);
+        if (gone) playedAction.gone = gone;
+      } catch (err) {
+        entry.error = playedAction.error = (err as Error).message;
+        log(`action ${did} failed: ${entry.error}`);
+      }
+      played.push(playedAction);
+      record({ type: 'action', t: begin, ...entry, spec: e });
+      summary.actions.push(entry);
+      log(`${((begin - start) / 1000).toFixed(3)} s: ${did}`);
+    }
+    await clock.sleepUntil(start + endMs);
+    await Promise.all(trafficDone);
+    summary.checks = await Promise.all(checks);
+    // Let the last chats arrive (bounded) before counting losses.
+    const settle = nowMs() + 2000;
+    while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise<void>((r) => clock.at(nowMs() + 20, r));
+    // The final verdict's snapshot, before the workers stop.
+    finalFrom = nowMs();
+    final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);
+  } finally {
+    lateness?.stop();
+    stoppedAt = nowMs();
+    record({ type: 'experiment-stopping', t: stoppedAt });
+    await sim.stop();
+    record({ type: 'experiment-end', t: nowMs() });
   }
-  await net.events.close();
+  summary.traffic = flows.map((f) => ({
+    from: f.from, to: f.to, rate: f.rate, size: f.size, sent: f.sent, delivered: f.delivered, lost: Math.max(0, f.sent - f.delivered),
+    latencyMs: f.latency.count ? { p50: f.latency.percentile(50) / 1000, p99: f.latency.percentile(99) / 1000, max: f.latency.max / 1000 } : null,
+  }));
+  const analysis = analyseRun({
+    // Stopping closes every link: what the nodes forget then is not part of the run.
+    topology, t0: t0 ?? 0, played, facts: facts.filter((e) => e.t < stoppedAt), final: final!, finalFrom,
+    flows: flows.map((f) => ({ from: f.from, to: f.to, rate: f.rate, sent: f.sent, startAt: (t0 ?? 0) + f.start, stopAt: (t0 ?? 0) + Math.min(f.stop ?? endMs, endMs), seq: f.seq, sentAt: f.sentAt, deliveredAt: f.deliveredAt })),
+  });
+  for (const l of verdictLines(analysis.verdict)) log(l);
+  // The consistency verdict, the traffic audit and the actions are never excused by timing.
+  const outcome = overallOutcome([
+    ...summary.checks.map((c) => c.outcome),
+    summary.actions.every((a) => !a.error) && analysis.verdict.passed ? 'PASS' : 'FAIL',
+  ]);
+  const hostLateness = lateness ? { ...lateness.summary(), wakeups } : undefined;
+  return { ...summary, ...analysis, outcome, passed: outcome === 'PASS', ...(hostLateness ? { hostLateness } : {}) };
+  };
+  let done: ExperimentSummary;
+  try {
+    done = await net.run(body);
+    if (clock.virtual) {
+      const cpu = process.cpuUsage(cpu0);
+      done.virtualTime = { virtualMs: +(clock.now()).toFixed(3), wallMs: +(performance.now() - wall0).toFixed(1), cpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1) };
+    }
+  } finally {
+    await net.events.close();
+  }
   if (done.outcome !== 'PASS') log(`OUTCOME ${done.outcome}${done.outcome === 'INCONCLUSIVE' && done.hostLateness ? `: host timer lateness p99 ${done.hostLateness.p99Ms} ms, max ${done.hostLateness.maxMs} ms` : ''}`);
   if (opts.pictures) {
     try {

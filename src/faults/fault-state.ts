@@ -23,12 +23,51 @@ export interface FaultControls {
   snapshot(): LinkFaultState;
   addToxic(spec: ToxicSpec): string;
   removeToxic(name: string): void;
-  updateToxic(name: string, attributes: Record<string, unknown>): unknown;
+  updateToxic(name: string, attributes: Record<string, unknown>): ToxicInfo;
   down(direction: DirectionSpec, how: DownHow, mode: DownMode): void;
-  up(direction: DirectionSpec): void;
+  up(direction: DirectionSpec, mode?: DownMode): void;
   hold(direction: DirectionSpec): void;
   release(direction: DirectionSpec): void;
 }
+
+/** One change to a link's faults, as the coordinator asks a placement for it. */
+export type FaultChange =
+  | { op: 'add'; toxic: ToxicSpec }
+  | { op: 'remove'; toxic: string }
+  | { op: 'update'; toxic: string; attributes: Record<string, unknown> }
+  | { op: 'down'; direction: DirectionSpec; how: DownHow; mode: DownMode }
+  /** with `mode`, only where the link is down that way */
+  | { op: 'up'; direction: DirectionSpec; mode?: DownMode }
+  | { op: 'hold' | 'release'; direction: DirectionSpec };
+
+/**
+ * What a change left: the proxy's snapshot, taken where the proxy runs in the same call (so
+ * the coordinator keeps the proxy's own state, never a copy it keeps up by hand), and for an
+ * add or update the toxic as it is now.
+ */
+export interface FaultReply {
+  faults: LinkFaultState;
+  toxic?: ToxicInfo;
+}
+
+/** Make `change` on `proxy` and read its faults back (placements call this where the proxy runs). */
+export function applyChange(proxy: FaultControls, change: FaultChange): FaultReply {
+  let toxic: string | undefined;
+  switch (change.op) {
+    case 'add': toxic = proxy.addToxic(change.toxic); break;
+    case 'remove': proxy.removeToxic(change.toxic); break;
+    case 'update': toxic = proxy.updateToxic(change.toxic, change.attributes).name; break;
+    case 'down': proxy.down(change.direction, change.how, change.mode); break;
+    case 'up': proxy.up(change.direction, change.mode); break;
+    case 'hold': proxy.hold(change.direction); break;
+    case 'release': proxy.release(change.direction); break;
+  }
+  const faults = proxy.snapshot();
+  return toxic === undefined ? { faults } : { faults, toxic: faults.toxics.find((t) => t.name === toxic) };
+}
+
+/** A fault state with nothing in it (a proxy just made). */
+export const noFaultState = (): LinkFaultState => ({ toxics: [], down: {}, held: [] });
 
 export function specOf(t: ToxicInfo): ToxicSpec {
   return { ...t.attributes, type: t.type, name: t.name, direction: t.direction, toxicity: t.toxicity };

@@ -4,6 +4,7 @@
 // server dials: placement 'dialler').
 import { readFileSync } from 'node:fs';
 import type { ProxyEvent } from './events.ts';
+import { type FaultChange, type FaultReply, applyChange } from './fault-state.ts';
 import { type DownHow, type DownMode, type LinkFaultState, LinkProxy, type ProxyStats } from './proxy.ts';
 import { type ToxicTypeInfo, listToxics } from './registry.ts';
 import { type LatenessStats, schedulerLateness } from './scheduler.ts';
@@ -33,6 +34,8 @@ export interface ProxyTable {
   stats(name: string): ProxyStats;
   /** The proxy's fault state (toxics, down, held): the one copy, for the coordinator to keep. */
   snapshot(name: string): LinkFaultState;
+  /** Make one change and return the snapshot after it, in one call (one crossing of the thread). */
+  change(name: string, change: FaultChange): FaultReply;
   allStats(): Record<string, ProxyStats>;
   toxicTypes(): ToxicTypeInfo[];
   schedulerLateness(reset?: boolean): LatenessStats;
@@ -87,6 +90,7 @@ export function proxyTable(label: string, onEvent: (e: ProxyEvent) => void): { a
     release: (name, direction = 'both') => proxy(name).release(direction),
     stats: (name) => proxy(name).stats(),
     snapshot: (name) => proxy(name).snapshot(),
+    change: (name, change) => applyChange(proxy(name), change),
     allStats() {
       const out: Record<string, ProxyStats> = {};
       for (const [k, p] of proxies) out[k] = p.stats();

@@ -3,6 +3,7 @@
 // makes them with crc-proxy's own client (`CrcProxyClient`, src/proxy-server/client.ts).
 import http from 'node:http';
 import type { ProxyEvent } from '../faults/events.ts';
+import type { FaultChange, FaultReply, LinkFaultState } from '../faults/fault-state.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
 import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
 import { CrcProxyClient, CrcProxyError } from '../proxy-server/client.ts';
@@ -27,6 +28,8 @@ export interface ProxyControl {
   toxics(name: string): Promise<ToxicInfo[]>;
   crc(name: string, op: 'down' | 'up' | 'hold' | 'release', body: Record<string, unknown>): Promise<void>;
   stats(name: string): Promise<ProxyStats>;
+  /** GET /proxies/{name}/crc/faults: the proxy's snapshot(). */
+  faults(name: string): Promise<LinkFaultState>;
   /** GET /crc/events (NDJSON), until close(). */
   events(onEvents: (events: ProxyEvent[]) => void): Promise<{ close(): void }>;
 }
@@ -61,6 +64,7 @@ export class HttpProxyControl implements ProxyControl {
     else await this.client.release(name, direction);
   }
   stats(name: string): Promise<ProxyStats> { return this.client.stats(name); }
+  faults(name: string): Promise<LinkFaultState> { return this.client.faults(name); }
 
   events(onEvents: (events: ProxyEvent[]) => void): Promise<{ close(): void }> {
     return new Promise((resolve, reject) => {
@@ -116,14 +120,27 @@ export class ProxyLinks implements LinkNetwork {
     return { host: new URL(control.base).hostname, port };
   }
 
-  async addToxic(name: string, spec: ToxicSpec) { const w = this.at(name); return (await w.control.addSpec(w.proxy, spec)).name; }
-  removeToxic(name: string, toxic: string) { const w = this.at(name); return w.control.removeToxic(w.proxy, toxic); }
-  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>) { const w = this.at(name); return w.control.updateSpec(w.proxy, toxic, attributes); }
+  /**
+   * The change, then GET .../crc/faults for the snapshot after it: two requests, as the API's
+   * change routes answer with a toxic or the stats, not the fault state. The proxy serves each
+   * request whole, but a change made by someone else between the two shows in the snapshot
+   * (which is then the truth).
+   */
+  async change(name: string, change: FaultChange): Promise<FaultReply> {
+    const { control: c, proxy } = this.at(name);
+    let toxic: ToxicInfo | undefined;
+    switch (change.op) {
+      case 'add': toxic = await c.addSpec(proxy, change.toxic); break;
+      case 'remove': await c.removeToxic(proxy, change.toxic); break;
+      case 'update': toxic = await c.updateSpec(proxy, change.toxic, change.attributes); break;
+      case 'down': await c.crc(proxy, 'down', { direction: change.direction, how: change.how, mode: change.mode }); break;
+      case 'up': await c.crc(proxy, 'up', change.mode ? { direction: change.direction, mode: change.mode } : { direction: change.direction }); break;
+      default: await c.crc(proxy, change.op, { direction: change.direction });
+    }
+    const faults = await c.faults(proxy);
+    return toxic ? { faults, toxic } : { faults };
+  }
   toxics(name: string) { const w = this.at(name); return w.control.toxics(w.proxy); }
-  down(name: string, direction: DirectionSpec, how: DownHow, mode: DownMode) { const w = this.at(name); return w.control.crc(w.proxy, 'down', { direction, how, mode }); }
-  up(name: string, direction: DirectionSpec, mode?: DownMode) { const w = this.at(name); return w.control.crc(w.proxy, 'up', mode ? { direction, mode } : { direction }); }
-  hold(name: string, direction: DirectionSpec) { const w = this.at(name); return w.control.crc(w.proxy, 'hold', { direction }); }
-  release(name: string, direction: DirectionSpec) { const w = this.at(name); return w.control.crc(w.proxy, 'release', { direction }); }
   stats(name: string) { const w = this.at(name); return w.control.stats(w.proxy); }
 
   async stop(): Promise<void> {

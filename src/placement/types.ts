@@ -2,8 +2,9 @@
 // World and Links talk only to these; each placement (workers.ts, processes.ts, external.ts)
 // implements them. Clients are not here: they always run in the coordinator's client workers.
 import type { ProxyEvent } from '../faults/events.ts';
-import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
-import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
+import type { FaultChange, FaultReply, LinkFaultState } from '../faults/fault-state.ts';
+import type { ProxyStats } from '../faults/proxy.ts';
+import type { ToxicInfo } from '../faults/toxic.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
 import type { ByteTotals, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../threads/worker-api.ts';
@@ -69,18 +70,20 @@ export interface ProxyRole {
 export interface LinkNetwork {
   /** A proxy in front of `target`; resolves with the address to dial instead. */
   addProxy(name: string, target: Address, role: ProxyRole): Promise<Address>;
-  addToxic(name: string, spec: ToxicSpec): Promise<string>;
-  removeToxic(name: string, toxic: string): Promise<void>;
-  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): Promise<ToxicInfo>;
+  /**
+   * Change a proxy's faults (add / remove / update a toxic, down / up, hold / release); resolves
+   * with the proxy's snapshot after it, taken where the proxy runs: the caller keeps that, the
+   * one copy of the link's fault state outside the proxy.
+   */
+  change(name: string, change: FaultChange): Promise<FaultReply>;
   toxics(name: string): Promise<ToxicInfo[]>;
-  down(name: string, direction: DirectionSpec, how: DownHow, mode: DownMode): Promise<void>;
-  up(name: string, direction: DirectionSpec, mode?: DownMode): Promise<void>;
-  hold(name: string, direction: DirectionSpec): Promise<void>;
-  release(name: string, direction: DirectionSpec): Promise<void>;
   stats(name: string): Promise<ProxyStats>;
   /** How late the toxic timers of the thread hosting the proxy ran (placements that can tell). */
   timerLateness?(name: string, reset?: boolean): Promise<LatenessStats>;
-  /** After a crash: make again the proxies whose host died with it (placements that host proxies with servers). */
-  rehomeOrphans?(): Promise<void>;
+  /**
+   * After a crash: make again the proxies whose host died with it (placements that host proxies
+   * with servers), each with the faults `faultsOf` says it had (the last snapshot the caller kept).
+   */
+  rehomeOrphans?(faultsOf: (name: string) => LinkFaultState | undefined): Promise<void>;
   stop(): Promise<void>;
 }

@@ -5,10 +5,9 @@
 // thread, where they stay. 'network': all in one network thread (workers/proxy-host.ts).
 // 'per-link': a network thread per proxy. Clients' proxies always run in the network thread.
 import type { ProxyEvent } from '../faults/events.ts';
-import type { DownHow, DownMode } from '../faults/proxy.ts';
-import type { AddProxyOptions, ProxyReplay } from '../faults/proxy-table.ts';
+import type { FaultChange, FaultReply, LinkFaultState } from '../faults/fault-state.ts';
+import type { AddProxyOptions } from '../faults/proxy-table.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
-import { type Direction, type ToxicInfo, type ToxicSpec, directionsOf } from '../faults/toxic.ts';
 import type { Comlink } from '../util/comlink-node.ts';
 import type { ProxyApi, ProxyHostApi } from '../threads/worker-api.ts';
 import { WorkerHandle } from '../threads/worker-handle.ts';
@@ -23,15 +22,12 @@ export interface ProxyHome {
   call<T>(what: string, fn: (api: Comlink.Remote<ProxyApi>) => Promise<T>): Promise<T>;
 }
 
-/** A proxy as the coordinator made it, and its fault state now (to make it again elsewhere). */
+/** A proxy as the coordinator made it (its faults are the coordinator's: Links keeps them). */
 interface Placed {
   home: ProxyHome;
   target: Address;
   port: number;
   seed: number;
-  toxics: ToxicInfo[];
-  down: Partial<Record<Direction, { how: DownHow; mode: DownMode }>>;
-  held: Set<Direction>;
 }
 
 export class WorkerLinks implements LinkNetwork {
@@ -95,62 +91,30 @@ export class WorkerLinks implements LinkNetwork {
     if (home !== this.network && this.placement === 'dialler') this.networkStarted ??= this.networkThread().call('start the network thread', (api) => api.toxicTypes());
     const port = await home.call(`proxy ${name}: add`, (api) => api.addProxy(name, target, role.seed));
     await this.networkStarted;
-    this.placed.set(name, { home, target, port, seed: role.seed, toxics: [], down: {}, held: new Set() });
+    this.placed.set(name, { home, target, port, seed: role.seed });
     return { host: '127.0.0.1', port };
   }
 
   /**
    * After a crash: the proxies whose thread died are made again in the network thread, on the
-   * same ports, with their toxics, downs and holds, so a link's faults outlive the crash as
-   * they would in a network thread (what was in flight inside them is lost, as in the crashed
-   * host's own buffers).
+   * same ports, with the faults `faultsOf` names (the last snapshot Links was given), so a
+   * link's faults outlive the crash as they would in a network thread (what was in flight
+   * inside them is lost, as in the crashed host's own buffers).
    */
-  async rehomeOrphans(): Promise<void> {
+  async rehomeOrphans(faultsOf: (name: string) => LinkFaultState | undefined): Promise<void> {
     for (const [name, p] of this.placed) {
       if (p.home.alive) continue;
-      const replay: ProxyReplay = { toxics: p.toxics, down: p.down, held: [...p.held] };
-      const options: AddProxyOptions = { listenPort: p.port, replay };
+      const options: AddProxyOptions = { listenPort: p.port, replay: faultsOf(name) };
       p.home = this.networkThread(this.placement === 'per-link' ? name : undefined);
       await p.home.call(`re-make proxy ${name} after a crash`, (api) => api.addProxy(name, p.target, p.seed, options));
     }
   }
 
-  private async refresh(name: string): Promise<void> {
-    this.proxy(name).toxics = await this.call(name, 'toxics', (api) => api.toxics(name));
-  }
-
-  async addToxic(name: string, spec: ToxicSpec): Promise<string> {
-    const added = await this.call(name, `add ${spec.type}`, (api) => api.addToxic(name, spec));
-    await this.refresh(name);
-    return added;
-  }
-  async removeToxic(name: string, toxic: string): Promise<void> {
-    await this.call(name, `remove ${toxic}`, (api) => api.removeToxic(name, toxic));
-    await this.refresh(name);
-  }
-  async updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): Promise<ToxicInfo> {
-    const now = await this.call(name, `update ${toxic}`, (api) => api.updateToxic(name, toxic, attributes));
-    await this.refresh(name);
-    return now;
+  /** One call to the proxy's thread: the change, and the snapshot after it. */
+  change(name: string, change: FaultChange): Promise<FaultReply> {
+    return this.call(name, change.op, (api) => api.change(name, change));
   }
   toxics(name: string) { return this.call(name, 'toxics', (api) => api.toxics(name)); }
-  async down(...[name, direction, how, mode]: Parameters<LinkNetwork['down']>): Promise<void> {
-    await this.call(name, 'down', (api) => api.down(name, direction, how, mode));
-    for (const d of directionsOf(direction)) this.proxy(name).down[d] = { how, mode };
-  }
-  async up(...[name, direction, mode]: Parameters<LinkNetwork['up']>): Promise<void> {
-    await this.call(name, 'up', (api) => api.up(name, direction, mode));
-    const p = this.proxy(name);
-    for (const d of directionsOf(direction)) if (mode === undefined || p.down[d]?.mode === mode) delete p.down[d];
-  }
-  async hold(...[name, direction]: Parameters<LinkNetwork['hold']>): Promise<void> {
-    await this.call(name, 'hold', (api) => api.hold(name, direction));
-    for (const d of directionsOf(direction)) this.proxy(name).held.add(d);
-  }
-  async release(...[name, direction]: Parameters<LinkNetwork['release']>): Promise<void> {
-    await this.call(name, 'release', (api) => api.release(name, direction));
-    for (const d of directionsOf(direction)) this.proxy(name).held.delete(d);
-  }
   stats(name: string) { return this.call(name, 'stats', (api) => api.stats(name)); }
   timerLateness(name: string, reset = false): Promise<LatenessStats> {
     return this.call(name, 'timer lateness', (api) => api.schedulerLateness(reset));

@@ -2,7 +2,7 @@
 // extras), over the global fetch. Any non-2xx answer throws a CrcProxyError carrying the
 // server's status and message. Each call has a timeout, so a hung proxy fails the caller.
 import type { ProxyEvent } from '../faults/events.ts';
-import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
+import type { DownHow, DownMode, LinkFaultState, ProxyStats } from '../faults/proxy.ts';
 import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
 import type { ToxiproxyProxy } from './proxy-json.ts';
 import type { ToxiproxyToxic } from './toxiproxy-json.ts';
@@ -145,6 +145,11 @@ export class CrcProxyClient {
 
   stats(proxy: string): Promise<ProxyStats> {
     return this.request('GET', `/proxies/${enc(proxy)}/crc/stats`);
+  }
+
+  /** The link's fault state (toxics, down, held), as LinkProxy.snapshot() gives it. */
+  faults(proxy: string): Promise<LinkFaultState> {
+    return this.request('GET', `/proxies/${enc(proxy)}/crc/faults`);
   }
 
   counters(): Promise<unknown> {

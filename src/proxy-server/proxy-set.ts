@@ -323,6 +323,11 @@ export class ProxySet {
     return this.entry(proxy).link.stats();
   }
 
+  /** GET /proxies/{proxy}/crc/faults: the link's fault state (LinkProxy.snapshot()). */
+  faults(proxy: string) {
+    return this.entry(proxy).link.snapshot();
+  }
+
   /** Every proxy's figures for GET /metrics (at most maxProxies rows). */
   metrics(): MetricsProxy[] {
     return [...this.entries.values()].map((e) => ({

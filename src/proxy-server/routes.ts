@@ -100,6 +100,7 @@ export const ROUTES: readonly Route[] = [
   route(['POST'], '/proxies/{proxy}/crc/toxics', async (c, r) => ok(await c.proxies.addSpec(r.params.proxy!, r.body))),
   route(['POST'], '/proxies/{proxy}/crc/toxics/{toxic}', async (c, r) => ok(await c.proxies.updateSpec(r.params.proxy!, r.params.toxic!, r.body ?? {}))),
   route(['GET'], '/proxies/{proxy}/crc/stats', (c, r) => ok(c.proxies.stats(r.params.proxy!))),
+  route(['GET'], '/proxies/{proxy}/crc/faults', (c, r) => ok(c.proxies.faults(r.params.proxy!))),
   route(['GET'], '/crc/events', (c, r) => {
     const types = r.query.get('types');
     const proxy = r.query.get('proxy') ?? undefined;

@@ -4,8 +4,9 @@
 // dialling its target's sim port for each connection. Every toxic and link fault (down cut /
 // silent per direction, refusals while cut, hold / release) is the real code, with its events.
 import type { ProxyEvent } from '../faults/events.ts';
-import { type DownHow, type DownMode, LinkProxy, type ProxyStats } from '../faults/proxy.ts';
-import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
+import { type FaultChange, type FaultReply, applyChange } from '../faults/fault-state.ts';
+import { LinkProxy, type ProxyStats } from '../faults/proxy.ts';
+import type { ToxicInfo } from '../faults/toxic.ts';
 import type { Address, LinkNetwork, ProxyRole } from '../placement/types.ts';
 import { type SimPorts, SIM_HOST } from './ports.ts';
 
@@ -32,14 +33,8 @@ export class SimLinkProxies implements LinkNetwork {
     return { host: SIM_HOST, port };
   }
 
-  async addToxic(name: string, spec: ToxicSpec): Promise<string> { return this.get(name).addToxic(spec); }
-  async removeToxic(name: string, toxic: string): Promise<void> { this.get(name).removeToxic(toxic); }
-  async updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): Promise<ToxicInfo> { return this.get(name).updateToxic(toxic, attributes); }
+  async change(name: string, change: FaultChange): Promise<FaultReply> { return applyChange(this.get(name), change); }
   async toxics(name: string): Promise<ToxicInfo[]> { return this.get(name).toxics(); }
-  async down(name: string, direction: DirectionSpec, how: DownHow, mode: DownMode): Promise<void> { this.get(name).down(direction, how, mode); }
-  async up(name: string, direction: DirectionSpec, mode?: DownMode): Promise<void> { this.get(name).up(direction, mode); }
-  async hold(name: string, direction: DirectionSpec): Promise<void> { this.get(name).hold(direction); }
-  async release(name: string, direction: DirectionSpec): Promise<void> { this.get(name).release(direction); }
   async stats(name: string): Promise<ProxyStats> { return this.get(name).stats(); }
 
   async stop(): Promise<void> {

@@ -58,7 +58,10 @@ describe.each(['dialler', 'network'] as ProxyPlacement[])('proxy placement %s', 
     const after = await sim.traffic(100002, 100003, 20, 64, 500, 'b');
     await waitUntil(() => delays(events, 100003, 'b').length === after.sent, 5000, 'the delayed chats after the restart');
     expect(Math.min(...delays(events, 100003, 'b'))).toBeGreaterThanOrEqual(40);
-    expect((await link.stats()).connections.total).toBeGreaterThanOrEqual(1);
+    const stats = await link.stats();
+    expect(stats.connections.total).toBeGreaterThanOrEqual(1);
+    // The proxy (made again after the crash, in 'dialler') has the faults Links holds.
+    expect({ toxics: stats.toxics.map((t) => t.name), cut: stats.cut, silent: stats.silent, held: stats.held }).toEqual({ toxics: link.faults().toxics, cut: [], silent: [], held: [] });
     // The proxy made again after the crash replayed its toxic without a second event.
     await sim.stop();
     expect(proxyEvents.filter((e) => e.proxy === 'link-3-2' && e.type === 'toxic-added')).toHaveLength(1);

@@ -93,7 +93,8 @@ const WRITES_RESULTS_BY_DEFAULT = /^node (dist\/src\/cli\/(experiment|check|load
  */
 export function withTempOutputs(commands: readonly string[], temp: () => string): string[] {
   const paths = new Set<string>();
-  for (const c of commands) for (const m of c.matchAll(OUTPUT_FLAG)) if (!m[2]!.startsWith('/')) paths.add(m[2]!);
+  // A plain relative path only: an absolute one, or one the shell computes ("$(mktemp -d)"), is left as it is.
+  for (const c of commands) for (const m of c.matchAll(OUTPUT_FLAG)) if (/^[\w.][\w./-]*$/.test(m[2]!)) paths.add(m[2]!);
   const byLength = [...paths].sort((a, b) => b.length - a.length);
   const to = new Map(byLength.map((p) => [p, temp()]));
   return commands.map((c) => {

@@ -25,11 +25,13 @@ describe('doc commands run with temporary output folders', () => {
       'node dist/src/cli/export.js k8s --topology middle-earth --out k8s/',
       'node --cpu-prof --cpu-prof-dir results/tmp dist/bench/relay/hop-cpu.js',
       'node dist/src/cli/experiment.js x.json --out /somewhere',
+      'node dist/src/cli/experiment.js x.json --out "$(mktemp -d)"',
     ], temps())).toEqual([
       'node dist/src/cli/check.js --out /tmp/t3 --only robustness/',
       'node dist/src/cli/export.js k8s --topology middle-earth --out /tmp/t2',
       'node --cpu-prof --cpu-prof-dir /tmp/t1 dist/bench/relay/hop-cpu.js',
       'node dist/src/cli/experiment.js x.json --out /somewhere',
+      'node dist/src/cli/experiment.js x.json --out "$(mktemp -d)"',
     ]);
   });
 
