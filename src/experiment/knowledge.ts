@@ -51,6 +51,24 @@ export class Knowledge {
     return this.byPair.get(`${node}:${id}`)?.find((x) => !x.learned && x.t >= from && x.t < to)?.t;
   }
 
+  /**
+   * Each time `node` forgot `id` within [from, to), and when it knew it again (Infinity: never),
+   * in event order (a forget and its relearn may share a timestamp in virtual time).
+   */
+  outages(node: number, id: number, from: number, to: number): Array<{ gone: number; back: number }> {
+    const xs = this.byPair.get(`${node}:${id}`) ?? [];
+    const out: Array<{ gone: number; back: number }> = [];
+    let open: { gone: number; back: number } | undefined;
+    for (const x of xs) {
+      if (open === undefined && !x.learned && x.t >= from && x.t < to) out.push((open = { gone: x.t, back: Infinity }));
+      else if (open !== undefined && x.learned) {
+        open.back = x.t;
+        open = undefined;
+      }
+    }
+    return out;
+  }
+
   /** The first learn of `id` by `node` at or after `from`. */
   firstLearn(node: number, id: number, from: number): number | undefined {
     return this.byPair.get(`${node}:${id}`)?.find((x) => x.learned && x.t >= from)?.t;

@@ -1,7 +1,7 @@
 // Per traffic flow: was any chat duplicated or delivered out of order, and was every lost chat
 // lost to a fault? A lost chat is excused only if it was sent while a fault had broken the
 // flow's path (a link on it, a server on it, either end gone), or was in flight when it broke,
-// up to the moment the sender's server knew the receiver again. Pure: fed with the deliveries
+// up to the moment every server on the path knew the receiver again. Pure: fed with the deliveries
 // the runner matched (traffic-text.ts stamps) and the run's faults and node events.
 import type { Topology } from '../topology/schema.ts';
 import type { FaultEpisode, FaultReplay } from './fault-replay.ts';
@@ -40,7 +40,7 @@ export interface FlowAudit {
 }
 
 /** The servers and links a flow's chats cross: the tree path between the two clients' servers. */
-function pathOf(t: Topology, from: number, to: number): { servers: Set<number>; links: Set<string> } {
+function pathOf(t: Topology, from: number, to: number): { servers: Set<number>; links: Set<string>; hops: Array<[number, number]> } {
   const serverOf = new Map(t.clients.map((c) => [c.id, c.server]));
   const parent = new Map(t.servers.map((s) => [s.id, s.join]));
   const up = (s: number | undefined) => {
@@ -54,8 +54,12 @@ function pathOf(t: Topology, from: number, to: number): { servers: Set<number>; 
   const meet = a.find((x) => inB.has(x));
   const servers = [...a.slice(0, a.indexOf(meet!) + 1), ...b.slice(0, b.indexOf(meet!)).reverse()];
   const links = new Set([linkId(from, serverOf.get(from)!), linkId(to, serverOf.get(to)!)]);
-  for (let i = 1; i < servers.length; i++) links.add(linkId(servers[i - 1]!, servers[i]!));
-  return { servers: new Set(servers), links };
+  const hops: Array<[number, number]> = [[from, serverOf.get(from)!], [serverOf.get(to)!, to]];
+  for (let i = 1; i < servers.length; i++) {
+    links.add(linkId(servers[i - 1]!, servers[i]!));
+    hops.push([servers[i - 1]!, servers[i]!]);
+  }
+  return { servers: new Set(servers), links, hops };
 }
 
 /** A span of send times in which a flow's chats may be lost to fault `e`. */
@@ -73,24 +77,42 @@ export interface AuditContext {
   t0: number;
 }
 
+/** How long after a fault on the path its news may still be crossing it: twice the latency injected along the path, plus a second. */
+const NEWS_MARGIN_MS = 1000;
+
 function excusesFor(f: FlowDeliveries, { topology, replay, knowledge: k }: AuditContext, inFlightMs: number): Excuse[] {
   const path = pathOf(topology, f.from, f.to);
-  const senderServer = topology.clients.find((c) => c.id === f.from)!.server;
+  const hitsPath = (e: FaultEpisode) => e.links.some((l) => path.links.has(l)) || e.servers.some((s) => path.servers.has(s)) || e.clients.includes(f.from) || e.clients.includes(f.to);
   const out: Excuse[] = [];
   for (const e of replay.episodes) {
-    const hits = e.links.some((l) => path.links.has(l)) || e.servers.some((s) => path.servers.has(s)) || e.clients.includes(f.from) || e.clients.includes(f.to);
-    if (!hits || !k.broke(e, replay.episodes)) continue;
-    // Until the sender's server knows the receiver again (it refuses chats to it until then).
-    // What clearing the fault causes counts too: an `up` of a silent link closes the connections
-    // that lost bytes (a cut), so a forget after the clear, before the next action, extends it.
+    if (!hitsPath(e) || !k.broke(e, replay.episodes)) continue;
+    // Until every server on the path knows the receiver again: one that does not drops its chats
+    // (by design: CRC does not queue for unknown destinations). The news of the break and of the
+    // repair crosses the path after the fault itself, later still over delayed links (an `up` of
+    // a silent link is also a cut: it closes the connections that lost bytes). So a forget counts
+    // until the next breaking fault on the path, and at most until the path's injected latency
+    // (both ways) plus a margin past the later of the clear and the next action.
     let to = e.end ?? Infinity;
     if (to !== Infinity) {
-      const from = k.firstForget(senderServer, f.to, to, e.horizon ?? Infinity) ?? to;
-      if (!k.knew(senderServer, f.to, from)) to = k.firstLearn(senderServer, f.to, from) ?? Infinity;
+      const next = replay.episodes.find((x) => x !== e && x.start >= e.end! && hitsPath(x) && x.breaks)?.start ?? Infinity;
+      const windowEnd = Math.min(next, Math.max(e.horizon ?? Infinity, e.end! + pathLatency(replay, e, path.hops) * 2 + NEWS_MARGIN_MS));
+      for (const server of path.servers) for (const { back } of k.outages(server, f.to, e.start, windowEnd)) to = Math.max(to, back);
     }
     out.push({ from: e.start - inFlightMs, to, e });
   }
   return out;
+}
+
+/** The latency injected one way along the path (the larger way) when fault `e` was cleared. */
+function pathLatency(replay: FaultReplay, e: FaultEpisode, hops: Array<[number, number]>): number {
+  const n = e.endIndex === undefined ? replay.count : replay.position(e.endIndex) + 1;
+  let there = 0;
+  let back = 0;
+  for (const [a, b] of hops) {
+    there += replay.latencyAfter(n, a, b);
+    back += replay.latencyAfter(n, b, a);
+  }
+  return Math.max(there, back);
 }
 
 export function auditFlow(f: FlowDeliveries, ctx: AuditContext): FlowAudit {
