@@ -71,7 +71,7 @@ await runMain(USAGE, async () => {
       endpoints,
       log: (l) => process.stdout.write(`  ${l}\n`),
     });
-    const word = s.outcome === 'PASS' ? 'PASSED' : s.outcome === 'FAIL' ? 'FAILED' : `INCONCLUSIVE (host late: timer p99 ${s.hostLateness?.p99Ms} ms, max ${s.hostLateness?.maxMs} ms)`;
+    const word = s.outcome === 'PASS' ? 'PASSED' : s.outcome === 'FAIL' ? 'FAILED' : `INCONCLUSIVE (${s.checks.filter((c) => c.outcome === 'INCONCLUSIVE').map((c) => `host late by ${c.hostLateMs} ms in ${c.lateThread}`).join('; ')})`;
     process.stdout.write(`${word} ${s.name} -> ${s.folder}/summary.md\n`);
     if (s.outcome === 'FAIL') failed++;
     else if (s.outcome === 'INCONCLUSIVE') inconclusive++;

@@ -10,7 +10,6 @@ import { parseTrafficText } from '../coordinator/traffic-text.ts';
 import type { Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
-import { LatenessProbe } from '../util/lateness-probe.ts';
 import { drawPictures } from '../report/render.ts';
 import { readResults } from '../report/results.ts';
 import type { Endpoints } from '../placement/endpoints.ts';
@@ -23,6 +22,7 @@ import { type Polled, pollConsistent } from './probe.ts';
 import type { Consistency } from './consistency.ts';
 import { analyseRun } from './run-analysis.ts';
 import { judgeTiming, overallOutcome, treeDiameter } from './host-lateness.ts';
+import { RunLateness } from './run-lateness.ts';
 import { observations } from './foreign-findings.ts';
 import { diffProblems, ledgerProblems, splitCheckProblems } from './foreign-checks.ts';
 import type { NodeProblem } from './foreign-findings.ts';
@@ -40,6 +40,8 @@ export interface RunExperimentOptions {
   placement?: PlacementKind;
   /** Where the servers and proxies are, for placement external. */
   endpoints?: Endpoints;
+  /** Called as the timeline starts (tests reach into the running network with it). */
+  onTimelineStart?: (sim: Simulation) => void;
 }
 
 /** Sleep until wall time t (ms): a timer for the bulk, then turns of the loop, never early. */
@@ -70,8 +72,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   timeline.sort((x, y) => x.at - y.at || x.index - y.index);
   const endMs = exp.duration ?? Math.max(last + 1000, ...exp.traffic.map((f) => f.stop ?? 0));
 
-  // The host's own timer lateness, sampled all run: what excuses a timed check missed by a late machine.
-  const lateness = new LatenessProbe().start();
+  // The host's own timer lateness (this thread's and every worker's): what excuses a timed check missed by a late machine.
+  const lateness = new RunLateness();
   const wakeups = treeDiameter(topology) + 1;
   const started = new Date();
   const folder = join(opts.outDir ?? 'results/experiments', exp.name, started.toISOString().replace(/[:.]/g, '-'));
@@ -116,6 +118,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     onProxyEvent: (e) => record(e as unknown as Record<string, unknown>),
     onCrash: (m) => log(`CRASH: ${m}`),
   });
+  lateness.attach((from, to) => sim.threadLateness(from, to));
   let final: Polled | undefined;
   let finalFrom = 0;
   let stoppedAt = 0;
@@ -137,6 +140,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     log(`${exp.name}: ${topology.name} converged in ${summary.initialConvergenceMs.toFixed(0)} ms; running for ${(endMs / 1000).toFixed(1)} s`);
     t0 = nowMs();
     record({ type: 'experiment-start', t: t0, name: exp.name, seed: exp.seed });
+    opts.onTimelineStart?.(sim);
 
     const trafficDone = flows.map(async (f) => {
       await sleepUntil(t0 + f.start);
@@ -155,12 +159,14 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
       if (isCheck(e)) {
         // A check's clock starts at its own time, or with the action it follows.
         const start = e.at === undefined ? lastActionStart : t0 + at;
-        checks.push(runCheck(sim, e, index, start, t0).then((r) => {
-          const judged = judgeTiming(r.tookMs, r.withinMs, lateness.maxIn(start, start + (r.tookMs ?? r.withinMs)), wakeups);
+        checks.push(runCheck(sim, e, index, start, t0).then(async (r) => {
+          // Only a miss asks the threads: the worst of them around the check's window.
+          const late = r.passed ? { maxMs: 0, thread: '' } : await lateness.worstAround(start, start + (r.tookMs ?? r.withinMs));
+          const judged = judgeTiming(r.tookMs, r.withinMs, late.maxMs, wakeups, late.thread);
           // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
           const outcome = r.passed ? 'PASS' : r.tookMs === null ? 'FAIL' : judged.outcome;
-          const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs };
-          if (outcome === 'INCONCLUSIVE') done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
+          const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs, ...(r.passed ? {} : { lateThread: late.thread }) };
+          if (outcome !== 'PASS' && r.tookMs !== null) done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
           record({ type: 'check', t: nowMs(), ...done });
           log(`${outcome} ${done.check}: ${done.tookMs === null ? 'did not happen' : `${done.tookMs.toFixed(1)} ms`}${done.detail ? ` (${done.detail})` : ''}`);
           for (const f of done.findings ?? []) log(`  finding: ${f}`);
@@ -195,6 +201,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     finalFrom = nowMs();
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS);
   } finally {
+    await lateness.gather();
     lateness.stop();
     stoppedAt = nowMs();
     record({ type: 'experiment-stopping', t: stoppedAt });
@@ -217,9 +224,10 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     ...summary.checks.map((c) => c.outcome),
     summary.actions.every((a) => !a.error) && analysis.verdict.passed ? 'PASS' : 'FAIL',
   ]);
-  const hostLateness = { ...lateness.summary(), wakeups };
+  const figures = lateness.figures();
+  const hostLateness = { ...figures.coordinator, wakeups, threads: figures.threads };
   const done: ExperimentSummary = { ...summary, ...analysis, outcome, passed: outcome === 'PASS', hostLateness };
-  if (outcome !== 'PASS') log(`OUTCOME ${outcome}${outcome === 'INCONCLUSIVE' ? `: host timer lateness p99 ${hostLateness.p99Ms} ms, max ${hostLateness.maxMs} ms` : ''}`);
+  if (outcome !== 'PASS') log(`OUTCOME ${outcome}${outcome === 'INCONCLUSIVE' ? `: ${summary.checks.filter((c) => c.outcome === 'INCONCLUSIVE').map((c) => `host late by ${c.hostLateMs} ms (${c.lateThread})`).join('; ')}` : ''}`);
   try {
     done.pictures = drawPictures(readResults(folder));
   } catch (err) {

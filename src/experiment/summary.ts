@@ -26,6 +26,8 @@ export interface CheckResult {
   /** the host's worst timer lateness around the check, and the miss it excuses (ms) */
   hostLateMs?: number;
   allowanceMs?: number;
+  /** the thread whose lateness that was (a worker's label and hosts, `coordinator`, or a server process), on a miss */
+  lateThread?: string;
   detail?: string;
   /** problems put down to foreign servers (foreign-findings.ts): not counted against `passed` */
   findings?: string[];
@@ -66,8 +68,8 @@ export interface ExperimentSummary {
   outcome: Outcome;
   /** outcome === 'PASS' */
   passed: boolean;
-  /** the coordinator's timer lateness over the run, and the wake-ups a change needs on the longest path */
-  hostLateness?: LatenessSummary & { wakeups: number };
+  /** the coordinator's timer lateness over the run, each thread's (run-lateness.ts), and the wake-ups a change needs on the longest path */
+  hostLateness?: LatenessSummary & { wakeups: number; threads?: Array<{ thread: string } & LatenessSummary> };
   /** the one command that replays this experiment (its seed is in the file) */
   replay: string;
   /** every server, what runs it and how it is observed (foreign-findings.ts) */
@@ -108,7 +110,9 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.placement && s.topology.placement !== 'workers' ? `placement ${s.topology.placement}` : `${s.topology.serversPerWorker} per worker`}), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
   if (s.hostLateness) {
     const h = s.hostLateness;
-    L.push(`Host lateness (this process's ${h.periodMs} ms timer, ${h.samples} samples): p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms. A timed check that misses its bound by no more than the worst lateness around it x ${h.wakeups} wake-ups (the tree's longest path) is INCONCLUSIVE, not FAIL; the verdict and the traffic audit are never excused.`, '');
+    L.push(`Host lateness (the coordinator's ${h.periodMs} ms timer, ${h.samples} samples): p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms. A timed check that misses its bound by no more than the worst lateness of any thread around it x ${h.wakeups} wake-ups (the tree's longest path) is INCONCLUSIVE, not FAIL; the verdict and the traffic audit are never excused.`, '');
+    const worst = [...(h.threads ?? [])].sort((a, b) => b.maxMs - a.maxMs).slice(0, 5);
+    if (worst.length) L.push(`Worker threads and server processes (${h.threads!.length}, the latest worst first): ${worst.map((t) => `${t.thread} p99 ${t.p99Ms} ms, max ${t.maxMs} ms`).join('; ')}.`, '');
   }
   L.push(...observedSection(s.hosts ?? []));
   L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');

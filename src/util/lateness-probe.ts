@@ -19,6 +19,21 @@ export interface LatenessSummary {
   maxMs: number;
 }
 
+/** One thread's lateness as the coordinator gathers it: the worst around a span, and the run's summary. */
+export interface ThreadLateness {
+  /** the thread (a worker's label, `coordinator`, or a server process) */
+  thread: string;
+  /** its worst timer lateness in the windows overlapping the span asked about (ms) */
+  maxMs: number;
+  summary: LatenessSummary;
+}
+
+/**
+ * The probe every worker thread and server process runs (one per thread, whatever it hosts):
+ * a 10 ms timer, the worst per 100 ms window, the newest 10 minutes kept.
+ */
+export const threadProbe = (): LatenessProbe => new LatenessProbe(10, 100, 6000);
+
 export class LatenessProbe {
   private readonly windows: LatenessWindow[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -71,6 +86,11 @@ export class LatenessProbe {
     let worst = 0;
     for (const w of this.windows) if (w.t + this.windowMs >= from && w.t <= to) worst = Math.max(worst, w.maxMs);
     return worst;
+  }
+
+  /** This thread's part of a ThreadLateness: the worst around [from, to], and the summary. */
+  around(from: number, to: number): Omit<ThreadLateness, 'thread'> {
+    return { maxMs: +this.maxIn(from, to).toFixed(2), summary: this.summary() };
   }
 
   summary(): LatenessSummary {
