@@ -22,9 +22,10 @@ import type { ConnId, Effect, ForgetReason, HostKind } from './effects.ts';
 import { type HostRecord, HostTable } from './host-table.ts';
 import { Outbox } from './outbox.ts';
 import {
-  departureFrame, duplicateClientText, duplicateServerText, hostLimitText, statusFrame, unknownIdText, welcomeText,
+  departureFrame, duplicateClientText, duplicateServerText, hostLimitText, registrationFrame, statusFrame, unknownIdText, welcomeText,
 } from './server-frames.ts';
-import { type LivenessSettings, Liveness, isHeartbeat, pingFrame } from './liveness.ts';
+import { type LivenessSettings, Liveness, PING_TEXT, PONG_TEXT, isHeartbeat, pingFrame } from './liveness.ts';
+import { JoinProof } from './join-proof.ts';
 import { HOST_LIMIT_STATUS, type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
 import { StatusRing } from './status-log.ts';
 import { type Peer, isOwnServerQuit, judgeRegistration, mustCheckChatTextTo, sourceBelongs, whyNotLogStatus } from './trust-policy.ts';
@@ -61,6 +62,8 @@ export class ServerCore {
    */
   private readonly dialling = new Set<ConnId>();
   private readonly out: Outbox;
+  /** Joiners not announced to the rest of the network until their link is proven both ways. */
+  private readonly proof = new JoinProof();
 
   constructor(identity: ServerIdentity, options: ServerCoreOptions = {}) {
     if (!Number.isInteger(identity.id) || identity.id <= 0 || identity.id > 0xffff_ffff) {
@@ -101,6 +104,8 @@ export class ServerCore {
     const peer = this.conns.get(conn);
     if (!peer) return this.flush(); // a late message for a connection closed or being closed
     if (peer.life) peer.life.heard = true; // any frame is life
+    // A held joiner's first frame that is no heartbeat: it has no liveness to prove its link with.
+    if (this.proof.size > 0 && !(msg.type === MessageType.ClientQuit && isHeartbeat(msg)) && this.proof.settle(conn)) this.announce(conn);
     switch (msg.type) {
       case MessageType.ServerRegistration:
       case MessageType.ClientRegistration:
@@ -133,7 +138,10 @@ export class ServerCore {
     this.dialling.delete(conn);
     this.liveness.forget(conn);
     if (!peer || peer.role === 'pending') return this.flush();
-    if (this.hosts.linkOf(peer.id) !== conn || this.options.staticTree) return this.flush();
+    if (this.hosts.linkOf(peer.id) !== conn || this.options.staticTree) {
+      this.proof.forget(conn);
+      return this.flush();
+    }
     if (peer.role === 'client') {
       const h = this.hosts.get(peer.id);
       if (h?.kind === 'client') {
@@ -154,6 +162,8 @@ export class ServerCore {
    */
   tick(now: number, lateMs = 0): Effect[] {
     if (!this.liveness.enabled) return [];
+    // A driver that does not report the end of its reads (readDone): joiners that sent no ping go now.
+    if (this.proof.size > 0) for (const c of this.proof.unsettled()) if (this.proof.settle(c)) this.announce(c);
     for (const v of this.liveness.tick(now, lateMs)) {
       const { conn, peerId } = v.life;
       if (v.kind === 'ping') this.out.send(conn, pingFrame());
@@ -166,6 +176,20 @@ export class ServerCore {
         this.out.close(conn, 'join timeout', true);
       }
     }
+    return this.flush();
+  }
+
+  /** Is a joiner waiting to be announced? (Only then does the driver need to call readDone.) */
+  get joinsHeld(): boolean {
+    return this.proof.size > 0;
+  }
+
+  /**
+   * The driver handed over every frame of one read from `conn`: a joiner whose registration
+   * came without a ping right behind it has no liveness and is announced now (join-proof.ts).
+   */
+  readDone(conn: ConnId): Effect[] {
+    if (this.proof.settle(conn)) this.announce(conn);
     return this.flush();
   }
 
@@ -315,7 +339,22 @@ export class ServerCore {
     } else if (probe) {
       this.out.send(conn, pingFrame());
     }
+    // A server that dialled us, pinged with its seed: announced once it answers (join-proof.ts);
+    // what it relays meanwhile is learned here and announced with it.
+    if (seed && kind === 'server' && probe) this.proof.hold(conn);
+    if (this.proof.holds(conn)) return;
     this.out.broadcast(relayed, conn, kind === 'client');
+  }
+
+  /** A held joiner's link is proven (or cannot be): the rest of the network learns it and all behind it. */
+  private announce(conn: ConnId): void {
+    const peer = this.conns.get(conn);
+    if (peer?.role !== 'server') return;
+    const behind = this.hosts.behind(peer.id);
+    // The joiner first, then what it brought, as each was learned.
+    for (const h of [...behind.filter((x) => x.id === peer.id), ...behind.filter((x) => x.id !== peer.id)]) {
+      this.out.broadcast(registrationFrame(h, this.id), conn, h.kind === 'client');
+    }
   }
 
   private onStatus(conn: ConnId, peer: Peer, msg: StatusMessage): void {
@@ -400,12 +439,14 @@ export class ServerCore {
     if (isHeartbeat(msg)) {
       const pong = this.liveness.heartbeat(peer, msg);
       if (pong) this.out.send(conn, pong);
+      const beat = msg.content === PONG_TEXT || msg.content === PING_TEXT;
+      if (beat && this.proof.size > 0 && this.proof.heartbeat(conn, msg.content === PONG_TEXT)) this.announce(conn);
       return;
     }
     const h = this.hosts.get(msg.sourceId);
     if (!h || h.kind !== 'client') return; // unknown: this is what stops a quit from looping
     if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return this.reject(conn, `quit for ${msg.sourceId} does not come from behind this connection`);
-    this.out.broadcast(msg.raw ?? encode(msg), conn, true);
+    if (!this.proof.holds(conn)) this.out.broadcast(msg.raw ?? encode(msg), conn, true); // held: the rest never learned it
     this.forget(msg.sourceId, 'quit');
     if (peer.role === 'client' && peer.id === msg.sourceId) this.conns.set(conn, { role: 'pending', outbound: false });
   }
@@ -416,7 +457,7 @@ export class ServerCore {
     const h = this.hosts.get(msg.sourceId);
     if (!h || h.kind !== 'server') return;
     if (!sourceBelongs(this.hosts, conn, peer, msg.sourceId)) return this.reject(conn, `server quit for ${msg.sourceId} does not come from behind this connection`);
-    this.out.broadcast(msg.raw ?? encode(msg), conn, false);
+    if (!this.proof.holds(conn)) this.out.broadcast(msg.raw ?? encode(msg), conn, false);
     this.forget(msg.sourceId, 'server-quit');
   }
 
@@ -446,6 +487,7 @@ export class ServerCore {
     this.out.event({ type: 'link-dead', conn, peerId, reason: 'ping timeout', silentMs });
     // With staticTree, as for a closed socket, nothing is propagated.
     if (!this.options.staticTree) this.netsplit(conn, peerId);
+    else this.proof.forget(conn);
     this.out.close(conn, 'ping timeout', true);
   }
 
@@ -457,6 +499,8 @@ export class ServerCore {
     const lost = this.hosts.behind(peerId);
     for (const h of lost) this.forget(h.id, 'netsplit');
     this.out.event({ type: 'link-down', conn, peerId, kind: 'server', lost: lost.length });
+    // A joiner never announced leaves unannounced: the rest of the network never learned it.
+    if (this.proof.forget(conn)) return;
     if (lost.length > 0) this.out.broadcastDepartures(new Departures(lost, `netsplit ${this.id} ${peerId}`), conn);
   }
 
