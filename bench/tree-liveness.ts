@@ -19,10 +19,13 @@ const timeoutMs = intFlag(values, 'timeout-ms', 1, 3_600_000, 600_000);
 
 const dead = new Map<string, number>();
 let splits = 0;
+/** Stopping closes every link: only what happened before is counted. */
+let counting = true;
 const t0 = performance.now();
 const sim = await Simulation.start({
   topology, serversPerWorker: k, knowledge: 'digest',
   onEvent: (e) => {
+    if (!counting) return;
     if (e.type === 'link-dead') dead.set(e.reason, (dead.get(e.reason) ?? 0) + 1);
     else if (e.type === 'link-down') splits++;
   },
@@ -35,6 +38,7 @@ try {
   process.stderr.write(`not converged: ${(err as Error).message.split('\n')[0]}\n`);
 }
 const convergeMs = performance.now() - t0;
+counting = false;
 await sim.stop();
 const pingTimeouts = dead.get('ping timeout') ?? 0;
 process.stdout.write(JSON.stringify({
