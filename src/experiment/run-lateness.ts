@@ -8,10 +8,12 @@ import { LatenessProbe, type LatenessSummary, type ThreadLateness } from '../uti
 export const COORDINATOR = 'coordinator';
 
 export interface WorstLateness {
-  /** the worst timer lateness of any thread around the span (ms) */
+  /** the worst timer lateness of any thread on the path around the span (ms): a worker's, or the coordinator's when no worker answered */
   maxMs: number;
   /** which thread it was */
   thread: string;
+  /** the coordinator's own, when the workers were measured (it observes once; 0 otherwise) */
+  observerMs: number;
 }
 
 /** The run's figures: the coordinator's, and each thread's (the latest answer; a thread gone since keeps its last). */
@@ -32,11 +34,16 @@ export class RunLateness {
     this.threads = threads;
   }
 
-  /** The worst lateness of the coordinator and of every thread around [from, to]. */
+  /**
+   * The worst lateness of the network's threads around [from, to], and the coordinator's. Only
+   * the coordinator's (as the host's) where no thread answers (external servers).
+   */
   async worstAround(from: number, to: number): Promise<WorstLateness> {
-    let worst: WorstLateness = { maxMs: this.own.maxIn(from, to), thread: COORDINATOR };
-    for (const t of await this.ask(from, to)) if (t.maxMs > worst.maxMs) worst = { maxMs: t.maxMs, thread: t.thread };
-    return worst;
+    const own = this.own.maxIn(from, to);
+    const threads = await this.ask(from, to);
+    if (threads.length === 0) return { maxMs: own, thread: COORDINATOR, observerMs: 0 };
+    const worst = threads.reduce((a, b) => (b.maxMs > a.maxMs ? b : a));
+    return { maxMs: worst.maxMs, thread: worst.thread, observerMs: own };
   }
 
   /** Ask every thread once more (before they stop), for the summary. */

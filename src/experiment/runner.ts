@@ -161,8 +161,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         const start = e.at === undefined ? lastActionStart : t0 + at;
         checks.push(runCheck(sim, e, index, start, t0).then(async (r) => {
           // Only a miss asks the threads: the worst of them around the check's window.
-          const late = r.passed ? { maxMs: 0, thread: '' } : await lateness.worstAround(start, start + (r.tookMs ?? r.withinMs));
-          const judged = judgeTiming(r.tookMs, r.withinMs, late.maxMs, wakeups, late.thread);
+          const late = r.passed ? { maxMs: 0, thread: '', observerMs: 0 } : await lateness.worstAround(start, start + (r.tookMs ?? r.withinMs));
+          const judged = judgeTiming(r.tookMs, r.withinMs, late.maxMs, wakeups, late.thread, late.observerMs);
           // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
           const outcome = r.passed ? 'PASS' : r.tookMs === null ? 'FAIL' : judged.outcome;
           const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs, ...(r.passed ? {} : { lateThread: late.thread }) };

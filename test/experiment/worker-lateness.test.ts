@@ -65,12 +65,18 @@ describe('lateness of each worker thread', () => {
       const worst = await run.worstAround(1000, 1300);
       expect(worst.thread).toBe('servers-4 (s4)');
       expect(worst.maxMs).toBe(40);
+      expect(worst.observerMs).toBeGreaterThanOrEqual(0); // the coordinator's own, counted once
+      // The coordinator observes once: its lateness is added, not multiplied by the wake-ups.
+      expect(judgeTiming(250, 50, 40, 3, 'servers-4 (s4)', 100)).toMatchObject({ outcome: 'INCONCLUSIVE', allowanceMs: 220, why: expect.stringMatching(/x 3 wake-ups \+ 100\.0 ms the coordinator = 220 ms/) });
+      expect(judgeTiming(250, 50, 40, 3, 'servers-4 (s4)', 10).outcome).toBe('FAIL');
       // 100 ms over a 50 ms bound, 3 wake-ups: 120 ms excused.
       expect(judgeTiming(150, 50, worst.maxMs, 3, worst.thread)).toMatchObject({ outcome: 'INCONCLUSIVE', why: expect.stringMatching(/in servers-4 \(s4\)/) });
       // 900 ms over: far more than 3 x 40 ms.
       expect(judgeTiming(950, 50, worst.maxMs, 3, worst.thread)).toMatchObject({ outcome: 'FAIL', why: expect.stringMatching(/worst in servers-4/) });
       // Outside its late spell, servers-4 excuses nothing.
       expect(await run.worstAround(2000, 2300)).toMatchObject({ thread: 'servers-1 (s1)', maxMs: 2 });
+      // No thread answers (external servers): the coordinator stands for the host, as before.
+      expect(await new RunLateness(async () => []).worstAround(0, 1)).toMatchObject({ thread: 'coordinator', observerMs: 0 });
       await run.gather();
       expect(run.figures().threads.map((t) => t.thread)).toEqual(['servers-1 (s1)', 'servers-4 (s4)']);
     } finally {
