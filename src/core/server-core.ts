@@ -95,7 +95,7 @@ export class ServerCore {
       this.out.send(conn, encode(this.ownRegistration(0)));
       // The first ping rides with the registration.
       if (this.liveness.enabled) this.out.send(conn, pingFrame());
-      if (this.hosts.size > 0) this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, () => true));
+      if (this.hosts.size > 0) this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => this.announced(h.id)));
     }
     return this.flush();
   }
@@ -331,10 +331,10 @@ export class ServerCore {
         // wild take as "the server I dialled is adjacent" (docs/protocol-notes.md); the rest as relayed.
         this.out.send(conn, encode(this.ownRegistration(0)));
         if (probe) this.out.send(conn, pingFrame());
-        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.id !== src));
+        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.id !== src && this.announced(h.id)));
       } else {
         this.out.send(conn, statusFrame(this.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
-        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.kind === 'client' && h.id !== src));
+        this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => h.kind === 'client' && h.id !== src && this.announced(h.id)));
       }
     } else if (probe) {
       this.out.send(conn, pingFrame());
@@ -344,6 +344,13 @@ export class ServerCore {
     if (seed && kind === 'server' && probe) this.proof.hold(conn);
     if (this.proof.holds(conn)) return;
     this.out.broadcast(relayed, conn, kind === 'client');
+  }
+
+  /** Is `id` told to others? Not while it is behind a joiner held until its link is proven (join-proof.ts). */
+  private announced(id: number): boolean {
+    if (this.proof.size === 0) return true;
+    const link = this.hosts.routeTo(id);
+    return link === undefined || !this.proof.holds(link);
   }
 
   /** A held joiner's link is proven (or cannot be): the rest of the network learns it and all behind it. */

@@ -54,6 +54,20 @@ describe('a joiner is announced once its link is proven both ways', () => {
     expect(s.announced(OTHER, mark)).toEqual(['reg 2', 'reg 102', 'reg 103']);
   });
 
+  it('a newcomer\'s seed leaves out a held joiner, which it learns with the rest once proven', () => {
+    const s = server1();
+    s.feed(JOINER, Buffer.concat([serverReg(2, 0, 's2', 'i2'), pingFrame(), clientReg(102, 2, 'b', 'x')]));
+    const NEWCOMER = 12;
+    s.core.opened(NEWCOMER, false);
+    s.feed(NEWCOMER, serverReg(4, 0, 's4', 'i4'));
+    const seed = s.effects.flatMap((e) => (e.kind === 'send' && e.conn === NEWCOMER ? decode(e.data) : e.kind === 'stream' && e.conn === NEWCOMER ? [...e.frames].flatMap(decode) : []))
+      .filter((m) => m.type === MessageType.ServerRegistration || m.type === MessageType.ClientRegistration).map((m) => m.sourceId);
+    expect(seed.sort((a, b) => a - b)).toEqual([1, 3, 101]); // us, s3, our client: not s2 nor 102
+    const mark = s.effects.length;
+    s.feed(JOINER, pongFrame());
+    expect(s.announced(NEWCOMER, mark)).toEqual(['reg 2', 'reg 102']);
+  });
+
   it('a held joiner that goes is not announced going either', () => {
     const s = server1();
     s.feed(JOINER, Buffer.concat([serverReg(2, 0, 's2', 'i2'), pingFrame(), clientReg(102, 2, 'b', 'x')]));
