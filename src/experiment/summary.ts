@@ -110,7 +110,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
   L.push(`Topology ${s.topology.name}: ${s.topology.servers} servers (${s.topology.placement && s.topology.placement !== 'workers' ? `placement ${s.topology.placement}` : `${s.topology.serversPerWorker} per worker`}), ${s.topology.clients} clients; ${s.topology.proxiedLinks} links through fault proxies, ${s.topology.directLinks} direct. Initial convergence ${s.initialConvergenceMs.toFixed(0)} ms; ran ${(s.durationMs / 1000).toFixed(1)} s.`, '');
   if (s.hostLateness) {
     const h = s.hostLateness;
-    L.push(`Host lateness (the coordinator's ${h.periodMs} ms timer, ${h.samples} samples): p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms. A timed check that misses its bound by no more than the worst lateness of any thread around it x ${h.wakeups} wake-ups (the tree's longest path) is INCONCLUSIVE, not FAIL; the verdict and the traffic audit are never excused.`, '');
+    L.push(`Host lateness (the coordinator's ${h.periodMs} ms timer, ${h.samples} samples): p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms, max ${h.maxMs} ms. A timed check that misses its bound by no more than the worst lateness of the network's threads around it x ${h.wakeups} wake-ups (the tree's longest path), plus the coordinator's own once, is INCONCLUSIVE, not FAIL (docs/host-lateness.md); the verdict and the traffic audit are never excused.`, '');
     const worst = [...(h.threads ?? [])].sort((a, b) => b.maxMs - a.maxMs).slice(0, 5);
     if (worst.length) L.push(`Worker threads and server processes (${h.threads!.length}, the latest worst first): ${worst.map((t) => `${t.thread} p99 ${t.p99Ms} ms, max ${t.maxMs} ms`).join('; ')}.`, '');
   }
