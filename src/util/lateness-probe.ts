@@ -30,21 +30,22 @@ export interface ThreadLateness {
 
 /**
  * The probe every worker thread and server process runs (one per thread, whatever it hosts):
- * a 10 ms timer, the worst per 100 ms window, the newest 10 minutes kept.
+ * a 10 ms timer, the worst per 100 ms window, the newest 10 minutes kept, percentiles to 0.5 ms.
  */
-export const threadProbe = (): LatenessProbe => new LatenessProbe(10, 100, 6000);
+export const threadProbe = (): LatenessProbe => new LatenessProbe(10, 100, 6000, 0.5);
 
 export class LatenessProbe {
   private readonly windows: LatenessWindow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private due = 0;
-  /** every sample's lateness in 0.1 ms buckets, for the run's percentiles (bounded: 10 s of buckets) */
-  private readonly buckets = new Uint32Array(100_000);
+  /** every sample's lateness in buckets of `bucketMs`, for the run's percentiles (bounded: 10 s of buckets) */
+  private readonly buckets: Uint32Array;
   private samples = 0;
   private worst = 0;
 
-  constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000) {
-    if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0');
+  constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000, readonly bucketMs = 0.1) {
+    if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0) || !(bucketMs > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0, bucketMs > 0');
+    this.buckets = new Uint32Array(Math.ceil(10_000 / bucketMs));
   }
 
   start(): this {
@@ -76,7 +77,7 @@ export class LatenessProbe {
       this.windows.push({ t: start, maxMs: lateMs });
       if (this.windows.length > this.maxWindows) this.windows.shift();
     }
-    this.buckets[Math.min(this.buckets.length - 1, Math.round(lateMs * 10))]!++;
+    this.buckets[Math.min(this.buckets.length - 1, Math.round(lateMs / this.bucketMs))]!++;
     this.samples++;
     this.worst = Math.max(this.worst, lateMs);
   }
@@ -100,7 +101,7 @@ export class LatenessProbe {
       let seen = 0;
       for (let i = 0; i < this.buckets.length; i++) {
         seen += this.buckets[i]!;
-        if (seen >= want) return i / 10;
+        if (seen >= want) return +(i * this.bucketMs).toFixed(2);
       }
       return this.worst;
     };
