@@ -23,7 +23,7 @@ let splits = 0;
 let counting = true;
 const t0 = performance.now();
 const sim = await Simulation.start({
-  topology, serversPerWorker: k, knowledge: 'digest',
+  topology, serversPerWorker: k, knowledge: 'digest', callTimeoutMs: 120_000,
   onEvent: (e) => {
     if (!counting) return;
     if (e.type === 'link-dead') dead.set(e.reason, (dead.get(e.reason) ?? 0) + 1);

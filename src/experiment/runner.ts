@@ -99,6 +99,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     proxyLinks: proxied,
     proxyClients: exp.proxyClients,
     traceFrames: exp.traceFrames,
+    // A loaded machine can take over 10 s to start a worker: a slow start is not a failed run.
+    callTimeoutMs: 60_000,
     onEvent: (e) => {
       if (e.type === 'chat-delivered') {
         const stamp = parseTrafficText(e.content);
