@@ -15,8 +15,12 @@ import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { proxyTable } from '../src/faults/proxy-table.ts';
+import { threadProbe } from '../src/util/lateness-probe.ts';
 
 const data = workerData as WorkerData;
+// How late this thread runs (one probe per thread, not per server): what excuses a timed check
+// that a late worker, not a slow network, made miss (experiment/host-lateness.ts).
+const lateness = threadProbe().start();
 const events = new EventBatcher<SimEvent>(data.events, data.eventTypes);
 // The proxies of the links this thread's servers dial (placement 'dialler'), their events on
 // the same port as `proxyEvents`.
@@ -194,6 +198,15 @@ const api: NodeHostApi = {
     setTimeout(() => {
       throw new Error(message);
     }, 0);
+  },
+  stallForTest(ms: number): void {
+    setTimeout(() => {
+      const until = nowMs() + ms;
+      while (nowMs() < until) { /* busy: the thread is late on purpose */ }
+    }, 0);
+  },
+  lateness(from: number, to: number) {
+    return lateness.around(from, to);
   },
   async stopAll(): Promise<void> {
     await Promise.all([...clients.values()].map((c) => c.disconnect()));

@@ -9,15 +9,21 @@ import type { ProxyHostApi, WorkerData } from '../src/threads/worker-api.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { proxyTable } from '../src/faults/proxy-table.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
+import { threadProbe } from '../src/util/lateness-probe.ts';
 
 const data = workerData as WorkerData;
 const events = new EventBatcher<ProxyEvent>(data.events, data.eventTypes);
 const table = proxyTable(data.label, (e) => events.push(e));
+// How late this thread runs: its proxies are on the path of every check across their links.
+const lateness = threadProbe().start();
 
 const api: ProxyHostApi = {
   ...table.api,
   flushEvents(): void {
     events.flush();
+  },
+  lateness(from: number, to: number) {
+    return lateness.around(from, to);
   },
   async stopAll(): Promise<void> {
     await table.stopAll();

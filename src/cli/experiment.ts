@@ -75,7 +75,7 @@ await runMain(USAGE, async () => {
       log: (l) => process.stdout.write(`  ${l}\n`),
       pictures: drawFolderPictures,
     });
-    const word = s.outcome === 'PASS' ? 'PASSED' : s.outcome === 'FAIL' ? 'FAILED' : `INCONCLUSIVE (host late: timer p99 ${s.hostLateness?.p99Ms} ms, max ${s.hostLateness?.maxMs} ms)`;
+    const word = s.outcome === 'PASS' ? 'PASSED' : s.outcome === 'FAIL' ? 'FAILED' : `INCONCLUSIVE (${s.checks.filter((c) => c.outcome === 'INCONCLUSIVE').map((c) => `host late by ${c.hostLateMs} ms in ${c.lateThread}`).join('; ')})`;
     const speed = s.virtualTime ? ` (virtual time: ${(s.virtualTime.virtualMs / 1000).toFixed(1)} s in ${(s.virtualTime.wallMs / 1000).toFixed(2)} s wall, ${(s.virtualTime.virtualMs / Math.max(1, s.virtualTime.wallMs)).toFixed(1)}x; ${(s.virtualTime.cpuMs / 1000).toFixed(2)} s CPU)` : '';
     process.stdout.write(`${word} ${s.name}${speed} -> ${s.folder}/summary.md\n`);
     if (s.outcome === 'FAIL') failed++;

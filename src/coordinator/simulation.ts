@@ -8,6 +8,7 @@ import type { ClientState } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
 import { nowMs } from '../util/clock.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 import { LedgerFeed } from './ledger-feed.ts';
 import { type BootTimings, type Network, anyForeign, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
 import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
@@ -177,6 +178,8 @@ export class Simulation {
   counters(id: number): Promise<ServerCounters> {
     return this.net.world.counters(this.nameOf(id));
   }
+  /** How late each thread (or server process) of the network was around [from, to] (world.ts). */
+  threadLateness(from: number, to: number): Promise<ThreadLateness[]> { return this.net.world.lateness(from, to); }
   /** Resident memory of the whole process (all threads), and V8 heap per worker. */
   memory(): Promise<{ rss: number; heapUsed: number[] }> { return this.net.world.memory(); }
 

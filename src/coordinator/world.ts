@@ -11,6 +11,7 @@ import type { ProxyEvent } from '../faults/events.ts';
 import { type Address, type LinkNetwork, type PlacementOptions, type ServerHost, createServerHost } from '../placement/index.ts';
 import type { ByteTotals, HostedClientSpec, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../threads/worker-api.ts';
 import { type WorkerCrash, WorkerHandle } from '../threads/worker-handle.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 
 export interface WorldOptions extends PlacementOptions {
   /** Clients per client worker (default: all in one). */
@@ -177,6 +178,19 @@ export class World {
   async memory(): Promise<{ rss: number; heapUsed: number[] }> {
     const heaps = await Promise.all(this.workers.filter((w) => w.alive).map((w) => w.call('heap', (api) => api.heap())));
     return { rss: process.memoryUsage().rss, heapUsed: heaps.map((h) => h.used) };
+  }
+
+  /**
+   * How late every thread (servers', clients', link proxies') or server process was around
+   * [from, to]: the path of a timed check runs through them. Those gone or silent are left out.
+   */
+  async lateness(from: number, to: number): Promise<ThreadLateness[]> {
+    const parts = await Promise.all([
+      ...this.workers.map(async (w) => [await w.lateness(from, to)]),
+      this.servers.lateness?.(from, to).catch(() => []) ?? [],
+      this.linkNetwork?.lateness?.(from, to).catch(() => []) ?? [],
+    ]);
+    return parts.flat().filter((x): x is ThreadLateness => x !== undefined);
   }
 
   /** Stop every client worker and every server (nodes close their sockets), the link proxies last. */

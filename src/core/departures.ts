@@ -4,19 +4,22 @@ import { type ClientQuitMessage, type ServerQuitMessage, encode } from '../proto
 import { Departures } from './bursts.ts';
 import { type CoreState, reject } from './core-state.ts';
 import type { ConnId, ForgetReason } from './effects.ts';
-import { isHeartbeat } from './liveness.ts';
+import { PING_TEXT, PONG_TEXT, isHeartbeat } from './liveness.ts';
+import { announce } from './join-proof.ts';
 import { type Peer, isOwnServerQuit, sourceBelongs } from './trust-policy.ts';
 
 export function onClientQuit(s: CoreState, conn: ConnId, peer: Peer, msg: ClientQuitMessage): void {
   if (isHeartbeat(msg)) {
     const pong = s.liveness.heartbeat(peer, msg);
     if (pong) s.out.send(conn, pong);
+    const beat = msg.content === PONG_TEXT || msg.content === PING_TEXT;
+    if (beat && s.proof.size > 0 && s.proof.heartbeat(conn, msg.content === PONG_TEXT)) announce(s, conn);
     return;
   }
   const h = s.hosts.get(msg.sourceId);
   if (!h || h.kind !== 'client') return; // unknown: this is what stops a quit from looping
   if (!sourceBelongs(s.hosts, conn, peer, msg.sourceId)) return reject(s, conn, `quit for ${msg.sourceId} does not come from behind this connection`);
-  s.out.broadcast(msg.raw ?? encode(msg), conn, true);
+  if (!s.proof.holds(conn)) s.out.broadcast(msg.raw ?? encode(msg), conn, true); // held: the rest never learned it
   forget(s, msg.sourceId, 'quit');
   if (peer.role === 'client' && peer.id === msg.sourceId) s.conns.set(conn, { role: 'pending', outbound: false });
 }
@@ -27,7 +30,7 @@ export function onServerQuit(s: CoreState, conn: ConnId, peer: Peer, msg: Server
   const h = s.hosts.get(msg.sourceId);
   if (!h || h.kind !== 'server') return;
   if (!sourceBelongs(s.hosts, conn, peer, msg.sourceId)) return reject(s, conn, `server quit for ${msg.sourceId} does not come from behind this connection`);
-  s.out.broadcast(msg.raw ?? encode(msg), conn, false);
+  if (!s.proof.holds(conn)) s.out.broadcast(msg.raw ?? encode(msg), conn, false);
   forget(s, msg.sourceId, 'server-quit');
 }
 
@@ -45,6 +48,7 @@ export function linkDead(s: CoreState, conn: ConnId, peerId: number, silentMs: n
   s.out.event({ type: 'link-dead', conn, peerId, reason: 'ping timeout', silentMs });
   // With staticTree, as for a closed socket, nothing is propagated.
   if (!s.options.staticTree) netsplit(s, conn, peerId);
+  else s.proof.forget(conn);
   s.out.close(conn, 'ping timeout', true);
 }
 
@@ -56,6 +60,8 @@ export function netsplit(s: CoreState, conn: ConnId, peerId: number): void {
   const lost = s.hosts.behind(peerId);
   for (const h of lost) forget(s, h.id, 'netsplit');
   s.out.event({ type: 'link-down', conn, peerId, kind: 'server', lost: lost.length });
+  // A joiner never announced leaves unannounced: the rest of the network never learned it.
+  if (s.proof.forget(conn)) return;
   if (lost.length > 0) s.out.broadcastDepartures(new Departures(lost, `netsplit ${s.id} ${peerId}`), conn);
 }
 

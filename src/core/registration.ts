@@ -6,6 +6,7 @@ import { type CoreState, ownRegistration, reject } from './core-state.ts';
 import { dropLink } from './departures.ts';
 import type { ConnId, HostKind } from './effects.ts';
 import type { HostRecord } from './host-table.ts';
+import { announced } from './join-proof.ts';
 import { pingFrame } from './liveness.ts';
 import { duplicateClientText, duplicateServerText, hostLimitText, statusFrame, welcomeText } from './server-frames.ts';
 import { HOST_LIMIT_STATUS } from './server-options.ts';
@@ -84,14 +85,18 @@ function learn(s: CoreState, conn: ConnId, peer: Peer, msg: RegistrationMessage,
       // wild take as "the server I dialled is adjacent" (docs/protocol-notes.md); the rest as relayed.
       s.out.send(conn, encode(ownRegistration(s, 0)));
       if (probe) s.out.send(conn, pingFrame());
-      s.out.stream(conn, registrations(s.hosts.knownNow(), s.id, (h) => h.id !== src));
+      s.out.stream(conn, registrations(s.hosts.knownNow(), s.id, (h) => h.id !== src && announced(s, h.id)));
     } else {
       s.out.send(conn, statusFrame(s.id, 0, StatusCode.Welcome, welcomeText(msg.name)));
-      s.out.stream(conn, registrations(s.hosts.knownNow(), s.id, (h) => h.kind === 'client' && h.id !== src));
+      s.out.stream(conn, registrations(s.hosts.knownNow(), s.id, (h) => h.kind === 'client' && h.id !== src && announced(s, h.id)));
     }
   } else if (probe) {
     s.out.send(conn, pingFrame());
   }
+  // A server that dialled us, pinged with its seed: announced once it answers (join-proof.ts);
+  // what it relays meanwhile is learned here and announced with it.
+  if (seed && kind === 'server' && probe) s.proof.hold(conn);
+  if (s.proof.holds(conn)) return;
   s.out.broadcast(relayed, conn, kind === 'client');
 }
 

@@ -15,7 +15,8 @@ import { Outbox } from './outbox.ts';
 import { onRegistration } from './registration.ts';
 import { onChat, onStatus, routeChat } from './routing.ts';
 import { departureFrame } from './server-frames.ts';
-import { type LivenessSettings, Liveness, pingFrame } from './liveness.ts';
+import { type LivenessSettings, Liveness, isHeartbeat, pingFrame } from './liveness.ts';
+import { JoinProof, announce, announced } from './join-proof.ts';
 import { type ResolvedServerOptions, type RuleCounters, type ServerCoreOptions, resolveServerOptions } from './server-options.ts';
 import { StatusRing } from './status-log.ts';
 import type { Peer } from './trust-policy.ts';
@@ -50,6 +51,8 @@ export class ServerCore {
    */
   private readonly dialling = new Set<ConnId>();
   private readonly out: Outbox;
+  /** Joiners not announced to the rest of the network until their link is proven both ways. */
+  private readonly proof = new JoinProof();
   /** The same objects, handed to the rule modules (core-state.ts). */
   private readonly state: CoreState;
 
@@ -66,7 +69,7 @@ export class ServerCore {
     this.liveness = new Liveness(this.options.liveness);
     this.state = {
       id: this.id, name: this.name, info: this.info, options: this.options, counters: this.counters, liveness: this.liveness,
-      hosts: this.hosts, conns: this.conns, statusLog: this.statusLog, dialling: this.dialling, out: this.out, tableFull: false,
+      hosts: this.hosts, conns: this.conns, statusLog: this.statusLog, dialling: this.dialling, out: this.out, proof: this.proof, tableFull: false,
     };
     // Fail now, not on first use, if the name or info cannot be encoded.
     encode(this.ownRegistration(0));
@@ -87,7 +90,7 @@ export class ServerCore {
       this.out.send(conn, encode(this.ownRegistration(0)));
       // The first ping rides with the registration.
       if (this.liveness.enabled) this.out.send(conn, pingFrame());
-      if (this.hosts.size > 0) this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, () => true));
+      if (this.hosts.size > 0) this.out.stream(conn, registrations(this.hosts.knownNow(), this.id, (h) => announced(this.state, h.id)));
     }
     return this.flush();
   }
@@ -96,6 +99,8 @@ export class ServerCore {
     const peer = this.conns.get(conn);
     if (!peer) return this.flush(); // a late message for a connection closed or being closed
     if (peer.life) peer.life.heard = true; // any frame is life
+    // A held joiner's first frame that is no heartbeat: it has no liveness to prove its link with.
+    if (this.proof.size > 0 && !(msg.type === MessageType.ClientQuit && isHeartbeat(msg)) && this.proof.settle(conn)) announce(this.state, conn);
     switch (msg.type) {
       case MessageType.ServerRegistration:
       case MessageType.ClientRegistration:
@@ -128,7 +133,10 @@ export class ServerCore {
     this.dialling.delete(conn);
     this.liveness.forget(conn);
     if (!peer || peer.role === 'pending') return this.flush();
-    if (this.hosts.linkOf(peer.id) !== conn || this.options.staticTree) return this.flush();
+    if (this.hosts.linkOf(peer.id) !== conn || this.options.staticTree) {
+      this.proof.forget(conn);
+      return this.flush();
+    }
     if (peer.role === 'client') {
       const h = this.hosts.get(peer.id);
       if (h?.kind === 'client') {
@@ -149,6 +157,8 @@ export class ServerCore {
    */
   tick(now: number, lateMs = 0): Effect[] {
     if (!this.liveness.enabled) return [];
+    // A driver that does not report the end of its reads (readDone): joiners that sent no ping go now.
+    if (this.proof.size > 0) for (const c of this.proof.unsettled()) if (this.proof.settle(c)) announce(this.state, c);
     for (const v of this.liveness.tick(now, lateMs)) {
       const { conn, peerId } = v.life;
       if (v.kind === 'ping') this.out.send(conn, pingFrame());
@@ -161,6 +171,20 @@ export class ServerCore {
         this.out.close(conn, 'join timeout', true);
       }
     }
+    return this.flush();
+  }
+
+  /** Is a joiner waiting to be announced? (Only then does the driver need to call readDone.) */
+  get joinsHeld(): boolean {
+    return this.proof.size > 0;
+  }
+
+  /**
+   * The driver handed over every frame of one read from `conn`: a joiner whose registration
+   * came without a ping right behind it has no liveness and is announced now (join-proof.ts).
+   */
+  readDone(conn: ConnId): Effect[] {
+    if (this.proof.settle(conn)) announce(this.state, conn);
     return this.flush();
   }
 

@@ -46,18 +46,21 @@ export function treeDiameter(topology: Pick<Topology, 'servers'>): number {
 
 /**
  * Judge a timed check: `tookMs` null = it never happened (FAIL whatever the host did).
- * `wakeups`: thread wake-ups a change needs on the longest path (diameter + 1).
+ * `wakeups`: thread wake-ups a change needs on the longest path (diameter + 1), each late by
+ * up to `hostLateMs` (the worst thread on the path, `lateThread`); `observerLateMs`: how late the
+ * one who saw it (the coordinator) was, counted once, when the threads were measured apart.
  */
-export function judgeTiming(tookMs: number | null, withinMs: number, hostLateMs: number, wakeups: number): TimingJudgement {
-  const allowanceMs = +(hostLateMs * Math.max(1, wakeups)).toFixed(1);
+export function judgeTiming(tookMs: number | null, withinMs: number, hostLateMs: number, wakeups: number, lateThread?: string, observerLateMs = 0): TimingJudgement {
+  const allowanceMs = +(hostLateMs * Math.max(1, wakeups) + observerLateMs).toFixed(1);
+  const observer = observerLateMs > 0 ? ` + ${observerLateMs.toFixed(1)} ms the coordinator` : '';
   const base = { hostLateMs: +hostLateMs.toFixed(1), allowanceMs };
   if (tookMs === null) return { ...base, outcome: 'FAIL', why: 'it never happened' };
   if (tookMs <= withinMs) return { ...base, outcome: 'PASS' };
   const over = tookMs - withinMs;
   if (over <= allowanceMs) {
-    return { ...base, outcome: 'INCONCLUSIVE', why: `host late by ${base.hostLateMs} ms (x ${wakeups} wake-ups = ${allowanceMs} ms): ${over.toFixed(1)} ms over the bound is within it` };
+    return { ...base, outcome: 'INCONCLUSIVE', why: `host late by ${base.hostLateMs} ms${lateThread ? ` in ${lateThread}` : ''} (x ${wakeups} wake-ups${observer} = ${allowanceMs} ms): ${over.toFixed(1)} ms over the bound is within it` };
   }
-  return { ...base, outcome: 'FAIL', why: `${over.toFixed(1)} ms over the bound, more than the host's lateness explains (${allowanceMs} ms)` };
+  return { ...base, outcome: 'FAIL', why: `${over.toFixed(1)} ms over the bound, more than the host's lateness explains (${allowanceMs} ms${lateThread ? `, worst in ${lateThread}` : ''})` };
 }
 
 /** The run's outcome from its parts: any FAIL fails it; else any INCONCLUSIVE; else PASS. */

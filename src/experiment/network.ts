@@ -5,6 +5,7 @@
 import type { Convergence, ConvergenceOptions, LinkControl, LinkInfo, Simulation } from '../coordinator/simulation.ts';
 import type { DownMode } from '../faults/proxy.ts';
 import type { ClientSpec, Topology } from '../topology/schema.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 
 type ServerState = Awaited<ReturnType<Simulation['serverState']>>;
 type ClientState = Awaited<ReturnType<Simulation['clientState']>>;
@@ -33,6 +34,12 @@ export interface ExperimentNetwork {
   link(a: number, b: number): LinkControl;
   partition(groups: number[][], options?: { mode?: DownMode }): Promise<LinkInfo[]>;
   heal(): Promise<void>;
+
+  /**
+   * How late each worker thread (or server process) was around [from, to] (run-lateness.ts).
+   * Absent where there is no host lateness: the sim runs on virtual time, nothing is late.
+   */
+  threadLateness?(from: number, to: number): Promise<ThreadLateness[]>;
 
   serverState(id: number): Promise<ServerState>;
   clientState(id: number): Promise<ClientState>;

@@ -12,7 +12,6 @@ import { parseTrafficText } from '../coordinator/traffic-text.ts';
 import type { Topology } from '../topology/schema.ts';
 import type { Clock } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
-import { LatenessProbe } from '../util/lateness-probe.ts';
 import type { Endpoints } from '../placement/endpoints.ts';
 import type { ExperimentNetwork } from './network.ts';
 import { type ExperimentPlacement, openNetwork } from './open-network.ts';
@@ -24,6 +23,7 @@ import { type Polled, pollConsistent } from './probe.ts';
 import type { Consistency } from './consistency.ts';
 import { analyseRun } from './run-analysis.ts';
 import { judgeTiming, overallOutcome, treeDiameter } from './host-lateness.ts';
+import { NOT_LATE, RunLateness } from './run-lateness.ts';
 import { observations } from './foreign-findings.ts';
 import { diffProblems, ledgerProblems, splitCheckProblems } from './foreign-checks.ts';
 import type { NodeProblem } from './foreign-findings.ts';
@@ -47,6 +47,8 @@ export interface RunExperimentOptions {
    * import it); none without it.
    */
   pictures?: (folder: string) => Pictures;
+  /** Called as the timeline starts (tests reach into the running network with it). */
+  onTimelineStart?: (net: ExperimentNetwork) => void;
 }
 
 export function describe(e: Action | Check): string {
@@ -77,9 +79,9 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const net = openNetwork(placement, join(folder, 'events.jsonl'));
   const { clock } = net;
   const nowMs = () => clock.now();
-  // The host's own timer lateness, sampled all run: what excuses a timed check missed by a late
-  // machine. Virtual time has none: nothing is late, every bound is judged exactly.
-  const lateness = clock.virtual ? undefined : new LatenessProbe().start();
+  // The host's own timer lateness (this thread's and every worker's), sampled all run: what excuses
+  // a timed check missed by a late machine. Virtual time has none: nothing is late, every bound is judged exactly.
+  const lateness = clock.virtual ? undefined : new RunLateness();
   const wakeups = treeDiameter(topology) + 1;
   let t0: number | undefined;
   // `rel` is added to the record itself (last, as a spread would put it): no copy per event.
@@ -109,6 +111,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     proxyLinks: proxied,
     proxyClients: exp.proxyClients,
     traceFrames: exp.traceFrames,
+    // A loaded machine can take over 10 s to start a worker: a slow start is not a failed run.
+    callTimeoutMs: 60_000,
     onEvent: (e: SimEvent) => {
       if (e.type === 'chat-delivered') {
         const stamp = parseTrafficText(e.content);
@@ -128,6 +132,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     onProxyEvent: (e: ProxyEvent) => record(e as unknown as Record<string, unknown>),
     onCrash: (m) => log(`CRASH: ${m}`),
   });
+  if (lateness && sim.threadLateness) lateness.attach((from, to) => sim.threadLateness!(from, to));
   let final: Polled | undefined;
   let finalFrom = 0;
   let stoppedAt = 0;
@@ -150,6 +155,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     const start = nowMs();
     t0 = start;
     record({ type: 'experiment-start', t: start, name: exp.name, seed: exp.seed });
+    opts.onTimelineStart?.(sim);
 
     const trafficDone = flows.map(async (f) => {
       await clock.sleepUntil(start + f.start);
@@ -168,12 +174,14 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
       if (isCheck(e)) {
         // A check's clock starts at its own time, or with the action it follows.
         const from = e.at === undefined ? lastActionStart : start + at;
-        checks.push(runCheck(sim, clock, e, index, from, start).then((r) => {
-          const judged = judgeTiming(r.tookMs, r.withinMs, lateness?.maxIn(from, from + (r.tookMs ?? r.withinMs)) ?? 0, wakeups);
+        checks.push(runCheck(sim, clock, e, index, from, start).then(async (r) => {
+          // Only a miss asks the threads: the worst of them around the check's window (none on virtual time).
+          const late = r.passed || !lateness ? NOT_LATE : await lateness.worstAround(from, from + (r.tookMs ?? r.withinMs));
+          const judged = judgeTiming(r.tookMs, r.withinMs, late.maxMs, wakeups, late.thread || undefined, late.observerMs);
           // A check that could not be run (its wait broke) stays FAIL: only a late answer is excused.
           const outcome = r.passed ? 'PASS' : r.tookMs === null ? 'FAIL' : judged.outcome;
-          const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs };
-          if (outcome === 'INCONCLUSIVE') done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
+          const done: CheckResult = { ...r, passed: outcome === 'PASS', outcome, hostLateMs: judged.hostLateMs, allowanceMs: judged.allowanceMs, ...(r.passed || !late.thread ? {} : { lateThread: late.thread }) };
+          if (outcome !== 'PASS' && r.tookMs !== null && lateness) done.detail = [r.detail, judged.why].filter(Boolean).join('; ');
           record({ type: 'check', t: nowMs(), ...done });
           log(`${outcome} ${done.check}: ${done.tookMs === null ? 'did not happen' : `${done.tookMs.toFixed(1)} ms`}${done.detail ? ` (${done.detail})` : ''}`);
           for (const f of done.findings ?? []) log(`  finding: ${f}`);
@@ -208,6 +216,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     finalFrom = nowMs();
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);
   } finally {
+    await lateness?.gather();
     lateness?.stop();
     stoppedAt = nowMs();
     record({ type: 'experiment-stopping', t: stoppedAt });
@@ -229,7 +238,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     ...summary.checks.map((c) => c.outcome),
     summary.actions.every((a) => !a.error) && analysis.verdict.passed ? 'PASS' : 'FAIL',
   ]);
-  const hostLateness = lateness ? { ...lateness.summary(), wakeups } : undefined;
+  const figures = lateness?.figures();
+  const hostLateness = figures ? { ...figures.coordinator, wakeups, threads: figures.threads } : undefined;
   return { ...summary, ...analysis, outcome, passed: outcome === 'PASS', ...(hostLateness ? { hostLateness } : {}) };
   };
   let done: ExperimentSummary;
@@ -242,7 +252,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   } finally {
     await net.events.close();
   }
-  if (done.outcome !== 'PASS') log(`OUTCOME ${done.outcome}${done.outcome === 'INCONCLUSIVE' && done.hostLateness ? `: host timer lateness p99 ${done.hostLateness.p99Ms} ms, max ${done.hostLateness.maxMs} ms` : ''}`);
+  if (done.outcome !== 'PASS') log(`OUTCOME ${done.outcome}${done.outcome === 'INCONCLUSIVE' ? `: ${done.checks.filter((c) => c.outcome === 'INCONCLUSIVE').map((c) => `host late by ${c.hostLateMs} ms (${c.lateThread})`).join('; ')}` : ''}`);
   if (opts.pictures) {
     try {
       done.pictures = opts.pictures(folder);

@@ -6,12 +6,14 @@
 //   GET  /node-state    the server's full state (as a worker's serverState: join frames included)
 //   GET  /counters      traffic counters, connections, bytes pending
 //   GET  /totals        {bytesIn, bytesOut, pending}: is anything in flight?
+//   GET  /lateness      ?from=&to= (ms since epoch) -> {maxMs, summary}: this process's timer lateness
 //   POST /join          {host, port, deadlineMs?} -> {t}: dial a bootstrap and register
 //   POST /stop          graceful: quits sent (farewell.ts), sockets closed, then the process exits 0
 //   POST /crash         exit at once, nothing sent (like kill -9)
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { nowMs } from '../util/clock.ts';
+import type { LatenessProbe } from '../util/lateness-probe.ts';
 import type { EventStream } from './event-stream.ts';
 import type { CrcServerNode } from './server-node.ts';
 
@@ -23,6 +25,8 @@ export interface ControlHooks {
   stop(): Promise<void>;
   /** Exit at once (default: SIGKILL ourselves). */
   crash?(): void;
+  /** This process's timer lateness (GET /lateness; absent: the route answers 404). */
+  lateness?: LatenessProbe;
 }
 
 export class ControlApi {
@@ -53,6 +57,13 @@ export class ControlApi {
       case 'GET /totals':
         json(res, 200, { bytesIn: this.node.counters.bytesIn, bytesOut: this.node.counters.bytesOut, pending: this.node.pendingBytes() });
         return true;
+      case 'GET /lateness': {
+        const [from, to] = [Number(url.searchParams.get('from')), Number(url.searchParams.get('to'))];
+        if (!this.hooks.lateness) json(res, 404, { error: 'lateness: this server samples none' });
+        else if (!Number.isFinite(from) || !Number.isFinite(to)) json(res, 400, { error: 'lateness: from and to must be numbers (ms since the epoch)' });
+        else json(res, 200, this.hooks.lateness.around(from, to));
+        return true;
+      }
       case 'POST /join':
         await this.join(req, res);
         return true;
@@ -68,7 +79,7 @@ export class ControlApi {
         res.once('finish', () => (this.hooks.crash ?? (() => process.kill(process.pid, 'SIGKILL')))());
         return true;
       default:
-        if (['/health', '/events', '/node-state', '/counters', '/totals'].includes(url.pathname) || ['/join', '/stop', '/crash'].includes(url.pathname)) {
+        if (['/health', '/events', '/node-state', '/counters', '/totals', '/lateness'].includes(url.pathname) || ['/join', '/stop', '/crash'].includes(url.pathname)) {
           res.writeHead(405, { 'content-type': 'text/plain' }).end(`method not allowed: ${route}\n`);
           return true;
         }

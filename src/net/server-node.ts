@@ -241,6 +241,8 @@ export class CrcServerNode {
       if (trace) this.tracer.traceFrame('frame-received', conn.id, m.raw);
       this.apply(this.core.received(conn.id, m));
     }
+    // A joiner held until it proves its link, whose registration came without a ping: announced now.
+    if (this.core.joinsHeld && conn.isOpen) this.apply(this.core.readDone(conn.id));
   }
 
   /** FramedConnection.chatRoute on a server link: the core's rules (routeChat), by the chat's ids. */

@@ -3,6 +3,7 @@
 // batches of SimEvents (one batch per chunk read, as a worker's EventBatcher posts them).
 import http from 'node:http';
 import type { ServerState } from '../net/server-node.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 import type { ByteTotals, ServerCounters, SimEvent } from '../threads/worker-api.ts';
 
 export interface Health {
@@ -45,6 +46,9 @@ export class ServerControl {
     // The server retries its bootstrap until the deadline: wait a little longer than that.
     const r = await this.request<{ t: number }>('POST', '/join', { ...target, deadlineMs }, (deadlineMs ?? 10_000) + this.timeoutMs);
     return r.t;
+  }
+  lateness(from: number, to: number): Promise<Omit<ThreadLateness, 'thread'>> {
+    return this.request('GET', `/lateness?from=${from}&to=${to}`, undefined, 5000);
   }
   async stop(): Promise<void> { await this.request('POST', '/stop'); }
   async crash(): Promise<void> { await this.request('POST', '/crash'); }

@@ -12,6 +12,7 @@ import { WorkerCrash, builtUrl } from '../threads/worker-handle.ts';
 import { Child } from './child.ts';
 import { ServerControl } from './control-client.ts';
 import { HttpProxyControl, ProxyLinks } from './proxy-control.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 import type { Address, LinkNetwork, PlacementHooks, ServerHost } from './types.ts';
 import { WorkerLinks } from './worker-links.ts';
 
@@ -124,6 +125,13 @@ export class ProcessServers implements ServerHost {
     const live = [...this.running].filter(([, r]) => r.child.alive);
     const states = await Promise.all(live.map(([, r]) => r.control.state()));
     return Object.fromEntries(live.map(([name], i) => [name, states[i]!]));
+  }
+
+  /** How late each live server process was around [from, to] (GET /lateness); the crc-proxy process is not asked. */
+  async lateness(from: number, to: number): Promise<ThreadLateness[]> {
+    const live = [...this.running].filter(([, r]) => r.child.alive);
+    const each = await Promise.all(live.map(([name, r]) => r.control.lateness(from, to).then((l) => ({ thread: `process ${name}`, ...l }), () => undefined)));
+    return each.filter((x): x is ThreadLateness => x !== undefined);
   }
 
   links(onEvents: (events: ProxyEvent[]) => void): LinkNetwork {

@@ -9,6 +9,7 @@ import type { ServerState } from '../net/server-node.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
 import type { ByteTotals, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../threads/worker-api.ts';
 import type { WorkerHandle } from '../threads/worker-handle.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 
 /** workers: threads of this process (default); processes: a crc-server process each; external: started by someone else (Kubernetes). */
 export const PLACEMENTS = ['workers', 'processes', 'external'] as const;
@@ -54,6 +55,11 @@ export interface ServerHost {
   /** Bytes in and out of every live server, for "is anything in flight?" checks. */
   totals(): Promise<ByteTotals>;
   states(): Promise<Record<string, ServerState>>;
+  /**
+   * How late the threads or processes running servers were around [from, to], beyond `workers`
+   * (the coordinator asks those itself): a server process each (processes). Absent: none.
+   */
+  lateness?(from: number, to: number): Promise<ThreadLateness[]>;
   /** The link proxies of this placement (made on first use). */
   links(onEvents: (events: ProxyEvent[]) => void): LinkNetwork;
   stop(): Promise<void>;
@@ -80,6 +86,8 @@ export interface LinkNetwork {
   stats(name: string): Promise<ProxyStats>;
   /** How late the toxic timers of the thread hosting the proxy ran (placements that can tell). */
   timerLateness?(name: string, reset?: boolean): Promise<LatenessStats>;
+  /** How late the threads running only proxies (network threads) were around [from, to]. */
+  lateness?(from: number, to: number): Promise<ThreadLateness[]>;
   /**
    * After a crash: make again the proxies whose host died with it (placements that host proxies
    * with servers), each with the faults `faultsOf` says it had (the last snapshot the caller kept).

@@ -11,6 +11,7 @@ import type { LatenessStats } from '../faults/scheduler.ts';
 import type { Comlink } from '../util/comlink-node.ts';
 import type { ProxyApi, ProxyHostApi } from '../threads/worker-api.ts';
 import { WorkerHandle } from '../threads/worker-handle.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 import type { Address, LinkNetwork, PlacementHooks, ProxyRole } from './types.ts';
 
 export type ProxyPlacement = 'dialler' | 'network' | 'per-link';
@@ -118,6 +119,11 @@ export class WorkerLinks implements LinkNetwork {
   stats(name: string) { return this.call(name, 'stats', (api) => api.stats(name)); }
   timerLateness(name: string, reset = false): Promise<LatenessStats> {
     return this.call(name, 'timer lateness', (api) => api.schedulerLateness(reset));
+  }
+  /** How late the network threads were around [from, to] (server threads answer for themselves). */
+  async lateness(from: number, to: number): Promise<ThreadLateness[]> {
+    const all = await Promise.all([this.network, ...this.perLink.values()].map((n) => n?.lateness(from, to)));
+    return all.filter((x): x is ThreadLateness => x !== undefined);
   }
   /** The network threads (server threads stop their own proxies). */
   async stop(): Promise<void> {

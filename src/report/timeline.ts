@@ -152,7 +152,7 @@ export function timelineSvg(input: TimelineInput): string {
   let y = axisY + 38;
   checks.forEach((c, i) => {
     const result = c.passed ? (c.tookMs === null ? 'passed: only foreign servers were wrong (findings)' : `passed in ${c.tookMs.toFixed(1)} ms`) : c.tookMs === null ? 'FAILED: did not happen'
-      : `${c.outcome === 'INCONCLUSIVE' ? `INCONCLUSIVE (host late by ${c.hostLateMs} ms)` : 'FAILED'}: took ${c.tookMs.toFixed(1)} ms`;
+      : `${c.outcome === 'INCONCLUSIVE' ? `INCONCLUSIVE (host late by ${c.hostLateMs} ms${c.lateThread ? ` in ${c.lateThread}` : ''})` : 'FAILED'}: took ${c.tookMs.toFixed(1)} ms`;
     body.push(text(10, y, `#${i + 1} at ${((c.startMs) / 1000).toFixed(3)} s: ${c.check}: ${result}`, `class="${c.passed ? 'pass' : 'failed'}"`));
     y += 15;
   });

@@ -8,6 +8,7 @@ import type { ClientState } from '../net/client-node.ts';
 import type { TrafficCounters } from '../net/counters.ts';
 import type { NodeEvent } from '../net/events.ts';
 import type { CrcServerNode, ServerState } from '../net/server-node.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 
 /**
  * What a worker thread hosts: CRC servers (one or several), simulated clients, or the
@@ -55,6 +56,11 @@ export interface WorkerControl {
   /** Close every socket the worker holds and flush its events. */
   stopAll(): Promise<void>;
   flushEvents(): void;
+  /**
+   * How late this thread's own timers ran (one probe per thread, util/lateness-probe.ts): the
+   * worst in the windows overlapping [from, to] (ms, nowMs() clock), and the run's summary.
+   */
+  lateness(from: number, to: number): Omit<ThreadLateness, 'thread'>;
 }
 
 export interface HostedServerSpec {
@@ -139,6 +145,8 @@ export interface NodeHostApi extends WorkerControl, ProxyApi {
   logs(): string[];
   /** For tests of crash reporting: throw from a timer, as a bug in a node would. */
   crashForTest(message: string): void;
+  /** For tests of host lateness: keep this thread busy for `ms` (from a timer, after the call has returned). */
+  stallForTest(ms: number): void;
 }
 
 /**

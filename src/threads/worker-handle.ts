@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ProxyEvent } from '../faults/events.ts';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
+import type { ThreadLateness } from '../util/lateness-probe.ts';
 import { type KnowledgeMode, type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
 
 /**
@@ -103,6 +104,17 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
       throw new WorkerCrash(`${what}: ${err.message}`);
     });
     return Promise.race([fn(this.api), died, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** This thread's timer lateness around [from, to]; undefined when it is gone or does not answer in time. */
+  async lateness(from: number, to: number): Promise<ThreadLateness | undefined> {
+    if (this.crash) return undefined;
+    try {
+      const own = await this.call('lateness', (api) => (api as unknown as Comlink.Remote<WorkerControl>).lateness(from, to), 5000);
+      return { thread: this.describe().replace(/^worker /, ''), ...own };
+    } catch {
+      return undefined; // a thread that died meanwhile excuses nothing
+    }
   }
 
   /** Stop gracefully: close every node, flush events, end the thread. */

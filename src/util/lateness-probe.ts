@@ -19,17 +19,33 @@ export interface LatenessSummary {
   maxMs: number;
 }
 
+/** One thread's lateness as the coordinator gathers it: the worst around a span, and the run's summary. */
+export interface ThreadLateness {
+  /** the thread (a worker's label, `coordinator`, or a server process) */
+  thread: string;
+  /** its worst timer lateness in the windows overlapping the span asked about (ms) */
+  maxMs: number;
+  summary: LatenessSummary;
+}
+
+/**
+ * The probe every worker thread and server process runs (one per thread, whatever it hosts):
+ * a 10 ms timer, the worst per 100 ms window, the newest 10 minutes kept, percentiles to 0.5 ms.
+ */
+export const threadProbe = (): LatenessProbe => new LatenessProbe(10, 100, 6000, 0.5);
+
 export class LatenessProbe {
   private readonly windows: LatenessWindow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private due = 0;
-  /** every sample's lateness in 0.1 ms buckets, for the run's percentiles (bounded: 10 s of buckets) */
-  private readonly buckets = new Uint32Array(100_000);
+  /** every sample's lateness in buckets of `bucketMs`, for the run's percentiles (bounded: 10 s of buckets) */
+  private readonly buckets: Uint32Array;
   private samples = 0;
   private worst = 0;
 
-  constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000) {
-    if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0');
+  constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000, readonly bucketMs = 0.1) {
+    if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0) || !(bucketMs > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0, bucketMs > 0');
+    this.buckets = new Uint32Array(Math.ceil(10_000 / bucketMs));
   }
 
   start(): this {
@@ -61,7 +77,7 @@ export class LatenessProbe {
       this.windows.push({ t: start, maxMs: lateMs });
       if (this.windows.length > this.maxWindows) this.windows.shift();
     }
-    this.buckets[Math.min(this.buckets.length - 1, Math.round(lateMs * 10))]!++;
+    this.buckets[Math.min(this.buckets.length - 1, Math.round(lateMs / this.bucketMs))]!++;
     this.samples++;
     this.worst = Math.max(this.worst, lateMs);
   }
@@ -73,6 +89,11 @@ export class LatenessProbe {
     return worst;
   }
 
+  /** This thread's part of a ThreadLateness: the worst around [from, to], and the summary. */
+  around(from: number, to: number): Omit<ThreadLateness, 'thread'> {
+    return { maxMs: +this.maxIn(from, to).toFixed(2), summary: this.summary() };
+  }
+
   summary(): LatenessSummary {
     const pct = (p: number) => {
       if (this.samples === 0) return 0;
@@ -80,7 +101,7 @@ export class LatenessProbe {
       let seen = 0;
       for (let i = 0; i < this.buckets.length; i++) {
         seen += this.buckets[i]!;
-        if (seen >= want) return i / 10;
+        if (seen >= want) return +(i * this.bucketMs).toFixed(2);
       }
       return this.worst;
     };

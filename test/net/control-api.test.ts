@@ -9,6 +9,7 @@ import { EventStream } from '../../src/net/event-stream.ts';
 import { startMonitor } from '../../src/net/monitor.ts';
 import type { CrcServerNode } from '../../src/net/server-node.ts';
 import { ServerControl } from '../../src/placement/control-client.ts';
+import { LatenessProbe } from '../../src/util/lateness-probe.ts';
 import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { Cleanup, waitFor } from './helpers.ts';
 
@@ -110,6 +111,22 @@ describe('control API', () => {
     expect(calls.sort()).toEqual(['crash', 'stop']);
     expect((await fetch(`${base}/stop`)).status).toBe(405);
     expect((await fetch(`${base}/health`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('GET /lateness answers this process\'s timer lateness around a span; bad spans are 400, none sampled 404', async () => {
+    const { node, events, base, control } = await controlled(1);
+    const probe = new LatenessProbe(5, 100, 10);
+    probe.note(1000, 7);
+    probe.note(1500, 1);
+    const api = new ControlApi(node, events, { stop: async () => {}, lateness: probe });
+    const monitor = await startMonitor(node, 0, undefined, { control: api });
+    cleanup.add(() => monitor.close());
+    const sampled = new ServerControl('server 1', `http://127.0.0.1:${monitor.port}`);
+    expect(await sampled.lateness(1000, 1099)).toMatchObject({ maxMs: 7, summary: { samples: 2, maxMs: 7 } });
+    expect((await sampled.lateness(1400, 1600)).maxMs).toBe(1);
+    expect((await fetch(`http://127.0.0.1:${monitor.port}/lateness?from=x&to=2`)).status).toBe(400);
+    await expect(control.lateness(0, 1)).rejects.toThrow(/HTTP 404/);
+    expect((await fetch(`${base}/lateness`, { method: 'POST' })).status).toBe(405);
   });
 
   it('bad joins are 400 with the field named; an unreachable bootstrap is 502', async () => {

@@ -80,7 +80,7 @@ function experimentCase(file: string, share: ForeignShare | undefined): CheckCas
         // explains makes the run INCONCLUSIVE (experiment/host-lateness.ts); a larger miss is the
         // server's.
         if (s.outcome === 'INCONCLUSIVE') {
-          const late = failedChecks.map((c) => `${c.check}: took ${c.tookMs?.toFixed(0)} ms (host late by ${c.hostLateMs} ms)`).join('; ');
+          const late = failedChecks.map((c) => `${c.check}: took ${c.tookMs?.toFixed(0)} ms (host late by ${c.hostLateMs} ms${c.lateThread ? ` in ${c.lateThread}` : ''})`).join('; ');
           return { verdict: 'INCONCLUSIVE', reason: `consistent and traffic clean; ${failedChecks.length} check${failedChecks.length > 1 ? 's' : ''} missed by no more than this machine's measured lateness: ${late}`.slice(0, 300), evidence };
         }
         const why = [
