@@ -319,14 +319,10 @@ export class ProxySet {
     this.options.log(`proxy ${proxy}: ${direction} released`);
   }
 
-  stats(proxy: string) {
-    return this.entry(proxy).link.stats();
-  }
+  stats(proxy: string) { return this.entry(proxy).link.stats(); }
 
   /** GET /proxies/{proxy}/crc/faults: the link's fault state (LinkProxy.snapshot()). */
-  faults(proxy: string) {
-    return this.entry(proxy).link.snapshot();
-  }
+  faults(proxy: string) { return this.entry(proxy).link.snapshot(); }
 
   /** Every proxy's figures for GET /metrics (at most maxProxies rows). */
   metrics(): MetricsProxy[] {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
+import { waitFor } from '../wait.ts';
 
 let sim: Simulation | undefined;
 afterEach(async () => {
@@ -28,11 +29,7 @@ describe('a joiner whose link works one way only', () => {
     const after = () => events.slice(mark);
     const dials = () => after().filter((e) => e.node === 3 && e.type === 'conn-opened' && (e as { outbound?: boolean }).outbound).length;
     // Three re-dials by s3 (each one's registration crossed to s2): wait for them, however long the machine takes.
-    const deadline = Date.now() + 30_000;
-    while (dials() < 3) {
-      if (Date.now() > deadline) throw new Error(`s3 re-dialled ${dials()} times in 30 s, expected 3`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(() => dials() >= 3, 30_000, 's3 to re-dial 3 times');
     const atS2 = after().filter((e) => e.node === 2 && e.type === 'host-learned' && joiner.includes((e as { id: number }).id));
     // The registrations did cross: s2 itself learned s3 again after the cut.
     expect(atS2.length, 'host-learned of s3 at s2').toBeGreaterThan(0);

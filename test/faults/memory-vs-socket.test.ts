@@ -169,7 +169,7 @@ describe('link faults: memory (virtual time) vs. a real socket', () => {
       const t0 = b.now();
       client.write('one,');
       client.write('two');
-      await b.sleep(40);
+      await b.sleep(40); // time is under test: held for 40 ms, nothing may pass
       const early = server.bytes;
       b.proxy.release();
       await b.until(() => server.bytes === 7, 3000, 'the held bytes');
@@ -206,7 +206,7 @@ describe('link faults: memory (virtual time) vs. a real socket', () => {
       b.proxy.down('upstream', 'close', 'silent');
       client.write(pattern(500));
       await b.until(() => b.proxy.stats().upstream.dropped === 500, 3000, 'the drop');
-      await b.sleep(20);
+      await b.sleep(20); // time is under test: silent for a while, the connections stay open
       const t0 = b.now();
       b.proxy.up();
       await b.until(() => client.closedAt !== undefined && server.closedAt !== undefined, 3000, 'both closed');
