@@ -82,7 +82,7 @@ export function portsOf(block: DocBlock): Set<string> {
 /** Flags that name a folder a command writes to. */
 const OUTPUT_FLAG = /--(out|cpu-prof-dir|record-dir) (\S+)/g;
 /** Commands (as resolveNpm leaves them) that write into the clone's results/ unless given --out. */
-const WRITES_RESULTS_BY_DEFAULT = /^node (dist\/src\/cli\/(experiment|check|load)|dist\/bench\/run)\.js\b/;
+const WRITES_RESULTS_BY_DEFAULT = /^node (dist\/src\/cli\/(experiment|check|load)|dist\/bench\/(run|load-agreement))\.js\b/;
 
 /**
  * A block's commands as the doc test runs them, writing nothing into the clone: every output
