@@ -23,7 +23,6 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import type { Clock, ClockTimer } from '../util/clock.ts';
 import { realClock } from '../util/clock.ts';
 import { DispatchScope, type Flushable } from '../net/write-coalescer.ts';
-import { WakeThread } from './wake-thread.ts';
 
 /** A timer set on a Scheduler: cancel it with the same scheduler. */
 export type Timer = ClockTimer;
@@ -82,13 +81,10 @@ export class PreciseScheduler implements Scheduler {
   private cancelled = 0;
   private armedTimeout: NodeJS.Timeout | undefined;
   private armedImmediate: NodeJS.Immediate | undefined;
-  /** A wake-up set on the wake thread. */
-  private armedWake = false;
   private armedFor = Infinity;
   private pumping = false;
   /** How late each group of timers ran, ns (never negative: nothing runs early). */
   private readonly late = createHistogram();
-  private readonly waker = new WakeThread(() => this.pump());
 
   readonly now = (): number => origin + performance.now();
 
@@ -123,7 +119,6 @@ export class PreciseScheduler implements Scheduler {
   private readonly pump = (): void => {
     this.armedTimeout = undefined;
     this.armedImmediate = undefined;
-    this.armedWake = false;
     this.armedFor = Infinity;
     this.pumping = true;
     const heap = this.heap;
@@ -199,20 +194,10 @@ export class PreciseScheduler implements Scheduler {
       return;
     }
     if (this.armedImmediate !== undefined) return; // already as soon as possible
-    if ((this.armedTimeout !== undefined || this.armedWake) && this.armedFor <= top.due) return;
-    const left = top.due - this.now();
-    const early = this.waker.leadMs;
-    // The wake thread, when it runs here (it replaces its own earlier wake-up in place).
-    if (left > early && this.waker.wakeAt(top.due - early - origin)) {
-      if (this.armedTimeout !== undefined) clearTimeout(this.armedTimeout);
-      this.armedTimeout = undefined;
-      this.armedWake = true;
-      this.armedFor = top.due;
-      return;
-    }
+    if (this.armedTimeout !== undefined && this.armedFor <= top.due) return;
     this.disarm();
     this.armedFor = top.due;
-    const sleep = Math.floor(left - LEAD_MS);
+    const sleep = Math.floor(top.due - this.now() - LEAD_MS);
     if (sleep >= 1) this.armedTimeout = setTimeout(this.pump, sleep);
     else this.armedImmediate = setImmediate(this.pump);
   }
@@ -220,8 +205,6 @@ export class PreciseScheduler implements Scheduler {
   private disarm(): void {
     if (this.armedTimeout !== undefined) clearTimeout(this.armedTimeout);
     if (this.armedImmediate !== undefined) clearImmediate(this.armedImmediate);
-    if (this.armedWake) this.waker.clear();
-    this.armedWake = false;
     this.armedTimeout = undefined;
     this.armedImmediate = undefined;
     this.armedFor = Infinity;
