@@ -3,7 +3,7 @@
 // relative to the repo root; never copied into the repo) and our crc-proxy (bin/crc-proxy).
 // Their CPU time is read from /proc/PID/stat (every thread of the process).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { LatenessStats } from '../../src/faults/scheduler.ts';
@@ -111,4 +111,35 @@ export function processCpuSeconds(pid: number): number {
   // Fields after "(comm)": state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+// ---- how the kernel scheduled a process ----
+
+/** The kernel's scheduler counters summed over a process's threads (/proc/PID/task/TID/schedstat). */
+export interface SchedSample {
+  /** ns on a CPU */
+  runNs: number;
+  /** ns runnable but waiting for a CPU */
+  waitNs: number;
+  /** times a thread got a CPU: its wake-ups, roughly */
+  slices: number;
+}
+
+/** undefined: no schedstat here (a kernel without CONFIG_SCHED_INFO). */
+export function processSchedStat(pid: number): SchedSample | undefined {
+  const dir = `/proc/${pid}/task`;
+  if (!existsSync(`${dir}/${pid}/schedstat`)) return undefined;
+  const sum: SchedSample = { runNs: 0, waitNs: 0, slices: 0 };
+  for (const tid of readdirSync(dir)) {
+    let fields: number[];
+    try {
+      fields = readFileSync(`${dir}/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    } catch {
+      continue; // the thread ended since the listing
+    }
+    sum.runNs += fields[0]!;
+    sum.waitNs += fields[1]!;
+    sum.slices += fields[2]!;
+  }
+  return sum;
 }

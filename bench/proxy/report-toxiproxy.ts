@@ -1,7 +1,7 @@
 // The proxy bench's report, part (g): crc-proxy against upstream toxiproxy in one run. Each
 // figure is the median over rounds of that round's figure (added RTT and throughput against the
 // same round's direct run); the ratio column is crc-proxy's figure over toxiproxy's.
-import { COMPARED, type ComparedProxy, type ComparisonRound, type ComparisonSettings, LATENCY_TOXICS_MS } from './toxiproxy.ts';
+import { COMPARED, type ComparedProxy, type ComparisonRound, type ComparisonSettings, LATENCY_TOXICS_MS, type SchedTrace } from './toxiproxy.ts';
 
 export interface ToxiproxyResults {
   /** why it did not run, when it did not */
@@ -38,8 +38,14 @@ const COLUMNS: Column[] = [
   }))),
 ];
 
-/** Traces beside the latency toxics (not judged): our scheduler's own lateness, and the proxy's CPU per message. */
-const TRACE_COLUMNS: Column[] = LATENCY_TOXICS_MS.flatMap((ms): Column[] => [
+/** How the kernel ran each proxy process (not judged): wake-ups per event and the wait of each for a CPU. */
+const schedColumns = (what: string, event: string, trace: (r: ComparisonRound, l: string) => SchedTrace | undefined): Column[] => [
+  { what: `${what}: proxy wake-ups per ${event}`, unit: 'count', better: 'lower', digits: 1, value: (r, l) => trace(r, l)?.wakeupsPerEvent ?? NaN },
+  { what: `${what}: run-queue wait per wake-up`, unit: 'µs', better: 'lower', digits: 1, value: (r, l) => trace(r, l)?.waitUsPerWakeup ?? NaN },
+];
+
+/** Traces (not judged): our scheduler's own lateness, the proxy's CPU per message, and the kernel's view. */
+const TRACE_COLUMNS: Column[] = [...schedColumns('round trip', 'ping', (r, l) => runOf(r, l).rttSched), ...LATENCY_TOXICS_MS.flatMap((ms): Column[] => [
   {
     what: `latency toxic ${ms} ms: proxy timer late p99`, unit: 'µs', better: 'lower', digits: 0,
     value: (r, l) => runOf(r, l).latency.find((c) => c.configuredMs === ms)?.timerLateness?.p99Us ?? NaN,
@@ -48,7 +54,8 @@ const TRACE_COLUMNS: Column[] = LATENCY_TOXICS_MS.flatMap((ms): Column[] => [
     what: `latency toxic ${ms} ms: proxy CPU per message`, unit: 'µs', better: 'lower', digits: 0,
     value: (r, l) => runOf(r, l).latency.find((c) => c.configuredMs === ms)?.cpuUsPerMessage ?? NaN,
   },
-]);
+  ...schedColumns(`latency toxic ${ms} ms`, 'message', (r, l) => runOf(r, l).latency.find((c) => c.configuredMs === ms)?.sched),
+])];
 
 export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: string[]; notes: string[]; verdict: string } {
   if (r.skipped) {
@@ -87,7 +94,10 @@ export function renderToxiproxy(r: ToxiproxyResults): { json: unknown; table: st
     '  throughput window, per GB relayed (the worker: its thread\'s CPU; the same thread: not separable, "–").',
     '  ✓: crc-proxy at least as good as toxiproxy in that column. "Proxy timer late" (trace rows) is our proxies\' own',
     '  scheduler over the same samples (GET /crc/timers for crc-proxy): how late its timers ran after their due time;',
-    '  "proxy CPU per message" is the proxy\'s CPU over those samples (/proc, 10 ms ticks) per message.',
+    '  "proxy CPU per message" is the proxy\'s CPU over those samples (/proc, 10 ms ticks) per message. "Wake-ups" and',
+    '  "run-queue wait" (processes only) are the kernel\'s scheduler counters of all the proxy\'s threads',
+    '  (/proc/PID/task/*/schedstat): times a thread got a CPU, per ping or message, and how long each waited for one',
+    '  (on a loaded machine, most of a tail: docs/proxy-tail.md).',
   ];
   return { json: { versions: r.versions, settings: r.settings, summary: rows, timerTraces: traces, verdict, rounds: r.rounds }, table, notes, verdict };
 }

@@ -12,7 +12,7 @@ import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import { type LatenessStats, schedulerLateness } from '../../src/faults/scheduler.ts';
 import {
-  type ProxyProcess, addLatency, createProxy, crcTimerLateness, deleteProxy, processCpuSeconds,
+  type ProxyProcess, type SchedSample, addLatency, createProxy, crcTimerLateness, deleteProxy, processCpuSeconds, processSchedStat,
 } from './external-proxies.ts';
 import { HOST, LATENCY_WARMUP_MESSAGES, type Quantiles, type Stamper, type Throughput, latencyErrors, pingPong, stream } from './measure.ts';
 
@@ -32,6 +32,25 @@ interface Contender {
   remove(name: string): Promise<void>;
   /** how late its toxic timers ran since the last call (undefined: toxiproxy does not say) */
   timerLateness(): Promise<LatenessStats | undefined>;
+  /** the kernel's scheduler counters of the proxy (processes only: threads share the bench's) */
+  sched(): SchedSample | undefined;
+}
+
+/**
+ * How the kernel ran the proxy over a measurement: its threads' wake-ups per event (a ping, a
+ * message) and how long each wake-up waited for a CPU. On a shared machine that wait is most
+ * of a tail; a proxy that spreads one event over several threads gets more turns.
+ */
+export interface SchedTrace {
+  wakeupsPerEvent: number;
+  waitUsPerWakeup: number;
+  cpuUsPerEvent: number;
+}
+
+function schedTrace(a: SchedSample | undefined, b: SchedSample | undefined, events: number): SchedTrace | undefined {
+  if (!a || !b || b.slices <= a.slices) return undefined;
+  const slices = b.slices - a.slices;
+  return { wakeupsPerEvent: slices / events, waitUsPerWakeup: (b.waitNs - a.waitNs) / slices / 1000, cpuUsPerEvent: (b.runNs - a.runNs) / events / 1000 };
 }
 
 export interface LatencyCell {
@@ -41,12 +60,16 @@ export interface LatencyCell {
   timerLateness?: LatenessStats;
   /** the proxy's CPU over the samples, per message (NaN: not separable) */
   cpuUsPerMessage: number;
+  /** processes only */
+  sched?: SchedTrace;
 }
 
 export interface ComparisonRun {
   label: ComparedProxy | 'direct';
   /** round trip, µs */
   rttUs: Quantiles;
+  /** how the kernel ran the proxy over the ping-pongs (processes only) */
+  rttSched?: SchedTrace;
   throughput: Throughput;
   /** proxy CPU seconds per GB relayed in the throughput run */
   cpuSecondsPerGB: number;
@@ -85,6 +108,7 @@ function processContender(p: ProxyProcess, echoPort: number, sinkPort: number): 
     },
     remove: (name) => deleteProxy(p.api, name),
     timerLateness: async () => (p.label === 'crc-proxy' ? crcTimerLateness(p.api) : undefined),
+    sched: () => processSchedStat(p.pid),
   };
 }
 
@@ -100,6 +124,7 @@ async function workerContender(t: ComparisonTargets): Promise<Contender> {
     },
     remove: (name) => handle.call('removeProxy', (api) => api.removeProxy(name)),
     timerLateness: () => handle.call('schedulerLateness', (api) => api.schedulerLateness(true)),
+    sched: () => undefined,
   };
 }
 
@@ -126,6 +151,7 @@ async function sameThreadContender(t: ComparisonTargets, owned: LinkProxy[]): Pr
       latency.delete(name);
     },
     timerLateness: async () => schedulerLateness(true),
+    sched: () => undefined,
   };
 }
 
@@ -148,7 +174,11 @@ export async function compareWithToxiproxy(
       const run = (label: ComparisonRun['label']) => runs.get(label) ?? runs.set(label, { label, rttUs: undefined!, throughput: undefined!, cpuSecondsPerGB: NaN, latency: [] }).get(label)!;
 
       run('direct').rttUs = rtt(await pingPong(t.echoPort, s.pings, s.warmupPings));
-      for (const c of order) run(c.label).rttUs = rtt(await pingPong(c.echoPort, s.pings, s.warmupPings));
+      for (const c of order) {
+        const a = c.sched();
+        run(c.label).rttUs = rtt(await pingPong(c.echoPort, s.pings, s.warmupPings));
+        run(c.label).rttSched = schedTrace(a, c.sched(), s.pings + s.warmupPings);
+      }
 
       run('direct').throughput = await stream(t.sunk, t.sinkPort, s.seconds);
       for (const c of order) {
@@ -164,9 +194,12 @@ export async function compareWithToxiproxy(
           try {
             await c.timerLateness();
             const cpu0 = await c.cpuSeconds();
+            const sched0 = c.sched();
             const errorMs = await latencyErrors(port, t.stamper, ms, s.samples);
-            const cpuUsPerMessage = (((await c.cpuSeconds()) - cpu0) * 1e6) / (s.samples + LATENCY_WARMUP_MESSAGES);
-            run(c.label).latency.push({ configuredMs: ms, errorMs, timerLateness: await c.timerLateness(), cpuUsPerMessage });
+            const messages = s.samples + LATENCY_WARMUP_MESSAGES;
+            const sched = schedTrace(sched0, c.sched(), messages);
+            const cpuUsPerMessage = (((await c.cpuSeconds()) - cpu0) * 1e6) / messages;
+            run(c.label).latency.push({ configuredMs: ms, errorMs, timerLateness: await c.timerLateness(), cpuUsPerMessage, sched });
           } finally {
             await c.remove(name);
           }
