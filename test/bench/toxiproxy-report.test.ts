@@ -2,7 +2,7 @@
 // round's direct run, the crc-proxy / toxiproxy column judged the right way round, a skip that
 // says why; and reading a process's CPU from /proc.
 import { describe, expect, it } from 'vitest';
-import { processCpuSeconds } from '../../bench/proxy/external-proxies.ts';
+import { processCpuSeconds, processSchedStat } from '../../bench/proxy/external-proxies.ts';
 import type { Quantiles, Throughput } from '../../bench/proxy/measure.ts';
 import { renderToxiproxy } from '../../bench/proxy/report-toxiproxy.ts';
 import { COMPARED, type ComparisonRound, type ComparisonRun, LATENCY_TOXICS_MS } from '../../bench/proxy/toxiproxy.ts';
@@ -17,8 +17,16 @@ function run(label: ComparisonRun['label'], k: number, roundShift: number): Comp
     rttUs: label === 'direct' ? q(100 + roundShift, 200 + roundShift) : q(100 + roundShift + 50 * k, 200 + roundShift + 300 * k),
     throughput: tp(label === 'direct' ? 1000 + roundShift : (1000 + roundShift) * 0.5 / k),
     cpuSecondsPerGB: label === 'direct' ? NaN : 1.6 * k,
-    latency: label === 'direct' ? [] : LATENCY_TOXICS_MS.map((ms) => ({ configuredMs: ms, errorMs: { ...q(0.5 * k, 0.8 * k), early: 0 }, cpuUsPerMessage: 30 * k })),
+    latency: label === 'direct' ? [] : LATENCY_TOXICS_MS.map((ms) => ({
+      configuredMs: ms, errorMs: { ...q(0.5 * k, 0.8 * k), early: 0 }, cpuUsPerMessage: 30 * k, sched: processSched(label, k),
+    })),
+    rttSched: processSched(label, k),
   };
+}
+
+/** The kernel's counters exist for the two processes only. */
+function processSched(label: ComparisonRun['label'], k: number) {
+  return label === 'toxiproxy' || label === 'crc-proxy' ? { wakeupsPerEvent: 4 * k, waitUsPerWakeup: 20 * k, cpuUsPerEvent: 50 * k } : undefined;
 }
 
 const settings = { rounds: 3, pings: 100, warmupPings: 10, seconds: 1, samples: 100 };
@@ -40,6 +48,9 @@ describe('proxy bench (g) report', () => {
     expect(r.table.filter((l) => l.includes('✗'))).toEqual([]);
     // Trace rows: shown for every proxy, never judged.
     expect(row('latency toxic 10 ms: proxy CPU per message')).toContain('| trace | 30 | 15 | 0.50 |');
+    // The kernel's view: processes only; the in-thread proxies have none of their own.
+    expect(row('round trip: proxy wake-ups per ping')).toContain('| trace | 4.0 | 2.0 | 0.50 | – | – |');
+    expect(row('latency toxic 100 ms: run-queue wait per wake-up')).toContain('| trace | 20.0 | 10.0 | 0.50 | – | – |');
   });
 
   it('crc-proxy worse in a column: ✗ and named in the verdict', () => {
@@ -70,5 +81,16 @@ describe('proxy bench (g) report', () => {
     const after = processCpuSeconds(process.pid);
     // At least one 10 ms tick of 100 ms spun (a bound, not a timing figure: CPU only grows).
     expect(after).toBeGreaterThan(before);
+  });
+
+  it('a process\'s scheduler counters from /proc/PID/task/*/schedstat grow with its wake-ups', async () => {
+    const before = processSchedStat(process.pid);
+    if (!before) return; // a kernel without schedstat: the bench leaves these rows empty
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    const after = processSchedStat(process.pid)!;
+    // Each sleep ends with this thread getting a CPU again: at least three more slices.
+    expect(after.slices - before.slices).toBeGreaterThanOrEqual(3);
+    expect(after.runNs).toBeGreaterThan(before.runNs);
+    expect(processSchedStat(2 ** 22 + 12345)).toBeUndefined(); // no such process
   });
 });
