@@ -3,6 +3,7 @@
 // operator of an external placement could) shows in Links after the next control call, and
 // what Links holds always equals the proxy's own snapshot.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { Links } from '../../src/coordinator/links.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { HttpProxyControl, ProxyLinks } from '../../src/placement/proxy-control.ts';
@@ -30,7 +31,7 @@ describe('link fault state in one place', () => {
   it('a toxic and a down made on the proxy by its own API show in Links after the next control call', async () => {
     const { links: l, control } = await proxiedLink();
     const link = l.control(2, 1);
-    const ours = await link.add({ type: 'latency', ms: 20 });
+    const ours = await link.add(parseToxicSpec({ type: 'latency', ms: 20 }));
     // Someone else, on the proxy's own API.
     await control.addSpec('link-2-1', { type: 'slicer', name: 'theirs', average_size: 8 });
     await control.crc('link-2-1', 'down', { direction: 'downstream', how: 'close', mode: 'silent' });
@@ -47,7 +48,7 @@ describe('link fault state in one place', () => {
   it('after every control call what Links holds is the proxy snapshot', async () => {
     const { links: l, control } = await proxiedLink();
     const link = l.control(2, 1);
-    const name = await link.add({ type: 'latency', ms: 20, direction: 'upstream' });
+    const name = await link.add(parseToxicSpec({ type: 'latency', ms: 20, direction: 'upstream' }));
     await link.update(name, { ms: 35 });
     await link.down('upstream', 'reset', 'cut');
     // A second cut, closing: the proxy still refuses the way the first cut direction says.
