@@ -138,7 +138,7 @@ describe('updateToxic', () => {
     await waitFor(() => client.bytes === 4, 3000, 'the echo');
     expect(now() - t0).toBeLessThan(300);
     expect(() => updatedToxic(info, { ms: 'x' }, 'a-b')).toThrow(/"ms"/);
-    // The worker asserts what arrives is a validated toxic: a flat spec is refused, not run.
-    await expect(handle.call('addToxic', (api) => api.addToxic('a-b', { type: 'latency', ms: 5 } as never))).rejects.toThrow(/not a validated toxic/);
+    // The worker asserts what replaces a toxic keeps its identity.
+    await expect(handle.call('replaceToxic', (api) => api.replaceToxic('a-b', { ...info, direction: 'both' }))).rejects.toThrow(/only its attributes can be replaced/);
   });
 });
