@@ -102,7 +102,9 @@ export function updatedToxic(old: ToxicInfo, attributes: unknown, where: string)
       fixed.map((k) => ({ path: [k], message: 'cannot be updated' })),
     );
   }
-  return parseToxicSpec({ ...flatToxic(old), ...attributes });
+  const r = checkToxicSpec({ ...flatToxic(old), ...attributes });
+  if ('issues' in r) throw new ToxicSpecError(`${where}, toxic "${old.name}": ${r.message}`, r.issues, r.cause);
+  return r.value;
 }
 
 /** A ToxicInfo as the flat spec, for writing out (crc-proxy's /crc/toxics request body). */

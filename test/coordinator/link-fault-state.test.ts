@@ -45,6 +45,18 @@ describe('link fault state in one place', () => {
     expect(link.faults()).toEqual(linkView(await control.faults('link-2-1')));
   });
 
+  it('an update is merged with the snapshot and validated here, once: a bad one names the link, toxic and attribute', async () => {
+    const { links: l, control } = await proxiedLink();
+    const link = l.control(2, 1);
+    const name = await link.add(parseToxicSpec({ type: 'latency', ms: 20, direction: 'upstream' }));
+    await expect(link.update(name, { ms: -1 })).rejects.toThrow(/^link 2-1, toxic "latency_upstream": invalid latency toxic: attribute "ms"/);
+    await expect(link.update(name, { direction: 'both' })).rejects.toThrow(/^link 2-1, toxic "latency_upstream": direction cannot be updated/);
+    await expect(link.update('nope', { ms: 1 })).rejects.toThrow(/^link 2-1: update nope: no toxic named "nope" \(has: latency_upstream\)/);
+    // The good one reaches the proxy whole, the other attributes kept.
+    expect(await link.update(name, { jitter: 4 })).toEqual({ name, type: 'latency', direction: 'upstream', toxicity: 1, attributes: { ms: 20, jitter: 4, distribution: 'uniform' } });
+    expect((await control.toxics('link-2-1'))[0]!.attributes).toEqual({ ms: 20, jitter: 4, distribution: 'uniform' });
+  });
+
   it('after every control call what Links holds is the proxy snapshot', async () => {
     const { links: l, control } = await proxiedLink();
     const link = l.control(2, 1);
