@@ -340,4 +340,13 @@ describe('toxic specs', () => {
     expect(() => proxy.removeToxic('nope')).toThrow(/no toxic named "nope"/);
     expect(proxy.toxics().map((t) => t.name)).toEqual(['latency_upstream', 'second']);
   });
+
+  it('the proxy takes a validated toxic only: a flat spec or an unknown type is refused, not run', async () => {
+    const srv = await cleanup.server(true);
+    const proxy = await cleanup.proxy(srv.port);
+    expect(() => proxy.addToxic({ type: 'latency', ms: 5 } as never)).toThrow(/not a validated toxic/);
+    const info = parseToxicSpec({ type: 'latency', ms: 5 });
+    expect(() => proxy.addToxic({ ...info, type: 'latencyy' })).toThrow(/not a validated toxic/);
+    expect(proxy.toxics()).toEqual([]);
+  });
 });
