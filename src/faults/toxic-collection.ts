@@ -1,8 +1,7 @@
 // The toxics of one link proxy: the list (each validated where it entered the program), in
 // the order they were added (the order they are chained in), and the open connections they
-// apply to. A new connection draws, once
-// per toxic, whether it applies (its toxicity); adding, removing or updating a toxic reaches
-// every open connection it applies to at once.
+// apply to. A new connection draws, once per toxic, whether it applies (its toxicity); adding,
+// removing or replacing a toxic reaches every open connection it applies to at once.
 import { toxicDefinition } from './registry.ts';
 import { type Direction, type ToxicDefinition, type ToxicInfo, ToxicSpecError, directionsOf, seededStream } from './toxic.ts';
 
