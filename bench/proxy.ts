@@ -20,6 +20,7 @@ import os from 'node:os';
 import { intFlag, parseFlags } from '../src/cli/args.ts';
 import { WorkerHandle } from '../src/threads/worker-handle.ts';
 import { LinkProxy } from '../src/faults/proxy.ts';
+import { parseToxicSpec } from '../src/faults/registry.ts';
 import type { ProxyHostApi } from '../src/threads/worker-api.ts';
 import { HOST, NO_QUANTILES, latencyErrors, listen, pingPong, startStamper, stream } from './proxy/measure.ts';
 import { type AccuracyRow, type Round, renderProxyReport } from './proxy/report.ts';
@@ -121,7 +122,7 @@ if (PHASES.has('c')) log('(c) latency accuracy… ');
 for (const ms of PHASES.has('c') ? [1, 10, 100] : []) {
   const name = `lat${ms}`;
   const port = await handle.call('addProxy', (api) => api.addProxy(name, { host: HOST, port: stamper.port }, ms));
-  await handle.call('addToxic', (api) => api.addToxic(name, { type: 'latency', direction: 'upstream', ms }));
+  await handle.call('addToxic', (api) => api.addToxic(name, parseToxicSpec({ type: 'latency', direction: 'upstream', ms })));
   await handle.call('schedulerLateness', (api) => api.schedulerLateness(true));
   const errorMs = await latencyErrors(port, stamper, ms, SAMPLES);
   const timerLateness = await handle.call('schedulerLateness', (api) => api.schedulerLateness(true));

@@ -4,6 +4,7 @@
 // is whole again; the phases (detection, propagation, recovery) come from the run's node
 // events, as an experiment's do (src/experiment/phases.ts), with their bounds.
 import { Simulation } from '../../src/coordinator/simulation.ts';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { type ActionRecord, FaultReplay } from '../../src/experiment/fault-replay.ts';
 import { FACT_TYPES, type NodeFact } from '../../src/experiment/knowledge.ts';
 import { type Liveness, type Spread, measurePhases, phaseStats } from '../../src/experiment/phases.ts';
@@ -66,8 +67,8 @@ export async function measureSilentPartition(c: SilentPartitionCase, progress: P
     await sim.converged({ timeoutMs: 20_000 });
     if (c.linkLatencyMs > 0) {
       for (const l of sim.linkList().filter((x) => x.kind === 'server')) {
-        const spec = { type: 'latency', name: 'bench_latency', direction: 'both', ms: c.linkLatencyMs } as const;
-        await play({ do: 'toxic', link: `${l.child}-${l.parent}`, toxic: spec }, () => sim.link(l.child, l.parent).add(spec));
+        const toxic = parseToxicSpec({ type: 'latency', name: 'bench_latency', direction: 'both', ms: c.linkLatencyMs });
+        await play({ do: 'toxic', link: `${l.child}-${l.parent}`, toxic }, () => sim.link(l.child, l.parent).add(toxic));
       }
     }
     const settled = async (what: string) => {

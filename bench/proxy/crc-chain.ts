@@ -10,6 +10,7 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { builtUrl } from '../../src/threads/worker-handle.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import type { ProxyPlacement } from '../../src/placement/index.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import type { LoadResult, LoadTask } from '../load/load-task.ts';
@@ -97,7 +98,7 @@ export async function placedLatency(delaysMs: number[], samples: number, placeme
     const link = sim.link(2, 1);
     const rows: PlacedLatencyRow[] = [];
     for (const ms of delaysMs) {
-      const name = ms > 0 ? await link.add({ type: 'latency', direction: 'downstream', ms }) : undefined;
+      const name = ms > 0 ? await link.add(parseToxicSpec({ type: 'latency', direction: 'downstream', ms })) : undefined;
       await p.run(task(sim, 1, 2, PLACED_WINDOW, { count: 50 })); // warm-up
       await link.timerLateness(true);
       const res = (await p.run(task(sim, 1, 2, PLACED_WINDOW, { count: samples, timeoutMs: 30_000 }))) as LoadResult;

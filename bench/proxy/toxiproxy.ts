@@ -10,6 +10,7 @@
 import type { WorkerHandle } from '../../src/threads/worker-handle.ts';
 import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { type LatenessStats, schedulerLateness } from '../../src/faults/scheduler.ts';
 import {
   type ProxyProcess, type SchedSample, addLatency, createProxy, crcTimerLateness, deleteProxy, processCpuSeconds, processSchedStat,
@@ -119,7 +120,7 @@ async function workerContender(t: ComparisonTargets): Promise<Contender> {
     cpuSeconds: async () => (await handle.call('cpu', (api) => api.threadCpuNs())) / 1e9,
     async withLatency(name, port, ms) {
       const listen = await handle.call('addProxy', (api) => api.addProxy(name, { host: HOST, port }, 7));
-      await handle.call('addToxic', (api) => api.addToxic(name, { type: 'latency', direction: 'upstream', ms }));
+      await handle.call('addToxic', (api) => api.addToxic(name, parseToxicSpec({ type: 'latency', direction: 'upstream', ms })));
       return listen;
     },
     remove: (name) => handle.call('removeProxy', (api) => api.removeProxy(name)),
@@ -142,7 +143,7 @@ async function sameThreadContender(t: ComparisonTargets, owned: LinkProxy[]): Pr
     cpuSeconds: async () => NaN,
     async withLatency(name, port, ms) {
       const { p, port: listen } = await start(name, port);
-      p.addToxic({ type: 'latency', direction: 'upstream', ms });
+      p.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms }));
       latency.set(name, p);
       return listen;
     },

@@ -7,8 +7,9 @@
 import type { ProxyEvent } from '../faults/events.ts';
 import { type FaultChange, type LinkFaultState, noFaultState } from '../faults/fault-state.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
+import { updatedToxic } from '../faults/registry.ts';
 import type { LatenessStats } from '../faults/scheduler.ts';
-import { DIRECTIONS, type DirectionSpec, type ToxicInfo, type ToxicSpec } from '../faults/toxic.ts';
+import { DIRECTIONS, type DirectionSpec, type ToxicInfo } from '../faults/toxic.ts';
 import type { Address, LinkNetwork } from '../placement/index.ts';
 import type { World } from './world.ts';
 
@@ -42,9 +43,10 @@ export interface LinkControl {
   readonly info: LinkInfo;
   /** The link's fault state now (a copy). */
   faults(): LinkFaults;
-  add(toxic: ToxicSpec): Promise<string>;
+  /** Add a validated toxic (parseToxicSpec a flat spec where it enters); resolves with its name. */
+  add(toxic: ToxicInfo): Promise<string>;
   remove(name: string): Promise<void>;
-  /** Change some attributes of a live toxic (validated by its schema); resolves with the toxic as it is now. */
+  /** Change some attributes of a live toxic (merged with the link's snapshot and validated here, once); resolves with the toxic as it is now. */
   update(name: string, attributes: Record<string, unknown>): Promise<ToxicInfo>;
   toxics(): Promise<ToxicInfo[]>;
   /** Down one way or both (default), 'cut' (default) or 'silent'; see LinkProxy.down. */
@@ -195,7 +197,11 @@ export class Links {
       faults: () => linkFaultsOf(entry.faults),
       add: async (toxic) => toxicOf(await change(`add ${toxic.type}`, { op: 'add', toxic }), 'add').name,
       remove: async (toxic) => void await change(`remove ${toxic}`, { op: 'remove', toxic }),
-      update: async (toxic, attributes) => toxicOf(await change(`update ${toxic}`, { op: 'update', toxic, attributes }), 'update'),
+      update: async (toxic, attributes) => {
+        const old = entry.faults.toxics.find((t) => t.name === toxic);
+        if (!old) throw new Error(`${what}: update ${toxic}: no toxic named "${toxic}" (has: ${entry.faults.toxics.map((t) => t.name).join(', ') || 'none'})`);
+        return toxicOf(await change(`update ${toxic}`, { op: 'replace', toxic: updatedToxic(old, attributes, what) }), 'update');
+      },
       toxics: () => call('toxics', (n) => n.toxics(name)),
       down: async (direction = 'both', how = 'close', mode = 'cut') => {
         await change('down', { op: 'down', direction, how, mode });

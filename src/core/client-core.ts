@@ -15,6 +15,22 @@ export type ClientEffect =
   | { kind: 'close'; reason: string }
   | { kind: 'event'; event: CoreEvent };
 
+/** The client's one connection, as its driver (a TCP node, the sim) holds it. */
+export interface ClientLink {
+  send(data: Buffer): void;
+  /** Close gracefully once what is queued has left. */
+  end(reason: string): void;
+}
+
+/** Carry out a ClientCore's effects in order: sends and the close on `link` (none while unconnected), events to `emit`. */
+export function applyClientEffects(effects: readonly ClientEffect[], link: ClientLink | undefined, emit: (event: CoreEvent) => void): void {
+  for (const e of effects) {
+    if (e.kind === 'send') link?.send(e.data);
+    else if (e.kind === 'close') link?.end(e.reason);
+    else emit(e.event);
+  }
+}
+
 export class ClientCore {
   readonly id: number;
   readonly name: string;

@@ -207,12 +207,9 @@ export class FaultReplay {
       }
       case 'latency':
       case 'toxic': {
-        const spec = a.do === 'latency' ? { ...a, type: 'latency' } as Record<string, unknown> : a.toxic as Record<string, unknown>;
-        const type = String(spec.type);
-        const direction = (spec.direction ?? 'both') as keyof typeof DIRECTIONS;
-        const name = typeof spec.name === 'string' ? spec.name : `${type}_${direction}`;
+        const { type, direction, name, attributes } = a.toxic;
         const { key, st } = link(a.link);
-        st.toxics.set(name, { type, directions: DIRECTIONS[direction], ms: type === 'latency' ? Number(spec.ms ?? 0) : 0 });
+        st.toxics.set(name, { type, directions: DIRECTIONS[direction], ms: type === 'latency' ? Number(attributes.ms ?? 0) : 0 });
         start('toxic', `${type} ${a.link}`, { links: [key], toxic: { name, type } }, !DELAY_TOXICS.has(type));
         return;
       }

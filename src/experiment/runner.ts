@@ -268,11 +268,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
 /** Play one action; a crash resolves with the servers it took down. */
 export async function runAction(sim: ExperimentNetwork, topology: Topology, e: Action): Promise<number[] | void> {
   switch (e.do) {
-    case 'latency': {
-      const { at: _at, do: _do, link, ...spec } = e;
-      await sim.link(...linkEnds(link)).add({ ...spec, type: 'latency' });
-      return;
-    }
+    case 'latency':
     case 'toxic':
       await sim.link(...linkEnds(e.link)).add(e.toxic);
       return;

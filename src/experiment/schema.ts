@@ -3,7 +3,7 @@
 // it and against its topology.
 import { z } from 'zod';
 import { checkToxicSpec } from '../faults/registry.ts';
-import type { ToxicSpec } from '../faults/toxic.ts';
+import type { ToxicInfo } from '../faults/toxic.ts';
 import type { LatencyAttributes } from '../faults/toxics/latency.ts';
 import { Duration, LivenessSchema, type Topology } from '../topology/schema.ts';
 import { type Issue, under } from '../util/zod-issues.ts';
@@ -32,21 +32,18 @@ function report(ctx: z.RefinementCtx, issues: readonly Issue[]): typeof z.NEVER 
 
 /**
  * `latency` is a latency toxic with its attributes beside `link`: checked by the latency toxic's
- * own schema (the registry's, as the proxy checks it), so its bounds are defined once.
+ * own schema (the registry's), so its bounds are defined once. Parsed, it carries the toxic as
+ * every other toxic action does: a ToxicInfo, validated here and nowhere after.
  */
 const LatencyAction = z.looseObject({ ...at, do: z.literal('latency'), link: Link }).transform((v, ctx) => {
   const { at: when, do: what, link, ...spec } = v;
   if ('type' in spec) return report(ctx, [{ path: ['type'], message: 'unknown field "type": a latency action is a latency toxic (use "do": "toxic" for others)' }]);
   const r = checkToxicSpec({ ...spec, type: 'latency' });
   if ('issues' in r) return report(ctx, r.issues);
-  const { direction, name, toxicity } = r.value;
-  return {
-    at: when, do: what, link, ...(r.value.attributes as LatencyAttributes), direction,
-    ...('name' in spec ? { name } : {}), ...('toxicity' in spec ? { toxicity } : {}),
-  };
+  return { at: when, do: what, link, toxic: r.value as ToxicInfo<LatencyAttributes> & { type: 'latency' } };
 });
 
-/** `toxic`: any toxic spec, checked by the registry as the proxy will check it. */
+/** `toxic`: any toxic spec, parsed by the registry into the ToxicInfo the proxy takes as it is. */
 const ToxicAction = z.strictObject({
   ...at,
   do: z.literal('toxic'),
@@ -54,7 +51,7 @@ const ToxicAction = z.strictObject({
   toxic: z.record(z.string(), z.unknown(), { error: 'a toxic spec like {"type": "latency", "ms": 50}' }),
 }).transform((v, ctx) => {
   const r = checkToxicSpec(v.toxic);
-  return 'issues' in r ? report(ctx, under(['toxic'], r.issues)) : v as typeof v & { toxic: ToxicSpec };
+  return 'issues' in r ? report(ctx, under(['toxic'], r.issues)) : { ...v, toxic: r.value };
 });
 
 /** The actions, by their `do`, in the order the docs list them. */

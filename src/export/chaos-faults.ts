@@ -4,7 +4,7 @@
 // in one pod) is reported as a warning, never dropped silently; the Job's driver still does it
 // through the proxies.
 import { type Action, linkEnds } from '../experiment/schema.ts';
-import type { Direction, DirectionSpec, ToxicSpec } from '../faults/toxic.ts';
+import type { Direction, DirectionSpec } from '../faults/toxic.ts';
 import type { DeploymentModel } from './model.ts';
 import type { ExportWarning, TimedAction } from './timeline.ts';
 
@@ -136,32 +136,29 @@ export function mapNetworkFaults(model: DeploymentModel, actions: readonly Timed
       }
       case 'latency':
       case 'toxic': {
-        const spec: ToxicSpec & Record<string, unknown> = a.do === 'latency'
-          ? { type: 'latency', ms: a.ms, jitter: a.jitter, distribution: a.distribution, direction: a.direction, ...(a.name ? { name: a.name } : {}), ...(a.toxicity !== undefined ? { toxicity: a.toxicity } : {}) }
-          : a.toxic as ToxicSpec & Record<string, unknown>;
-        const direction: DirectionSpec = spec.direction ?? 'both';
-        const name = spec.name ?? `${spec.type}_${direction}`;
-        if (spec.type !== 'latency' && spec.type !== 'bandwidth') {
-          warn(t, `the ${spec.type} toxic has no Chaos Mesh NetworkChaos equivalent: only the proxy does it (left out of the Chaos Mesh files)`);
+        const { type, direction, name, toxicity } = a.toxic;
+        const attrs: Record<string, unknown> = a.toxic.attributes;
+        if (type !== 'latency' && type !== 'bandwidth') {
+          warn(t, `the ${type} toxic has no Chaos Mesh NetworkChaos equivalent: only the proxy does it (left out of the Chaos Mesh files)`);
           break;
         }
         const l = serverLink(t, a.link);
         if (!l) break;
-        if (spec.toxicity !== undefined && spec.toxicity < 1) warn(t, `toxicity ${spec.toxicity}: Chaos Mesh applies it to every connection, not to a drawn share of them`);
+        if (toxicity < 1) warn(t, `toxicity ${toxicity}: Chaos Mesh applies it to every connection, not to a drawn share of them`);
         const key = `toxic:${l.a}-${l.b}:${name}`;
         const [pa, pb] = [model.podOf(l.a), model.podOf(l.b)];
-        if (spec.type === 'latency') {
-          const jitter = Number(spec.jitter ?? 0);
-          if (jitter > 0) warn(t, `jitter ${jitter} ms: netem draws it in its own shape (Chaos Mesh has no "distribution"; ours is ${String(spec.distribution ?? 'uniform')}), and may reorder packets`);
-          const spec2 = { ...between([pb], [pa], cmDirection(direction), 'delay'), delay: { latency: durationText(Number(spec.ms)), jitter: durationText(jitter), correlation: '0' } };
-          begin(key, t, [{ name: `delay-${t.index}`, note: `timeline.${t.index}: latency ${String(spec.ms)} ms ± ${jitter} on ${l.a}-${l.b} (${direction})`, spec: spec2 }]);
+        if (type === 'latency') {
+          const jitter = Number(attrs.jitter ?? 0);
+          if (jitter > 0) warn(t, `jitter ${jitter} ms: netem draws it in its own shape (Chaos Mesh has no "distribution"; ours is ${String(attrs.distribution ?? 'uniform')}), and may reorder packets`);
+          const spec2 = { ...between([pb], [pa], cmDirection(direction), 'delay'), delay: { latency: durationText(Number(attrs.ms)), jitter: durationText(jitter), correlation: '0' } };
+          begin(key, t, [{ name: `delay-${t.index}`, note: `timeline.${t.index}: latency ${String(attrs.ms)} ms ± ${jitter} on ${l.a}-${l.b} (${direction})`, spec: spec2 }]);
         } else {
           // tc shapes a pod's egress whatever "direction" says, so each direction is shaped at its sender.
           const dirs = direction === 'both' ? ['upstream', 'downstream'] as const : [direction];
-          const rate = `${String(spec.rate)}kbps`; // tc's kbps is kilobytes/s, as our KB/s (1000 B)
+          const rate = `${String(attrs.rate)}kbps`; // tc's kbps is kilobytes/s, as our KB/s (1000 B)
           begin(key, t, dirs.map((d) => ({
             name: `bandwidth-${t.index}${dirs.length > 1 ? `-${d}` : ''}`,
-            note: `timeline.${t.index}: bandwidth ${String(spec.rate)} KB/s on ${l.a}-${l.b} (${d})`,
+            note: `timeline.${t.index}: bandwidth ${String(attrs.rate)} KB/s on ${l.a}-${l.b} (${d})`,
             spec: { ...(d === 'upstream' ? between([pb], [pa], 'to', 'bandwidth') : between([pa], [pb], 'to', 'bandwidth')), bandwidth: { rate, limit: TBF_LIMIT_BYTES, buffer: TBF_BUFFER_BYTES } },
           })));
         }

@@ -2,7 +2,6 @@
 // (latency, bandwidth, slicer, timeout, reset_peer, slow_close, limit_data) but only one way
 // to take a link down: disable the proxy, which closes both ways. crc-proxy's extras (silent or
 // one-way down, hold/release) and our normal-distributed jitter have no equivalent there.
-import type { ToxicSpec } from '../faults/toxic.ts';
 import type { ExportWarning, TimedAction } from './timeline.ts';
 
 const EXTRA = 'needs crc-proxy (upstream toxiproxy cannot do it; the driver\'s call will fail against it): export without --proxy toxiproxy';
@@ -27,13 +26,11 @@ export function toxiproxyWarnings(actions: readonly TimedAction[]): ExportWarnin
         warn(t, `"${a.do}"`);
         break;
       case 'latency':
-        if (a.distribution === 'normal') warn(t, 'latency with "distribution": "normal"');
+        if (a.toxic.attributes.distribution === 'normal') warn(t, 'latency with "distribution": "normal"');
         break;
-      case 'toxic': {
-        const spec = a.toxic as ToxicSpec & Record<string, unknown>;
-        if (spec.type === 'latency' && spec.distribution === 'normal') warn(t, 'a latency toxic with "distribution": "normal"');
+      case 'toxic':
+        if (a.toxic.type === 'latency' && a.toxic.attributes.distribution === 'normal') warn(t, 'a latency toxic with "distribution": "normal"');
         break;
-      }
       default:
         break;
     }

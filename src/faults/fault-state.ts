@@ -2,7 +2,7 @@
 // it is down (and how) or held. snapshot() reads it off a proxy; restoreFaults() makes a proxy
 // match one with the fewest calls (a toxic whose identity is unchanged is updated in place, so
 // the bytes it holds are not dropped), so the state can live in one place and be put back.
-import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec } from './toxic.ts';
+import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo } from './toxic.ts';
 
 export type DownHow = 'close' | 'reset';
 /**
@@ -21,20 +21,24 @@ export interface LinkFaultState {
 /** The calls restoreFaults makes (LinkProxy's). */
 export interface FaultControls {
   snapshot(): LinkFaultState;
-  addToxic(spec: ToxicSpec): string;
+  addToxic(toxic: ToxicInfo): string;
   removeToxic(name: string): void;
-  updateToxic(name: string, attributes: Record<string, unknown>): ToxicInfo;
+  replaceToxic(toxic: ToxicInfo): ToxicInfo;
   down(direction: DirectionSpec, how: DownHow, mode: DownMode): void;
   up(direction: DirectionSpec, mode?: DownMode): void;
   hold(direction: DirectionSpec): void;
   release(direction: DirectionSpec): void;
 }
 
-/** One change to a link's faults, as the coordinator asks a placement for it. */
+/**
+ * One change to a link's faults, as the coordinator asks a placement for it. A toxic in it is
+ * validated (a ToxicInfo): the proxy's thread takes it as it is. 'replace' puts a toxic in place
+ * of the one of its name (new attributes, merged and validated by the caller: updatedToxic).
+ */
 export type FaultChange =
-  | { op: 'add'; toxic: ToxicSpec }
+  | { op: 'add'; toxic: ToxicInfo }
   | { op: 'remove'; toxic: string }
-  | { op: 'update'; toxic: string; attributes: Record<string, unknown> }
+  | { op: 'replace'; toxic: ToxicInfo }
   | { op: 'down'; direction: DirectionSpec; how: DownHow; mode: DownMode }
   /** with `mode`, only where the link is down that way */
   | { op: 'up'; direction: DirectionSpec; mode?: DownMode }
@@ -43,7 +47,7 @@ export type FaultChange =
 /**
  * What a change left: the proxy's snapshot, taken where the proxy runs in the same call (so
  * the coordinator keeps the proxy's own state, never a copy it keeps up by hand), and for an
- * add or update the toxic as it is now.
+ * add or replace the toxic as it is now.
  */
 export interface FaultReply {
   faults: LinkFaultState;
@@ -56,7 +60,7 @@ export function applyChange(proxy: FaultControls, change: FaultChange): FaultRep
   switch (change.op) {
     case 'add': toxic = proxy.addToxic(change.toxic); break;
     case 'remove': proxy.removeToxic(change.toxic); break;
-    case 'update': toxic = proxy.updateToxic(change.toxic, change.attributes).name; break;
+    case 'replace': toxic = proxy.replaceToxic(change.toxic).name; break;
     case 'down': proxy.down(change.direction, change.how, change.mode); break;
     case 'up': proxy.up(change.direction, change.mode); break;
     case 'hold': proxy.hold(change.direction); break;
@@ -69,14 +73,10 @@ export function applyChange(proxy: FaultControls, change: FaultChange): FaultRep
 /** A fault state with nothing in it (a proxy just made). */
 export const noFaultState = (): LinkFaultState => ({ toxics: [], down: {}, held: [] });
 
-export function specOf(t: ToxicInfo): ToxicSpec {
-  return { ...t.attributes, type: t.type, name: t.name, direction: t.direction, toxicity: t.toxicity };
-}
-
 const sameIdentity = (a: ToxicInfo, b: ToxicInfo) => a.name === b.name && a.type === b.type && a.direction === b.direction && a.toxicity === b.toxicity;
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Make `proxy`'s faults `want`'s. Toxics are validated as addToxic does (a bad one throws, naming it). */
+/** Make `proxy`'s faults `want`'s (a snapshot: its toxics were validated when first added). */
 export function restoreFaults(proxy: FaultControls, want: LinkFaultState): void {
   const have = proxy.snapshot();
   restoreToxics(proxy, have.toxics, want.toxics);
@@ -104,7 +104,7 @@ function restoreToxics(proxy: FaultControls, have: ToxicInfo[], want: ToxicInfo[
   for (const h of have) if (!keep.includes(h)) proxy.removeToxic(h.name);
   for (const [i, w] of want.entries()) {
     if (i < keep.length) {
-      if (!sameJson(keep[i]!.attributes, w.attributes)) proxy.updateToxic(w.name, w.attributes);
-    } else proxy.addToxic(specOf(w));
+      if (!sameJson(keep[i]!.attributes, w.attributes)) proxy.replaceToxic(w);
+    } else proxy.addToxic(w);
   }
 }

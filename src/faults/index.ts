@@ -1,6 +1,6 @@
 // Fault injection: link proxies with toxics, on real ports or in memory on a Clock (see proxy.ts, toxic.ts, registry.ts).
 export { LinkProxy, type LinkProxyOptions, type ProxyStats, type DirectionStats, type DownHow } from './proxy.ts';
-export { listToxics, parseToxicSpec, registry, type ToxicTypeInfo } from './registry.ts';
+export { flatToxic, listToxics, parseToxicSpec, registry, updatedToxic, type ToxicTypeInfo } from './registry.ts';
 export type { ProxyEvent, ProxyEventType } from './events.ts';
 export {
   type Direction, type DirectionSpec, type Toxic, type ToxicContext, type ToxicDefinition, type ToxicInfo,

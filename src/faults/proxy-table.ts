@@ -8,7 +8,7 @@ import { type FaultChange, type FaultReply, applyChange } from './fault-state.ts
 import { type DownHow, type DownMode, type LinkFaultState, LinkProxy, type ProxyStats } from './proxy.ts';
 import { type ToxicTypeInfo, listToxics } from './registry.ts';
 import { type LatenessStats, schedulerLateness } from './scheduler.ts';
-import type { DirectionSpec, ToxicInfo, ToxicSpec } from './toxic.ts';
+import type { DirectionSpec, ToxicInfo } from './toxic.ts';
 
 /** A proxy's fault state, to put back on a proxy made again elsewhere (its first home's thread crashed). */
 export type ProxyReplay = LinkFaultState;
@@ -23,9 +23,11 @@ export interface AddProxyOptions {
 export interface ProxyTable {
   addProxy(name: string, target: { host: string; port: number }, seed?: number, options?: AddProxyOptions): Promise<number>;
   removeProxy(name: string): Promise<void>;
-  addToxic(name: string, spec: ToxicSpec): string;
+  /** A validated toxic (parseToxicSpec on the caller's side: it crosses the thread as it is). */
+  addToxic(name: string, toxic: ToxicInfo): string;
   removeToxic(name: string, toxic: string): void;
-  updateToxic(name: string, toxic: string, attributes: Record<string, unknown>): ToxicInfo;
+  /** The toxic of `toxic.name` gets `toxic`'s attributes (merged and validated by the caller: updatedToxic). */
+  replaceToxic(name: string, toxic: ToxicInfo): ToxicInfo;
   toxics(name: string): ToxicInfo[];
   down(name: string, direction?: DirectionSpec, how?: DownHow, mode?: DownMode): void;
   up(name: string, direction?: DirectionSpec, mode?: DownMode): void;
@@ -80,9 +82,9 @@ export function proxyTable(label: string, onEvent: (e: ProxyEvent) => void): { a
       proxies.delete(name);
       await p?.stop();
     },
-    addToxic: (name, spec) => proxy(name).addToxic(spec),
+    addToxic: (name, toxic) => proxy(name).addToxic(toxic),
     removeToxic: (name, toxic) => proxy(name).removeToxic(toxic),
-    updateToxic: (name, toxic, attributes) => proxy(name).updateToxic(toxic, attributes),
+    replaceToxic: (name, toxic) => proxy(name).replaceToxic(toxic),
     toxics: (name) => proxy(name).toxics(),
     down: (name, direction = 'both', how = 'close', mode = 'cut') => proxy(name).down(direction, how, mode),
     up: (name, direction = 'both', mode) => proxy(name).up(direction, mode),

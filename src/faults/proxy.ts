@@ -17,7 +17,7 @@
 //   } });
 //   const conn = proxy.connect('a');                    // the dialler's end: a MemoryStream
 //   conn.on('data', (b) => {}); conn.write(Buffer.from('hi'));
-//   proxy.addToxic({ type: 'latency', ms: 50 }); proxy.down('both', 'close', 'silent'); proxy.up();
+//   proxy.addToxic(parseToxicSpec({ type: 'latency', ms: 50 })); proxy.down('both', 'close', 'silent'); proxy.up();
 //   proxy.hold('upstream'); proxy.release(); const faults = proxy.snapshot(); proxy.restore(faults);
 //   await clock.runUntil(1000);                         // or clock.runWhile(promise)
 import type net from 'node:net';
@@ -30,10 +30,11 @@ import type { MemoryStream } from './memory-stream.ts';
 import { CLOSE_GRACE_MS, type PairEnds, type PairOwner, PipePair } from './pipe-pair.ts';
 import type { Gate } from './pipe.ts';
 import { type ProxyStats, ProxyTotals } from './proxy-stats.ts';
+import { updatedToxic } from './registry.ts';
 import { type Scheduler, schedulerFor } from './scheduler.ts';
 import { listenOn, proxyServer, socketEnds } from './socket-ends.ts';
 import { ToxicCollection } from './toxic-collection.ts';
-import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo, type ToxicSpec, directionsOf } from './toxic.ts';
+import { DIRECTIONS, type Direction, type DirectionSpec, type ToxicInfo, directionsOf } from './toxic.ts';
 
 export type { DownHow, DownMode, LinkFaultState } from './fault-state.ts';
 export type { DirectionStats, ProxyStats } from './proxy-stats.ts';
@@ -203,9 +204,9 @@ export class LinkProxy implements PairOwner {
 
   // ---- toxics ----
 
-  /** Validate and add a toxic to current and future connections; returns its name. */
-  addToxic(spec: ToxicSpec): string {
-    const info = this.toxicCollection.add(spec);
+  /** Add a toxic (a ToxicInfo: parseToxicSpec a flat spec first) to current and future connections; returns its name. */
+  addToxic(toxic: ToxicInfo): string {
+    const info = this.toxicCollection.add(toxic);
     this.emit({ type: 'toxic-added', toxic: info.name, toxicType: info.type, direction: info.direction, toxicity: info.toxicity });
     return info.name;
   }
@@ -217,13 +218,18 @@ export class LinkProxy implements PairOwner {
   }
 
   /**
-   * Change some of a toxic's attributes (validated as addToxic does; the others are kept). On
-   * live connections what the old settings hold is passed on at once, in order, and later bytes
-   * get the new ones. Returns the toxic as it is now.
+   * Change some of a toxic's attributes (new input: validated here, the others kept). On live
+   * connections what the old settings hold is passed on at once, in order, and later bytes get
+   * the new ones. Returns the toxic as it is now.
    */
   updateToxic(name: string, attributes: Record<string, unknown>): ToxicInfo {
-    const info = this.toxicCollection.update(name, attributes);
-    this.emit({ type: 'toxic-updated', toxic: name, attributes: structuredClone(info.attributes) });
+    return this.replaceToxic(updatedToxic(this.toxicCollection.get(name), attributes, `proxy ${this.name}`));
+  }
+
+  /** Put `toxic` (validated) in place of the toxic of its name, as updateToxic does; its type, direction and toxicity stay. */
+  replaceToxic(toxic: ToxicInfo): ToxicInfo {
+    const info = this.toxicCollection.replace(toxic);
+    this.emit({ type: 'toxic-updated', toxic: info.name, attributes: structuredClone(info.attributes) });
     return structuredClone(info);
   }
 

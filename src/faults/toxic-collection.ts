@@ -1,9 +1,9 @@
-// The toxics of one link proxy: the validated list, in the order they were added (the order
-// they are chained in), and the open connections they apply to. A new connection draws, once
-// per toxic, whether it applies (its toxicity); adding, removing or updating a toxic reaches
-// every open connection it applies to at once.
-import { parseToxicSpec, registry } from './registry.ts';
-import { type Direction, type ToxicDefinition, type ToxicInfo, type ToxicSpec, ToxicSpecError, directionsOf, seededStream } from './toxic.ts';
+// The toxics of one link proxy: the list (each validated where it entered the program), in
+// the order they were added (the order they are chained in), and the open connections they
+// apply to. A new connection draws, once per toxic, whether it applies (its toxicity); adding,
+// removing or replacing a toxic reaches every open connection it applies to at once.
+import { toxicDefinition } from './registry.ts';
+import { type Direction, type ToxicDefinition, type ToxicInfo, ToxicSpecError, directionsOf, seededStream } from './toxic.ts';
 
 /** A validated toxic and its type. */
 export interface ToxicEntry {
@@ -25,9 +25,6 @@ export interface ToxicTarget {
   pipe(direction: Direction): ToxicChain;
 }
 
-/** Fields of a spec that name or place a toxic rather than configure it. */
-const FIXED_FIELDS = ['type', 'name', 'direction', 'toxicity'] as const;
-
 export class ToxicCollection {
   private readonly entries: ToxicEntry[] = [];
   private readonly targets = new Set<ToxicTarget>();
@@ -35,18 +32,18 @@ export class ToxicCollection {
   /** `proxy` names the proxy in errors and, with `seed`, seeds the toxicity draws. */
   constructor(private readonly proxy: string, private readonly seed: number) {}
 
-  /** Validate a spec and add it to every open and future connection it applies to. */
-  add(spec: ToxicSpec): ToxicInfo {
-    const info = parseToxicSpec(spec);
+  /** Add a toxic (validated where it entered the program) to every open and future connection it applies to. */
+  add(info: ToxicInfo): ToxicInfo {
+    const def = toxicDefinition(info);
     if (this.entries.some((e) => e.info.name === info.name)) {
       throw new ToxicSpecError(`proxy ${this.proxy} already has a toxic named "${info.name}" (give it a name)`, [
         { path: ['name'], message: 'duplicate toxic name' },
       ]);
     }
-    const entry: ToxicEntry = { info, def: registry.get(info.type)! };
+    const entry: ToxicEntry = { info: structuredClone(info), def };
     this.entries.push(entry);
     for (const t of this.targets) this.attachEntry(t, entry);
-    return info;
+    return entry.info;
   }
 
   /** Remove a toxic; what it holds on open connections is passed on at once, in order. */
@@ -60,33 +57,29 @@ export class ToxicCollection {
   }
 
   /**
-   * Change some of a toxic's own attributes (validated as in add, the rest kept); on open
-   * connections the old instance passes on what it holds, in order, and a new one takes over.
-   * Its name, direction and toxicity stay: remove it and add it again to change those.
+   * Replace a toxic's attributes with `info`'s (the toxic of that name, validated, e.g. by
+   * updatedToxic); on open connections the old instance passes on what it holds, in order, and
+   * a new one takes over. Its type, direction and toxicity must stay: remove and add to change those.
    */
-  update(name: string, attributes: Record<string, unknown>): ToxicInfo {
-    const i = this.indexOf(name);
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-      throw new ToxicSpecError(`toxic attributes must be an object like { ms: 50 }, got ${JSON.stringify(attributes)}`);
-    }
-    const fixed = FIXED_FIELDS.filter((k) => k in attributes);
-    if (fixed.length > 0) {
-      throw new ToxicSpecError(
-        `proxy ${this.proxy}, toxic "${name}": ${fixed.join(', ')} cannot be updated (remove the toxic and add it again)`,
-        fixed.map((k) => ({ path: [k], message: 'cannot be updated' })),
-      );
-    }
+  replace(info: ToxicInfo): ToxicInfo {
+    const i = this.indexOf(info.name);
     const { info: old, def } = this.entries[i]!;
-    const info = parseToxicSpec({
-      type: old.type, name: old.name, direction: old.direction, toxicity: old.toxicity, ...old.attributes, ...attributes,
-    });
-    const entry: ToxicEntry = { info, def };
+    toxicDefinition(info);
+    if (info.type !== old.type || info.direction !== old.direction || info.toxicity !== old.toxicity) {
+      throw new ToxicSpecError(`proxy ${this.proxy}, toxic "${info.name}": only its attributes can be replaced (remove the toxic and add it again)`);
+    }
+    const entry: ToxicEntry = { info: structuredClone(info), def };
     this.entries[i] = entry;
     for (const t of this.targets) {
       t.pipe('upstream').replaceStage(entry);
       t.pipe('downstream').replaceStage(entry);
     }
-    return info;
+    return entry.info;
+  }
+
+  /** The toxic named `name` (the collection's own object: do not change it). */
+  get(name: string): ToxicInfo {
+    return this.entries[this.indexOf(name)]!.info;
   }
 
   list(): ToxicInfo[] {

@@ -99,8 +99,9 @@ export function defineToxic<S extends z.ZodType>(def: {
 }
 
 /**
- * What addToxic accepts: the common fields plus the toxic's own attributes, flat, e.g.
- * `{ type: 'latency', direction: 'downstream', ms: 50, jitter: 5 }`.
+ * A toxic as files and APIs write it: the common fields plus the toxic's own attributes, flat,
+ * e.g. `{ type: 'latency', direction: 'downstream', ms: 50, jitter: 5 }`. Only at the edges:
+ * parseToxicSpec (registry.ts) turns it into a ToxicInfo where it enters, flatToxic writes it out.
  */
 export interface ToxicSpec {
   type: string;
@@ -113,13 +114,17 @@ export interface ToxicSpec {
   [attribute: string]: unknown;
 }
 
-/** A validated toxic as the proxy keeps and reports it. */
-export interface ToxicInfo {
+/**
+ * A validated toxic, defaults filled in: the one shape inside the program, from the parser that
+ * made it to the proxy that runs it (and back in its snapshot). Only parseToxicSpec and
+ * updatedToxic (registry.ts) make one.
+ */
+export interface ToxicInfo<A = Record<string, unknown>> {
   name: string;
   type: string;
   direction: DirectionSpec;
   toxicity: number;
-  attributes: Record<string, unknown>;
+  attributes: A;
 }
 
 export const commonSpecSchema = z.object({

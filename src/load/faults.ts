@@ -57,8 +57,8 @@ function opens(a: Action): { key: string; label: string } | undefined {
     case 'hold': return { key: `hold ${a.link}`, label: `${a.link} held` };
     case 'partition': return { key: 'partition', label: 'partition' };
     case 'crash': return { key: `crash ${a.server}`, label: `${a.server} crashed` };
-    case 'latency': return { key: `toxic ${a.link} ${a.name ?? 'latency'}`, label: `${a.link} +${a.ms} ms` };
-    case 'toxic': return { key: `toxic ${a.link} ${String(a.toxic.name ?? a.toxic.type)}`, label: `${a.link} ${String(a.toxic.type)}` };
+    case 'latency': return { key: `toxic ${a.link} ${a.toxic.name}`, label: `${a.link} +${a.toxic.attributes.ms} ms` };
+    case 'toxic': return { key: `toxic ${a.link} ${a.toxic.name}`, label: `${a.link} ${a.toxic.type}` };
     default: return undefined;
   }
 }

@@ -1,7 +1,7 @@
 // A CRC client over TCP: one connection to its server, driving a ClientCore; optionally
 // re-dialled (with backoff) when it drops unasked, registering again with the same id.
 import type net from 'node:net';
-import { type ClientEffect, ClientCore } from '../core/index.ts';
+import { type ClientEffect, ClientCore, applyClientEffects } from '../core/index.ts';
 import type { Limits } from '../protocol/index.ts';
 import { FramedConnection } from './connection.ts';
 import { TrafficCounters } from './counters.ts';
@@ -210,11 +210,7 @@ export class CrcClientNode {
   }
 
   private apply(effects: ClientEffect[]): void {
-    for (const e of effects) {
-      if (e.kind === 'send') this.conn?.send(e.data);
-      else if (e.kind === 'close') this.conn?.end(e.reason);
-      else this.emit(e.event);
-    }
+    applyClientEffects(effects, this.conn, (e) => this.emit(e));
   }
 
   private emit(event: NodeEvent): void {

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { ProxyEvent } from '../faults/events.ts';
 import type { FaultChange, FaultReply, LinkFaultState } from '../faults/fault-state.ts';
 import type { DownHow, DownMode, ProxyStats } from '../faults/proxy.ts';
+import { flatToxic } from '../faults/registry.ts';
 import type { DirectionSpec, ToxicInfo, ToxicSpec } from '../faults/toxic.ts';
 import { CrcProxyClient, CrcProxyError } from '../proxy-server/client.ts';
 import type { Address, LinkNetwork, ProxyRole } from './types.ts';
@@ -130,9 +131,10 @@ export class ProxyLinks implements LinkNetwork {
     const { control: c, proxy } = this.at(name);
     let toxic: ToxicInfo | undefined;
     switch (change.op) {
-      case 'add': toxic = await c.addSpec(proxy, change.toxic); break;
+      // Written out flat at this HTTP edge; crc-proxy validates what arrives at its own.
+      case 'add': toxic = await c.addSpec(proxy, flatToxic(change.toxic)); break;
       case 'remove': await c.removeToxic(proxy, change.toxic); break;
-      case 'update': toxic = await c.updateSpec(proxy, change.toxic, change.attributes); break;
+      case 'replace': toxic = await c.updateSpec(proxy, change.toxic.name, change.toxic.attributes); break;
       case 'down': await c.crc(proxy, 'down', { direction: change.direction, how: change.how, mode: change.mode }); break;
       case 'up': await c.crc(proxy, 'up', change.mode ? { direction: change.direction, mode: change.mode } : { direction: change.direction }); break;
       default: await c.crc(proxy, change.op, { direction: change.direction });

@@ -1,6 +1,7 @@
 // The toxic rules of the proxy API on one LinkProxy: names unique (409), at most
 // --max-toxics (409), a missing toxic is a 404, a bad spec a 400, and a log line per change.
-// Both ways in share them: toxiproxy's JSON (translated in toxiproxy-json.ts) and our ToxicSpec.
+// Both ways in share them: toxiproxy's JSON (translated in toxiproxy-json.ts) and our ToxicSpec,
+// each validated once as it arrives (this is crc-proxy's edge); the LinkProxy takes the ToxicInfo.
 import type { LinkProxy } from '../faults/proxy.ts';
 import { checkToxicSpec } from '../faults/registry.ts';
 import { type ToxicInfo, ToxicSpecError } from '../faults/toxic.ts';
@@ -11,11 +12,6 @@ export function findToxic(link: LinkProxy, name: string): ToxicInfo {
   const t = link.toxics().find((x) => x.name === name);
   if (!t) throw toxicNotFound();
   return t;
-}
-
-/** Put a validated toxic on the link (as LinkProxy takes it: flat attributes). */
-export function addInfo(link: LinkProxy, info: ToxicInfo): void {
-  link.addToxic({ ...info.attributes, type: info.type, name: info.name, direction: info.direction, toxicity: info.toxicity });
 }
 
 /** Our own ToxicSpec, checked by the one validator: a 400 with its message if bad. */
@@ -39,7 +35,7 @@ export class LinkToxics {
       this.log(`proxy ${link.name}: toxic ${info.name} refused: ${have.length} toxics already (--max-toxics)`);
       throw new ApiError(`too many toxics on proxy ${link.name}: at most ${this.maxPerProxy} (--max-toxics)`, 409);
     }
-    addInfo(link, info);
+    link.addToxic(info);
     this.counters.added++;
     this.log(`proxy ${link.name}: toxic ${info.name} added (${info.type} ${info.direction}, toxicity ${info.toxicity}, ${JSON.stringify(info.attributes)})`);
     return findToxic(link, info.name);
@@ -55,15 +51,15 @@ export class LinkToxics {
     const info = toxicUpdateFromToxiproxy(old, body);
     if (info.toxicity !== old.toxicity) {
       link.removeToxic(name);
-      addInfo(link, info);
+      link.addToxic(info);
     } else {
-      link.updateToxic(name, info.attributes);
+      link.replaceToxic(info);
     }
     this.log(`proxy ${link.name}: toxic ${name} updated (toxicity ${info.toxicity}, ${JSON.stringify(info.attributes)})`);
     return findToxic(link, name);
   }
 
-  /** New attributes in our names (LinkProxy.updateToxic validates them). */
+  /** New attributes in our names (LinkProxy.updateToxic merges and validates them). */
   updateSpec(link: LinkProxy, name: string, attributes: unknown): ToxicInfo {
     findToxic(link, name);
     let info: ToxicInfo;

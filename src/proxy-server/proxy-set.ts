@@ -7,7 +7,7 @@ import type { ProxyEvent } from '../faults/events.ts';
 import type { DirectionSpec, ToxicInfo } from '../faults/toxic.ts';
 import { formatHostPort } from './address.ts';
 import { ApiError, badBody, proxyExists, proxyNotFound } from './api-error.ts';
-import { LinkToxics, addInfo, checkedSpec, findToxic } from './link-toxics.ts';
+import { LinkToxics, checkedSpec, findToxic } from './link-toxics.ts';
 import { PopulateError, type ProxyInput, type ToxiproxyProxy, parseProxyInput } from './proxy-json.ts';
 import { type ToxiproxyToxic, toxicFromToxiproxy, toxicToToxiproxy } from './toxiproxy-json.ts';
 import type { MetricsProxy, ProxyFaultCounts } from './metrics.ts';
@@ -226,7 +226,7 @@ export class ProxySet {
       }
       input = old;
     }
-    for (const t of toxics) addInfo(link, t);
+    for (const t of toxics) link.addToxic(t);
     for (const d of state.cut) link.down(d, state.down ?? 'close', 'cut');
     for (const d of state.silent) link.down(d, 'close', 'silent');
     for (const d of state.held) link.hold(d);

@@ -34,7 +34,7 @@ const link = (l: string) => l.replace('-', '–');
 function actionLabel(a: Action): string {
   switch (a.do) {
     case 'partition': return `partition ${a.groups.map((g) => g.join(',')).join(' | ')}`;
-    case 'latency': return `latency ${link(a.link)}: ${a.ms} ms${a.jitter ? ` ± ${a.jitter}` : ''}`;
+    case 'latency': return `latency ${link(a.link)}: ${a.toxic.attributes.ms} ms${a.toxic.attributes.jitter ? ` ± ${a.toxic.attributes.jitter}` : ''}`;
     case 'toxic': return `toxic ${a.toxic.type} on ${link(a.link)}`;
     case 'remove': return `remove ${a.name} from ${link(a.link)}`;
     case 'down': case 'up': case 'hold': case 'release': return `${a.do} ${link(a.link)}${a.direction === 'both' ? '' : ` (${a.direction})`}`;
@@ -79,9 +79,9 @@ export function faultsOf(events: readonly EventRecord[], t0: number, end: number
       case 'up': close(`${key}:down`, e.t); break;
       case 'hold': begin(`${key}:hold`, e.t, `${link(a.link)} held`, at); break;
       case 'release': close(`${key}:hold`, e.t); break;
-      // A toxic's name, as the proxy defaults it: `${type}_${direction}`.
-      case 'latency': begin(`${key}:${a.name ?? `latency_${a.direction ?? 'both'}`}`, e.t, `${link(a.link)} +${a.ms} ms`, at); break;
-      case 'toxic': begin(`${key}:${a.toxic.name ?? `${a.toxic.type}_${a.toxic.direction ?? 'both'}`}`, e.t, `${link(a.link)} ${a.toxic.type}`, at); break;
+      // The toxic's name as parsed (defaults filled in), as the proxy keeps it.
+      case 'latency': begin(`${key}:${a.toxic.name}`, e.t, `${link(a.link)} +${a.toxic.attributes.ms} ms`, at); break;
+      case 'toxic': begin(`${key}:${a.toxic.name}`, e.t, `${link(a.link)} ${a.toxic.type}`, at); break;
       case 'remove': close(`${key}:${a.name}`, e.t); break;
       case 'crash': begin(`server:${a.server}`, e.t, `${a.server} crashed`, [a.server]); break;
       case 'restart': close(`server:${a.server}`, e.t); break;

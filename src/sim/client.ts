@@ -2,7 +2,7 @@
 // does around its core, on the sim's clock: register on connect; when the connection drops
 // unasked, re-dial (25 ms doubling to 1 s) and register again with the same id, until 60 s
 // after the last connection that reached a server; quit and disconnect stop that.
-import { type ClientEffect, ClientCore } from '../core/index.ts';
+import { type ClientEffect, ClientCore, applyClientEffects } from '../core/index.ts';
 import { DEFAULT_MAX_QUEUE_BYTES } from '../net/connection.ts';
 import { DEFAULT_RECONNECT_DEADLINE_MS } from '../net/client-node.ts';
 import type { ClientState } from '../net/client-node.ts';
@@ -128,11 +128,7 @@ export class SimClient {
   }
 
   private apply(effects: ClientEffect[]): void {
-    for (const e of effects) {
-      if (e.kind === 'send') this.conn?.send(e.data);
-      else if (e.kind === 'close') this.conn?.end(e.reason);
-      else this.emit(e.event);
-    }
+    applyClientEffects(effects, this.conn, (e) => this.emit(e));
   }
 
   private emit(event: NodeEvent): void {

@@ -152,7 +152,7 @@ export interface NodeHostApi extends WorkerControl, ProxyApi {
 /**
  * Link proxies, each addressed by its name (src/faults/proxy-table.ts). addProxy starts one in
  * front of `target` on a free port (or `options.listenPort`) and resolves with that port;
- * updateToxic resolves with the toxic as it is now; schedulerLateness says how late this
+ * a toxic crosses already validated (a ToxicInfo), replaceToxic resolves with it as it is now; schedulerLateness says how late this
  * thread's toxic timers ran (a check on injected-delay accuracy).
  */
 export type ProxyApi = ProxyTable;

@@ -3,6 +3,7 @@
 // real worker threads and sockets. Every wait has a deadline and waits for an event: a
 // "nothing arrived" is proven by what is queued at the proxy or by a marker behind it (FIFO).
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { Simulation, type SimulationOptions } from '../../src/coordinator/simulation.ts';
 import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { HEADER_SIZE, MessageType } from '../../src/protocol/messages.ts';
@@ -62,7 +63,7 @@ describe('link faults through the coordinator (proxyLinks)', () => {
     const [c1, c2] = [100001, 100002]; // on s1 and s2
     const link = sim.link(1, 2);
     expect(link.info).toEqual({ kind: 'server', child: 2, parent: 1, proxy: 'link-2-1' });
-    const name = await link.add({ type: 'latency', ms: 30 });
+    const name = await link.add(parseToxicSpec({ type: 'latency', ms: 30 }));
     expect(name).toBe('latency_both');
 
     const a = await sim.traffic(c1, c2, 20, 64, 400, 'a');
@@ -86,7 +87,7 @@ describe('link faults through the coordinator (proxyLinks)', () => {
     sim = await Simulation.start({ topology: resolveTopology('chain:2'), proxyLinks: 'all' });
     await sim.converged({ timeoutMs: 10_000 });
     const link = sim.link(1, 2);
-    const name = await link.add({ type: 'latency', ms: 30, direction: 'upstream' });
+    const name = await link.add(parseToxicSpec({ type: 'latency', ms: 30, direction: 'upstream' }));
     const updated = await link.update(name, { ms: 5 });
     expect(updated.attributes).toMatchObject({ ms: 5 });
     expect((await link.toxics())[0]!.attributes).toMatchObject({ ms: 5 });
@@ -289,7 +290,7 @@ describe('seeded jitter', () => {
     // Liveness off: a ping would take a sample of the seeded stream, as any chunk does.
     const { sim, events, proxyEvents } = await start({ topology: resolveTopology('chain:2', { clients: 2 }), proxyLinks: 'all', seed: 42, pingIntervalMs: 0 });
     const link = sim.link(1, 2);
-    const spec = { type: 'latency', direction: 'downstream' as const, ms: 40, jitter: 30, distribution: 'uniform' as const };
+    const spec = parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 40, jitter: 30, distribution: 'uniform' });
     const name = await link.add(spec);
     expect(await link.toxics()).toEqual([{ name: 'latency_downstream', type: 'latency', direction: 'downstream', toxicity: 1, attributes: { ms: 40, jitter: 30, distribution: 'uniform' } }]);
     const opened = proxyEvents.filter((e): e is Extract<ProxyEvent, { type: 'proxy-conn-opened' }> => e.type === 'proxy-conn-opened' && e.proxy === 'link-2-1');
@@ -326,7 +327,7 @@ describe('client links through proxies', () => {
     await sim.converged({ timeoutMs: 10_000 });
     expect(sim.linkList().filter((l) => l.kind === 'client')).toEqual([{ kind: 'client', child: 100002, parent: 2, proxy: 'client-100002-2' }]);
     expect(() => sim.link(100001, 1)).toThrow(/no link|direct/);
-    await sim.link(100002, 2).add({ type: 'latency', direction: 'downstream', ms: 25 });
+    await sim.link(100002, 2).add(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 25 }));
     const r = await sim.traffic(100001, 100002, 20, 64, 500, 'c');
     await waitUntil(() => delivered(events, 100002, 'c').length === r.sent, 5000, 'the delayed chats');
     const slow = delays(events, 100002, 'c');

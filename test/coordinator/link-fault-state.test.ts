@@ -3,6 +3,7 @@
 // operator of an external placement could) shows in Links after the next control call, and
 // what Links holds always equals the proxy's own snapshot.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { Links } from '../../src/coordinator/links.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { HttpProxyControl, ProxyLinks } from '../../src/placement/proxy-control.ts';
@@ -30,7 +31,7 @@ describe('link fault state in one place', () => {
   it('a toxic and a down made on the proxy by its own API show in Links after the next control call', async () => {
     const { links: l, control } = await proxiedLink();
     const link = l.control(2, 1);
-    const ours = await link.add({ type: 'latency', ms: 20 });
+    const ours = await link.add(parseToxicSpec({ type: 'latency', ms: 20 }));
     // Someone else, on the proxy's own API.
     await control.addSpec('link-2-1', { type: 'slicer', name: 'theirs', average_size: 8 });
     await control.crc('link-2-1', 'down', { direction: 'downstream', how: 'close', mode: 'silent' });
@@ -44,10 +45,22 @@ describe('link fault state in one place', () => {
     expect(link.faults()).toEqual(linkView(await control.faults('link-2-1')));
   });
 
+  it('an update is merged with the snapshot and validated here, once: a bad one names the link, toxic and attribute', async () => {
+    const { links: l, control } = await proxiedLink();
+    const link = l.control(2, 1);
+    const name = await link.add(parseToxicSpec({ type: 'latency', ms: 20, direction: 'upstream' }));
+    await expect(link.update(name, { ms: -1 })).rejects.toThrow(/^link 2-1, toxic "latency_upstream": invalid latency toxic: attribute "ms"/);
+    await expect(link.update(name, { direction: 'both' })).rejects.toThrow(/^link 2-1, toxic "latency_upstream": direction cannot be updated/);
+    await expect(link.update('nope', { ms: 1 })).rejects.toThrow(/^link 2-1: update nope: no toxic named "nope" \(has: latency_upstream\)/);
+    // The good one reaches the proxy whole, the other attributes kept.
+    expect(await link.update(name, { jitter: 4 })).toEqual({ name, type: 'latency', direction: 'upstream', toxicity: 1, attributes: { ms: 20, jitter: 4, distribution: 'uniform' } });
+    expect((await control.toxics('link-2-1'))[0]!.attributes).toEqual({ ms: 20, jitter: 4, distribution: 'uniform' });
+  });
+
   it('after every control call what Links holds is the proxy snapshot', async () => {
     const { links: l, control } = await proxiedLink();
     const link = l.control(2, 1);
-    const name = await link.add({ type: 'latency', ms: 20, direction: 'upstream' });
+    const name = await link.add(parseToxicSpec({ type: 'latency', ms: 20, direction: 'upstream' }));
     await link.update(name, { ms: 35 });
     await link.down('upstream', 'reset', 'cut');
     // A second cut, closing: the proxy still refuses the way the first cut direction says.

@@ -4,6 +4,7 @@
 // dialler (in 'dialler' the proxy is made again in the network thread, muted) and apply to the
 // restarted server's new connection.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import type { ProxyPlacement } from '../../src/placement/index.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import type { SimEvent } from '../../src/threads/worker-api.ts';
@@ -39,7 +40,7 @@ describe.each(['dialler', 'network'] as ProxyPlacement[])('proxy placement %s', 
     });
     await sim.converged({ timeoutMs: 15_000 });
     const link = sim.link(3, 2);
-    const name = await link.add({ type: 'latency', direction: 'downstream', ms: 40 });
+    const name = await link.add(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 40 }));
     await waitUntil(() => proxyEvents.some((e) => e.proxy === 'link-3-2' && e.type === 'toxic-added'), 5000, 'the toxic-added event');
     expect(proxyEvents.some((e) => e.proxy === 'link-3-2' && e.type === 'proxy-conn-opened')).toBe(true);
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExperimentFile, parseExperiment } from '../../src/experiment/parse.ts';
 import { ExperimentError } from '../../src/experiment/schema.ts';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 
 // s1-s2-s3; clients 100001 on s1, 100002 on s2.
@@ -47,9 +48,11 @@ describe('toxic specs are checked by the toxic registry', () => {
       .toMatch(/^v\.json: timeline\.0\.toxic\.size_variation: size_variation must be smaller than average_size/);
   });
 
-  it('a good toxic spec is kept as written, for the proxy', () => {
+  it('a good toxic spec is parsed once, into the ToxicInfo the proxy takes as it is', () => {
     const toxic = { type: 'slicer', average_size: 8, direction: 'downstream' };
-    expect(parseExperiment(timeline({ do: 'toxic', link: '2-1', toxic }), 'v.json').timeline[0]).toEqual({ do: 'toxic', link: '2-1', toxic });
+    const entry = parseExperiment(timeline({ do: 'toxic', link: '2-1', toxic }), 'v.json').timeline[0];
+    expect(entry).toEqual({ do: 'toxic', link: '2-1', toxic: parseToxicSpec(toxic) });
+    expect(entry).toMatchObject({ toxic: { name: 'slicer_downstream', type: 'slicer', direction: 'downstream', toxicity: 1, attributes: { average_size: 8 } } });
   });
 });
 
@@ -62,14 +65,14 @@ describe("the latency action is the latency toxic's schema", () => {
     expect(errors(timeline({ do: 'latency', link: '1-2', ms: 5, type: 'bandwidth' }))[0]).toMatch(/^v\.json: timeline\.0\.type: unknown field "type"/);
   });
 
-  it('parses to the same entry as before: defaults filled, name only when given', () => {
+  it('parses to a latency toxic as the proxy takes it: defaults filled, the name as the proxy would give it', () => {
     const exp = parseExperiment(timeline(
       { at: '1s', do: 'latency', link: '1-2', ms: 20 },
       { do: 'latency', link: '2-3', ms: 5, jitter: 2, distribution: 'normal', direction: 'upstream', name: 'slow' },
     ), 'v.json');
     expect(exp.timeline).toEqual([
-      { at: 1000, do: 'latency', link: '1-2', ms: 20, jitter: 0, distribution: 'uniform', direction: 'both' },
-      { do: 'latency', link: '2-3', ms: 5, jitter: 2, distribution: 'normal', direction: 'upstream', name: 'slow' },
+      { at: 1000, do: 'latency', link: '1-2', toxic: { name: 'latency_both', type: 'latency', direction: 'both', toxicity: 1, attributes: { ms: 20, jitter: 0, distribution: 'uniform' } } },
+      { at: undefined, do: 'latency', link: '2-3', toxic: { name: 'slow', type: 'latency', direction: 'upstream', toxicity: 1, attributes: { ms: 5, jitter: 2, distribution: 'normal' } } },
     ]);
   });
 });

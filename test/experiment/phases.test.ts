@@ -4,6 +4,7 @@
 // propagation that never completes.
 import { describe, expect, it } from 'vitest';
 import { type ActionRecord, FaultReplay } from '../../src/experiment/fault-replay.ts';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { type NodeFact, measurePhases } from '../../src/experiment/phases.ts';
 import type { Action } from '../../src/experiment/schema.ts';
 import type { Topology } from '../../src/topology/schema.ts';
@@ -34,7 +35,7 @@ function splitAndMend(split: number, mend: number): NodeFact[] {
 describe('measurePhases', () => {
   it('a cut link: detection, propagation per side, recovery, and the latency bound', () => {
     const replay = new FaultReplay(topology, [
-      act(0, 500, { do: 'latency', link: '2-1', ms: 5, direction: 'both' }),
+      act(0, 500, { do: 'latency', link: '2-1', toxic: parseToxicSpec({ type: 'latency', ms: 5 }) }),
       act(1, 1000, { do: 'down', link: '3-2', direction: 'both', how: 'close' }),
       act(2, 2000, { do: 'up', link: '3-2', direction: 'both' }),
     ]);
@@ -42,7 +43,7 @@ describe('measurePhases', () => {
     expect(rest).toEqual([]); // the latency toxic broke nothing
     // Nor does it when it sits on the cut link: the cut explains the netsplit.
     const onCut = new FaultReplay(topology, [
-      act(0, 500, { do: 'latency', link: '3-2', ms: 5, direction: 'both' }),
+      act(0, 500, { do: 'latency', link: '3-2', toxic: parseToxicSpec({ type: 'latency', ms: 5 }) }),
       act(1, 1000, { do: 'down', link: '3-2', direction: 'both', how: 'close' }),
       act(2, 2000, { do: 'up', link: '3-2', direction: 'both' }),
     ]);
@@ -95,7 +96,7 @@ describe('measurePhases', () => {
 
   it('a toxic counts only once a server gives up on its link; detection is from the toxic', () => {
     const bw = (t: number) => new FaultReplay(topology, [
-      act(0, 1000, { do: 'toxic', link: '3-2', toxic: { type: 'bandwidth', rate: 1, direction: 'downstream' } }),
+      act(0, 1000, { do: 'toxic', link: '3-2', toxic: parseToxicSpec({ type: 'bandwidth', rate: 1, direction: 'downstream' }) }),
       act(1, t, { do: 'remove', link: '3-2', name: 'bandwidth_downstream' }),
     ]);
     expect(measurePhases(bw(3000), [], { t0: 0 })).toEqual([]);

@@ -3,6 +3,7 @@
 // excuses (no fault, a fault off the path, a toxic no server gave up on).
 import { describe, expect, it } from 'vitest';
 import { type ActionRecord, FaultReplay } from '../../src/experiment/fault-replay.ts';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { Knowledge, type NodeFact } from '../../src/experiment/knowledge.ts';
 import type { Action } from '../../src/experiment/schema.ts';
 import { type FlowDeliveries, auditFlow } from '../../src/experiment/traffic-audit.ts';
@@ -100,7 +101,7 @@ describe('auditFlow', () => {
   });
 
   it('a toxic excuses losses only if a server gave up on its link', () => {
-    const toxic = [act(0, 300, { do: 'toxic', link: '3-2', toxic: { type: 'bandwidth', rate: 1 } }), act(1, 600, { do: 'remove', link: '3-2', name: 'bandwidth_both' })];
+    const toxic = [act(0, 300, { do: 'toxic', link: '3-2', toxic: parseToxicSpec({ type: 'bandwidth', rate: 1 }) }), act(1, 600, { do: 'remove', link: '3-2', name: 'bandwidth_both' })];
     const f = flow(101, 103, { lost: range(35, 40) });
     expect(audit(f, toxic)).toMatchObject({ lostUnexplained: 6, ok: false });
     expect(audit(f, toxic, [{ type: 'link-down', t: 420, node: 2, peerId: 3 }])).toMatchObject({ lostUnexplained: 0, ok: true, lostToFaults: [{ what: 'bandwidth 3-2', lost: 6 }] });

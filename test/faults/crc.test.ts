@@ -1,6 +1,7 @@
 // Real CRC nodes behind link proxies: a server joins through a proxy, a 64 KiB chat crosses a
 // slicer intact, and a cut link is a netsplit that heals (with reconnect) once the link is up.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import { CrcClientNode } from '../../src/net/client-node.ts';
 import { CrcServerNode } from '../../src/net/server-node.ts';
@@ -43,7 +44,7 @@ describe('CRC servers through link proxies', () => {
     const proxy = new LinkProxy({ name: 's2-s1', target: { host: '127.0.0.1', port: s1.port }, seed: 11 });
     cleanup.add(() => proxy.stop());
     await proxy.start();
-    proxy.addToxic({ type: 'slicer', average_size: 4, size_variation: 3, delay: 10 }); // µs apart
+    proxy.addToxic(parseToxicSpec({ type: 'slicer', average_size: 4, size_variation: 3, delay: 10 })); // µs apart
     const s2 = await server(2, proxy.port);
     const c1 = await client(101, s1.port);
     const c2 = await client(102, s2.port);
@@ -77,7 +78,7 @@ describe('CRC servers through link proxies', () => {
     const c2 = await client(102, s2.port);
     await waitFor(() => s1.core.host(102) && s2.core.host(101), 5000, 'convergence');
 
-    proxy.addToxic({ type: 'latency', direction: 'downstream', ms: 40 }); // s1 -> s2
+    proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 40 })); // s1 -> s2
     const t0 = now();
     c1.chat(102, 'slow hello');
     await waitFor(() => c2.state().chatLog.includes('slow hello'), 3000, 'the chat');

@@ -1,6 +1,7 @@
 // The link proxy in memory on a VirtualClock: connect() through the same fault logic as on
 // real ports, with exact virtual times (latency, hold/release, down/up, refusal, snapshot).
 import { describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { type MemoryStream, memoryPair } from '../../src/faults/memory-stream.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
@@ -39,8 +40,8 @@ function setup(opts: { seed?: number } = {}) {
 describe('LinkProxy in memory (virtual time)', () => {
   it('latency delays each direction by exactly its ms', async () => {
     const { clock, proxy, seen, connect } = setup();
-    proxy.addToxic({ type: 'latency', direction: 'upstream', ms: 30 });
-    proxy.addToxic({ type: 'latency', direction: 'downstream', ms: 20 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 30 }));
+    proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 20 }));
     const c = connect('client');
     c.write(Buffer.from('hi'));
     await clock.runUntil(10);
@@ -85,8 +86,8 @@ describe('LinkProxy in memory (virtual time)', () => {
 
   it('snapshot() reads the fault state and restore() puts it back on another proxy', async () => {
     const a = setup();
-    a.proxy.addToxic({ type: 'latency', direction: 'downstream', ms: 20 });
-    a.proxy.addToxic({ type: 'bandwidth', name: 'slow', rate: 10 });
+    a.proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 20 }));
+    a.proxy.addToxic(parseToxicSpec({ type: 'bandwidth', name: 'slow', rate: 10 }));
     a.proxy.down('upstream', 'reset', 'silent');
     a.proxy.hold('downstream');
     const state = a.proxy.snapshot();
@@ -96,8 +97,8 @@ describe('LinkProxy in memory (virtual time)', () => {
       held: ['downstream'],
     });
     const b = setup();
-    b.proxy.addToxic({ type: 'latency', direction: 'downstream', ms: 99 }); // kept, updated
-    b.proxy.addToxic({ type: 'timeout', timeout: 5 }); // removed
+    b.proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 99 })); // kept, updated
+    b.proxy.addToxic(parseToxicSpec({ type: 'timeout', timeout: 5 })); // removed
     b.proxy.down('downstream');
     b.proxy.restore(state);
     expect(b.proxy.snapshot()).toEqual(state);
@@ -109,7 +110,7 @@ describe('LinkProxy in memory (virtual time)', () => {
 
   it('stop() closes every connection, and nothing is left on the clock', async () => {
     const { clock, proxy, connect } = setup();
-    proxy.addToxic({ type: 'latency', ms: 5 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', ms: 5 }));
     const c = connect('client');
     c.write(Buffer.from('bye'));
     await clock.runUntil(3);

@@ -3,6 +3,7 @@
 // (the real run is never early, and late by no more than its timers and sockets allow). Each
 // scenario is written once (both-ways.ts) and run on both backends.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { seededStream } from '../../src/faults/toxic.ts';
 import { sampleDelay } from '../../src/faults/toxics/latency.ts';
 import { type Backend, memoryBackend, socketBackend } from './both-ways.ts';
@@ -63,7 +64,7 @@ function expectSame({ real, virtual }: { real: Effect; virtual: Effect }, rel = 
 describe('one toxic of each type: memory (virtual time) vs. a real socket', () => {
   it('latency: the same seeded delay per message', async () => {
     const r = await both(7, async (b) => {
-      b.proxy.addToxic({ type: 'latency', direction: 'upstream', ms: 40, jitter: 10 });
+      b.proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 40, jitter: 10 }));
       const { client, server } = await b.connect();
       const times: Record<string, number> = {};
       for (let i = 0; i < 5; i++) {
@@ -84,7 +85,7 @@ describe('one toxic of each type: memory (virtual time) vs. a real socket', () =
 
   it('bandwidth: the same rate', async () => {
     const r = await both(1, async (b) => {
-      b.proxy.addToxic({ type: 'bandwidth', direction: 'upstream', rate: 200 });
+      b.proxy.addToxic(parseToxicSpec({ type: 'bandwidth', direction: 'upstream', rate: 200 }));
       const { client, server } = await b.connect();
       const t0 = b.now();
       client.write(pattern(40_000));
@@ -101,7 +102,7 @@ describe('one toxic of each type: memory (virtual time) vs. a real socket', () =
       return chunks.map((c) => (at += c.data.length));
     };
     const r = await both(3, async (b) => {
-      b.proxy.addToxic({ type: 'slicer', direction: 'upstream', average_size: 100, size_variation: 50, delay: 3000 });
+      b.proxy.addToxic(parseToxicSpec({ type: 'slicer', direction: 'upstream', average_size: 100, size_variation: 50, delay: 3000 }));
       const { client, server } = await b.connect();
       const t0 = b.now();
       client.write(pattern(2000));
@@ -118,7 +119,7 @@ describe('one toxic of each type: memory (virtual time) vs. a real socket', () =
 
   it('timeout: nothing passes, and the connection closes after the timeout', async () => {
     expectSame(exactly({ 'client end': 80, 'server end': 80 }, await both(1, async (b) => {
-      b.proxy.addToxic({ type: 'timeout', direction: 'upstream', timeout: 80 });
+      b.proxy.addToxic(parseToxicSpec({ type: 'timeout', direction: 'upstream', timeout: 80 }));
       const t0 = b.now();
       const { client, server } = await b.connect();
       client.write('dropped');
@@ -129,7 +130,7 @@ describe('one toxic of each type: memory (virtual time) vs. a real socket', () =
 
   it('reset_peer: both peers read ECONNRESET after the timeout', async () => {
     expectSame(exactly({ 'client reset': 50, 'server reset': 50 }, await both(1, async (b) => {
-      b.proxy.addToxic({ type: 'reset_peer', timeout: 50 });
+      b.proxy.addToxic(parseToxicSpec({ type: 'reset_peer', timeout: 50 }));
       const t0 = b.now();
       const { client, server } = await b.connect();
       await b.until(() => client.closedAt !== undefined && server.closedAt !== undefined, 3000, 'both closed');
@@ -139,7 +140,7 @@ describe('one toxic of each type: memory (virtual time) vs. a real socket', () =
 
   it('slow_close: data at once, the FIN late', async () => {
     expectSame(exactly({ data: 0, fin: 60 }, await both(1, async (b) => {
-      b.proxy.addToxic({ type: 'slow_close', direction: 'upstream', delay: 60 });
+      b.proxy.addToxic(parseToxicSpec({ type: 'slow_close', direction: 'upstream', delay: 60 }));
       const { client, server } = await b.connect();
       const t0 = b.now();
       client.write('bye');
@@ -151,7 +152,7 @@ describe('one toxic of each type: memory (virtual time) vs. a real socket', () =
 
   it('limit_data: exactly the limit, then a close', async () => {
     expectSame(await both(1, async (b) => {
-      b.proxy.addToxic({ type: 'limit_data', direction: 'upstream', bytes: 10 });
+      b.proxy.addToxic(parseToxicSpec({ type: 'limit_data', direction: 'upstream', bytes: 10 }));
       const { client, server } = await b.connect();
       const t0 = b.now();
       client.write(pattern(25));

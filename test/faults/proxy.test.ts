@@ -2,6 +2,7 @@
 // ways or one, hold/release), live toxic changes, events, stats and stop.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import { Cleanup, Peer, accepted, now, pattern, waitFor, watchFins } from './helpers.ts';
@@ -213,7 +214,7 @@ describe('toxics on live connections', () => {
     const server = await accepted(srv, 0);
     client.write('one|');
     await waitFor(() => server.bytes === 4, 2000, 'first bytes');
-    proxy.addToxic({ type: 'latency', name: 'slow', direction: 'upstream', ms: 10_000 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', name: 'slow', direction: 'upstream', ms: 10_000 }));
     client.write('two|');
     client.write('three|');
     // both writes are held by the toxic, so neither can still be on its way to the server
@@ -232,8 +233,8 @@ describe('toxics on live connections', () => {
   it('toxics stack in the order they were added', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'latency', direction: 'upstream', ms: 40 });
-    proxy.addToxic({ type: 'limit_data', direction: 'upstream', bytes: 6 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 40 }));
+    proxy.addToxic(parseToxicSpec({ type: 'limit_data', direction: 'upstream', bytes: 6 }));
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     const t0 = now();
@@ -250,7 +251,7 @@ describe('toxics on live connections', () => {
     await new Promise<void>((r) => raw.listen(0, '127.0.0.1', () => r()));
     cleanup.add(() => new Promise<void>((r) => raw.close(() => r())));
     const proxy = await cleanup.proxy((raw.address() as net.AddressInfo).port);
-    proxy.addToxic({ type: 'slicer', average_size: 3, size_variation: 2 });
+    proxy.addToxic(parseToxicSpec({ type: 'slicer', average_size: 3, size_variation: 2 }));
     const client = await cleanup.client(proxy.port);
     const bytes = Buffer.from([0x81, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, ...pattern(300)]);
     client.write(bytes);

@@ -3,6 +3,7 @@
 // queued in the socket and the next read must go elsewhere), and the toxic path must keep
 // copies, not views of a buffer the next read overwrites.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { Cleanup, accepted, pattern, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
@@ -32,7 +33,7 @@ describe('pipe read buffers', () => {
   it('toxic path: chunks held by a toxic are copies, not views of the next read', async () => {
     const srv = await cleanup.server(false, true);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'latency', direction: 'upstream', ms: 30 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 30 }));
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     // Many separate reads while the first ones are still held by the latency toxic.

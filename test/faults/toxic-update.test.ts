@@ -2,6 +2,7 @@
 // the old settings held is delivered at once and in order, and bad updates change nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../../src/faults/events.ts';
+import { parseToxicSpec, updatedToxic } from '../../src/faults/registry.ts';
 import { ToxicSpecError } from '../../src/faults/toxic.ts';
 import { WorkerHandle } from '../../src/threads/worker-handle.ts';
 import type { ProxyHostApi } from '../../src/threads/worker-api.ts';
@@ -28,7 +29,7 @@ describe('updateToxic', () => {
     const srv = await cleanup.server(false);
     const events: ProxyEvent[] = [];
     const proxy = await cleanup.proxy(srv.port, { onEvent: (e) => events.push(e) });
-    proxy.addToxic({ type: 'latency', name: 'lag', direction: 'upstream', ms: 300, distribution: 'normal' });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', name: 'lag', direction: 'upstream', ms: 300, distribution: 'normal' }));
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     expect(await oneWay(client, server, 'slow|')).toBeGreaterThanOrEqual(300);
@@ -56,7 +57,7 @@ describe('updateToxic', () => {
     const proxy = await cleanup.proxy(srv.port);
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
-    proxy.addToxic({ type: 'latency', name: 'lag', direction: 'upstream', ms: 10_000 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', name: 'lag', direction: 'upstream', ms: 10_000 }));
     const held: Buffer[] = [];
     for (let i = 0; i < 30; i++) {
       const b = pattern(100, i);
@@ -81,7 +82,7 @@ describe('updateToxic', () => {
   it('speeds up a bandwidth limit mid-transfer without losing or reordering a byte', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'bandwidth', name: 'thin', direction: 'upstream', rate: 50 }); // 50 KB/s
+    proxy.addToxic(parseToxicSpec({ type: 'bandwidth', name: 'thin', direction: 'upstream', rate: 50 })); // 50 KB/s
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     const data = pattern(300_000);
@@ -100,7 +101,7 @@ describe('updateToxic', () => {
   it('rejects bad updates, naming the problem, and leaves the toxic as it was', async () => {
     const srv = await cleanup.server(true);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'latency', name: 'lag', ms: 5, jitter: 1 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', name: 'lag', ms: 5, jitter: 1 }));
     const before = proxy.toxics();
     const error = (attrs: unknown, name = 'lag') => {
       try {
@@ -125,15 +126,19 @@ describe('updateToxic', () => {
     cleanup.add(() => handle.stop());
     const srv = await cleanup.server(true);
     const port = await handle.call('addProxy', (api) => api.addProxy('a-b', { host: '127.0.0.1', port: srv.port }));
-    await handle.call('addToxic', (api) => api.addToxic('a-b', { type: 'latency', name: 'lag', direction: 'upstream', ms: 400 }));
+    await handle.call('addToxic', (api) => api.addToxic('a-b', parseToxicSpec({ type: 'latency', name: 'lag', direction: 'upstream', ms: 400 })));
     const client = await cleanup.client(port);
     await waitFor(() => srv.peers[0], 3000, 'the connection');
-    const info = await handle.call('updateToxic', (api) => api.updateToxic('a-b', 'lag', { ms: 10 }));
+    // Merged and validated on this side, once; the whole toxic crosses the thread.
+    const [lag] = await handle.call('toxics', (api) => api.toxics('a-b'));
+    const info = await handle.call('replaceToxic', (api) => api.replaceToxic('a-b', updatedToxic(lag!, { ms: 10 }, 'a-b')));
     expect(info.attributes).toMatchObject({ ms: 10 });
     const t0 = now();
     client.write('ping');
     await waitFor(() => client.bytes === 4, 3000, 'the echo');
     expect(now() - t0).toBeLessThan(300);
-    await expect(handle.call('updateToxic', (api) => api.updateToxic('a-b', 'lag', { ms: 'x' }))).rejects.toThrow(/"ms"/);
+    expect(() => updatedToxic(info, { ms: 'x' }, 'a-b')).toThrow(/"ms"/);
+    // The worker asserts what replaces a toxic keeps its identity.
+    await expect(handle.call('replaceToxic', (api) => api.replaceToxic('a-b', { ...info, direction: 'both' }))).rejects.toThrow(/only its attributes can be replaced/);
   });
 });

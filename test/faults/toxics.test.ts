@@ -43,7 +43,7 @@ describe('latency', () => {
   it('delays delivery by 50 ms ± 5 ms (p50 over many messages)', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'latency', direction: 'upstream', ms: 50 });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 50 }));
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     const sent: number[] = [];
@@ -93,7 +93,7 @@ describe('latency', () => {
     const srv = await cleanup.server(false);
     // Delays 5..35 ms; each message is sent once the last has arrived, so none waits for an earlier one.
     const attrs = { ms: 20, jitter: 15, distribution: 'uniform' as const };
-    const spec = { type: 'latency', direction: 'upstream' as const, ...attrs };
+    const spec = parseToxicSpec({ type: 'latency', direction: 'upstream', ...attrs });
     const a = await cleanup.proxy(srv.port, { name: 'link', seed: 42 });
     const b = await cleanup.proxy(srv.port, { name: 'link', seed: 42 });
     a.addToxic(spec);
@@ -133,7 +133,7 @@ describe('latency', () => {
   it.each(['uniform', 'normal'] as const)('%s jitter never reorders bytes', async (distribution) => {
     const srv = await cleanup.server(true);
     const proxy = await cleanup.proxy(srv.port, { seed: 5 });
-    proxy.addToxic({ type: 'latency', ms: 10, jitter: 10, distribution });
+    proxy.addToxic(parseToxicSpec({ type: 'latency', ms: 10, jitter: 10, distribution }));
     const client = await cleanup.client(proxy.port);
     const sent: Buffer[] = [];
     for (let i = 0; i < 120; i++) {
@@ -155,7 +155,7 @@ describe('bandwidth', () => {
   it('paces delivery at the configured rate ± 15%', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'bandwidth', direction: 'upstream', rate: 400 }); // 400 KB/s
+    proxy.addToxic(parseToxicSpec({ type: 'bandwidth', direction: 'upstream', rate: 400 })); // 400 KB/s
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     const total = 200_000;
@@ -176,7 +176,7 @@ describe('slicer', () => {
   it('delivers everything intact in 1-7 byte slices, back to back, and with a delay in many small reads', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port, { seed: 9 });
-    proxy.addToxic({ type: 'slicer', name: 'slices', direction: 'upstream', average_size: 4, size_variation: 3, delay: 0 });
+    proxy.addToxic(parseToxicSpec({ type: 'slicer', name: 'slices', direction: 'upstream', average_size: 4, size_variation: 3, delay: 0 }));
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     const data = pattern(20_000);
@@ -185,7 +185,7 @@ describe('slicer', () => {
     expect(server.received().equals(data)).toBe(true);
 
     proxy.removeToxic('slices');
-    proxy.addToxic({ type: 'slicer', direction: 'upstream', average_size: 4, size_variation: 3, delay: 20 });
+    proxy.addToxic(parseToxicSpec({ type: 'slicer', direction: 'upstream', average_size: 4, size_variation: 3, delay: 20 }));
     const client2 = await cleanup.client(proxy.port);
     const server2 = await accepted(srv, 1);
     const data2 = pattern(3000, 11);
@@ -201,7 +201,7 @@ describe('timeout', () => {
   it('drops data, then closes the connection after the timeout', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'timeout', direction: 'upstream', timeout: 300 });
+    proxy.addToxic(parseToxicSpec({ type: 'timeout', direction: 'upstream', timeout: 300 }));
     const t0 = now();
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
@@ -219,7 +219,7 @@ describe('reset_peer', () => {
   it('aborts both sides with a TCP RST after the timeout: the peers see ECONNRESET', async () => {
     const srv = await cleanup.server(true);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'reset_peer', timeout: 150 });
+    proxy.addToxic(parseToxicSpec({ type: 'reset_peer', timeout: 150 }));
     const t0 = now();
     const client = await cleanup.client(proxy.port);
     client.write('ping');
@@ -237,7 +237,7 @@ describe('slow_close', () => {
   it('delays the FIN but not the data', async () => {
     const srv = await cleanup.server(false, true);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'slow_close', direction: 'upstream', delay: 300 });
+    proxy.addToxic(parseToxicSpec({ type: 'slow_close', direction: 'upstream', delay: 300 }));
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     const t0 = now();
@@ -254,7 +254,7 @@ describe('limit_data', () => {
   it('delivers exactly N bytes, then closes the connection', async () => {
     const srv = await cleanup.server(false);
     const proxy = await cleanup.proxy(srv.port);
-    proxy.addToxic({ type: 'limit_data', direction: 'upstream', bytes: 1000 });
+    proxy.addToxic(parseToxicSpec({ type: 'limit_data', direction: 'upstream', bytes: 1000 }));
     const client = await cleanup.client(proxy.port);
     const server = await accepted(srv, 0);
     client.write(pattern(700));
@@ -271,7 +271,7 @@ describe('toxicity', () => {
   it('0 never applies; 0.5 applies to a seeded, replayable subset of connections', async () => {
     const srv = await cleanup.server(true);
     const never = await cleanup.proxy(srv.port, { name: 'never' });
-    never.addToxic({ type: 'timeout', timeout: 0, toxicity: 0 });
+    never.addToxic(parseToxicSpec({ type: 'timeout', timeout: 0, toxicity: 0 }));
     for (let i = 0; i < 10; i++) {
       const c = await cleanup.client(never.port);
       c.write('x');
@@ -280,7 +280,7 @@ describe('toxicity', () => {
     // toxicity 0.5 with a timeout(0) toxic (silence): which connections go silent is a seeded draw.
     const silent = async (seed: number) => {
       const p = await cleanup.proxy(srv.port, { name: 'half', seed });
-      p.addToxic({ type: 'timeout', timeout: 0, toxicity: 0.5 });
+      p.addToxic(parseToxicSpec({ type: 'timeout', timeout: 0, toxicity: 0.5 }));
       const clients: Peer[] = [];
       for (let i = 0; i < 16; i++) {
         const c = await cleanup.client(p.port);
@@ -334,10 +334,19 @@ describe('toxic specs', () => {
   it('the proxy rejects duplicate names and unknown removals', async () => {
     const srv = await cleanup.server(true);
     const proxy = await cleanup.proxy(srv.port);
-    expect(proxy.addToxic({ type: 'latency', ms: 1, direction: 'upstream' })).toBe('latency_upstream');
-    expect(() => proxy.addToxic({ type: 'latency', ms: 2, direction: 'upstream' })).toThrow(/already has a toxic named "latency_upstream"/);
-    expect(proxy.addToxic({ type: 'latency', ms: 2, direction: 'upstream', name: 'second' })).toBe('second');
+    expect(proxy.addToxic(parseToxicSpec({ type: 'latency', ms: 1, direction: 'upstream' }))).toBe('latency_upstream');
+    expect(() => proxy.addToxic(parseToxicSpec({ type: 'latency', ms: 2, direction: 'upstream' }))).toThrow(/already has a toxic named "latency_upstream"/);
+    expect(proxy.addToxic(parseToxicSpec({ type: 'latency', ms: 2, direction: 'upstream', name: 'second' }))).toBe('second');
     expect(() => proxy.removeToxic('nope')).toThrow(/no toxic named "nope"/);
     expect(proxy.toxics().map((t) => t.name)).toEqual(['latency_upstream', 'second']);
+  });
+
+  it('the proxy takes a validated toxic only: a flat spec or an unknown type is refused, not run', async () => {
+    const srv = await cleanup.server(true);
+    const proxy = await cleanup.proxy(srv.port);
+    expect(() => proxy.addToxic({ type: 'latency', ms: 5 } as never)).toThrow(/not a validated toxic/);
+    const info = parseToxicSpec({ type: 'latency', ms: 5 });
+    expect(() => proxy.addToxic({ ...info, type: 'latencyy' })).toThrow(/not a validated toxic/);
+    expect(proxy.toxics()).toEqual([]);
   });
 });

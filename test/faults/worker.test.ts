@@ -1,6 +1,7 @@
 // The proxy-host worker as the coordinator will use it: WorkerHandle<ProxyHostApi> with
 // script 'proxy-host', comlink calls, and event batches on the event port.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { WorkerHandle } from '../../src/threads/worker-handle.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
 import type { ProxyStats } from '../../src/faults/proxy.ts';
@@ -26,7 +27,7 @@ describe('proxy-host worker', () => {
     const types = await handle.call('toxicTypes', (api) => api.toxicTypes());
     expect(types.map((t) => t.type)).toContain('latency');
 
-    const name = await handle.call('addToxic', (api) => api.addToxic('a-b', { type: 'latency', direction: 'upstream', ms: 30 }));
+    const name = await handle.call('addToxic', (api) => api.addToxic('a-b', parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 30 })));
     expect(name).toBe('latency_upstream');
     const client = await cleanup.client(port);
     const t0 = now();
@@ -34,9 +35,9 @@ describe('proxy-host worker', () => {
     await waitFor(() => client.bytes === 4, 3000, 'the echo');
     expect(now() - t0).toBeGreaterThanOrEqual(30);
 
-    // A bad spec fails the call with a message naming the attribute.
-    await expect(handle.call('addToxic', (api) => api.addToxic('a-b', { type: 'bandwidth', rate: -1 }))).rejects.toThrow(/"rate"/);
-    await expect(handle.call('addToxic', (api) => api.addToxic('nope', { type: 'latency', ms: 1 }))).rejects.toThrow(/no proxy 'nope'/);
+    // A toxic crosses validated (parsed on this side); what was not is refused, not run.
+    await expect(handle.call('addToxic', (api) => api.addToxic('a-b', { type: 'bandwidth', rate: -1 } as never))).rejects.toThrow(/not a validated toxic/);
+    await expect(handle.call('addToxic', (api) => api.addToxic('nope', parseToxicSpec({ type: 'latency', ms: 1 })))).rejects.toThrow(/no proxy 'nope'/);
 
     await handle.call('hold', (api) => api.hold('a-b'));
     client.write('held');

@@ -2,6 +2,7 @@
 // cycle. A server registration that comes over one link for a server known over another shows
 // it: the link it came on is closed and split off. A client id taken twice is only a collision.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import { FrameDecoder, MessageType, withLastHop } from '../../src/protocol/index.ts';
 import { Cleanup, type RawPeer, waitFor } from '../net/helpers.ts';
@@ -33,8 +34,8 @@ describe('a cycle through a relaying peer', () => {
     const tree = new LinkProxy({ name: 'b-a', target: { host: '127.0.0.1', port: a.port } });
     cleanup.add(() => tree.stop());
     await tree.start();
-    tree.addToxic({ type: 'latency', direction: 'upstream', ms: 60 });
-    tree.addToxic({ type: 'latency', direction: 'downstream', ms: 60 });
+    tree.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 60 }));
+    tree.addToxic(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 60 }));
     const { node: b } = await cleanup.server({ id: 2, connectTo: { host: '127.0.0.1', port: tree.port } });
     await waitFor(() => a.core.host(2) && b.core.host(1), 3000, 'the tree a-b');
 

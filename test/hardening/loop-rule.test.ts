@@ -4,6 +4,7 @@
 // The rule must cut the peer's (newer) links, never the honest one: afterwards a and b are
 // still linked, the fake server is forgotten and every honest pair chats.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { LinkProxy } from '../../src/faults/proxy.ts';
 import type { CrcClientNode } from '../../src/net/client-node.ts';
 import { FrameDecoder, MessageType } from '../../src/protocol/index.ts';
@@ -36,8 +37,8 @@ describe('a peer registered as one server id on two adjacent servers at once', (
     const slow = new LinkProxy({ name: 'b-a', target: { host: '127.0.0.1', port: a.port } });
     cleanup.add(() => slow.stop());
     await slow.start();
-    slow.addToxic({ type: 'latency', direction: 'upstream', ms: 60 });
-    slow.addToxic({ type: 'latency', direction: 'downstream', ms: 60 });
+    slow.addToxic(parseToxicSpec({ type: 'latency', direction: 'upstream', ms: 60 }));
+    slow.addToxic(parseToxicSpec({ type: 'latency', direction: 'downstream', ms: 60 }));
     const { node: b } = await cleanup.server({ id: 2, connectTo: { host: '127.0.0.1', port: slow.port } });
     await waitFor(() => a.core.host(2) && b.core.host(1), 3000, 'the tree a-b');
     const pairs: Array<[CrcClientNode, CrcClientNode]> = [];

@@ -1,6 +1,7 @@
 // Fault windows come from the actions: each fault from its action to the one that undoes it
 // (or to the end), on the servers it touches; the Lamport diagram shades exactly those.
 import { describe, expect, it } from 'vitest';
+import { parseToxicSpec } from '../../src/faults/registry.ts';
 import { faultsOf } from '../../src/report/faults.ts';
 import { lamportSvg } from '../../src/report/lamport.ts';
 import { overviewPanel } from '../../src/report/panels.ts';
@@ -11,7 +12,7 @@ const lanes = [1, 2, 3].map((id) => ({ id, name: `s${id}` }));
 const events = [
   start(0),
   action(1000, { do: 'partition', groups: [[1], [2, 3]] }, 0),
-  action(1100, { do: 'latency', link: '3-2', ms: 20, jitter: 0, direction: 'both' }, 1),
+  action(1100, { do: 'latency', link: '3-2', toxic: parseToxicSpec({ type: 'latency', ms: 20 }) }, 1),
   action(1200, { do: 'crash', server: 3 }, 2),
   action(1300, { do: 'quit', client: 100, text: '' }, 3),
   action(1500, { do: 'down', link: '1-2', direction: 'both', how: 'close' }, 4),

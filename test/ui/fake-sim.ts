@@ -3,7 +3,7 @@
 // sets. Not a test file itself.
 import type { LinkFaults, LinkInfo } from '../../src/coordinator/simulation.ts';
 import type { DownHow, DownMode } from '../../src/faults/proxy.ts';
-import type { DirectionSpec, ToxicSpec } from '../../src/faults/toxic.ts';
+import type { DirectionSpec, ToxicInfo } from '../../src/faults/toxic.ts';
 import type { DashboardSim } from '../../src/ui/dashboard/reader.ts';
 import type { ClientSpec, Topology } from '../../src/topology/schema.ts';
 
@@ -39,10 +39,10 @@ export class FakeSim implements DashboardSim {
     const dirs = (d: DirectionSpec) => (d === 'both' ? (['upstream', 'downstream'] as const) : [d]);
     return {
       faults: () => structuredClone(f),
-      add: async (t: ToxicSpec) => {
+      add: async (t: ToxicInfo) => {
         log(`add ${t.type} ${t.name}`);
-        f.toxics.push(t.name!);
-        return t.name!;
+        f.toxics.push(t.name);
+        return t.name;
       },
       remove: async (name: string) => {
         log(`remove ${name}`);

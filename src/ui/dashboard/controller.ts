@@ -1,6 +1,7 @@
 // Keys to coordinator actions. Holds the selection (a host or a link, stepped through with the
 // arrow keys), runs one action at a time in key order, logs each with its time, and records
 // each one that worked so `w` can write them as a replayable experiment.
+import { parseToxicSpec } from '../../faults/registry.ts';
 import { nowMs } from '../../util/clock.ts';
 import type { Flow } from './load.ts';
 import { BackgroundLoad } from './load.ts';
@@ -172,7 +173,7 @@ export class DashboardController {
     switch (key) {
       case 'l': {
         const toxic = { type: 'latency', name: `latency-${++this.latencies}`, direction: 'both' as const, ms: this.options.latencyMs, jitter: this.options.jitterMs, distribution: 'uniform' as const };
-        return this.act(`add ${toxic.ms} ms latency (±${toxic.jitter}) to link ${name}`, { do: 'latency', link: ref, ms: toxic.ms, jitter: toxic.jitter, distribution: toxic.distribution, direction: toxic.direction, name: toxic.name }, () => link.add(toxic));
+        return this.act(`add ${toxic.ms} ms latency (±${toxic.jitter}) to link ${name}`, { do: 'latency', link: ref, ms: toxic.ms, jitter: toxic.jitter, distribution: toxic.distribution, direction: toxic.direction, name: toxic.name }, () => link.add(parseToxicSpec(toxic)));
       }
       case 'c':
         if (f.cut) return this.act(`bring back link ${name}`, { do: 'up', link: ref }, () => link.up('both'));
