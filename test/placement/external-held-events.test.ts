@@ -34,8 +34,10 @@ async function crcServer(args: string[]): Promise<{ crc: number; monitor?: numbe
  * first NDJSON line(s) together, as a reader that came late finds them. Anything else passes as is.
  */
 async function coalescingRelay(port: number): Promise<number> {
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((down) => {
     const up = net.connect(port, '127.0.0.1');
+    sockets.add(up).add(down);
     let events: boolean | undefined;
     let held = Buffer.alloc(0);
     down.on('data', (b) => {
@@ -56,7 +58,10 @@ async function coalescingRelay(port: number): Promise<number> {
     down.on('close', close).on('error', close);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections?.(); }));
+  cleanups.push(() => new Promise<void>((r) => {
+    server.close(() => r());
+    for (const s of sockets) s.destroy();
+  }));
   return (server.address() as net.AddressInfo).port;
 }
 
