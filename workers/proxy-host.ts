@@ -32,3 +32,5 @@ const api: ProxyHostApi = {
 };
 
 Comlink.expose(api, nodeEndpoint(parentPort! as never));
+// Loaded and listening: the coordinator times calls from now (worker-handle.ts).
+data.events.postMessage({ ready: true });

@@ -39,12 +39,21 @@ export interface Network {
   traceFrames?: boolean;
 }
 
-/** Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it from now on. */
+/**
+ * Start server `s` listening (in a thread of its own with `ownWorker`); the ledger expects it
+ * from now on. The ledger takes it first: what the server reports while it starts counts. A
+ * server someone else restarted early (external placement) holds what it learned since its
+ * boot, and those events can arrive in the same read as /events' response, before start resolves.
+ */
 export async function startServer(net: Network, s: ServerSpec, { ownWorker = false, port }: { ownWorker?: boolean; port?: number } = {}): Promise<number> {
   const { intervalMs: pingIntervalMs, timeoutMs: pingTimeoutMs } = net.liveness;
-  const p = await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames, ...net.timeouts, impl: s.impl }, { ownWorker, joins: s.join !== undefined });
   net.ledger.addServer(s.id, { observed: observedOf(s.impl) !== 'black-box' });
-  return p;
+  try {
+    return await net.world.startServer({ id: s.id, name: s.name, info: s.info, port, reconnect: net.reconnect, pingIntervalMs, pingTimeoutMs, traceFrames: net.traceFrames, ...net.timeouts, impl: s.impl }, { ownWorker, joins: s.join !== undefined });
+  } catch (err) {
+    net.ledger.remove(s.id);
+    throw err;
+  }
 }
 
 /** Join `s` to its bootstrap (through the link's proxy if it has one); resolves with when its registration left. */

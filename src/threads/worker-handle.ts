@@ -25,6 +25,13 @@ export function builtUrl(path: string): URL {
 
 export const builtWorkerUrl = (name: string): URL => builtUrl(`workers/${name}`);
 
+/**
+ * How long a new thread may take to load its modules and say it is ready. A call's own timeout
+ * starts only then: twenty threads loading at once on a loaded 2-core machine took over 10 s
+ * (CI: "start server s1: worker servers-1 did not answer within 10000 ms", npm start tree:1000:7).
+ */
+export const WORKER_START_TIMEOUT_MS = 120_000;
+
 export class WorkerCrash extends Error {
   override readonly name = 'WorkerCrash';
 }
@@ -55,6 +62,10 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
   private readonly died: Promise<never>;
   private lastError: Error | undefined;
   private readonly callTimeoutMs: number;
+  /** Resolves when the thread has loaded and listens for calls (its first message: `{ ready: true }`). */
+  readonly ready: Promise<void>;
+  /** Rejects if the thread is not ready within WORKER_START_TIMEOUT_MS. */
+  private readonly startFailed: Promise<never>;
 
   constructor(private readonly options: WorkerHandleOptions<Api, Ev>) {
     this.kind = options.kind;
@@ -64,7 +75,19 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', knowledge: options.knowledge, label: options.label };
     this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2] });
     this.events = port1;
-    port1.on('message', (batch: { events?: Ev[]; proxyEvents?: ProxyEvent[] }) => {
+    let markReady!: () => void;
+    this.ready = new Promise<void>((r) => { markReady = r; });
+    let startTimer: NodeJS.Timeout | undefined;
+    this.startFailed = new Promise<never>((_, reject) => {
+      startTimer = setTimeout(() => reject(new Error(`${this.describe()} did not start within ${WORKER_START_TIMEOUT_MS} ms`)), WORKER_START_TIMEOUT_MS);
+      startTimer.unref();
+    });
+    this.startFailed.catch(() => {}); // observed through call()
+    port1.on('message', (batch: { events?: Ev[]; proxyEvents?: ProxyEvent[]; ready?: true }) => {
+      if (batch.ready) {
+        clearTimeout(startTimer);
+        markReady();
+      }
       if (batch.events) options.onEvents?.(batch.events);
       if (batch.proxyEvents) options.onProxyEvents?.(batch.proxyEvents);
     });
@@ -74,6 +97,7 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     });
     this.died = new Promise<never>((_, reject) => {
       this.worker.once('exit', (code) => {
+        clearTimeout(startTimer);
         port1.close();
         const why = this.lastError ? `crashed: ${this.lastError.message}` : `exited with code ${code}`;
         this.crash = new WorkerCrash(`${this.describe()} ${this.stopping ? 'was stopped' : why}`);
@@ -93,17 +117,27 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     return `worker ${this.label}${this.hosts.length ? ` (${shown})` : ''}`;
   }
 
-  /** Call the worker; rejects with a clear error if it dies or takes longer than the timeout. */
+  /**
+   * Call the worker; rejects with a clear error if it dies or takes longer than the timeout,
+   * counted from when the thread is ready (its start-up has its own bound, WORKER_START_TIMEOUT_MS).
+   */
   call<T>(what: string, fn: (api: Comlink.Remote<Api>) => Promise<T>, timeoutMs = this.callTimeoutMs): Promise<T> {
     if (this.crash) return Promise.reject(new WorkerCrash(`${what}: ${this.crash.message}`));
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: ${this.describe()} did not answer within ${timeoutMs} ms`)), timeoutMs);
-    });
+    let settled = false;
+    const timeout = this.ready.then(() => new Promise<never>((_, reject) => {
+      if (!settled) timer = setTimeout(() => reject(new Error(`${what}: ${this.describe()} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    }));
     const died = this.died.catch((err: Error) => {
       throw new WorkerCrash(`${what}: ${err.message}`);
     });
-    return Promise.race([fn(this.api), died, timeout]).finally(() => clearTimeout(timer));
+    const notStarted = this.startFailed.catch((err: Error) => {
+      throw new Error(`${what}: ${err.message}`);
+    });
+    return Promise.race([fn(this.api), died, notStarted, timeout]).finally(() => {
+      settled = true;
+      clearTimeout(timer);
+    });
   }
 
   /** This thread's timer lateness around [from, to]; undefined when it is gone or does not answer in time. */

@@ -60,7 +60,7 @@ describe('crc-scenario', () => {
       expect((await p.exitWithin(15_000)).code, args.join(' ')).toBe(0);
       expect(p.stdout, args.join(' ')).toMatch(/^1 passed, 0 failed$/m);
     }
-  });
+  }, 3 * 15_000 + 5_000); // three runs one after another, each bounded by its own exitWithin
 
   it('refuses an unknown backend, --workers against another backend, and flags that mean nothing in memory', async () => {
     const cases: Array<[string[], RegExp]> = [

@@ -1,5 +1,6 @@
 // Real-socket helpers for the fault-injection tests (not a test file itself): an echo server, a
 // recording sink server, a recording client, and a Cleanup that closes all of it.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { vi } from 'vitest';
@@ -162,4 +163,21 @@ export function pattern(n: number, start = 0): Buffer {
   const b = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) b[i] = (start + i) * 31 % 251;
   return b;
+}
+
+/**
+ * How long this thread has waited for a CPU (ms, since it started): Linux's
+ * /proc/thread-self/schedstat, second field. A timer can be late by no more than the thread
+ * was kept from running, so a series of timers whose lateness windows do not overlap can be
+ * late, in total, by the host's doing, at most the growth of this over the series. undefined
+ * where the kernel does not say (not Linux): a bound that needs it is then judged as on a quiet host.
+ */
+export function cpuWaitMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(/\s+/);
+    const ns = Number(fields[1]);
+    return Number.isFinite(ns) ? ns / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,14 +1,16 @@
 // The precise scheduler behind every timed toxic: never early, FIFO for equal due times,
-// cancellable, and close to due (the bench measures the ±1 ms goal; here only a loose bound).
+// cancellable, and close to due (the bench measures the ±1 ms goal; here a bound the host's
+// measured CPU wait can excuse).
 import { describe, expect, it } from 'vitest';
 import { at, batch, cancel, defaultScheduler, inBatch, markDirty, now, pendingTimers, schedulerFor } from '../../src/faults/scheduler.ts';
 import { realClock } from '../../src/util/clock.ts';
 import { VirtualClock } from '../../src/util/virtual-clock.ts';
-import { percentile } from './helpers.ts';
+import { cpuWaitMs, percentile } from './helpers.ts';
 
 describe('scheduler', () => {
-  it('fires never early and close to due', async () => {
+  it('fires never early, and close to due unless the host kept this thread from running', async () => {
     const late: number[] = [];
+    const waitedBefore = cpuWaitMs();
     await new Promise<void>((done) => {
       let n = 0;
       const go = () => {
@@ -21,9 +23,19 @@ describe('scheduler', () => {
       };
       go();
     });
+    const waitedMs = waitedBefore === undefined ? 0 : cpuWaitMs()! - waitedBefore;
     expect(Math.min(...late)).toBeGreaterThanOrEqual(0);
-    // Loose: other test files share these two cores. bench/proxy.ts measures the real figure.
-    expect(percentile(late, 50)).toBeLessThan(1);
+    // The goal (±1 ms: bench/proxy.ts measures it) as a bound: a median 1 ms late needs half the
+    // timers 1 ms late each, and the timers' windows do not overlap (each is set when the last
+    // fires). Only a thread kept from a CPU that long in total can be excused; then the
+    // scheduler's own share cannot be told here, and the test says so rather than guess.
+    const p50 = percentile(late, 50);
+    const excusable = (late.length / 2) * 1;
+    if (p50 >= 1 && waitedMs >= excusable) {
+      console.warn(`scheduler: median ${p50.toFixed(2)} ms late not judged: this thread waited ${waitedMs.toFixed(1)} ms for a CPU during the series (>= ${excusable} ms could explain it)`);
+    } else {
+      expect(p50, `median lateness; this thread waited ${waitedMs.toFixed(1)} ms for a CPU`).toBeLessThan(1);
+    }
   });
 
   it('runs timers with equal due times in insertion order, in one batch; cancelled ones never', async () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { listToxics, parseToxicSpec } from '../../src/faults/registry.ts';
 import { ToxicSpecError, seededStream } from '../../src/faults/toxic.ts';
 import { sampleDelay } from '../../src/faults/toxics/latency.ts';
-import { Cleanup, type Peer, type TestServer, now, pattern, percentile, waitFor } from './helpers.ts';
+import { Cleanup, type Peer, type TestServer, cpuWaitMs, now, pattern, percentile, waitFor } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -104,6 +104,7 @@ describe('latency', () => {
     const sb = await accepted(srv, 1);
     const sent: number[] = [];
     const N = 16;
+    const waitedBefore = cpuWaitMs();
     for (let i = 0; i < N; i++) {
       sent.push(now());
       ca.write(pattern(8, i));
@@ -111,6 +112,7 @@ describe('latency', () => {
       await waitFor(() => sa.bytes >= (i + 1) * 8 && sb.bytes >= (i + 1) * 8, 3000, `message ${i + 1} on both links`);
     }
     await waitFor(() => sa.bytes >= N * 8 && sb.bytes >= N * 8, 3000, 'all messages on both links');
+    const waitedMs = waitedBefore === undefined ? 0 : cpuWaitMs()! - waitedBefore;
     const da = arrivals(sa, 8).map((t, i) => t - sent[i]!);
     const db = arrivals(sb, 8).map((t, i) => t - sent[i]!);
     // What the seed predicts (connection 1 of proxy 'link', upstream, toxic latency_upstream).
@@ -119,13 +121,18 @@ describe('latency', () => {
       return da.map(() => sampleDelay(attrs, rand));
     };
     const predicted = predict(42);
-    const why = `measured ${da.map((d) => d.toFixed(1))} / ${db.map((d) => d.toFixed(1))} vs predicted ${predicted.map((d) => d.toFixed(1))}`;
-    // Never before the sampled delay; and (a busy machine only ever adds delay, now and then a
-    // lot to one message) within 5 ms of it for at least 3 messages in 4. Delays drawn from
-    // another stream (5..35 ms) land that close to these about 1 time in 3.
+    const why = `measured ${da.map((d) => d.toFixed(1))} / ${db.map((d) => d.toFixed(1))} vs predicted ${predicted.map((d) => d.toFixed(1))}; this thread waited ${waitedMs.toFixed(1)} ms for a CPU`;
+    // Never before the sampled delay; and within 5 ms of it for at least 3 messages in 4.
+    // Delays drawn from another stream (5..35 ms) land that close to these about 1 time in 3.
+    // A busy machine only ever adds delay: a message later than that is excused while the
+    // excesses so excused add up to no more than this thread's measured CPU wait (one link's
+    // messages do not overlap in time, so one wait cannot excuse two of them).
     for (const d of [da, db]) {
       expect(d.every((x, i) => x >= predicted[i]! - 0.05), why).toBe(true);
-      expect(d.filter((x, i) => x - predicted[i]! < 5).length, why).toBeGreaterThanOrEqual(0.75 * N);
+      const misses = d.map((x, i) => x - predicted[i]!).filter((e) => e >= 5).sort((a, b) => a - b);
+      let budget = waitedMs;
+      const unexcused = misses.filter((e) => (e <= budget ? ((budget -= e), false) : true));
+      expect(unexcused.length, why).toBeLessThanOrEqual(0.25 * N);
     }
     expect(Math.abs(correlation(predict(43), predicted))).toBeLessThan(0.5);
   });
