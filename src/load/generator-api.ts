@@ -4,6 +4,7 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import type { FlowTotals } from './flow-stats.ts';
 import type { LoadClientSpec } from './client-set.ts';
 import type { Step } from './schedule.ts';
+import type { StallReport } from './stall-probe.ts';
 
 export interface GeneratorData {
   label: string;
@@ -33,6 +34,13 @@ export interface SecondReport extends FlowTotals {
   behindMs: number;
   /** CPU this thread used in the second, ns (NaN where not measurable) */
   cpuNs: number;
+  /** the second's worst late send and what the thread did in the gap before it (null: nothing sent) */
+  stall: StallReport | null;
+  /** GC pauses of this thread in the second: total ms and count */
+  gcMs: number;
+  gcCount: number;
+  /** event-loop utilization of this thread in the second, 0..1 */
+  elu: number;
 }
 
 export interface FlowReport extends FlowTotals {

@@ -13,6 +13,7 @@ import { FlowStats, recordUs } from './flow-stats.ts';
 import type { GeneratorCommand, GeneratorData, GeneratorMessage, RunReport, SecondReport } from './generator-api.ts';
 import { FlowSchedule } from './schedule.ts';
 import { LOAD_STAMP_BYTES, readLoadStamp, writeLoadStamp } from './stamp.ts';
+import { StallProbe } from './stall-probe.ts';
 
 /** A sender's socket buffer past this holds further chats back (still timed from their intended time). */
 const MAX_SOCKET_BACKLOG = 4 << 20;
@@ -30,6 +31,7 @@ interface Flow {
 const emptySecond = (second: number): SecondReport => ({
   second, offered: 0, sent: 0, delivered: 0, duplicated: 0, reordered: 0, unknownDestination: 0, cut: 0,
   latency: createHistogram(), closedLoop: createHistogram(), lateMaxUs: 0, behindMs: 0, cpuNs: 0,
+  stall: null, gcMs: 0, gcCount: 0, elu: 0,
 });
 
 export class Generator {
@@ -50,6 +52,8 @@ export class Generator {
   private cutApplied = false;
   private cutAtMs: number | undefined;
   private finishRun: (() => void) | undefined;
+  /** why this thread was late: see stall-probe.ts */
+  private readonly probe = new StallProbe();
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
 
@@ -74,6 +78,7 @@ export class Generator {
     else if (c.type === 'cut') this.cutAsked = true;
     else {
       await closeClients(this.clients);
+      this.probe.close();
       this.post({ type: 'closed' });
     }
   }
@@ -93,6 +98,8 @@ export class Generator {
     }
     this.second = emptySecond(0);
     this.cpuAt = threadCpuNs();
+    this.probe.second(); // the idle time between runs is no second of this run
+    this.probe.idle();
     const wait = Math.max(0, this.t0 - nowMs());
     await new Promise((r) => setTimeout(r, wait));
     this.secondTimer = setInterval(() => this.closeSecond(), 1000);
@@ -111,6 +118,7 @@ export class Generator {
   /** Send every chat due by now, then sleep until the next one is due. */
   private pump = (): void => {
     this.timer = undefined;
+    this.probe.wake();
     const now = nowMs() - this.t0;
     if (this.cutAsked && !this.cutApplied) {
       this.cutApplied = true;
@@ -151,10 +159,14 @@ export class Generator {
         this.second.sent++;
         const lateUs = (now - t) * 1000;
         recordUs(this.lateness, lateUs);
-        if (lateUs > this.second.lateMaxUs) this.second.lateMaxUs = lateUs;
+        if (lateUs > this.second.lateMaxUs) {
+          this.second.lateMaxUs = lateUs;
+          this.probe.late(lateUs / 1000, t);
+        }
       }
     }
     for (const [c, frames] of out) c.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    this.probe.idle();
     if (!pending) return this.finishRun?.();
     this.timer = defaultScheduler.at(this.t0 + next, this.pump);
   };
@@ -195,6 +207,7 @@ export class Generator {
     const cpu = threadCpuNs();
     s.cpuNs = cpu - this.cpuAt;
     this.cpuAt = cpu;
+    Object.assign(s, this.probe.second());
     const now = nowMs() - this.t0;
     for (const f of this.flows) {
       const t = f.schedule.peek();
