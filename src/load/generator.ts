@@ -52,8 +52,10 @@ export class Generator {
   private cutApplied = false;
   private cutAtMs: number | undefined;
   private finishRun: (() => void) | undefined;
+  private drainMs = 0;
   /** why this thread was late: see stall-probe.ts */
   private readonly probe = new StallProbe();
+  private start: RunReport['start'] = { commandAtMs: 0, setupMs: 0, setupRunningMs: 0, setupRunQueueMs: 0 };
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
 
@@ -74,7 +76,8 @@ export class Generator {
   }
 
   async command(c: GeneratorCommand): Promise<void> {
-    if (c.type === 'run') await this.startRun(c);
+    if (c.type === 'prepare') this.prepare(c);
+    else if (c.type === 'go') await this.startRun(c);
     else if (c.type === 'cut') this.cutAsked = true;
     else {
       await closeClients(this.clients);
@@ -83,9 +86,14 @@ export class Generator {
     }
   }
 
-  private async startRun(c: Extract<GeneratorCommand, { type: 'run' }>): Promise<void> {
+  /**
+   * Build the run's state before any clock starts: a few hundred HDR histograms and the
+   * schedules cost this thread 15-350 ms of CPU on a busy machine, which used to fall inside
+   * the 100 ms between t0 being chosen and the first chat (issue 23's first-second stall).
+   */
+  private prepare(c: Extract<GeneratorCommand, { type: 'prepare' }>): void {
+    const began = this.probe.mark();
     this.run = c.run;
-    this.t0 = c.t0;
     this.cutAsked = false;
     this.cutApplied = false;
     this.cutAtMs = undefined;
@@ -96,6 +104,16 @@ export class Generator {
       f.stats = new FlowStats(f.schedule.total);
       f.seq = 0;
     }
+    this.drainMs = c.drainMs;
+    const setup = this.probe.since(began);
+    this.start = { commandAtMs: NaN, setupMs: setup.wallMs, setupRunningMs: setup.runningMs, setupRunQueueMs: setup.runQueueMs };
+    this.post({ type: 'armed', run: c.run });
+  }
+
+  private async startRun(c: Extract<GeneratorCommand, { type: 'go' }>): Promise<void> {
+    if (c.run !== this.run) throw new Error(`go for run ${c.run}, but run ${this.run} was prepared`);
+    this.start.commandAtMs = nowMs() - c.t0;
+    this.t0 = c.t0;
     this.second = emptySecond(0);
     this.cpuAt = threadCpuNs();
     this.probe.second(); // the idle time between runs is no second of this run
@@ -108,7 +126,7 @@ export class Generator {
       this.pump();
     });
     // Schedule done: wait for the tail, bounded.
-    const drainEnd = nowMs() + c.drainMs;
+    const drainEnd = nowMs() + this.drainMs;
     while (nowMs() < drainEnd && this.flows.some((f) => f.stats.lost > 0)) await new Promise((r) => setTimeout(r, 10));
     clearInterval(this.secondTimer);
     this.closeSecond();
@@ -224,6 +242,7 @@ export class Generator {
       cutAtMs: this.cutAtMs,
       steps: this.steps,
       lateness: this.lateness,
+      start: this.start,
       flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop })),
     };
   }

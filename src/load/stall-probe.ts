@@ -30,7 +30,7 @@ export const RUNNING_MS = 2;
 /** GC entries kept to match against gaps (a second holds far fewer). */
 const MAX_GC_ENTRIES = 256;
 
-interface Reading {
+export interface Reading {
   wall: number;
   runNs: number;
   waitNs: number;
@@ -74,14 +74,22 @@ export function verdictOf(runningMs: number, runQueueMs: number, gcMs: number, g
   return runQueueMs >= gapMs - runningMs - runQueueMs ? 'waiting for a core' : 'asleep';
 }
 
+/** Readings kept (pump starts and ends): enough to reach back over a long backlog of pumps. */
+const MAX_READINGS = 64;
+
 /**
- * The generator calls wake() at the start of each pump, late(...) for each send, and idle()
- * at the end of the pump; second() closes the second and returns its worst stall (or null).
+ * The generator calls wake() at the start of each pump, late(...) for a send later than any
+ * before it in the second, and idle() at the end of the pump; second() closes the second and
+ * returns its worst stall (or null). The window judged for a late send runs from the last
+ * reading taken before the send was due to the start of the pump that sent it, so a backlog
+ * left by an earlier pump (or a run command that came late) is inside it.
  */
 export class StallProbe {
   private readonly sched = new SchedStat();
-  private readonly idleAt: Reading = { wall: 0, runNs: 0, waitNs: 0 };
-  private readonly wokeAt: Reading = { wall: 0, runNs: 0, waitNs: 0 };
+  /** ring of readings, oldest first once full */
+  private readonly readings: Reading[] = Array.from({ length: MAX_READINGS }, () => ({ wall: -Infinity, runNs: NaN, waitNs: NaN }));
+  private next = 0;
+  private wokeAt: Reading = this.readings[0]!;
   private worst: (Omit<StallReport, 'gcMs' | 'verdict'> & { from: number; to: number }) | null = null;
   private readonly gcs: Array<{ start: number; end: number }> = [];
   private gcSecondMs = 0;
@@ -98,27 +106,43 @@ export class StallProbe {
 
   constructor() {
     this.observer.observe({ entryTypes: ['gc'] });
-    this.sched.read(this.idleAt);
+    this.idle();
   }
 
-  /** The thread is about to wait (end of a pump, or before the run's first one). */
+  private take(): Reading {
+    const r = this.readings[this.next]!;
+    this.next = (this.next + 1) % MAX_READINGS;
+    this.sched.read(r);
+    return r;
+  }
+
+  /** The thread is about to wait (end of a pump, a run command's arrival, before the first pump). */
   idle(): void {
-    this.sched.read(this.idleAt);
+    this.take();
   }
 
   wake(): void {
-    this.sched.read(this.wokeAt);
+    this.wokeAt = this.take();
   }
 
   /** A send `lateMs` late, due at `atMs` (run time); call between wake() and idle(). */
   late(lateMs: number, atMs: number): void {
     if (this.worst && lateMs <= this.worst.lateMs) return;
-    const a = this.idleAt;
     const b = this.wokeAt;
+    const due = b.wall - lateMs; // the due time on this thread's performance.now() (lateness is taken at the pump's start)
+    let a: Reading | undefined;
+    for (const r of this.readings) if (r !== b && r.wall <= due && (!a || r.wall > a.wall)) a = r;
+    a ??= this.oldest(b);
     this.worst = {
       lateMs, atMs, gapMs: b.wall - a.wall, runningMs: (b.runNs - a.runNs) / 1e6, runQueueMs: (b.waitNs - a.waitNs) / 1e6,
       from: a.wall, to: b.wall,
     };
+  }
+
+  private oldest(not: Reading): Reading {
+    let a = not;
+    for (const r of this.readings) if (r.wall < a.wall && Number.isFinite(r.wall)) a = r;
+    return a;
   }
 
   /** Close the second: its worst stall with its GC share, the second's GC total and event-loop utilization. */
@@ -137,6 +161,20 @@ export class StallProbe {
     this.gcSecondMs = 0;
     this.gcSecondCount = 0;
     return out;
+  }
+
+  /** CPU and run-queue wait of this thread since `from` (a reading), ms; and the wall time. */
+  since(from: Reading): { wallMs: number; runningMs: number; runQueueMs: number } {
+    const now: Reading = { wall: 0, runNs: 0, waitNs: 0 };
+    this.sched.read(now);
+    return { wallMs: now.wall - from.wall, runningMs: (now.runNs - from.runNs) / 1e6, runQueueMs: (now.waitNs - from.waitNs) / 1e6 };
+  }
+
+  /** A reading now (for since()). */
+  mark(): Reading {
+    const r: Reading = { wall: 0, runNs: 0, waitNs: 0 };
+    this.sched.read(r);
+    return r;
   }
 
   close(): void {

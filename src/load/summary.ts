@@ -73,7 +73,7 @@ export interface RunSummary {
   durationMs: number;
   interrupted: boolean;
   total: Counts & { offeredPerSec: number; deliveredPerSec: number; latencyMs: Percentiles | null; closedLoopMs: Percentiles | null };
-  generator: { latenessMs: Percentiles | null; keptRate: boolean; note: string };
+  generator: { latenessMs: Percentiles | null; keptRate: boolean; note: string; start: Array<RunReport['start']> };
   stepResults: Array<{ rate: number; offered: number; delivered: number; latencyMs: Percentiles | null }>;
   flows: Array<{ from: number; to: number } & Counts & { latencyMs: Percentiles | null; closedLoopMs: Percentiles | null }>;
   seconds: SecondSummary[];
@@ -163,7 +163,10 @@ export function summariseRun(label: string, steps: Step[], flows: readonly FlowS
       latencyMs: percentiles(merged(all.map((f) => f.latency))),
       closedLoopMs: percentiles(merged(all.map((f) => f.closedLoop))),
     },
-    generator: { latenessMs: percentiles(lateness), keptRate, note },
+    generator: {
+      latenessMs: percentiles(lateness), keptRate, note,
+      start: reports.map((r) => ({ commandAtMs: +r.start.commandAtMs.toFixed(2), setupMs: +r.start.setupMs.toFixed(2), setupRunningMs: +r.start.setupRunningMs.toFixed(2), setupRunQueueMs: +r.start.setupRunQueueMs.toFixed(2) })),
+    },
     stepResults: stepSummaries,
     flows: all.map((f) => ({ from: flows[f.index]!.from, to: flows[f.index]!.to, ...counts([f]), latencyMs: percentiles(f.latency), closedLoopMs: percentiles(f.closedLoop) })),
     seconds,
