@@ -117,7 +117,8 @@ function worstStall(parts: readonly SecondReport[]): SecondSummary['stall'] {
 
 /** One line for a second's worst stall: where it fell and what the thread did. */
 export function stallText(s: NonNullable<SecondSummary['stall']>): string {
-  return `${s.verdict}: due at ${(s.atMs / 1000).toFixed(3)} s, gap ${s.gapMs} ms = running ${s.runningMs} (GC ${s.gcMs}) + run queue ${s.runQueueMs} + asleep`;
+  const asleep = Math.max(0, s.gapMs - s.runningMs - s.runQueueMs);
+  return `${s.verdict}: due at ${(s.atMs / 1000).toFixed(3)} s, gap ${s.gapMs} ms = running ${s.runningMs} (GC ${s.gcMs}) + run queue ${s.runQueueMs} + asleep ${+asleep.toFixed(2)}`;
 }
 
 /** Fold the generators' run reports, the seconds and the resource samples into a run summary. */
