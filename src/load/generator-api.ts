@@ -4,6 +4,7 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import type { FlowTotals } from './flow-stats.ts';
 import type { LoadClientSpec } from './client-set.ts';
 import type { Step } from './schedule.ts';
+import type { StallReport } from './stall-probe.ts';
 
 export interface GeneratorData {
   label: string;
@@ -17,7 +18,10 @@ export interface GeneratorData {
 }
 
 export type GeneratorCommand =
-  | { type: 'run'; run: number; t0: number; steps: Step[]; shares: number[]; phases: number[]; drainMs: number }
+  /** build the run's state (answered by 'armed'); no clock runs yet */
+  | { type: 'prepare'; run: number; steps: Step[]; shares: number[]; phases: number[]; drainMs: number }
+  /** start the prepared run: its first chats are due at wall time t0 */
+  | { type: 'go'; run: number; t0: number }
   /** end the schedule now (Ctrl-C); the run drains and reports as usual */
   | { type: 'cut' }
   | { type: 'close' };
@@ -33,6 +37,13 @@ export interface SecondReport extends FlowTotals {
   behindMs: number;
   /** CPU this thread used in the second, ns (NaN where not measurable) */
   cpuNs: number;
+  /** the second's worst late send and what the thread did in the gap before it (null: nothing sent) */
+  stall: StallReport | null;
+  /** GC pauses of this thread in the second: total ms and count */
+  gcMs: number;
+  gcCount: number;
+  /** event-loop utilization of this thread in the second, 0..1 */
+  elu: number;
 }
 
 export interface FlowReport extends FlowTotals {
@@ -48,6 +59,11 @@ export interface RunReport {
   /** per step of the run, by intended time: deliveries' latency, and counts */
   steps: Array<{ offered: number; delivered: number; latency: RecordableHistogram }>;
   lateness: RecordableHistogram;
+  /**
+   * How the run began in this thread: when its 'go' arrived (ms after t0; negative: before),
+   * and the set-up done before t0 was chosen (wall ms, and of it running / waiting for a core).
+   */
+  start: { commandAtMs: number; setupMs: number; setupRunningMs: number; setupRunQueueMs: number };
   /** true if Ctrl-C cut the schedule */
   cut: boolean;
   /** where the cut fell, ms since the run's start */
@@ -56,6 +72,7 @@ export interface RunReport {
 
 export type GeneratorMessage =
   | { type: 'ready' }
+  | { type: 'armed'; run: number }
   | { type: 'error'; message: string }
   | { type: 'second'; run: number; report: SecondReport }
   | { type: 'done'; report: RunReport }

@@ -61,24 +61,35 @@ export class GeneratorPool {
   }
 
   /**
-   * One run of the schedule on every generator, starting at wall time t0; each second's
-   * reports (one per generator) go to onSecond. Resolves with each generator's run report.
+   * One run of the schedule on every generator. Each builds the run's state first ('prepare',
+   * answered 'armed'); only then is the start chosen, `t0 = startAt()` (wall ms), and sent
+   * ('go'), so no set-up work falls between t0 and the first chats. Each second's reports
+   * (one per generator) go to onSecond. Resolves with each generator's run report.
    */
-  async run(o: { run: number; t0: number; steps: Step[]; shares: number[]; phases: number[]; drainMs: number }, onSecond: (r: SecondReport, generator: number) => void): Promise<RunReport[]> {
-    return Promise.all(this.members.map(async (m, g) => {
+  async run(o: { run: number; steps: Step[]; shares: number[]; phases: number[]; drainMs: number; startAt: () => number }, onSecond: (r: SecondReport, generator: number) => void): Promise<RunReport[]> {
+    const listens = this.members.map((m) => {
       const listen = (x: GeneratorMessage) => {
-        if (x.type === 'second' && x.run === o.run) onSecond(x.report, g);
+        if (x.type === 'second' && x.run === o.run) onSecond(x.report, this.members.indexOf(m));
       };
       m.listeners.add(listen);
-      try {
-        const cmd: GeneratorCommand = { type: 'run', run: o.run, t0: o.t0, steps: o.steps, drainMs: o.drainMs, shares: m.flows.map((i) => o.shares[i]!), phases: m.flows.map((i) => o.phases[i]!) };
+      return listen;
+    });
+    try {
+      await Promise.all(this.members.map((m) => {
+        const armed = once(m, (x) => x.type === 'armed' && x.run === o.run);
+        const cmd: GeneratorCommand = { type: 'prepare', run: o.run, steps: o.steps, drainMs: o.drainMs, shares: m.flows.map((i) => o.shares[i]!), phases: m.flows.map((i) => o.phases[i]!) };
         m.worker.postMessage(cmd);
-        const done = await once(m, (x) => x.type === 'done' && x.report.run === o.run);
-        return (done as Extract<GeneratorMessage, { type: 'done' }>).report;
-      } finally {
-        m.listeners.delete(listen);
-      }
-    }));
+        return armed;
+      }));
+      const t0 = o.startAt();
+      return await Promise.all(this.members.map(async (m) => {
+        const done = once(m, (x) => x.type === 'done' && x.report.run === o.run);
+        m.worker.postMessage({ type: 'go', run: o.run, t0 } satisfies GeneratorCommand);
+        return ((await done) as Extract<GeneratorMessage, { type: 'done' }>).report;
+      }));
+    } finally {
+      this.members.forEach((m, g) => m.listeners.delete(listens[g]!));
+    }
   }
 
   /** Ctrl-C: every generator ends its schedule now and drains. */

@@ -13,6 +13,7 @@ import { FlowStats, recordUs } from './flow-stats.ts';
 import type { GeneratorCommand, GeneratorData, GeneratorMessage, RunReport, SecondReport } from './generator-api.ts';
 import { FlowSchedule } from './schedule.ts';
 import { LOAD_STAMP_BYTES, readLoadStamp, writeLoadStamp } from './stamp.ts';
+import { StallProbe } from './stall-probe.ts';
 
 /** A sender's socket buffer past this holds further chats back (still timed from their intended time). */
 const MAX_SOCKET_BACKLOG = 4 << 20;
@@ -30,6 +31,7 @@ interface Flow {
 const emptySecond = (second: number): SecondReport => ({
   second, offered: 0, sent: 0, delivered: 0, duplicated: 0, reordered: 0, unknownDestination: 0, cut: 0,
   latency: createHistogram(), closedLoop: createHistogram(), lateMaxUs: 0, behindMs: 0, cpuNs: 0,
+  stall: null, gcMs: 0, gcCount: 0, elu: 0,
 });
 
 export class Generator {
@@ -50,6 +52,10 @@ export class Generator {
   private cutApplied = false;
   private cutAtMs: number | undefined;
   private finishRun: (() => void) | undefined;
+  private drainMs = 0;
+  /** why this thread was late: see stall-probe.ts */
+  private readonly probe = new StallProbe();
+  private start: RunReport['start'] = { commandAtMs: 0, setupMs: 0, setupRunningMs: 0, setupRunQueueMs: 0 };
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
 
@@ -70,17 +76,24 @@ export class Generator {
   }
 
   async command(c: GeneratorCommand): Promise<void> {
-    if (c.type === 'run') await this.startRun(c);
+    if (c.type === 'prepare') this.prepare(c);
+    else if (c.type === 'go') await this.startRun(c);
     else if (c.type === 'cut') this.cutAsked = true;
     else {
       await closeClients(this.clients);
+      this.probe.close();
       this.post({ type: 'closed' });
     }
   }
 
-  private async startRun(c: Extract<GeneratorCommand, { type: 'run' }>): Promise<void> {
+  /**
+   * Build the run's state before any clock starts: a few hundred HDR histograms and the
+   * schedules cost this thread 15-350 ms of CPU on a busy machine, which used to fall inside
+   * the 100 ms between t0 being chosen and the first chat (issue 23's first-second stall).
+   */
+  private prepare(c: Extract<GeneratorCommand, { type: 'prepare' }>): void {
+    const began = this.probe.mark();
     this.run = c.run;
-    this.t0 = c.t0;
     this.cutAsked = false;
     this.cutApplied = false;
     this.cutAtMs = undefined;
@@ -91,8 +104,20 @@ export class Generator {
       f.stats = new FlowStats(f.schedule.total);
       f.seq = 0;
     }
+    this.drainMs = c.drainMs;
+    const setup = this.probe.since(began);
+    this.start = { commandAtMs: NaN, setupMs: setup.wallMs, setupRunningMs: setup.runningMs, setupRunQueueMs: setup.runQueueMs };
+    this.post({ type: 'armed', run: c.run });
+  }
+
+  private async startRun(c: Extract<GeneratorCommand, { type: 'go' }>): Promise<void> {
+    if (c.run !== this.run) throw new Error(`go for run ${c.run}, but run ${this.run} was prepared`);
+    this.start.commandAtMs = nowMs() - c.t0;
+    this.t0 = c.t0;
     this.second = emptySecond(0);
     this.cpuAt = threadCpuNs();
+    this.probe.second(); // the idle time between runs is no second of this run
+    this.probe.idle();
     const wait = Math.max(0, this.t0 - nowMs());
     await new Promise((r) => setTimeout(r, wait));
     this.secondTimer = setInterval(() => this.closeSecond(), 1000);
@@ -101,7 +126,7 @@ export class Generator {
       this.pump();
     });
     // Schedule done: wait for the tail, bounded.
-    const drainEnd = nowMs() + c.drainMs;
+    const drainEnd = nowMs() + this.drainMs;
     while (nowMs() < drainEnd && this.flows.some((f) => f.stats.lost > 0)) await new Promise((r) => setTimeout(r, 10));
     clearInterval(this.secondTimer);
     this.closeSecond();
@@ -111,6 +136,7 @@ export class Generator {
   /** Send every chat due by now, then sleep until the next one is due. */
   private pump = (): void => {
     this.timer = undefined;
+    this.probe.wake();
     const now = nowMs() - this.t0;
     if (this.cutAsked && !this.cutApplied) {
       this.cutApplied = true;
@@ -151,10 +177,14 @@ export class Generator {
         this.second.sent++;
         const lateUs = (now - t) * 1000;
         recordUs(this.lateness, lateUs);
-        if (lateUs > this.second.lateMaxUs) this.second.lateMaxUs = lateUs;
+        if (lateUs > this.second.lateMaxUs) {
+          this.second.lateMaxUs = lateUs;
+          this.probe.late(lateUs / 1000, t);
+        }
       }
     }
     for (const [c, frames] of out) c.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    this.probe.idle();
     if (!pending) return this.finishRun?.();
     this.timer = defaultScheduler.at(this.t0 + next, this.pump);
   };
@@ -195,6 +225,7 @@ export class Generator {
     const cpu = threadCpuNs();
     s.cpuNs = cpu - this.cpuAt;
     this.cpuAt = cpu;
+    Object.assign(s, this.probe.second());
     const now = nowMs() - this.t0;
     for (const f of this.flows) {
       const t = f.schedule.peek();
@@ -211,6 +242,7 @@ export class Generator {
       cutAtMs: this.cutAtMs,
       steps: this.steps,
       lateness: this.lateness,
+      start: this.start,
       flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop })),
     };
   }

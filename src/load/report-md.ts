@@ -2,7 +2,7 @@
 // rate, the totals (loss with its reasons, latency from the intended send time beside what a
 // closed-loop sender would have seen), steps or trials, flows, servers and threads, faults.
 import type { LoadReport } from './report.ts';
-import type { Percentiles, RunSummary } from './summary.ts';
+import { type Percentiles, type RunSummary, stallText } from './summary.ts';
 
 const f = (n: number | undefined | null, d = 3) => (n === undefined || n === null || !Number.isFinite(n) ? '–' : String(+n.toFixed(d)));
 const pct = (l: Percentiles | null) => (l ? `${f(l.p50)} | ${f(l.p90)} | ${f(l.p99)} | ${f(l.p99_9)} | ${f(l.max)}` : '– | – | – | – | –');
@@ -46,6 +46,7 @@ function runSection(L: string[], r: LoadReport, run: RunSummary, name: (id: numb
   const t = run.total;
   L.push(`## ${run.label}: ${(run.durationMs / 1000).toFixed(1)} s${run.interrupted ? ' (interrupted)' : ''}`, '');
   L.push(run.generator.keptRate ? `Generators: ${run.generator.note}.` : `**${run.generator.note}.**`, '');
+  if (run.generator.start?.length) L.push(`Start: ${startText(run.generator.start)}.`, '');
   L.push('| offered/s | delivered/s | offered | sent | delivered | lost in network | unknown destination | not sent (client cut) | duplicated | reordered |');
   L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   L.push(`| ${t.offeredPerSec} | ${t.deliveredPerSec} | ${t.offered} | ${t.sent} | ${t.delivered} | ${t.lost} | ${t.unknownDestination} | ${t.cut} | ${t.duplicated} | ${t.reordered} |`, '');
@@ -57,8 +58,8 @@ function runSection(L: string[], r: LoadReport, run: RunSummary, name: (id: numb
     L.push('');
   }
   if (run.seconds.length && run.seconds.length <= 120) {
-    L.push(`| second | offered | delivered | lost signs (unknown/cut) | ${LAT_HEAD} | gen. late max (ms) |`, `|---:|---:|---:|---:|${LAT_RULE}|---:|`);
-    for (const s of run.seconds) L.push(`| ${s.second + 1} | ${s.offered} | ${s.delivered} | ${s.unknownDestination}/${s.cut} | ${pct(s.latencyMs)} | ${f(s.lateMaxMs)} |`);
+    L.push(`| second | offered | delivered | lost signs (unknown/cut) | ${LAT_HEAD} | gen. late max (ms) | why (worst late send) |`, `|---:|---:|---:|---:|${LAT_RULE}|---:|---|`);
+    for (const s of run.seconds) L.push(`| ${s.second + 1} | ${s.offered} | ${s.delivered} | ${s.unknownDestination}/${s.cut} | ${pct(s.latencyMs)} | ${f(s.lateMaxMs)} | ${s.stall ? stallText(s.stall) : ''} |`);
     L.push('');
   }
   const flows = [...run.flows].sort((a, b) => (b.latencyMs?.p99 ?? Infinity) - (a.latencyMs?.p99 ?? Infinity));
@@ -76,4 +77,11 @@ function runSection(L: string[], r: LoadReport, run: RunSummary, name: (id: numb
     for (const th of [...run.threads].sort((a, b) => b.cpuMean - a.cpuMean).slice(0, MAX_ROWS)) L.push(`| ${th.label} | ${th.servers.map(name).join(', ')} | ${f(th.cpuMean * 100, 0)}% | ${f(th.cpuPeak * 100, 0)}% |`);
     L.push('');
   }
+}
+
+/** Where each generator's 'go' landed against t0, and what its set-up (done before t0 was chosen) cost. */
+function startText(starts: RunSummary['generator']['start']): string {
+  const worst = starts.reduce((a, b) => (b.commandAtMs > a.commandAtMs ? b : a));
+  const setup = starts.reduce((a, b) => (b.setupMs > a.setupMs ? b : a));
+  return `the latest generator got its go ${worst.commandAtMs <= 0 ? `${-worst.commandAtMs} ms before` : `**${worst.commandAtMs} ms after**`} the first chats were due; set-up before t0 was chosen took up to ${setup.setupMs} ms (running ${setup.setupRunningMs}, waiting for a core ${setup.setupRunQueueMs})`;
 }

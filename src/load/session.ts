@@ -11,6 +11,9 @@ import { ResourceSampler, type ResourceSample } from './sampler.ts';
 import { type Step, flowPhases, flowShares } from './schedule.ts';
 import { type RunSummary, type SecondSummary, mergeSecond, summariseRun } from './summary.ts';
 
+/** From choosing t0 to the first chats: time for the 'go' to reach every armed generator, ms. */
+const START_LEAD_MS = 100;
+
 export interface SessionOptions {
   topology: Topology;
   flows: FlowSpec[];
@@ -84,11 +87,20 @@ export class LoadSession {
       seconds.push(s);
       hooks.onSecond?.(s);
     };
-    const t0 = nowMs() + 100; // every generator has the command before the first chat is due
+    let started: (t0: number) => void = () => {};
+    const t0Chosen = new Promise<number>((r) => (started = r));
     try {
       const [reports] = await Promise.all([
-        pool.run({ run, t0, steps, shares, phases, drainMs: this.o.drainMs ?? 3000 }, onSecond),
-        hooks.during?.(t0),
+        pool.run({
+          run, steps, shares, phases, drainMs: this.o.drainMs ?? 3000,
+          // every generator is armed; the lead covers the 'go' message reaching each thread
+          startAt: () => {
+            const t0 = nowMs() + START_LEAD_MS;
+            started(t0);
+            return t0;
+          },
+        }, onSecond),
+        hooks.during ? t0Chosen.then((t0) => hooks.during!(t0)) : undefined,
       ]);
       for (const parts of [...pending.values()]) seconds.push(mergeSecond(parts, latest)); // a generator's last second
       seconds.sort((a, b) => a.second - b.second);

@@ -5,6 +5,7 @@ import type { FlowReport, RunReport, SecondReport } from './generator-api.ts';
 import type { FlowSpec } from './patterns.ts';
 import type { ResourceSample, ThreadSample } from './sampler.ts';
 import type { Step } from './schedule.ts';
+import type { StallReport } from './stall-probe.ts';
 
 /** Latency percentiles in ms (null when nothing was delivered). */
 export interface Percentiles {
@@ -57,6 +58,12 @@ export interface SecondSummary extends Omit<Counts, 'lost'> {
   behindMs: number;
   /** each generator thread's CPU share of one core */
   generatorCpu: number[];
+  /** the worst late send over the generators and what its thread did before it (stall-probe.ts) */
+  stall: (StallReport & { generator: number }) | null;
+  /** each generator thread's GC pauses in the second, ms */
+  generatorGcMs: number[];
+  /** each generator thread's event-loop utilization, 0..1 */
+  generatorElu: number[];
   resources?: ResourceSample;
 }
 
@@ -66,7 +73,7 @@ export interface RunSummary {
   durationMs: number;
   interrupted: boolean;
   total: Counts & { offeredPerSec: number; deliveredPerSec: number; latencyMs: Percentiles | null; closedLoopMs: Percentiles | null };
-  generator: { latenessMs: Percentiles | null; keptRate: boolean; note: string };
+  generator: { latenessMs: Percentiles | null; keptRate: boolean; note: string; start: Array<RunReport['start']> };
   stepResults: Array<{ rate: number; offered: number; delivered: number; latencyMs: Percentiles | null }>;
   flows: Array<{ from: number; to: number } & Counts & { latencyMs: Percentiles | null; closedLoopMs: Percentiles | null }>;
   seconds: SecondSummary[];
@@ -89,8 +96,29 @@ export function mergeSecond(parts: readonly SecondReport[], resources?: Resource
     lateMaxMs: +(Math.max(...parts.map((p) => p.lateMaxUs)) / 1000).toFixed(3),
     behindMs: +Math.max(...parts.map((p) => p.behindMs)).toFixed(3),
     generatorCpu: parts.map((p) => +(p.cpuNs / 1e9).toFixed(3)),
+    stall: worstStall(parts),
+    generatorGcMs: parts.map((p) => +(p.gcMs ?? 0).toFixed(2)),
+    generatorElu: parts.map((p) => +(p.elu ?? 0).toFixed(3)),
     resources,
   };
+}
+
+function worstStall(parts: readonly SecondReport[]): SecondSummary['stall'] {
+  let out: SecondSummary['stall'] = null;
+  parts.forEach((p, generator) => {
+    const st = p.stall;
+    if (st && (!out || st.lateMs > out.lateMs)) out = { ...st, generator };
+  });
+  if (!out) return null;
+  const o: NonNullable<SecondSummary['stall']> = out;
+  const r = (x: number) => +x.toFixed(2);
+  return { ...o, lateMs: r(o.lateMs), atMs: r(o.atMs), gapMs: r(o.gapMs), runningMs: r(o.runningMs), runQueueMs: r(o.runQueueMs), gcMs: r(o.gcMs) };
+}
+
+/** One line for a second's worst stall: where it fell and what the thread did. */
+export function stallText(s: NonNullable<SecondSummary['stall']>): string {
+  const asleep = Math.max(0, s.gapMs - s.runningMs - s.runQueueMs);
+  return `${s.verdict}: due at ${(s.atMs / 1000).toFixed(3)} s, gap ${s.gapMs} ms = running ${s.runningMs} (GC ${s.gcMs}) + run queue ${s.runQueueMs} + asleep ${+asleep.toFixed(2)}`;
 }
 
 /** Fold the generators' run reports, the seconds and the resource samples into a run summary. */
@@ -136,7 +164,10 @@ export function summariseRun(label: string, steps: Step[], flows: readonly FlowS
       latencyMs: percentiles(merged(all.map((f) => f.latency))),
       closedLoopMs: percentiles(merged(all.map((f) => f.closedLoop))),
     },
-    generator: { latenessMs: percentiles(lateness), keptRate, note },
+    generator: {
+      latenessMs: percentiles(lateness), keptRate, note,
+      start: reports.map((r) => ({ commandAtMs: +r.start.commandAtMs.toFixed(2), setupMs: +r.start.setupMs.toFixed(2), setupRunningMs: +r.start.setupRunningMs.toFixed(2), setupRunQueueMs: +r.start.setupRunQueueMs.toFixed(2) })),
+    },
     stepResults: stepSummaries,
     flows: all.map((f) => ({ from: flows[f.index]!.from, to: flows[f.index]!.to, ...counts([f]), latencyMs: percentiles(f.latency), closedLoopMs: percentiles(f.closedLoop) })),
     seconds,

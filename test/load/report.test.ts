@@ -26,11 +26,12 @@ function run(rate: number, secs: number, latUs: number, cpu: number, steps = [{ 
     const s: SecondReport = {
       second: i, offered: per, sent: per, delivered: per, duplicated: 0, reordered: 0, unknownDestination: 0, cut: 0,
       latency: hist(...Array(10).fill(latUs)), closedLoop: hist(latUs), lateMaxUs: 200, behindMs: 0, cpuNs: 1e8,
+      stall: null, gcMs: 0, gcCount: 0, elu: 0.1,
     };
     return mergeSecond([s], { servers: [{ id: 1, pending: 100 * i, readPauses: 0, msgsIn: per }], threads: [{ label: 'servers-1', servers: [1], cpu }] });
   });
   const report: RunReport = {
-    run: 0, cut: false, lateness: hist(100, 200),
+    run: 0, cut: false, lateness: hist(100, 200), start: { commandAtMs: -99, setupMs: 1, setupRunningMs: 1, setupRunQueueMs: 0 },
     steps: steps.map((st) => ({ offered: st.rate, delivered: st.rate, latency: hist(latUs * st.rate / steps[0]!.rate) })),
     flows: [{ index: 0, offered: per * secs, sent: per * secs, delivered: per * secs, duplicated: 0, reordered: 0, unknownDestination: 0, cut: 0, lost: 0, latency: hist(latUs, 2 * latUs), closedLoop: hist(latUs) }],
   };

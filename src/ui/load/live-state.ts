@@ -1,7 +1,7 @@
 // What the live view of `npm run load` shows, folded from each second's summary: pure, so the
 // ink view and the plain lines read the same numbers.
 import type { Trial } from '../../load/find-max.ts';
-import type { SecondSummary } from '../../load/summary.ts';
+import { type SecondSummary, stallText } from '../../load/summary.ts';
 
 /** Seconds of history the sparkline keeps. */
 const HISTORY = 60;
@@ -53,7 +53,7 @@ export class LoadLiveState {
     if (!s) return `${this.label}: starting`;
     const l = s.latencyMs;
     const lat = l ? `p50 ${l.p50} p99 ${l.p99} p99.9 ${l.p99_9} max ${l.max} ms` : 'nothing delivered';
-    const late = s.lateMaxMs > 1 ? `; generator up to ${s.lateMaxMs} ms late` : '';
+    const late = s.lateMaxMs > 1 ? `; generator up to ${s.lateMaxMs} ms late${s.stall ? ` (${stallText(s.stall)})` : ''}` : '';
     const loss = s.unknownDestination || s.cut ? `; unknown dest ${s.unknownDestination}, not sent ${s.cut}` : '';
     return `[${this.label} ${this.elapsedS}/${Math.ceil(this.plannedS)} s] offered ${s.offered}/s delivered ${s.delivered}/s; ${lat}${late}${loss}`;
   }
