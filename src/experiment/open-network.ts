@@ -27,12 +27,15 @@ export interface OpenedNetwork {
   run<T>(body: () => Promise<T>): Promise<T>;
 }
 
-export function openNetwork(placement: ExperimentPlacement, eventsFile: string): OpenedNetwork {
+/** No events.jsonl: the run's events are still seen by onEvent, just not written. */
+const NO_EVENTS: EventSink = { write: () => {}, close: async () => {} };
+
+export function openNetwork(placement: ExperimentPlacement, eventsFile: string | undefined): OpenedNetwork {
   if (placement !== 'sim') {
-    const stream = createWriteStream(eventsFile);
+    const stream = eventsFile === undefined ? undefined : createWriteStream(eventsFile);
     return {
       clock: realClock,
-      events: { write: (line) => void stream.write(line), close: () => new Promise((r) => stream.end(r)) },
+      events: stream ? { write: (line) => void stream.write(line), close: () => new Promise((r) => stream.end(r)) } : NO_EVENTS,
       start: (o) => Simulation.start({ ...o, placement }),
       run: (body) => body(),
     };
@@ -40,7 +43,7 @@ export function openNetwork(placement: ExperimentPlacement, eventsFile: string):
   const clock = new VirtualClock();
   return {
     clock,
-    events: syncFile(eventsFile),
+    events: eventsFile === undefined ? NO_EVENTS : syncFile(eventsFile),
     start: (o) => SimNetwork.start({
       topology: o.topology, clock, seed: o.seed, proxyLinks: o.proxyLinks, proxyClients: o.proxyClients, traceFrames: o.traceFrames,
       reconnect: o.reconnect, clientReconnect: o.clientReconnect, pingIntervalMs: o.pingIntervalMs, pingTimeoutMs: o.pingTimeoutMs,

@@ -49,6 +49,8 @@ export interface RunExperimentOptions {
   pictures?: (folder: string) => Pictures;
   /** Called as the timeline starts (tests reach into the running network with it). */
   onTimelineStart?: (net: ExperimentNetwork) => void;
+  /** false: no results folder (no events.jsonl, no summary files); explore reads only the summary returned. */
+  files?: boolean;
 }
 
 export function describe(e: Action | Check): string {
@@ -75,8 +77,9 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const placement = opts.placement ?? exp.placement ?? topology.placement ?? 'workers';
   const started = new Date();
   const folder = join(opts.outDir ?? 'results/experiments', exp.name, started.toISOString().replace(/[:.]/g, '-'));
-  mkdirSync(folder, { recursive: true });
-  const net = openNetwork(placement, join(folder, 'events.jsonl'));
+  const files = opts.files !== false;
+  if (files) mkdirSync(folder, { recursive: true });
+  const net = openNetwork(placement, files ? join(folder, 'events.jsonl') : undefined);
   const { clock } = net;
   const nowMs = () => clock.now();
   // The host's own timer lateness (this thread's and every worker's), sampled all run: what excuses
@@ -86,6 +89,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   let t0: number | undefined;
   // `rel` is added to the record itself (last, as a spread would put it): no copy per event.
   const record = (o: Record<string, unknown>) => {
+    if (!files) return;
     o.rel = t0 !== undefined ? +((Number(o.t ?? nowMs()) - t0).toFixed(3)) : null;
     net.events.write(JSON.stringify(o) + '\n');
   };
@@ -260,6 +264,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
       log(`pictures not drawn: ${(err as Error).message}`);
     }
   }
+  if (!files) return done;
   writeFileSync(join(folder, 'summary.json'), JSON.stringify(done, null, 2) + '\n');
   writeFileSync(join(folder, 'summary.md'), summaryMarkdown(done));
   return done;

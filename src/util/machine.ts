@@ -12,7 +12,15 @@ export interface MachineInfo {
   dirty: boolean;
 }
 
+/** Once per process: asking git costs two child processes (a tenth of a 15 s sim run's CPU), and explore runs thousands. */
+let cached: MachineInfo | undefined;
+
 export function machineInfo(): MachineInfo {
+  cached ??= readMachineInfo();
+  return { ...cached };
+}
+
+function readMachineInfo(): MachineInfo {
   let commit = 'unknown';
   let dirty = false;
   try {
