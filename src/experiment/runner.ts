@@ -201,6 +201,10 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         entry.error = playedAction.error = (err as Error).message;
         log(`action ${did} failed: ${entry.error}`);
       }
+      entry.tookMs = +(nowMs() - begin).toFixed(3);
+      // A restart's checks start when it listens again: spawn, load and listen are the host's
+      // work (docs/host-lateness.md); re-dial backoff and re-join stay inside the bound.
+      if (e.do === 'restart' && !entry.error) lastActionStart = nowMs();
       played.push(playedAction);
       record({ type: 'action', t: begin, ...entry, spec: e });
       summary.actions.push(entry);

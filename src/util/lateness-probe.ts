@@ -34,6 +34,12 @@ export interface ThreadLateness {
  */
 export const threadProbe = (): LatenessProbe => new LatenessProbe(10, 100, 6000, 0.5);
 
+/**
+ * CRC_LATENESS_PROBES=off: worker threads and server processes start no probe (to measure what
+ * the probes cost, docs/host-lateness.md). Their lateness then reads 0 and excuses nothing.
+ */
+export const threadProbesOff = (): boolean => process.env.CRC_LATENESS_PROBES === 'off';
+
 export class LatenessProbe {
   private readonly windows: LatenessWindow[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -42,6 +48,8 @@ export class LatenessProbe {
   private readonly buckets: Uint32Array;
   private samples = 0;
   private worst = 0;
+  /** Told each time a window's worst grows (a thread's probe publishes it to the host's board). */
+  onWindow: ((windowStart: number, maxMs: number, windowMs: number) => void) | undefined;
 
   constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000, readonly bucketMs = 0.1) {
     if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0) || !(bucketMs > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0, bucketMs > 0');
@@ -72,10 +80,15 @@ export class LatenessProbe {
   note(at: number, lateMs: number): void {
     const start = at - (at % this.windowMs);
     const last = this.windows.at(-1);
-    if (last && last.t === start) last.maxMs = Math.max(last.maxMs, lateMs);
-    else {
+    if (last && last.t === start) {
+      if (lateMs > last.maxMs) {
+        last.maxMs = lateMs;
+        this.onWindow?.(start, lateMs, this.windowMs);
+      }
+    } else {
       this.windows.push({ t: start, maxMs: lateMs });
       if (this.windows.length > this.maxWindows) this.windows.shift();
+      this.onWindow?.(start, lateMs, this.windowMs);
     }
     this.buckets[Math.min(this.buckets.length - 1, Math.round(lateMs / this.bucketMs))]!++;
     this.samples++;
