@@ -50,6 +50,8 @@ export class LatenessProbe {
   private worst = 0;
   /** Told each time a window's worst grows (a thread's probe publishes it to the host's board). */
   onWindow: ((windowStart: number, maxMs: number, windowMs: number) => void) | undefined;
+  /** Told each time the probe's timer runs (the board's "last ran": a stall in progress shows). */
+  onRun: ((at: number) => void) | undefined;
 
   constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000, readonly bucketMs = 0.1) {
     if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0) || !(bucketMs > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0, bucketMs > 0');
@@ -61,6 +63,7 @@ export class LatenessProbe {
     this.due = nowMs() + this.periodMs;
     const fire = () => {
       const now = nowMs();
+      this.onRun?.(now);
       this.note(now, Math.max(0, now - this.due));
       this.due = now + this.periodMs;
       this.timer = setTimeout(fire, this.periodMs);

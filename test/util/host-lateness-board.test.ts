@@ -11,14 +11,26 @@ describe('HostLatenessBoard', () => {
     board.publish(0, 1_000_100, 12.2, 100);
     board.publish(7, 1_000_500, 90, 100);
     board.publish(BOARD_SLOTS - 1, 1_000_900, 40, 100);
-    expect(board.worstSince(1_000_000)).toBe(90);
+    const now = 1_001_000;
+    expect(board.worstSince(1_000_000, now)).toBe(90);
     // Slot 7's window ended at 1,000,600: past it, only the later one counts.
-    expect(board.worstSince(1_000_601)).toBe(40);
-    expect(board.worstSince(1_001_001)).toBe(0);
+    expect(board.worstSince(1_000_601, now)).toBe(40);
+    expect(board.worstSince(1_001_001, now)).toBe(0);
     // A slot handed to a new thread starts empty.
     board.clear(7);
-    expect(board.worstSince(1_000_000)).toBe(40);
+    expect(board.worstSince(1_000_000, now)).toBe(40);
     expect(() => board.clear(BOARD_SLOTS)).toThrow(/slot 128 is not in 0..127/);
+  });
+
+  it('a thread stalled right now is as late as the time since it last ran; an exited one is cleared', () => {
+    const board = HostLatenessBoard.create(0);
+    board.ran(4, 10_000);
+    board.publish(4, 9_900, 3, 100);
+    expect(board.worstSince(9_000, 10_005)).toBe(5);
+    // Its timer has not run for 1.7 s (quit-during-load: rivendale's thread, 3.4 s at worst).
+    expect(board.worstSince(9_000, 11_700)).toBe(1700);
+    board.clear(4);
+    expect(board.worstSince(9_000, 11_700)).toBe(0);
   });
 
   it("a probe publishes each window's worst as it grows", () => {
@@ -28,10 +40,10 @@ describe('HostLatenessBoard', () => {
     probe.note(5_010, 2);
     probe.note(5_020, 250);
     probe.note(5_030, 1); // not worse: nothing new
-    expect(board.worstSince(5_000)).toBe(250);
+    expect(board.worstSince(5_000, 5_200)).toBe(250);
     probe.note(5_110, 4); // the next window
-    expect(board.worstSince(5_100)).toBe(250); // the first window ended at 5,100: still counted
-    expect(board.worstSince(5_101)).toBe(4);
+    expect(board.worstSince(5_100, 5_200)).toBe(250); // the first window ended at 5,100: still counted
+    expect(board.worstSince(5_101, 5_200)).toBe(4);
   });
 
   it('another thread reads what this one published, and this one what it did', async () => {
@@ -41,7 +53,7 @@ describe('HostLatenessBoard', () => {
     const worker = new Worker(`
       const { workerData, parentPort } = require('node:worker_threads');
       const words = new Int32Array(workerData);
-      const slot = (s) => s * ${128 * 2};
+      const slot = (s) => s * ${2 + 128 * 2} + 2; // a slot's windows, after its last-ran word and a spare
       const seen = Math.max(...Array.from({ length: ${128 * 2} }, (_, i) => (i % 2 ? Atomics.load(words, slot(1) + i) : 0)));
       Atomics.store(words, slot(2), 20_100);
       Atomics.store(words, slot(2) + 1, 77);
@@ -50,6 +62,6 @@ describe('HostLatenessBoard', () => {
     const seen = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
     await worker.terminate();
     expect(seen).toBe(33);
-    expect(board.worstSince(20_000)).toBe(77);
+    expect(board.worstSince(20_000, 20_000)).toBe(77);
   });
 });
