@@ -179,7 +179,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
           // never came (the coordinator itself was 1.4 s behind): wait out that allowance too.
           let r = first;
           if (r.tookMs === null && lateness && e.expect !== 'consistent') {
-            const late = await lateness.worstAround(from, nowMs());
+            // (to a minute ahead: a thread stalled now records its stall once it runs, to answer)
+            const late = await lateness.worstAround(from, nowMs() + 60_000);
             const until = from + e.within + Math.min(60_000, judgeTiming(null, e.within, late.maxMs, wakeups, undefined, late.observerMs).allowanceMs);
             if (until > nowMs()) r = await runCheck(sim, clock, e, index, from, start, until - nowMs());
           }

@@ -48,6 +48,8 @@ export class LatenessProbe {
   private readonly buckets: Uint32Array;
   private samples = 0;
   private worst = 0;
+  /** when the timer last ran (0: never): a stall in progress is not in any window yet */
+  private lastRun = 0;
   /** Told each time a window's worst grows (a thread's probe publishes it to the host's board). */
   onWindow: ((windowStart: number, maxMs: number, windowMs: number) => void) | undefined;
   /** Told each time the probe's timer runs (the board's "last ran": a stall in progress shows). */
@@ -63,6 +65,7 @@ export class LatenessProbe {
     this.due = nowMs() + this.periodMs;
     const fire = () => {
       const now = nowMs();
+      this.lastRun = now;
       this.onRun?.(now);
       this.note(now, Math.max(0, now - this.due));
       this.due = now + this.periodMs;
@@ -98,9 +101,14 @@ export class LatenessProbe {
     this.worst = Math.max(this.worst, lateMs);
   }
 
-  /** The worst lateness seen in any window overlapping [from, to] (0 if none was kept). */
+  /**
+   * The worst lateness seen in any window overlapping [from, to] (0 if none was kept), and, when
+   * `to` is now or later, the stall in progress: how long past its period the timer has not run
+   * (asked over comlink right after a long stall, the thread may answer before its timer runs).
+   */
   maxIn(from: number, to: number): number {
-    let worst = 0;
+    const now = nowMs();
+    let worst = this.timer && this.lastRun > 0 && to >= now ? Math.max(0, now - this.lastRun - this.periodMs) : 0;
     for (const w of this.windows) if (w.t + this.windowMs >= from && w.t <= to) worst = Math.max(worst, w.maxMs);
     return worst;
   }
