@@ -178,7 +178,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
           // A wait given up before the host's lateness could excuse the answer does not show it
           // never came (the coordinator itself was 1.4 s behind): wait out that allowance too.
           let r = first;
-          if (r.tookMs === null && lateness && e.expect !== 'consistent') {
+          if (r.tookMs === null && lateness) {
             // (to a minute ahead: a thread stalled now records its stall once it runs, to answer)
             const late = await lateness.worstAround(from, nowMs() + 60_000);
             const until = from + e.within + Math.min(60_000, judgeTiming(null, e.within, late.maxMs, wakeups, undefined, late.observerMs).allowanceMs);
