@@ -15,12 +15,14 @@ import { CrcServerNode, type ServerState } from '../src/net/server-node.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { proxyTable } from '../src/faults/proxy-table.ts';
-import { threadProbe } from '../src/util/lateness-probe.ts';
+import { startThreadProbe } from '../src/util/host-lateness-board.ts';
 
 const data = workerData as WorkerData;
 // How late this thread runs (one probe per thread, not per server): what excuses a timed check
 // that a late worker, not a slow network, made miss (experiment/host-lateness.ts).
-const lateness = threadProbe().start();
+const { probe: lateness, board } = startThreadProbe(data.latenessBoard);
+// Its servers' liveness reads the host's other threads' lateness too (a late peer is not a dead one).
+const hostLateness = board ? (from: number) => board.worstSince(from) : undefined;
 const events = new EventBatcher<SimEvent>(data.events, data.eventTypes);
 // The proxies of the links this thread's servers dial (placement 'dialler'), their events on
 // the same port as `proxyEvents`.
@@ -70,7 +72,7 @@ const api: NodeHostApi = {
       id: spec.id, name: spec.name, info: spec.info, port: spec.port ?? 0,
       recordJoinFrames: spec.recordJoinFrames, reconnect: spec.reconnect, connectTo: spec.connectTo,
       maxQueueBytes: spec.maxQueueBytes, registrationTimeoutMs: spec.registrationTimeoutMs, sendqTimeoutMs: spec.sendqTimeoutMs, pingIntervalMs: spec.pingIntervalMs, pingTimeoutMs: spec.pingTimeoutMs, traceFrames: spec.traceFrames,
-      log, onEvent: emitter(spec.id),
+      log, onEvent: emitter(spec.id), hostLateness,
     });
     servers.set(key, node);
     try {

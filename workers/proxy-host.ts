@@ -9,13 +9,13 @@ import type { ProxyHostApi, WorkerData } from '../src/threads/worker-api.ts';
 import type { ProxyEvent } from '../src/faults/events.ts';
 import { proxyTable } from '../src/faults/proxy-table.ts';
 import { Comlink, nodeEndpoint } from '../src/util/comlink-node.ts';
-import { threadProbe } from '../src/util/lateness-probe.ts';
+import { startThreadProbe } from '../src/util/host-lateness-board.ts';
 
 const data = workerData as WorkerData;
 const events = new EventBatcher<ProxyEvent>(data.events, data.eventTypes);
 const table = proxyTable(data.label, (e) => events.push(e));
 // How late this thread runs: its proxies are on the path of every check across their links.
-const lateness = threadProbe().start();
+const { probe: lateness } = startThreadProbe(data.latenessBoard);
 
 const api: ProxyHostApi = {
   ...table.api,

@@ -3,7 +3,7 @@
 import { appendFileSync } from 'node:fs';
 import { DEFAULT_MAX_HOSTS, DEFAULT_STATUS_LOG_SIZE } from '../core/index.ts';
 import { ControlApi } from '../net/control-api.ts';
-import { threadProbe } from '../util/lateness-probe.ts';
+import { threadProbe, threadProbesOff } from '../util/lateness-probe.ts';
 import { EventStream } from '../net/event-stream.ts';
 import { STATE_STATUS_LINES, startMonitor } from '../net/monitor.ts';
 import { DEFAULT_SERVER_LIMITS, type ServerLimitOptions, defaultMaxConnections } from '../net/server-limits.ts';
@@ -170,7 +170,8 @@ await runMain(USAGE, async () => {
     process.exit(0);
   })());
   // How late this process runs, for a coordinator judging a timed check (GET /lateness).
-  const lateness = monitorPort === undefined ? undefined : threadProbe().start();
+  const lateness = monitorPort === undefined ? undefined : threadProbe();
+  if (lateness && !threadProbesOff()) lateness.start();
   const control = new ControlApi(node, events, { stop: () => shutdown('POST /stop', true), lateness });
   // Monitor first, so a coordinator that reads the port line can reach /events before any join.
   const monitorHost = values['monitor-host'] ?? '127.0.0.1';

@@ -35,8 +35,8 @@ export interface Network {
   /** The name of a host by id (hosts added after start included). */
   nameOf: (id: number) => string;
   joinDeadlineMs?: number;
-  /** Servers report every frame on their server links (frame-sent / frame-received). */
-  traceFrames?: boolean;
+  /** Servers report every frame on their server links (frame-sent / frame-received); 'control': all but chats. */
+  traceFrames?: boolean | 'control';
 }
 
 /**

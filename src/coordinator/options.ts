@@ -12,8 +12,8 @@ export interface SimulationOptions extends Omit<WorldOptions, 'onEvents' | 'onCr
   joinDeadlineMs?: number;
   /** Servers re-dial a lost bootstrap link, with backoff (default on, so a link that comes back heals). */
   reconnect?: boolean;
-  /** Servers report every frame on their server links as frame-sent / frame-received events (off by default: it costs). */
-  traceFrames?: boolean;
+  /** Servers report every frame on their server links as frame-sent / frame-received events (off by default: it costs); 'control': all but chats. */
+  traceFrames?: boolean | 'control';
   /** Clients re-dial their server and register again with the same id when cut off (default on). */
   clientReconnect?: boolean;
   /** Liveness: ping a server link idle this long (ms); 0: none. Default: the topology's, else liveness-defaults.ts. */

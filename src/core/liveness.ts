@@ -119,16 +119,22 @@ export class Liveness {
     this.watched.delete(conn);
   }
 
-  /** What the silence of each watched link means at `now` (ms, any monotonic clock). */
-  tick(now: number, lateMs = 0): Verdict[] {
+  /**
+   * What the silence of each watched link means at `now` (ms, any monotonic clock). `lateMs`:
+   * how late this tick ran; `hostLateMs`: the worst lateness of the other threads of this host
+   * over the last timeout, where the driver can know it (a simulation's workers share one host).
+   */
+  tick(now: number, lateMs = 0, hostLateMs = 0): Verdict[] {
     const { intervalMs, timeoutMs } = this.settings;
     // A tick this late means this thread was stalled: what the peers sent may still be unread
     // in the kernel (timers run before reads in a turn), so silence proves nothing this time.
     const stalled = now - this.lastTick > 2 * intervalMs || lateMs > intervalMs / 2;
     this.lastTick = now;
     // And a thread that ran late lately may have stamped its links late: a peer is dead only
-    // when its silence passes the timeout by more than this thread's own recent lateness.
-    const margin = this.noteLateness(now, lateMs);
+    // when its silence passes the timeout by more than this thread's own recent lateness. On a
+    // shared host the peer's thread and the link's (its proxy) can be late too, and a ping waits
+    // on them twice, there and back: their lateness counts twice (issue 20, quit-during-load).
+    const margin = Math.max(this.noteLateness(now, lateMs), 2 * hostLateMs);
     const out: Verdict[] = [];
     for (const life of this.watched.values()) {
       // A dialled link's clock runs from the dial: only its peer's registration stops it.

@@ -153,13 +153,14 @@ export class ServerCore {
    * The driver's sweep, every liveness interval: ping the server links idle for an interval,
    * close those silent past the timeout (a netsplit, reason 'ping timeout'), and give up on
    * dialled links whose peer did not register in time. `now` is in ms on any monotonic clock;
-   * `lateMs`: how late the driver's timer ran this time (a late thread is not a dead peer).
+   * `lateMs`: how late the driver's timer ran this time (a late thread is not a dead peer);
+   * `hostLateMs`: the host's other threads' worst lateness over the last timeout (liveness.ts).
    */
-  tick(now: number, lateMs = 0): Effect[] {
+  tick(now: number, lateMs = 0, hostLateMs = 0): Effect[] {
     if (!this.liveness.enabled) return [];
     // A driver that does not report the end of its reads (readDone): joiners that sent no ping go now.
     if (this.proof.size > 0) for (const c of this.proof.unsettled()) if (this.proof.settle(c)) announce(this.state, c);
-    for (const v of this.liveness.tick(now, lateMs)) {
+    for (const v of this.liveness.tick(now, lateMs, hostLateMs)) {
       const { conn, peerId } = v.life;
       if (v.kind === 'ping') this.out.send(conn, pingFrame());
       else if (v.kind === 'no-liveness') this.out.event({ type: 'no-liveness', conn, peerId });

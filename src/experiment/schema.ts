@@ -140,8 +140,11 @@ export const ExperimentSchema = z.strictObject({
   timeline: z.array(Entry).default([]),
   /** how long the experiment runs; default: the last timeline time plus 1 s */
   duration: Duration.optional(),
-  /** record every server-to-server frame (for the Lamport diagram); false for huge runs */
-  traceFrames: z.boolean().default(true),
+  /**
+   * record every server-to-server frame (for the Lamport diagram); 'control': every frame but
+   * chats (a heavy flow's chats swamp the coordinator and the diagram); false for huge runs
+   */
+  traceFrames: z.union([z.boolean(), z.literal('control')]).default(true),
   /** the servers' liveness, overriding the topology's (see topology/schema.ts) */
   liveness: LivenessSchema.optional(),
 });

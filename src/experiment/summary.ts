@@ -57,7 +57,8 @@ export interface ExperimentSummary {
   topology: { name: string; servers: number; clients: number; serversPerWorker: number; placement?: string; proxiedLinks: number; directLinks: number };
   initialConvergenceMs: number;
   durationMs: number;
-  actions: Array<{ index: number; at: number; did: string; lateMs: number; error?: string }>;
+  /** tookMs: how long the action took to play (a restart: until the server listens again; its checks' clocks start then) */
+  actions: Array<{ index: number; at: number; did: string; lateMs: number; tookMs?: number; error?: string }>;
   checks: CheckResult[];
   traffic: FlowResult[];
   /** detection, propagation and recovery of every fault */
@@ -121,8 +122,8 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     if (worst.length) L.push(`Worker threads and server processes (${h.threads!.length}, the latest worst first): ${worst.map((t) => `${t.thread} p99 ${t.p99Ms} ms, max ${t.maxMs} ms`).join('; ')}.`, '');
   }
   L.push(...observedSection(s.hosts ?? []));
-  L.push('## Timeline', '', '| at (s) | action | late (ms) | error |', '|---:|---|---:|---|');
-  for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.error ?? ''} |`);
+  L.push('## Timeline', '', '| at (s) | action | late (ms) | took (ms) | error |', '|---:|---|---:|---:|---|');
+  for (const a of s.actions) L.push(`| ${(a.at / 1000).toFixed(3)} | ${a.did.replace(/\|/g, '\\|')} | ${a.lateMs.toFixed(1)} | ${a.tookMs?.toFixed(1) ?? ''} | ${a.error ?? ''} |`);
   L.push('', '## Checks', '', '| check | from (s) | limit (ms) | took (ms) | result |', '|---|---:|---:|---:|---|');
   for (const c of s.checks) L.push(`| ${c.check} | ${(c.startMs / 1000).toFixed(3)} | ${c.withinMs} | ${c.tookMs === null ? 'never' : c.tookMs.toFixed(1)} | ${c.outcome === 'PASS' ? `pass${c.findings?.length ? ` (${c.findings.length} finding${c.findings.length > 1 ? 's' : ''} about foreign servers, below)` : ''}` : `**${c.outcome === 'FAIL' ? 'fail' : 'inconclusive'}**${c.detail ? `: ${c.detail}` : ''}`} |`);
   if (s.traffic.length) {

@@ -31,7 +31,7 @@ export interface ExperimentFile {
   timeline: EntryDoc[];
   /** ms: the last action's time plus the settle time */
   duration: number;
-  traceFrames?: boolean;
+  traceFrames?: boolean | 'control';
 }
 
 /**

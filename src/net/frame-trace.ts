@@ -10,6 +10,8 @@ export class FrameTracer {
     private readonly core: ServerCore,
     private readonly conns: ReadonlyMap<number, FramedConnection>,
     private readonly emit: (event: NodeEvent) => void,
+    /** false (traceFrames 'control'): chats are not traced */
+    private readonly chats = true,
   ) {}
 
   /** A lazy burst whose frames are traced as the connection pulls them (when they are written). */
@@ -22,6 +24,7 @@ export class FrameTracer {
 
   /** An event for a frame on a server link (not on a client's). */
   traceFrame(type: FrameEvent['type'], connId: number, raw: Buffer): void {
+    if (!this.chats && raw[0] === MessageType.ClientChat) return;
     const peer = this.core.peerOf(connId);
     if (peer) {
       if (peer.kind === 'server') this.emit(frameEvent(type, connId, peer.id, raw));

@@ -29,8 +29,17 @@ export interface ServerNodeOptions extends ServerLimitOptions {
   pingIntervalMs?: number;
   /** A server link silent this long is dead: a netsplit with the reason 'ping timeout' (ms; default 4 intervals). */
   pingTimeoutMs?: number;
-  /** A frame-sent / frame-received event per frame to or from an adjacent server (with onEvent only; off by default). */
-  traceFrames?: boolean;
+  /**
+   * The worst lateness of this host's other threads since `fromMs` (nowMs() clock): a worker's
+   * servers read the process's board (util/host-lateness-board.ts), so liveness does not take a
+   * peer whose thread, or whose link's proxy, ran late for dead. Absent: only this thread's own.
+   */
+  hostLateness?: (fromMs: number) => number;
+  /**
+   * A frame-sent / frame-received event per frame to or from an adjacent server (with onEvent
+   * only; off by default). 'control': every frame but chats, which keep their fast path.
+   */
+  traceFrames?: boolean | 'control';
   /**
    * Keep the hex of the first frame each inbound connection sends (a joining host's
    * registration): what the course's connectivity scenarios check.

@@ -56,6 +56,8 @@ export class CrcServerNode {
   private readonly awaitingFirstFrame = new Set<number>();
   private readonly recordJoinFrames: boolean;
   private readonly traceFrames: boolean;
+  /** traceFrames, chats included (not with 'control'): chats then leave their fast path for their events. */
+  private readonly traceChats: boolean;
   private readonly tracer: FrameTracer;
   private readonly rejectionLog = new LogThrottle((l) => this.log(l), REJECTIONS_LOGGED_PER_SECOND, 'rejected frames');
   private readonly limitCuts: LimitCuts;
@@ -74,8 +76,9 @@ export class CrcServerNode {
       attach: (socket) => this.attach(socket, true), stopped: () => this.stopped, log: (l) => this.log(l),
     });
     this.recordJoinFrames = options.recordJoinFrames ?? false;
-    this.traceFrames = (options.traceFrames ?? false) && options.onEvent !== undefined;
-    this.tracer = new FrameTracer(this.core, this.conns, (e) => this.emit(e));
+    this.traceFrames = (options.traceFrames ?? false) !== false && options.onEvent !== undefined;
+    this.traceChats = this.traceFrames && options.traceFrames === true;
+    this.tracer = new FrameTracer(this.core, this.conns, (e) => this.emit(e), this.traceChats);
     this.handlers = {
       onMessages: (c, msgs) => this.onMessages(c, msgs),
       onDecodeError: (c, err) => this.onDecodeError(c, err),
@@ -208,7 +211,7 @@ export class CrcServerNode {
       onQueueLimit: () => this.limitCuts.queueOverLimit(id),
     });
     // Chats go by header where the core allows it (a registered source); traced frames need their events.
-    if (!this.traceFrames) conn.chatRoute = this.routeChat;
+    if (!this.traceChats) conn.chatRoute = this.routeChat;
     this.conns.set(id, conn);
     this.connectionsOpened++;
     if (this.stopped) {
@@ -228,10 +231,11 @@ export class CrcServerNode {
     // Only scenario runs record join frames; keep the per-chunk path free of it otherwise.
     if (this.recordJoinFrames && this.awaitingFirstFrame.delete(conn.id)) this.joinFrames.push(msgs[0]!.raw.toString('hex'));
     const trace = this.traceFrames;
+    const fast = !this.traceChats;
     for (const m of msgs) {
       if (!conn.isOpen) return;
       // Most frames are chats to forward: the core names the connection, no effects are made.
-      if (m.type === MessageType.ClientChat && !trace) {
+      if (m.type === MessageType.ClientChat && fast) {
         const via = this.core.forwardChat(conn.id, m);
         if (via !== undefined) {
           this.conns.get(via)?.send(m.raw);
@@ -273,7 +277,8 @@ export class CrcServerNode {
     // Silence on a connection we stopped reading (back-pressure) is ours, not the peer's: a
     // peer's bytes waiting in the kernel are life.
     for (const c of this.conns.values()) if (c.takeHeldSinceSweep()) this.core.notReading(c.id);
-    this.apply(this.core.tick(nowMs(), lateMs));
+    const now = nowMs();
+    this.apply(this.core.tick(now, lateMs, this.options.hostLateness?.(now - this.core.livenessSettings.timeoutMs) ?? 0));
   }
 
   private apply(effects: Effect[]): void {

@@ -31,7 +31,7 @@ export interface SimServerOptions {
   reconnect?: boolean;
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
-  traceFrames?: boolean;
+  traceFrames?: boolean | 'control';
   maxQueueBytes?: number;
   joinDeadlineMs?: number;
   /** Keep the hex of each inbound connection's first frame (the course's connectivity scenarios check it). */
@@ -214,6 +214,7 @@ export class SimServer {
   }
 
   private traceFrame(type: FrameEvent['type'], connId: number, raw: Buffer): void {
+    if (this.options.traceFrames === 'control' && raw[0] === MessageType.ClientChat) return;
     const peer = this.core.peerOf(connId);
     if (peer?.kind === 'server') this.emit(frameEvent(type, connId, peer.id, raw));
   }

@@ -28,7 +28,7 @@ export interface SimNetworkOptions {
   seed?: number;
   proxyLinks?: 'all' | Array<[number, number]>;
   proxyClients?: 'all' | number[];
-  traceFrames?: boolean;
+  traceFrames?: boolean | 'control';
   /** Servers re-dial a lost bootstrap link (default on). */
   reconnect?: boolean;
   /** Clients re-dial their server when cut off (default on). */

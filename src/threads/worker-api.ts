@@ -8,6 +8,7 @@ import type { ClientState } from '../net/client-node.ts';
 import type { TrafficCounters } from '../net/counters.ts';
 import type { NodeEvent } from '../net/events.ts';
 import type { CrcServerNode, ServerState } from '../net/server-node.ts';
+import type { BoardSlot } from '../util/host-lateness-board.ts';
 import type { ThreadLateness } from '../util/lateness-probe.ts';
 
 /**
@@ -47,6 +48,8 @@ export interface WorkerData {
    */
   knowledge?: KnowledgeMode;
   label: string;
+  /** This thread's slot of the host's lateness board (threads of servers and proxies; util/host-lateness-board.ts). */
+  latenessBoard?: BoardSlot;
 }
 
 export type KnowledgeMode = 'events' | 'digest';
@@ -76,8 +79,8 @@ export interface HostedServerSpec {
   /** connection timeouts (ms); absent: crc-server's defaults */
   registrationTimeoutMs?: number;
   sendqTimeoutMs?: number;
-  /** frame-sent / frame-received events for every frame on a server link */
-  traceFrames?: boolean;
+  /** frame-sent / frame-received events for every frame on a server link ('control': all but chats) */
+  traceFrames?: boolean | 'control';
   /** Liveness (ms): ping a server link idle this long; 0 or absent: none. */
   pingIntervalMs?: number;
   /** Liveness (ms): a server link silent this long is dead. */

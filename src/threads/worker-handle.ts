@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ProxyEvent } from '../faults/events.ts';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
+import { nowMs } from '../util/clock.ts';
+import { giveBoardSlot, takeBoardSlot } from '../util/host-lateness-board.ts';
 import type { ThreadLateness } from '../util/lateness-probe.ts';
 import { type KnowledgeMode, type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
 
@@ -72,7 +74,9 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     this.label = options.label;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', knowledge: options.knowledge, label: options.label };
+    // Threads of servers and link proxies share their lateness (liveness reads it); clients' do not.
+    const share = options.kind === 'clients' ? undefined : takeBoardSlot(nowMs());
+    const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', knowledge: options.knowledge, label: options.label, ...(share ? { latenessBoard: share } : {}) };
     this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2] });
     this.events = port1;
     let markReady!: () => void;
@@ -99,6 +103,7 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
       this.worker.once('exit', (code) => {
         clearTimeout(startTimer);
         port1.close();
+        if (share) giveBoardSlot(share.slot);
         const why = this.lastError ? `crashed: ${this.lastError.message}` : `exited with code ${code}`;
         this.crash = new WorkerCrash(`${this.describe()} ${this.stopping ? 'was stopped' : why}`);
         reject(this.crash);

@@ -34,6 +34,12 @@ export interface ThreadLateness {
  */
 export const threadProbe = (): LatenessProbe => new LatenessProbe(10, 100, 6000, 0.5);
 
+/**
+ * CRC_LATENESS_PROBES=off: worker threads and server processes start no probe (to measure what
+ * the probes cost, docs/host-lateness.md). Their lateness then reads 0 and excuses nothing.
+ */
+export const threadProbesOff = (): boolean => process.env.CRC_LATENESS_PROBES === 'off';
+
 export class LatenessProbe {
   private readonly windows: LatenessWindow[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -42,6 +48,12 @@ export class LatenessProbe {
   private readonly buckets: Uint32Array;
   private samples = 0;
   private worst = 0;
+  /** when the timer last ran (0: never): a stall in progress is not in any window yet */
+  private lastRun = 0;
+  /** Told each time a window's worst grows (a thread's probe publishes it to the host's board). */
+  onWindow: ((windowStart: number, maxMs: number, windowMs: number) => void) | undefined;
+  /** Told each time the probe's timer runs (the board's "last ran": a stall in progress shows). */
+  onRun: ((at: number) => void) | undefined;
 
   constructor(readonly periodMs = 5, readonly windowMs = 100, readonly maxWindows = 36_000, readonly bucketMs = 0.1) {
     if (!(periodMs > 0) || !(windowMs >= periodMs) || !(maxWindows > 0) || !(bucketMs > 0)) throw new RangeError('LatenessProbe: periodMs > 0, windowMs >= periodMs, maxWindows > 0, bucketMs > 0');
@@ -53,6 +65,8 @@ export class LatenessProbe {
     this.due = nowMs() + this.periodMs;
     const fire = () => {
       const now = nowMs();
+      this.lastRun = now;
+      this.onRun?.(now);
       this.note(now, Math.max(0, now - this.due));
       this.due = now + this.periodMs;
       this.timer = setTimeout(fire, this.periodMs);
@@ -72,19 +86,29 @@ export class LatenessProbe {
   note(at: number, lateMs: number): void {
     const start = at - (at % this.windowMs);
     const last = this.windows.at(-1);
-    if (last && last.t === start) last.maxMs = Math.max(last.maxMs, lateMs);
-    else {
+    if (last && last.t === start) {
+      if (lateMs > last.maxMs) {
+        last.maxMs = lateMs;
+        this.onWindow?.(start, lateMs, this.windowMs);
+      }
+    } else {
       this.windows.push({ t: start, maxMs: lateMs });
       if (this.windows.length > this.maxWindows) this.windows.shift();
+      this.onWindow?.(start, lateMs, this.windowMs);
     }
     this.buckets[Math.min(this.buckets.length - 1, Math.round(lateMs / this.bucketMs))]!++;
     this.samples++;
     this.worst = Math.max(this.worst, lateMs);
   }
 
-  /** The worst lateness seen in any window overlapping [from, to] (0 if none was kept). */
+  /**
+   * The worst lateness seen in any window overlapping [from, to] (0 if none was kept), and, when
+   * `to` is now or later, the stall in progress: how long past its period the timer has not run
+   * (asked over comlink right after a long stall, the thread may answer before its timer runs).
+   */
   maxIn(from: number, to: number): number {
-    let worst = 0;
+    const now = nowMs();
+    let worst = this.timer && this.lastRun > 0 && to >= now ? Math.max(0, now - this.lastRun - this.periodMs) : 0;
     for (const w of this.windows) if (w.t + this.windowMs >= from && w.t <= to) worst = Math.max(worst, w.maxMs);
     return worst;
   }

@@ -182,6 +182,26 @@ describe('liveness in the core (fake clock)', () => {
     expect(lateDeath({ 0: 40 })).toEqual({ at: TIMEOUT, deferred: 0 });
   });
 
+  it("a late peer is not a dead one: the host's other threads' lateness counts twice (a ping's way there and back)", () => {
+    // Every tick on time (this thread is not late); the driver says how late the host's other
+    // threads were over the last timeout: the peer's, and the one running the link's proxy.
+    const deathWith = (hostLateMs: number) => {
+      const h = new Harness();
+      h.peer(true);
+      for (let t = 0; t <= 3000; t += INTERVAL) {
+        const dead = events(h.core.tick(t, 0, hostLateMs)).find((e) => e.type === 'link-dead');
+        if (dead) return { at: t, deferred: h.core.livenessDeferred };
+      }
+      return undefined;
+    };
+    expect(deathWith(0)).toEqual({ at: TIMEOUT, deferred: 0 });
+    // 150 ms late elsewhere: silence must reach 400 + 2 x 150 ms (quit-during-load's false
+    // netsplit: 1,026 ms of silence, timeout 1 s, the peer's thread up to 382 ms late).
+    expect(deathWith(150)).toEqual({ at: 700, deferred: 3 });
+    // A dead peer is still found: later, never not at all.
+    expect(deathWith(1000)).toEqual({ at: 2400, deferred: 20 });
+  });
+
   it('silence on a link whose reads the driver held (back-pressure) is not a dead peer', () => {
     const h = new Harness();
     h.peer(true);

@@ -54,6 +54,36 @@ describe('lateness of each worker thread', () => {
     expect(summary.hostLateness?.threads?.map((t) => t.thread.split(' ')[0]).sort()).toEqual(expect.arrayContaining(['clients-1', 'servers-1', 'servers-2', 'servers-3']));
   }, 60_000);
 
+  it('a check is not "never" while the host is late enough to excuse its answer: the wait goes on that long', async () => {
+    // As above, but s2 stalls 1.8 s: its answer comes past the wait's own grace (bound + 1 s),
+    // well inside what s2's lateness excuses. Liveness slow enough to see no dead link.
+    const exp = parseExperiment({
+      name: 'long-stall',
+      topology: resolveTopology('chain:3', { clients: 3 }),
+      seed: 3,
+      liveness: { interval: '2s', timeout: '10s' },
+      timeline: [
+        { at: '500ms', do: 'quit', client: 100003, text: 'bye' },
+        { expect: 'forgotten', id: 100003, within: '50ms' },
+      ],
+      duration: '1.5s',
+    }, 'long-stall.json');
+    const summary = await runExperiment(exp, {
+      file: 'long-stall.json', command: 'vitest', outDir: mkdtempSync(join(tmpdir(), 'crc-late-')),
+      onTimelineStart: (net) => {
+        const sim = net as Simulation;
+        const worker = sim.workers.find((w) => w.hosts.includes(sim.nameOf(2)))!;
+        setTimeout(() => void worker.call('stall', (api) => Promise.resolve(api.stallForTest(1800))), 200);
+      },
+    });
+    const check = summary.checks[0]!;
+    // Before: "did not happen" (FAIL) at 1.05 s, while s2 was still stalled.
+    expect(check.tookMs, JSON.stringify(check)).not.toBeNull();
+    expect(check.tookMs!).toBeGreaterThan(1050);
+    expect(check).toMatchObject({ outcome: 'INCONCLUSIVE' });
+    expect(check.lateThread).toMatch(/^servers-2\b/);
+  }, 90_000);
+
   it('names the latest thread, and a miss far beyond every thread\'s lateness stays FAIL', async () => {
     const threads = async (from: number, to: number): Promise<ThreadLateness[]> => {
       const summary = { periodMs: 10, samples: 100, p50Ms: 1, p99Ms: 40, maxMs: 40 };
