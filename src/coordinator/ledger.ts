@@ -42,6 +42,12 @@ export class Ledger {
   private readonly lastLearned = new Map<number, number>();
   /** "node:id" -> when that node last forgot that id */
   private readonly forgotAt = new Map<string, number>();
+  /**
+   * "node:id" -> the node's forget just before its latest learn of id: the gap in which it did
+   * not know id, by its own clock. Threads' batches arrive in any order, so the instant when no
+   * node knew id may never be the Ledger's current state; these gaps find it (forgotten()).
+   */
+  private readonly gapFrom = new Map<string, { from: number; to: number }>();
   /** Component of each live server over the links that are up; undefined = one network. */
   private sides: ReadonlyMap<number, number> | undefined;
   /** Black-box servers (a foreign command impl): no events, so what they know is assumed right, never observed. */
@@ -147,6 +153,10 @@ export class Ledger {
         const set = this.knows.get(e.node);
         if (set && !set.has(e.id)) {
           set.add(e.id);
+          const key = `${e.node}:${e.id}`;
+          const forgot = this.forgotAt.get(key);
+          if (forgot !== undefined && forgot <= e.t) this.gapFrom.set(key, { from: forgot, to: e.t });
+          else this.gapFrom.delete(key);
           this.holders.set(e.id, (this.holders.get(e.id) ?? 0) + 1);
           if (e.t > (this.lastLearned.get(e.id) ?? 0)) this.lastLearned.set(e.id, e.t);
         }
@@ -233,15 +243,37 @@ export class Ledger {
   forgotten(id: number, { timeoutMs = 30_000, by }: ConvergenceOptions & { by?: number[] } = {}): Promise<Convergence> {
     if (this.digests) return this.digestWait(by, timeoutMs, `${id} may still be known`);
     const asked = by === undefined ? undefined : new Set(by);
+    const since = this.clock.now();
     const nodes = () => [...this.knows.keys()].filter((n) => !asked || asked.has(n) || asked.has(this.clientServer.get(n) ?? -1));
     const still = () => nodes().filter((n) => this.knows.get(n)!.has(id));
     const probe = asked === undefined
-      ? () => ((this.holders.get(id) ?? 0) === 0 ? { at: this.lastForgot.get(id) ?? 0 } : undefined)
-      : () => (still().length ? undefined : { at: Math.max(0, ...nodes().map((n) => this.forgotAt.get(`${n}:${id}`) ?? 0)) });
+      ? () => ((this.holders.get(id) ?? 0) === 0 ? { at: this.lastForgot.get(id) ?? 0 } : this.noneKnewAt(id, nodes(), since))
+      : () => (still().length ? this.noneKnewAt(id, nodes(), since) : { at: Math.max(0, ...nodes().map((n) => this.forgotAt.get(`${n}:${id}`) ?? 0)) });
     return this.waitFor(probe, timeoutMs, () => {
       const names = still().map((n) => `${this.nameOf(n)} (${n})`);
       return new ConvergenceTimeout(`${id} still known after ${timeoutMs} ms by ${names.join(', ')}`, names);
     });
+  }
+
+  /**
+   * An instant, by the nodes' own clocks, when none of `nodes` knew `id`, though some know it
+   * again now: the latest of their last forgets, if every node that knows id now learned it
+   * back after that instant and after `since` (the wait's start: an older gap is no answer).
+   */
+  private noneKnewAt(id: number, nodes: readonly number[], since: number): Convergence | undefined {
+    let at = 0;
+    const learnedBack: number[] = [];
+    for (const n of nodes) {
+      const key = `${n}:${id}`;
+      if (this.knows.get(n)?.has(id)) {
+        const gap = this.gapFrom.get(key);
+        if (gap === undefined) return undefined; // knew it throughout, as far as its events say
+        at = Math.max(at, gap.from);
+        learnedBack.push(gap.to);
+      } else at = Math.max(at, this.forgotAt.get(key) ?? 0);
+    }
+    if (!learnedBack.length) return undefined;
+    return learnedBack.every((to) => to > at && to > since) ? { at } : undefined;
   }
 
   /** Resolves when every live node that should know `id` knows it, with the time the last of them learned it. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConvergenceTimeout, Ledger } from '../../src/coordinator/ledger.ts';
 import { Links } from '../../src/coordinator/links.ts';
 import type { SimEvent } from '../../src/threads/worker-api.ts';
+import { nowMs } from '../../src/util/clock.ts';
 import type { World } from '../../src/coordinator/world.ts';
 
 const learned = (node: number, id: number, t: number): SimEvent => ({ type: 'host-learned', node, id, t, kind: id > 100 ? 'client' : 'server', name: `h${id}`, firstLinkId: id });
@@ -52,6 +53,35 @@ describe('Ledger', () => {
     ledger.apply([forgot(2, 103, 7003), forgot(3, 103, 7004)]);
     expect(await everyone).toEqual({ at: 7004 });
     expect(ledger.isConverged()).toBe(true);
+  });
+
+  it('forgotten() finds the instant no node knew an id when threads report it out of order (a quit, then a quick re-join)', async () => {
+    const { ledger, all } = chain();
+    ledger.apply(all);
+    const t = nowMs();
+    ledger.remove(103, { leaving: true });
+    const gone = ledger.forgotten(103, { timeoutMs: 2000 });
+    ledger.addClient(103, 3);
+    // The servers forget 103 and learn it again as it re-joins; their batches come in first.
+    ledger.apply([forgot(1, 103, t + 1), forgot(2, 103, t + 2), forgot(3, 103, t + 3), learned(3, 103, t + 10), learned(2, 103, t + 11), learned(1, 103, t + 12)]);
+    // Client 101's thread was behind: its forget (t + 4, before any re-learn) arrives last.
+    ledger.apply([forgot(101, 103, t + 4)]);
+    expect(await gone).toEqual({ at: t + 4 });
+  });
+
+  it('forgotten() is not answered by a node that knew the id throughout, nor by a gap older than the wait', async () => {
+    const { ledger, all } = chain();
+    ledger.apply(all);
+    const t = nowMs();
+    // An old gap: server 2 forgot 101 and learned it back before anyone asked.
+    ledger.apply([forgot(2, 101, t - 50), learned(2, 101, t - 40), forgot(1, 101, t - 45), learned(1, 101, t - 30)]);
+    ledger.apply([forgot(3, 101, t - 60), learned(3, 101, t - 20), forgot(103, 101, t - 55), learned(103, 101, t - 10)]);
+    const err = await ledger.forgotten(101, { timeoutMs: 50 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ConvergenceTimeout);
+    // Now every node but 103 forgets and re-learns it; 103 never did: no instant without a holder.
+    const again = ledger.forgotten(101, { timeoutMs: 50 });
+    ledger.apply([1, 2, 3].flatMap((n) => [forgot(n, 101, t + n), learned(n, 101, t + 10 + n)]));
+    expect(await again.catch((e: Error) => e)).toBeInstanceOf(ConvergenceTimeout);
   });
 
   it('known() waits until every node that should know an id does', async () => {
