@@ -6,7 +6,8 @@
 // reported as such and the others still run. Writes <out>/scale.json and <out>/scale.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { machineInfo } from '../src/util/machine.ts';
-import { intFlag, parseFlags } from '../src/cli/args.ts';
+import { choiceFlag, intFlag, parseFlags } from '../src/cli/args.ts';
+import { MAX_HOST_PROCESSES } from '../src/placement/hosts.ts';
 import { type ScaleMeasurement, fdsNeeded, openFilesLimit, runScale } from './phases/scale.ts';
 import type { Percentiles } from './phases/common.ts';
 
@@ -15,8 +16,13 @@ const { values } = parseFlags(process.argv.slice(2), {
   repeats: { type: 'string', default: '5' },
   'duration-ms': { type: 'string', default: '3000' },
   knowledge: { type: 'string', default: 'digest' },
+  placement: { type: 'string', default: 'workers' },
+  hosts: { type: 'string' },
   out: { type: 'string', default: 'results' },
 });
+const placementFlag = choiceFlag(values, 'placement', ['workers', 'hosts'] as const) ?? 'workers';
+if (values.hosts !== undefined && placementFlag !== 'hosts') throw new Error('--hosts goes with --placement hosts');
+const hosts = placementFlag === 'hosts' ? intFlag(values, 'hosts', 1, MAX_HOST_PROCESSES, 2) : undefined;
 const sizes = values.sizes!.split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new Error(`--sizes: expected a comma list of server counts, got '${values.sizes}'`);
 const knowledge = values.knowledge === 'events' ? 'events' : values.knowledge === 'digest' ? 'digest' : undefined;
@@ -30,7 +36,7 @@ const rows: ScaleMeasurement[] = [];
 const failed: Array<{ servers: number; error: string }> = [];
 for (const n of sizes) {
   try {
-    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge }, progress, say));
+    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge, hosts }, progress, say));
   } catch (err) {
     // The error's own line (the child's stderr starts with where it was thrown).
     const lines = (err as Error).message.split('\n');
@@ -41,7 +47,7 @@ for (const n of sizes) {
 
 const GOAL = { servers: 10_000, convergeMs: 5 * 60_000, rssBytes: 12 * 2 ** 30 };
 const machine = machineInfo();
-const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}`;
+const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}${hosts ? ` --placement hosts --hosts ${hosts}` : ''}`;
 mkdirSync(values.out!, { recursive: true });
 const json = { command, date: new Date().toISOString(), machine, goal: GOAL, rows, failed };
 writeFileSync(`${values.out}/scale.json`, JSON.stringify(json, null, 2) + '\n');
@@ -62,7 +68,7 @@ const marginal = a && b && b.records! > a.records!
   : undefined;
 
 const md = [
-  '# Scale: servers in worker threads',
+  `# Scale: servers in worker threads${hosts ? ` over ${hosts} node processes` : ''}`,
   '',
   `Command: \`${command}\` — ${json.date}`,
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, commit ${machine.commit}${machine.dirty ? ' (uncommitted changes)' : ''}`,
@@ -79,6 +85,20 @@ const md = [
   ...rows.map((r) => `| ${r.topology} | ${r.servers} | ${r.diameter} | ${r.serversPerWorker} | ${r.serverWorkers} | ${r.startMs.toFixed(0)} | ${r.convergeMs.toFixed(0)} | ${mib(r.rssBytes)} | ${mib(r.maxRssBytes)} | ${(r.maxRssBytes / 2 ** 20 / r.servers).toFixed(2)} | ${r.records?.toLocaleString('en-US') ?? '–'} | ${perRecord(r.heapBytes ?? 0, r)} | ${perRecord(r.maxRssBytes, r)} |`),
   ...failed.map((f) => `| ${f.servers} servers | ${f.servers} | – | – | – | not run: ${f.error} | | | | | | | |`),
   '',
+  ...(rows.some((r) => r.hostProcesses) ? [
+    'Placement hosts: the server threads over node processes (threads in turn to each), one IPC channel each; RSS and',
+    'peak above are sums over the node processes and the coordinator (each process\'s own peak: an upper bound on the',
+    'peak of the sum). Descriptors are counted by each process after convergence (/proc/self/fd); CPU is user + system',
+    'of all processes from the first spawn to convergence.',
+    '',
+    '| topology | processes | threads per process | descriptors per process | peak RSS per process (MiB) | CPU (s) | CPU / wall |',
+    '|---|---:|---|---|---|---:|---:|',
+    ...rows.filter((r) => r.hostProcesses).map((r) => {
+      const hp = r.hostProcesses!;
+      return `| ${r.topology} | ${hp.length} | ${hp.map((h) => h.threads).join(', ')} | ${hp.map((h) => h.fds).join(', ')} | ${hp.map((h) => mib(h.peakRssBytes)).join(', ')} | ${((r.cpuMs ?? 0) / 1000).toFixed(0)} | ${((r.cpuMs ?? 0) / r.convergeMs).toFixed(2)} |`;
+    }),
+    '',
+  ] : []),
   ...(rows.some((r) => r.quitMs) ? [
     `Quit convergence (${repeats} repeats each; median / p99 ms, from the quit leaving the client until every node has forgotten it)`,
     'for a client on a leaf at one end of the diameter (the news crosses the whole tree) and one on the',

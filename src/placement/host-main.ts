@@ -4,6 +4,7 @@
 // channel closes, so it cannot outlive the coordinator, even one killed with -9.
 import { readdirSync } from 'node:fs';
 import type { ProxyEvent } from '../faults/events.ts';
+import type { SimEvent } from '../threads/worker-api.ts';
 import type { HostApi, HostCall, HostConfig, HostMessage } from './host-wire.ts';
 import type { LinkNetwork } from './types.ts';
 import { WorkerServers } from './workers.ts';
@@ -12,12 +13,24 @@ if (!process.send) throw new Error('host-main: run by the hosts placement, with 
 const config = JSON.parse(process.argv[2] ?? '') as HostConfig;
 const send = (m: HostMessage, then?: () => void) => process.send!(m, undefined, undefined, then);
 
+/** Events of every thread in one turn go out as one message (digests from 50 threads: one send, not 50). */
+let batch: SimEvent[] = [];
+function relay(events: SimEvent[]): void {
+  if (batch.length === 0) setImmediate(flush);
+  for (const e of events) batch.push(e);
+}
+function flush(): void {
+  const events = batch;
+  batch = [];
+  send({ events });
+}
+
 /** Servers of threads already reported dead (each thread is reported once). */
 const reported = new Set<string>();
 
 const servers = new WorkerServers({
   eventTypes: config.eventTypes, knowledge: config.knowledge, callTimeoutMs: config.callTimeoutMs,
-  onEvents: (events) => send({ events }),
+  onEvents: (events) => relay(events),
   onCrash: (err) => {
     const lost = servers.workers.filter((w) => !w.alive).flatMap((w) => w.hosts).filter((n) => !reported.has(n));
     for (const n of lost) reported.add(n);
@@ -54,10 +67,12 @@ const api: { [K in keyof HostApi]: (...args: Parameters<HostApi[K]>) => Promise<
   },
   async memory() {
     const live = servers.workers.filter((w) => w.alive);
+    const cpu = process.cpuUsage();
     const heaps = await Promise.all(live.map((w) => w.call('heap', (a) => a.heap())));
     return {
       label: config.label, pid: process.pid, rss: process.memoryUsage().rss, peakRss: process.resourceUsage().maxRSS * 1024,
       heapUsed: heaps.map((h) => h.used), fds: readdirSync('/proc/self/fd').length, threads: live.length,
+      cpuMs: (cpu.user + cpu.system) / 1000,
     };
   },
   addProxy: (name, target, role) => network().addProxy(name, target, role),

@@ -35,6 +35,8 @@ export interface HostMemory {
   /** open file descriptors now (/proc/self/fd) */
   fds: number;
   threads: number;
+  /** CPU time of the process so far, all threads (user + system, ms) */
+  cpuMs: number;
 }
 
 /** The calls a node process serves. */
