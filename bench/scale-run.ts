@@ -12,6 +12,7 @@ const { values } = parseFlags(process.argv.slice(2), {
   'timeout-ms': { type: 'string' },
   knowledge: { type: 'string' },
   hosts: { type: 'string' },
+  'host-node-args': { type: 'string' },
 });
 const knowledge = values.knowledge ?? 'digest';
 if (knowledge !== 'digest' && knowledge !== 'events') throw new Error(`--knowledge: expected digest or events, got '${knowledge}'`);
@@ -28,6 +29,7 @@ const row = await measureScale(intFlag(values, 'size', 1, 100_000), {
   timeoutMs: intFlag(values, 'timeout-ms', 1, 3_600_000, 600_000),
   knowledge,
   hosts: values.hosts === undefined ? undefined : intFlag(values, 'hosts', 1, MAX_HOST_PROCESSES),
+  hostNodeArgs: values['host-node-args']?.split(' ').filter(Boolean),
 }, progress, progress.note);
 say({ row });
 process.exit(0);

@@ -18,11 +18,17 @@ const { values } = parseFlags(process.argv.slice(2), {
   knowledge: { type: 'string', default: 'digest' },
   placement: { type: 'string', default: 'workers' },
   hosts: { type: 'string' },
+  'host-node-args': { type: 'string' },
   out: { type: 'string', default: 'results' },
 });
 const placementFlag = choiceFlag(values, 'placement', ['workers', 'hosts'] as const) ?? 'workers';
 if (values.hosts !== undefined && placementFlag !== 'hosts') throw new Error('--hosts goes with --placement hosts');
 const hosts = placementFlag === 'hosts' ? intFlag(values, 'hosts', 1, MAX_HOST_PROCESSES, 2) : undefined;
+// Node flags for each node process (V8 heap limits): checked here, so a typo fails before any process starts.
+const hostNodeArgs = values['host-node-args']?.split(' ').filter(Boolean);
+if (hostNodeArgs && !hosts) throw new Error('--host-node-args goes with --placement hosts');
+const badArg = hostNodeArgs?.find((a) => !/^--[a-z][a-z0-9-]*(=\S+)?$/.test(a));
+if (badArg) throw new Error(`--host-node-args: expected node flags such as --max-semi-space-size=2, got '${badArg}'`);
 const sizes = values.sizes!.split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new Error(`--sizes: expected a comma list of server counts, got '${values.sizes}'`);
 const knowledge = values.knowledge === 'events' ? 'events' : values.knowledge === 'digest' ? 'digest' : undefined;
@@ -36,7 +42,7 @@ const rows: ScaleMeasurement[] = [];
 const failed: Array<{ servers: number; error: string }> = [];
 for (const n of sizes) {
   try {
-    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge, hosts }, progress, say));
+    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge, hosts, hostNodeArgs }, progress, say));
   } catch (err) {
     // The error's own line (the child's stderr starts with where it was thrown).
     const lines = (err as Error).message.split('\n');
@@ -47,7 +53,7 @@ for (const n of sizes) {
 
 const GOAL = { servers: 10_000, convergeMs: 5 * 60_000, rssBytes: 12 * 2 ** 30 };
 const machine = machineInfo();
-const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}${hosts ? ` --placement hosts --hosts ${hosts}` : ''}`;
+const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}${hosts ? ` --placement hosts --hosts ${hosts}` : ''}${hostNodeArgs?.length ? ` --host-node-args '${hostNodeArgs.join(' ')}'` : ''}`;
 mkdirSync(values.out!, { recursive: true });
 const json = { command, date: new Date().toISOString(), machine, goal: GOAL, rows, failed };
 writeFileSync(`${values.out}/scale.json`, JSON.stringify(json, null, 2) + '\n');

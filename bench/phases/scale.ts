@@ -32,6 +32,8 @@ export interface ScaleOptions {
   knowledge?: KnowledgeMode;
   /** node processes for the servers' threads (placement hosts); absent: all in this process (workers) */
   hosts?: number;
+  /** node flags for each node process (placement hosts), e.g. --max-semi-space-size=2 */
+  hostNodeArgs?: string[];
 }
 
 export interface ScaleMeasurement {
@@ -136,7 +138,7 @@ export async function measureScale(n: number, opts: ScaleOptions, progress: Prog
   }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sim = await Simulation.start({ topology, serversPerWorker: k, knowledge, ...(hosts ? { placement: 'hosts' as const, hosts } : {}) });
+  const sim = await Simulation.start({ topology, serversPerWorker: k, knowledge, ...(hosts ? { placement: 'hosts' as const, hosts, hostNodeArgs: opts.hostNodeArgs } : {}) });
   try {
     const startMs = performance.now() - t0;
     await sim.converged({ timeoutMs: opts.timeoutMs ?? 120_000 });
@@ -202,6 +204,7 @@ function runFresh(n: number, opts: ScaleOptions, progress: Progress, log: (l: st
   if (opts.timeoutMs !== undefined) args.push('--timeout-ms', String(opts.timeoutMs));
   if (opts.knowledge !== undefined) args.push('--knowledge', opts.knowledge);
   if (opts.hosts !== undefined) args.push('--hosts', String(opts.hosts));
+  if (opts.hostNodeArgs?.length) args.push('--host-node-args', opts.hostNodeArgs.join(' '));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));

@@ -22,6 +22,8 @@ export interface PlacementOptions {
   proxyPlacement?: ProxyPlacement;
   /** Node processes (hosts placement; default 2). */
   hosts?: number;
+  /** Node flags for each node process (hosts placement), e.g. ['--max-semi-space-size=2']. */
+  hostNodeArgs?: string[];
   /** Where the servers and proxies are (external placement: required). */
   endpoints?: Endpoints;
   /** Some servers are foreign (their spec has an impl): ours go on `placement`, those on ForeignServers. */
@@ -48,7 +50,7 @@ function oursOn(options: PlacementOptions, hooks: PlacementHooks): ServerHost {
       // The processes' threads report their heap as live bytes when this process can too.
       return new HostServers(hooks, {
         processes: checkHostCount(options.hosts ?? 2), serversPerWorker: options.serversPerWorker ?? 1, proxyPlacement: options.proxyPlacement,
-        nodeArgs: process.execArgv.filter((a) => a === '--expose-gc'),
+        nodeArgs: [...process.execArgv.filter((a) => a === '--expose-gc'), ...(options.hostNodeArgs ?? [])],
       });
     case 'external':
       if (!options.endpoints) throw new Error('placement external needs an endpoints file (--endpoints FILE)');
