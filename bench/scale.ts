@@ -19,6 +19,7 @@ const { values } = parseFlags(process.argv.slice(2), {
   placement: { type: 'string', default: 'workers' },
   hosts: { type: 'string' },
   'host-node-args': { type: 'string' },
+  'timeout-ms': { type: 'string' },
   out: { type: 'string', default: 'results' },
 });
 const placementFlag = choiceFlag(values, 'placement', ['workers', 'hosts'] as const) ?? 'workers';
@@ -35,6 +36,7 @@ const knowledge = values.knowledge === 'events' ? 'events' : values.knowledge ==
 if (!knowledge) throw new Error(`--knowledge: expected digest or events, got '${values.knowledge}'`);
 const repeats = intFlag(values, 'repeats', 0, 1000, 5);
 const durationMs = intFlag(values, 'duration-ms', 0, 600_000, 3000);
+const timeoutMs = values['timeout-ms'] === undefined ? undefined : intFlag(values, 'timeout-ms', 1000, 3_600_000);
 const say = (line: string) => process.stdout.write(`scale: ${line}\n`);
 const progress = { phase: () => {}, tick: (_p: string, detail?: string) => say(detail ?? ''), done: () => {}, note: say };
 
@@ -42,7 +44,7 @@ const rows: ScaleMeasurement[] = [];
 const failed: Array<{ servers: number; error: string }> = [];
 for (const n of sizes) {
   try {
-    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge, hosts, hostNodeArgs }, progress, say));
+    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge, hosts, hostNodeArgs, timeoutMs }, progress, say));
   } catch (err) {
     // The error's own line (the child's stderr starts with where it was thrown).
     const lines = (err as Error).message.split('\n');
@@ -53,7 +55,7 @@ for (const n of sizes) {
 
 const GOAL = { servers: 10_000, convergeMs: 5 * 60_000, rssBytes: 12 * 2 ** 30 };
 const machine = machineInfo();
-const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}${hosts ? ` --placement hosts --hosts ${hosts}` : ''}${hostNodeArgs?.length ? ` --host-node-args '${hostNodeArgs.join(' ')}'` : ''}`;
+const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}${hosts ? ` --placement hosts --hosts ${hosts}` : ''}${hostNodeArgs?.length ? ` --host-node-args='${hostNodeArgs.join(' ')}'` : ''}${timeoutMs ? ` --timeout-ms ${timeoutMs}` : ''}`;
 mkdirSync(values.out!, { recursive: true });
 const json = { command, date: new Date().toISOString(), machine, goal: GOAL, rows, failed };
 writeFileSync(`${values.out}/scale.json`, JSON.stringify(json, null, 2) + '\n');
@@ -64,7 +66,7 @@ const perRecord = (bytes: number, r: ScaleMeasurement) => (r.records ? (bytes / 
 const big = rows.find((r) => r.servers === GOAL.servers);
 const bigFailed = failed.find((f) => f.servers === GOAL.servers);
 const met = big
-  ? (big.convergeMs < GOAL.convergeMs && big.maxRssBytes < GOAL.rssBytes ? 'met' : 'missed')
+  ? (!big.timedOut && big.convergeMs < GOAL.convergeMs && big.maxRssBytes < GOAL.rssBytes ? 'met' : `missed${big.timedOut ? ` (not converged in ${(big.convergeMs / 60_000).toFixed(1)} min: ${big.knownRecords!.toLocaleString('en-US')} of ${big.records!.toLocaleString('en-US')} records)` : ''}`)
   : `missed (not run: ${bigFailed?.error ?? whyNotRun()})`;
 
 // The marginal cost of a record: between the two largest sizes run, extra bytes over extra records.
@@ -88,7 +90,7 @@ const md = [
   '',
   '| topology | servers | diameter | servers/worker | worker threads | start-up (ms) | converged (ms) | RSS (MiB) | peak RSS (MiB) | peak per server (MiB) | records | heap per record (B) | peak RSS per record (B) |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.topology} | ${r.servers} | ${r.diameter} | ${r.serversPerWorker} | ${r.serverWorkers} | ${r.startMs.toFixed(0)} | ${r.convergeMs.toFixed(0)} | ${mib(r.rssBytes)} | ${mib(r.maxRssBytes)} | ${(r.maxRssBytes / 2 ** 20 / r.servers).toFixed(2)} | ${r.records?.toLocaleString('en-US') ?? '–'} | ${perRecord(r.heapBytes ?? 0, r)} | ${perRecord(r.maxRssBytes, r)} |`),
+  ...rows.map((r) => `| ${r.topology} | ${r.servers} | ${r.diameter} | ${r.serversPerWorker} | ${r.serverWorkers} | ${r.startMs.toFixed(0)} | ${r.timedOut ? `not in ${r.convergeMs.toFixed(0)} (${(100 * r.knownRecords! / r.records!).toFixed(0)}% of records)` : r.convergeMs.toFixed(0)} | ${mib(r.rssBytes)} | ${mib(r.maxRssBytes)} | ${(r.maxRssBytes / 2 ** 20 / r.servers).toFixed(2)} | ${r.records?.toLocaleString('en-US') ?? '–'} | ${perRecord(r.heapBytes ?? 0, r)} | ${perRecord(r.maxRssBytes, r)} |`),
   ...failed.map((f) => `| ${f.servers} servers | ${f.servers} | – | – | – | not run: ${f.error} | | | | | | | |`),
   '',
   ...(rows.some((r) => r.hostProcesses) ? [

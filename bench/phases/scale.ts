@@ -59,6 +59,9 @@ export interface ScaleMeasurement {
   hostProcesses?: Array<{ label: string; rssBytes: number; peakRssBytes: number; fds: number; threads: number }>;
   /** CPU time of this process and its node processes' (user + system, ms), start to convergence */
   cpuMs?: number;
+  /** convergence timed out (convergeMs is then the time given up at): records known by then, from the digests */
+  timedOut?: boolean;
+  knownRecords?: number;
   /** a client on a leaf at one end of the diameter quits: until every node forgot it */
   quitMs?: Percentiles;
   /** a client on the tree's centre quits (eccentricity = radius hops) */
@@ -138,10 +141,20 @@ export async function measureScale(n: number, opts: ScaleOptions, progress: Prog
   }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sim = await Simulation.start({ topology, serversPerWorker: k, knowledge, ...(hosts ? { placement: 'hosts' as const, hosts, hostNodeArgs: opts.hostNodeArgs } : {}) });
+  // Each node's latest digest count: how many records the network holds so far (told if convergence times out).
+  const known = new Map<number, number>();
+  const onEvent = knowledge === 'digest' ? (e: { type: string; node?: number; count?: number }) => {
+    if (e.type === 'knowledge' && e.node !== undefined) known.set(e.node, e.count ?? 0);
+  } : undefined;
+  const sim = await Simulation.start({ topology, serversPerWorker: k, knowledge, onEvent, ...(hosts ? { placement: 'hosts' as const, hosts, hostNodeArgs: opts.hostNodeArgs } : {}) });
   try {
     const startMs = performance.now() - t0;
-    await sim.converged({ timeoutMs: opts.timeoutMs ?? 120_000 });
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    let timedOut = false;
+    await sim.converged({ timeoutMs }).catch((err: Error) => {
+      if (err.name !== 'ConvergenceTimeout') throw err;
+      timedOut = true;
+    });
     const convergeMs = performance.now() - t0;
     const mem = await sim.memory();
     const own = process.cpuUsage(cpu0);
@@ -158,7 +171,12 @@ export async function measureScale(n: number, opts: ScaleOptions, progress: Prog
       knowledge, records: s * (s - 1 + c) + c * Math.max(0, c - 1), heapBytes: mem.heapUsed.reduce((a, b) => a + b, 0), fds,
       hostProcesses: hostRows?.map(({ cpuMs: _, ...h }) => h),
       cpuMs: (own.user + own.system) / 1000 + (hostRows ?? []).reduce((a, h) => a + h.cpuMs, 0),
+      ...(timedOut ? { timedOut: true, knownRecords: [...known.values()].reduce((a, b) => a + b, 0) } : {}),
     };
+    if (timedOut) {
+      progress.tick('scale', `${topology.name}: NOT converged within ${timeoutMs} ms: ${row.knownRecords!.toLocaleString('en-US')} of ${row.records!.toLocaleString('en-US')} records known, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+      return row;
+    }
     progress.tick('scale', `${topology.name}: converged in ${convergeMs.toFixed(0)} ms, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak, ${(row.heapBytes! / row.records!).toFixed(1)} heap bytes per record`);
     if (opts.repeats > 0) {
       const quit = (quitter: number) => measureQuit({ sim, topology, quitter, repeats: opts.repeats, linkLatencyMs: 0, links: 'direct', diameter: d.hops, serversPerWorker: k }, progress, 'scale');
@@ -204,7 +222,7 @@ function runFresh(n: number, opts: ScaleOptions, progress: Progress, log: (l: st
   if (opts.timeoutMs !== undefined) args.push('--timeout-ms', String(opts.timeoutMs));
   if (opts.knowledge !== undefined) args.push('--knowledge', opts.knowledge);
   if (opts.hosts !== undefined) args.push('--hosts', String(opts.hosts));
-  if (opts.hostNodeArgs?.length) args.push('--host-node-args', opts.hostNodeArgs.join(' '));
+  if (opts.hostNodeArgs?.length) args.push(`--host-node-args=${opts.hostNodeArgs.join(' ')}`); // '=': the value starts with a dash
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
