@@ -45,6 +45,18 @@ interface Placed {
   alive: boolean;
 }
 
+/** The thread being filled. */
+interface Slot {
+  proc: HostProcess;
+  thread: string | undefined;
+  count: number;
+  /** the previous thread of its process has booted (its first start answered) */
+  after: Promise<void>;
+  /** this thread has booted */
+  booted: Promise<void>;
+  release: (first: Promise<unknown>) => void;
+}
+
 export class HostServers implements ServerHost {
   readonly kind = 'hosts' as const;
   readonly workers = [];
@@ -52,7 +64,13 @@ export class HostServers implements ServerHost {
   private readonly where = new Map<string, Placed>();
   private network: HostLinks | undefined;
   /** The thread being filled: its process and how many servers it has. */
-  private filling: { proc: HostProcess; thread: string | undefined; count: number } | undefined;
+  private filling: Slot | undefined;
+  /**
+   * Per process, its newest thread's first start: the next thread there waits for it. Started
+   * all at once, 50 threads load their modules together on 2 cores and their first calls time
+   * out (seen at tree:5000 on a loaded machine: over 60 s).
+   */
+  private readonly lastBoot = new Map<HostProcess, Promise<void>>();
   private threads = 0;
   private stopping = false;
 
@@ -94,16 +112,31 @@ export class HostServers implements ServerHost {
     if (this.where.get(spec.name)?.alive) throw new Error(`a host named ${spec.name} is already running`);
     // Fill the current thread; a new one goes to the next process in turn.
     const fresh = ownWorker || !this.filling || this.filling.count >= this.options.serversPerWorker || !this.filling.proc.alive;
-    if (fresh) this.filling = { proc: this.processes[this.threads++ % this.processes.length]!, thread: undefined, count: 0 };
+    if (fresh) this.filling = this.newThread();
     const slot = this.filling!;
     slot.count++;
     const placed: Placed = { proc: slot.proc, thread: '', alive: true };
     this.where.set(spec.name, placed);
-    await slot.proc.ready;
-    const { port, thread } = await slot.proc.call('start', [spec, fresh]);
+    // A thread's first start waits for the previous thread of its process to boot; the others
+    // wait for that first start, so the process fills this thread, not a newer one.
+    await (fresh ? slot.after : slot.booted);
+    const answer = slot.proc.call('start', [spec, fresh]);
+    if (fresh) slot.release(answer);
+    const { port, thread } = await answer;
     placed.thread = thread;
     if (fresh) slot.thread = thread;
     return { host: '127.0.0.1', port };
+  }
+
+  /** The next thread: on the next process in turn, booted after that process's previous one. */
+  private newThread(): Slot {
+    const proc = this.processes[this.threads++ % this.processes.length]!;
+    let release!: (first: Promise<unknown>) => void;
+    // Settled either way: a failed first start fails its own caller, not the threads after it.
+    const booted = new Promise<unknown>((r) => (release = r)).then(() => undefined, () => undefined);
+    const after = this.lastBoot.get(proc) ?? proc.ready.then(() => undefined, () => undefined);
+    this.lastBoot.set(proc, booted);
+    return { proc, thread: undefined, count: 0, after, booted, release };
   }
 
   join(name: string, target: Address, deadlineMs?: number): Promise<number> {
