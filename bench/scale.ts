@@ -6,7 +6,8 @@
 // reported as such and the others still run. Writes <out>/scale.json and <out>/scale.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { machineInfo } from '../src/util/machine.ts';
-import { intFlag, parseFlags } from '../src/cli/args.ts';
+import { choiceFlag, intFlag, parseFlags } from '../src/cli/args.ts';
+import { MAX_HOST_PROCESSES } from '../src/placement/hosts.ts';
 import { type ScaleMeasurement, fdsNeeded, openFilesLimit, runScale } from './phases/scale.ts';
 import type { Percentiles } from './phases/common.ts';
 
@@ -15,14 +16,27 @@ const { values } = parseFlags(process.argv.slice(2), {
   repeats: { type: 'string', default: '5' },
   'duration-ms': { type: 'string', default: '3000' },
   knowledge: { type: 'string', default: 'digest' },
+  placement: { type: 'string', default: 'workers' },
+  hosts: { type: 'string' },
+  'host-node-args': { type: 'string' },
+  'timeout-ms': { type: 'string' },
   out: { type: 'string', default: 'results' },
 });
+const placementFlag = choiceFlag(values, 'placement', ['workers', 'hosts'] as const) ?? 'workers';
+if (values.hosts !== undefined && placementFlag !== 'hosts') throw new Error('--hosts goes with --placement hosts');
+const hosts = placementFlag === 'hosts' ? intFlag(values, 'hosts', 1, MAX_HOST_PROCESSES, 2) : undefined;
+// Node flags for each node process (V8 heap limits): checked here, so a typo fails before any process starts.
+const hostNodeArgs = values['host-node-args']?.split(' ').filter(Boolean);
+if (hostNodeArgs && !hosts) throw new Error('--host-node-args goes with --placement hosts');
+const badArg = hostNodeArgs?.find((a) => !/^--[a-z][a-z0-9-]*(=\S+)?$/.test(a));
+if (badArg) throw new Error(`--host-node-args: expected node flags such as --max-semi-space-size=2, got '${badArg}'`);
 const sizes = values.sizes!.split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new Error(`--sizes: expected a comma list of server counts, got '${values.sizes}'`);
 const knowledge = values.knowledge === 'events' ? 'events' : values.knowledge === 'digest' ? 'digest' : undefined;
 if (!knowledge) throw new Error(`--knowledge: expected digest or events, got '${values.knowledge}'`);
 const repeats = intFlag(values, 'repeats', 0, 1000, 5);
 const durationMs = intFlag(values, 'duration-ms', 0, 600_000, 3000);
+const timeoutMs = values['timeout-ms'] === undefined ? undefined : intFlag(values, 'timeout-ms', 1000, 3_600_000);
 const say = (line: string) => process.stdout.write(`scale: ${line}\n`);
 const progress = { phase: () => {}, tick: (_p: string, detail?: string) => say(detail ?? ''), done: () => {}, note: say };
 
@@ -30,7 +44,7 @@ const rows: ScaleMeasurement[] = [];
 const failed: Array<{ servers: number; error: string }> = [];
 for (const n of sizes) {
   try {
-    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge }, progress, say));
+    rows.push(...await runScale({ sizes: [n], repeats, durationMs, knowledge, hosts, hostNodeArgs, timeoutMs }, progress, say));
   } catch (err) {
     // The error's own line (the child's stderr starts with where it was thrown).
     const lines = (err as Error).message.split('\n');
@@ -41,7 +55,7 @@ for (const n of sizes) {
 
 const GOAL = { servers: 10_000, convergeMs: 5 * 60_000, rssBytes: 12 * 2 ** 30 };
 const machine = machineInfo();
-const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}`;
+const command = `npm run bench:scale -- --sizes ${values.sizes} --repeats ${repeats} --duration-ms ${durationMs} --knowledge ${knowledge}${hosts ? ` --placement hosts --hosts ${hosts}` : ''}${hostNodeArgs?.length ? ` --host-node-args='${hostNodeArgs.join(' ')}'` : ''}${timeoutMs ? ` --timeout-ms ${timeoutMs}` : ''}`;
 mkdirSync(values.out!, { recursive: true });
 const json = { command, date: new Date().toISOString(), machine, goal: GOAL, rows, failed };
 writeFileSync(`${values.out}/scale.json`, JSON.stringify(json, null, 2) + '\n');
@@ -52,7 +66,7 @@ const perRecord = (bytes: number, r: ScaleMeasurement) => (r.records ? (bytes / 
 const big = rows.find((r) => r.servers === GOAL.servers);
 const bigFailed = failed.find((f) => f.servers === GOAL.servers);
 const met = big
-  ? (big.convergeMs < GOAL.convergeMs && big.maxRssBytes < GOAL.rssBytes ? 'met' : 'missed')
+  ? (!big.timedOut && big.convergeMs < GOAL.convergeMs && big.maxRssBytes < GOAL.rssBytes ? 'met' : `missed${big.timedOut ? ` (not converged in ${(big.convergeMs / 60_000).toFixed(1)} min: ${big.knownRecords!.toLocaleString('en-US')} of ${big.records!.toLocaleString('en-US')} records)` : ''}`)
   : `missed (not run: ${bigFailed?.error ?? whyNotRun()})`;
 
 // The marginal cost of a record: between the two largest sizes run, extra bytes over extra records.
@@ -62,7 +76,7 @@ const marginal = a && b && b.records! > a.records!
   : undefined;
 
 const md = [
-  '# Scale: servers in worker threads',
+  `# Scale: servers in worker threads${hosts ? ` over ${hosts} node processes` : ''}`,
   '',
   `Command: \`${command}\` — ${json.date}`,
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, commit ${machine.commit}${machine.dirty ? ' (uncommitted changes)' : ''}`,
@@ -76,9 +90,23 @@ const md = [
   '',
   '| topology | servers | diameter | servers/worker | worker threads | start-up (ms) | converged (ms) | RSS (MiB) | peak RSS (MiB) | peak per server (MiB) | records | heap per record (B) | peak RSS per record (B) |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.topology} | ${r.servers} | ${r.diameter} | ${r.serversPerWorker} | ${r.serverWorkers} | ${r.startMs.toFixed(0)} | ${r.convergeMs.toFixed(0)} | ${mib(r.rssBytes)} | ${mib(r.maxRssBytes)} | ${(r.maxRssBytes / 2 ** 20 / r.servers).toFixed(2)} | ${r.records?.toLocaleString('en-US') ?? '–'} | ${perRecord(r.heapBytes ?? 0, r)} | ${perRecord(r.maxRssBytes, r)} |`),
+  ...rows.map((r) => `| ${r.topology} | ${r.servers} | ${r.diameter} | ${r.serversPerWorker} | ${r.serverWorkers} | ${r.startMs.toFixed(0)} | ${r.timedOut ? `not in ${r.convergeMs.toFixed(0)} (${(100 * r.knownRecords! / r.records!).toFixed(0)}% of records)` : r.convergeMs.toFixed(0)} | ${mib(r.rssBytes)} | ${mib(r.maxRssBytes)} | ${(r.maxRssBytes / 2 ** 20 / r.servers).toFixed(2)} | ${r.records?.toLocaleString('en-US') ?? '–'} | ${perRecord(r.heapBytes ?? 0, r)} | ${perRecord(r.maxRssBytes, r)} |`),
   ...failed.map((f) => `| ${f.servers} servers | ${f.servers} | – | – | – | not run: ${f.error} | | | | | | | |`),
   '',
+  ...(rows.some((r) => r.hostProcesses) ? [
+    'Placement hosts: the server threads over node processes (threads in turn to each), one IPC channel each; RSS and',
+    'peak above are sums over the node processes and the coordinator (each process\'s own peak: an upper bound on the',
+    'peak of the sum). Descriptors are counted by each process after convergence (/proc/self/fd); CPU is user + system',
+    'of all processes from the first spawn to convergence.',
+    '',
+    '| topology | processes | threads per process | descriptors per process | peak RSS per process (MiB) | CPU (s) | CPU / wall |',
+    '|---|---:|---|---|---|---:|---:|',
+    ...rows.filter((r) => r.hostProcesses).map((r) => {
+      const hp = r.hostProcesses!;
+      return `| ${r.topology} | ${hp.length} | ${hp.map((h) => h.threads).join(', ')} | ${hp.map((h) => h.fds).join(', ')} | ${hp.map((h) => mib(h.peakRssBytes)).join(', ')} | ${((r.cpuMs ?? 0) / 1000).toFixed(0)} | ${((r.cpuMs ?? 0) / r.convergeMs).toFixed(2)} |`;
+    }),
+    '',
+  ] : []),
   ...(rows.some((r) => r.quitMs) ? [
     `Quit convergence (${repeats} repeats each; median / p99 ms, from the quit leaving the client until every node has forgotten it)`,
     'for a client on a leaf at one end of the diameter (the news crosses the whole tree) and one on the',

@@ -30,6 +30,10 @@ export interface ScaleOptions {
   timeoutMs?: number;
   /** how nodes report what they know (default 'digest') */
   knowledge?: KnowledgeMode;
+  /** node processes for the servers' threads (placement hosts); absent: all in this process (workers) */
+  hosts?: number;
+  /** node flags for each node process (placement hosts), e.g. --max-semi-space-size=2 */
+  hostNodeArgs?: string[];
 }
 
 export interface ScaleMeasurement {
@@ -51,6 +55,13 @@ export interface ScaleMeasurement {
   heapBytes?: number;
   /** file descriptors the run needs (listeners, both ends of each link, clients), and the limit */
   fds?: { needed: number; limit: number };
+  /** placement hosts: each node process as it measured itself after convergence (its peak RSS, its descriptors) */
+  hostProcesses?: Array<{ label: string; rssBytes: number; peakRssBytes: number; fds: number; threads: number }>;
+  /** CPU time of this process and its node processes' (user + system, ms), start to convergence */
+  cpuMs?: number;
+  /** convergence timed out (convergeMs is then the time given up at): records known by then, from the digests */
+  timedOut?: boolean;
+  knownRecords?: number;
   /** a client on a leaf at one end of the diameter quits: until every node forgot it */
   quitMs?: Percentiles;
   /** a client on the tree's centre quits (eccentricity = radius hops) */
@@ -121,25 +132,51 @@ export async function measureScale(n: number, opts: ScaleOptions, progress: Prog
   const { topology, d, radius } = scaleTopology(n, opts.repeats > 0 || opts.durationMs > 0);
   const k = placement(n);
   const knowledge = opts.knowledge ?? 'digest';
-  const fds = { needed: fdsNeeded(topology.servers.length, topology.clients.length + (opts.durationMs > 0 ? 2 : 0)), limit: openFilesLimit() ?? Number.POSITIVE_INFINITY };
+  const hosts = opts.hosts;
+  // With node processes, each holds its share of the descriptors (a link across two holds one end in each).
+  const total = fdsNeeded(topology.servers.length, topology.clients.length + (opts.durationMs > 0 ? 2 : 0));
+  const fds = { needed: hosts ? Math.ceil(total / hosts) + 256 : total, limit: openFilesLimit() ?? Number.POSITIVE_INFINITY };
   if (fds.needed > fds.limit) {
-    throw new Error(`${topology.name} needs about ${fds.needed} file descriptors in this process (a listener per server, both ends of each of its ${topology.servers.length - 1} links), but ulimit -n is ${fds.limit}: raise it (ulimit -n ${Math.ceil(fds.needed / 1024) * 1024}) or run a smaller size`);
+    throw new Error(`${topology.name} needs about ${fds.needed} file descriptors in ${hosts ? `each of ${hosts} node processes` : 'this process'} (a listener per server, both ends of each of its ${topology.servers.length - 1} links), but ulimit -n is ${fds.limit}: ${hosts ? `use more (--hosts ${Math.ceil(total / (fds.limit - 512))})` : 'spread the servers over node processes (--placement hosts --hosts N)'} or run a smaller size`);
   }
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sim = await Simulation.start({ topology, serversPerWorker: k, knowledge });
+  // Each node's latest digest count: how many records the network holds so far (told if convergence times out).
+  const known = new Map<number, number>();
+  const onEvent = knowledge === 'digest' ? (e: { type: string; node?: number; count?: number }) => {
+    if (e.type === 'knowledge' && e.node !== undefined) known.set(e.node, e.count ?? 0);
+  } : undefined;
+  const sim = await Simulation.start({ topology, serversPerWorker: k, knowledge, onEvent, ...(hosts ? { placement: 'hosts' as const, hosts, hostNodeArgs: opts.hostNodeArgs } : {}) });
   try {
     const startMs = performance.now() - t0;
-    await sim.converged({ timeoutMs: opts.timeoutMs ?? 120_000 });
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    let timedOut = false;
+    await sim.converged({ timeoutMs }).catch((err: Error) => {
+      if (err.name !== 'ConvergenceTimeout') throw err;
+      timedOut = true;
+    });
     const convergeMs = performance.now() - t0;
     const mem = await sim.memory();
+    const own = process.cpuUsage(cpu0);
     const s = topology.servers.length;
     const c = topology.clients.length;
+    const hostRows = mem.hosts?.map((h) => ({ label: h.label, rssBytes: h.rss, peakRssBytes: h.peakRss, fds: h.fds, threads: h.threads, cpuMs: h.cpuMs }));
     const row: ScaleMeasurement = {
       topology: topology.name, servers: s, clients: c, diameter: d.hops,
-      serversPerWorker: k, serverWorkers: sim.workers.filter((w) => w.kind === 'servers').length,
-      startMs, convergeMs, rssBytes: mem.rss, maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      serversPerWorker: k, serverWorkers: sim.workers.filter((w) => w.kind === 'servers').length + (hostRows ?? []).reduce((a, h) => a + h.threads, 0),
+      startMs, convergeMs,
+      // With node processes: the sum over all of them and this one (each process's own peak: an upper bound on the peak of the sum).
+      rssBytes: mem.rss + (hostRows ?? []).reduce((a, h) => a + h.rssBytes, 0),
+      maxRssBytes: process.resourceUsage().maxRSS * 1024 + (hostRows ?? []).reduce((a, h) => a + h.peakRssBytes, 0),
       knowledge, records: s * (s - 1 + c) + c * Math.max(0, c - 1), heapBytes: mem.heapUsed.reduce((a, b) => a + b, 0), fds,
+      hostProcesses: hostRows?.map(({ cpuMs: _, ...h }) => h),
+      cpuMs: (own.user + own.system) / 1000 + (hostRows ?? []).reduce((a, h) => a + h.cpuMs, 0),
+      ...(timedOut ? { timedOut: true, knownRecords: [...known.values()].reduce((a, b) => a + b, 0) } : {}),
     };
+    if (timedOut) {
+      progress.tick('scale', `${topology.name}: NOT converged within ${timeoutMs} ms: ${row.knownRecords!.toLocaleString('en-US')} of ${row.records!.toLocaleString('en-US')} records known, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+      return row;
+    }
     progress.tick('scale', `${topology.name}: converged in ${convergeMs.toFixed(0)} ms, ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MiB peak, ${(row.heapBytes! / row.records!).toFixed(1)} heap bytes per record`);
     if (opts.repeats > 0) {
       const quit = (quitter: number) => measureQuit({ sim, topology, quitter, repeats: opts.repeats, linkLatencyMs: 0, links: 'direct', diameter: d.hops, serversPerWorker: k }, progress, 'scale');
@@ -184,6 +221,8 @@ function runFresh(n: number, opts: ScaleOptions, progress: Progress, log: (l: st
   const args = ['--expose-gc', RUNNER, '--size', String(n), '--repeats', String(opts.repeats), '--duration-ms', String(opts.durationMs)];
   if (opts.timeoutMs !== undefined) args.push('--timeout-ms', String(opts.timeoutMs));
   if (opts.knowledge !== undefined) args.push('--knowledge', opts.knowledge);
+  if (opts.hosts !== undefined) args.push('--hosts', String(opts.hosts));
+  if (opts.hostNodeArgs?.length) args.push(`--host-node-args=${opts.hostNodeArgs.join(' ')}`); // '=': the value starts with a dash
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));

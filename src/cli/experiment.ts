@@ -12,7 +12,7 @@ import { IMPL_FLAG_OPTIONS, IMPL_USAGE, UsageError, choiceFlag, implFlags, parse
 /** The exit code of a run whose only misses were excused by the host's lateness. */
 const EXIT_INCONCLUSIVE = 3;
 
-const USAGE = `usage: npm run experiment -- [--out DIR] [--placement workers|processes|external|sim [--endpoints FILE]]
+const USAGE = `usage: npm run experiment -- [--out DIR] [--placement workers|processes|external|hosts|sim [--endpoints FILE]]
                              [--impl course:DIR|command:'...' [--impl-ids 2,4]] <experiment.json> [...]
 
 Runs each experiment (see topologies/experiments/) and writes events.jsonl, summary.json,
@@ -20,7 +20,8 @@ summary.md, lamport.svg and timeline.svg to DIR/<name>/<timestamp>/ (DIR default
 results/experiments). Every file is checked before any runs. "traceFrames": false in a file
 skips the per-frame events the Lamport diagram needs (they cost throughput under heavy load).
 --placement: where the servers run (default: the file's "placement", else its topology's, else
-workers): worker threads, a crc-server process each, or servers someone else started (the
+workers): worker threads, a crc-server process each, worker threads over 2 node processes
+(hosts: docs/placements.md), or servers someone else started (the
 Kubernetes Job) found in --endpoints FILE (contracts: src/placement/endpoints.ts), or sim: every
 server and client in this thread on virtual time, exact and replayable (docs/virtual-time.md).
 --impl: some servers of each experiment's topology are foreign (see docs/foreign-servers.md):

@@ -181,7 +181,7 @@ export class Simulation {
   /** How late each thread (or server process) of the network was around [from, to] (world.ts). */
   threadLateness(from: number, to: number): Promise<ThreadLateness[]> { return this.net.world.lateness(from, to); }
   /** Resident memory of the whole process (all threads), and V8 heap per worker. */
-  memory(): Promise<{ rss: number; heapUsed: number[] }> { return this.net.world.memory(); }
+  memory(): ReturnType<World['memory']> { return this.net.world.memory(); }
 
   /** Stop every worker: nodes close their sockets, then the threads end. */
   async stop(): Promise<void> {

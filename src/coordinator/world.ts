@@ -8,7 +8,7 @@
 import type { ClientState } from '../net/client-node.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ProxyEvent } from '../faults/events.ts';
-import { type Address, type LinkNetwork, type PlacementOptions, type ServerHost, createServerHost } from '../placement/index.ts';
+import { type Address, type HostMemory, type LinkNetwork, type PlacementOptions, type ServerHost, createServerHost } from '../placement/index.ts';
 import type { ByteTotals, HostedClientSpec, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../threads/worker-api.ts';
 import { type WorkerCrash, WorkerHandle } from '../threads/worker-handle.ts';
 import type { ThreadLateness } from '../util/lateness-probe.ts';
@@ -174,10 +174,16 @@ export class World {
     return { servers: await this.servers.states(), clients };
   }
 
-  /** Resident memory of this process (all threads), and V8 heap per live worker. */
-  async memory(): Promise<{ rss: number; heapUsed: number[] }> {
-    const heaps = await Promise.all(this.workers.filter((w) => w.alive).map((w) => w.call('heap', (api) => api.heap())));
-    return { rss: process.memoryUsage().rss, heapUsed: heaps.map((h) => h.used) };
+  /**
+   * Resident memory of this process (all threads), and V8 heap per live worker; with servers in
+   * other processes (placement hosts), each of those as `hosts`, its threads' heaps in `heapUsed`.
+   */
+  async memory(): Promise<{ rss: number; heapUsed: number[]; hosts?: HostMemory[] }> {
+    const [heaps, hosts] = await Promise.all([
+      Promise.all(this.workers.filter((w) => w.alive).map((w) => w.call('heap', (api) => api.heap()))),
+      this.servers.memory?.(),
+    ]);
+    return { rss: process.memoryUsage().rss, heapUsed: [...heaps.map((h) => h.used), ...(hosts ?? []).flatMap((h) => h.heapUsed)], hosts };
   }
 
   /**

@@ -100,7 +100,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   const facts: NodeFact[] = [];
   const played: ActionRecord[] = [];
   const proxied = exp.proxyLinks === 'all' ? 'all' as const : exp.proxyLinks.map(linkEnds);
-  log(`${exp.name}: servers placed in ${placement === 'workers' ? `worker threads (${exp.serversPerWorker} per thread)` : placement === 'processes' ? 'a crc-server process each' : placement === 'sim' ? 'this thread, on virtual time (sim)' : 'external servers (endpoints file)'}`);
+  log(`${exp.name}: servers placed in ${placement === 'workers' ? `worker threads (${exp.serversPerWorker} per thread)` : placement === 'processes' ? 'a crc-server process each' : placement === 'sim' ? 'this thread, on virtual time (sim)' : placement === 'hosts' ? `worker threads (${exp.serversPerWorker} per thread) over node processes` : 'external servers (endpoints file)'}`);
   const machine = machineInfo();
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();

@@ -46,6 +46,8 @@ export interface ChildOptions {
   onExit?: (error: ChildExit) => void;
   /** Added to (or overriding) this process's environment. */
   env?: Record<string, string>;
+  /** Open an IPC channel (structured-clone serialization) as fd 3: `process.send` / 'message'. */
+  ipc?: boolean;
 }
 
 export class Child {
@@ -62,7 +64,11 @@ export class Child {
   constructor(private readonly options: ChildOptions) {
     hookExit();
     this.label = options.label;
-    this.process = spawn(options.command, options.args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ? { ...process.env, ...options.env } : undefined });
+    this.process = spawn(options.command, options.args, {
+      stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
+      serialization: options.ipc ? 'advanced' : undefined,
+      env: options.env ? { ...process.env, ...options.env } : undefined,
+    });
     live.add(this);
     this.process.stdout!.setEncoding('utf8').on('data', (s: string) => this.onStdout(s));
     this.process.stderr!.setEncoding('utf8').on('data', (s: string) => {

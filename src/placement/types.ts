@@ -10,9 +10,13 @@ import type { LatenessStats } from '../faults/scheduler.ts';
 import type { ByteTotals, HostedServerSpec, KnowledgeMode, ServerCounters, SimEvent } from '../threads/worker-api.ts';
 import type { WorkerHandle } from '../threads/worker-handle.ts';
 import type { ThreadLateness } from '../util/lateness-probe.ts';
+import type { HostMemory } from './host-wire.ts';
 
-/** workers: threads of this process (default); processes: a crc-server process each; external: started by someone else (Kubernetes). */
-export const PLACEMENTS = ['workers', 'processes', 'external'] as const;
+/**
+ * workers: threads of this process (default); processes: a crc-server process each; external:
+ * started by someone else (Kubernetes); hosts: threads spread over several node processes (hosts.ts).
+ */
+export const PLACEMENTS = ['workers', 'processes', 'external', 'hosts'] as const;
 export type PlacementKind = (typeof PLACEMENTS)[number];
 
 export interface Address {
@@ -60,6 +64,8 @@ export interface ServerHost {
    * (the coordinator asks those itself): a server process each (processes). Absent: none.
    */
   lateness?(from: number, to: number): Promise<ThreadLateness[]>;
+  /** Placements whose servers run in other processes (hosts): each one's memory and descriptors. */
+  memory?(): Promise<HostMemory[]>;
   /** The link proxies of this placement (made on first use). */
   links(onEvents: (events: ProxyEvent[]) => void): LinkNetwork;
   stop(): Promise<void>;
