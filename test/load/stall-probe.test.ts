@@ -39,7 +39,10 @@ describe.runIf(linux)('stall probe (schedstat)', () => {
     expect(stall!.verdict).toMatch(/^running/);
     expect(stall!.runningMs).toBeGreaterThanOrEqual(30);
     expect(stall!.runQueueMs).toBeGreaterThanOrEqual(0);
-    expect(stall!.gapMs).toBeGreaterThanOrEqual(stall!.runningMs + stall!.runQueueMs - 1); // both inside the gap (1 ms: clock grain)
+    // 30 ms of one thread's CPU take at least 30 ms of wall. (Not gap >= running + run queue: the
+    // wall clock and schedstat are read one after the other, and a loaded host can deschedule the
+    // thread between the two reads, so the counters may cover a little more than the gap.)
+    expect(stall!.gapMs).toBeGreaterThanOrEqual(30);
   });
 
   it('charges a sleeping gap far less running time than a busy one', async () => {
