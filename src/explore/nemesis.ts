@@ -1,12 +1,14 @@
 // The nemesis: from a topology, a seed, the fault kinds and a duration, a random fault schedule
 // as an experiment file. Faults start and end inside the duration, never two at once on the
 // same link, server or partition, and each is ended (up, heal, restart, release, remove), so
-// the run ends healed; then one check, `expect consistent` within the settle time, and the
+// the run ends healed; timed `converged` checks after the actions that break something
+// (timed-checks.ts); then one check, `expect consistent` within the settle time, and the
 // runner's verdict (final consistency and the traffic audit of the flows across the tree).
 // Deterministic: the same inputs give the same file.
 import type { Topology } from '../topology/schema.ts';
 import { mulberry32 } from '../util/random.ts';
 import { type EntryDoc, type ExperimentFile, type FlowDoc, slug } from './doc.ts';
+import { withTimedChecks } from './timed-checks.ts';
 import { hops, leaves, partsAfterCut, serverLinks } from './tree.ts';
 
 export const FAULT_KINDS = ['partition', 'crash', 'flap', 'latency', 'silent', 'hold'] as const;
@@ -163,8 +165,9 @@ export function generateSchedule(o: NemesisOptions): ExperimentFile {
     }
   }
   placed.sort((x, y) => x.e.at! - y.e.at! || x.order - y.order);
-  const timeline = placed.map((p) => p.e);
-  const last = timeline.length ? timeline[timeline.length - 1]!.at! : 0;
+  // Timed checks after the actions that break something (timed-checks.ts), then the final check.
+  const timeline = withTimedChecks(placed.map((p) => p.e), topology);
+  const last = placed.length ? placed[placed.length - 1]!.e.at! : 0;
   // No `at`: the check starts with the last action.
   timeline.push({ expect: 'consistent', within: settle });
   return {
