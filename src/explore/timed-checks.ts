@@ -13,6 +13,12 @@ import { type EntryDoc, isAction } from './doc.ts';
 /** Room for the propagation itself and the servers' own ticks (ms); sim delivers in-memory frames at once. */
 export const TIMED_MARGIN_MS = 200;
 
+/**
+ * How long after any earlier action a break must come (ms): a restored link or server re-joins
+ * with backoff (clients' up to 1 s, sim/client.ts), and the truth moves until it has.
+ */
+export const PRE_QUIET_MS = 1500;
+
 /** A timed check explore adds: a `converged` check right after an action (the final check is `consistent`). */
 export const isTimedCheck = (e: EntryDoc): boolean => e.expect === 'converged' && e.at === undefined;
 
@@ -24,18 +30,27 @@ export function withTimedChecks(timeline: readonly EntryDoc[], topology: Topolog
   const actions = kept.filter(isAction);
   const latency = new Map<string, number>();
   let held = 0;
+  // Silent faults in force: until detected, and across re-dials over a half-open link, the truth flickers.
+  const silent = new Set<string>();
   const out: EntryDoc[] = [];
   let a = 0;
   for (const e of kept) {
     out.push(e);
     if (!isAction(e)) continue;
+    const prev = actions[a - 1];
     const next = actions[++a];
+    const silentBefore = silent.size;
     if (e.do === 'latency') latency.set(`${e.link} ${e.name}`, Number(e.ms) + Number(e.jitter ?? 0));
     else if (e.do === 'remove') latency.delete(`${e.link} ${e.name}`);
     else if (e.do === 'hold') held++;
     else if (e.do === 'release') held = Math.max(0, held - 1);
+    else if (e.do === 'partition' && e.mode === 'silent') silent.add('partition');
+    else if (e.do === 'heal') silent.delete('partition');
+    else if (e.do === 'down' && e.mode === 'silent') silent.add(String(e.link));
+    else if (e.do === 'up') silent.delete(String(e.link));
     const breaks = e.do === 'crash' || e.do === 'partition' || (e.do === 'down' && e.direction === undefined) || (e.do === 'down' && e.mode === 'silent');
-    if (!breaks || held > 0) continue;
+    if (!breaks || held > 0 || silentBefore > 0) continue;
+    if (prev && e.at! - prev.at! < Math.max(PRE_QUIET_MS, (silentDetection ?? 0) + TIMED_MARGIN_MS)) continue;
     const detection = e.mode === 'silent' ? silentDetection : 0;
     if (detection === undefined) continue;
     const within = detection + [...latency.values()].reduce((s, ms) => s + ms, 0) + TIMED_MARGIN_MS;
