@@ -11,7 +11,7 @@ import { type EntryDoc, type ExperimentFile, type FlowDoc, slug } from './doc.ts
 import { withTimedChecks } from './timed-checks.ts';
 import { hops, leaves, partsAfterCut, serverLinks } from './tree.ts';
 
-export const FAULT_KINDS = ['partition', 'crash', 'flap', 'latency', 'silent', 'hold'] as const;
+export const FAULT_KINDS = ['partition', 'crash', 'flap', 'latency', 'silent', 'hold', 'client'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How long the network gets after the last action to be consistent again (ms): liveness, re-dial backoff and re-join, with room. */
@@ -75,6 +75,13 @@ function fault(kind: FaultKind, t: Topology, rand: Rand, n: number): Fault | und
     const len = ms10(rand, 200, 3000);
     const near = links.filter(([a, b]) => a === server || b === server).map(([a, b]) => `link ${Math.min(a, b)}-${Math.max(a, b)}`);
     return { actions: [{ at: 0, do: 'crash', server }, { at: len, do: 'restart', server }], uses: [`server ${server}`, ...near] };
+  }
+  if (kind === 'client') {
+    // A client quits or drops its connection, then joins again: the quit and re-join rules.
+    const c = pick(rand, t.clients);
+    const how = pick(rand, ['quit', 'disconnect'] as const);
+    const gone: EntryDoc = how === 'quit' ? { at: 0, do: 'quit', client: c.id, text: 'bye' } : { at: 0, do: 'disconnect', client: c.id };
+    return { actions: [gone, { at: ms10(rand, 300, 3000), do: 'join', client: c.id }], uses: [`client ${c.id}`, `server ${c.server}`] };
   }
   if (links.length === 0) return undefined;
   switch (kind) {

@@ -1,5 +1,5 @@
 // Judging the run, not only its end: after each action that breaks something (a partition, a
-// link down, a crash) and is followed by a quiet window, the network must converge to the new
+// link down, a crash, a client's quit or disconnect) and is followed by a quiet window, the network must converge to the new
 // truth within a bound, as an ordinary `expect converged` check right after the action (so a
 // shrunk file carries it and replays it with `npm run experiment`). Only where the bound is
 // sound in sim: detection (at once for a cut or a crash; timeout + interval for a silent cut),
@@ -48,7 +48,7 @@ export function withTimedChecks(timeline: readonly EntryDoc[], topology: Topolog
     else if (e.do === 'heal') silent.delete('partition');
     else if (e.do === 'down' && e.mode === 'silent') silent.add(String(e.link));
     else if (e.do === 'up') silent.delete(String(e.link));
-    const breaks = e.do === 'crash' || e.do === 'partition' || (e.do === 'down' && e.direction === undefined) || (e.do === 'down' && e.mode === 'silent');
+    const breaks = e.do === 'crash' || e.do === 'quit' || e.do === 'disconnect' || e.do === 'partition' || (e.do === 'down' && e.direction === undefined) || (e.do === 'down' && e.mode === 'silent');
     if (!breaks || held > 0 || silentBefore > 0) continue;
     if (prev && e.at! - prev.at! < Math.max(PRE_QUIET_MS, (silentDetection ?? 0) + TIMED_MARGIN_MS)) continue;
     const detection = e.mode === 'silent' ? silentDetection : 0;
