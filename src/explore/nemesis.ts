@@ -1,15 +1,17 @@
 // The nemesis: from a topology, a seed, the fault kinds and a duration, a random fault schedule
 // as an experiment file. Faults start and end inside the duration, never two at once on the
 // same link, server or partition, and each is ended (up, heal, restart, release, remove), so
-// the run ends healed; then one check, `expect consistent` within the settle time, and the
+// the run ends healed; timed `converged` checks after the actions that break something
+// (timed-checks.ts); then one check, `expect consistent` within the settle time, and the
 // runner's verdict (final consistency and the traffic audit of the flows across the tree).
 // Deterministic: the same inputs give the same file.
 import type { Topology } from '../topology/schema.ts';
 import { mulberry32 } from '../util/random.ts';
 import { type EntryDoc, type ExperimentFile, type FlowDoc, slug } from './doc.ts';
+import { withTimedChecks } from './timed-checks.ts';
 import { hops, leaves, partsAfterCut, serverLinks } from './tree.ts';
 
-export const FAULT_KINDS = ['partition', 'crash', 'flap', 'latency', 'silent', 'hold'] as const;
+export const FAULT_KINDS = ['partition', 'crash', 'flap', 'latency', 'silent', 'hold', 'client'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How long the network gets after the last action to be consistent again (ms): liveness, re-dial backoff and re-join, with room. */
@@ -73,6 +75,13 @@ function fault(kind: FaultKind, t: Topology, rand: Rand, n: number): Fault | und
     const len = ms10(rand, 200, 3000);
     const near = links.filter(([a, b]) => a === server || b === server).map(([a, b]) => `link ${Math.min(a, b)}-${Math.max(a, b)}`);
     return { actions: [{ at: 0, do: 'crash', server }, { at: len, do: 'restart', server }], uses: [`server ${server}`, ...near] };
+  }
+  if (kind === 'client') {
+    // A client quits or drops its connection, then joins again: the quit and re-join rules.
+    const c = pick(rand, t.clients);
+    const how = pick(rand, ['quit', 'disconnect'] as const);
+    const gone: EntryDoc = how === 'quit' ? { at: 0, do: 'quit', client: c.id, text: 'bye' } : { at: 0, do: 'disconnect', client: c.id };
+    return { actions: [gone, { at: ms10(rand, 300, 3000), do: 'join', client: c.id }], uses: [`client ${c.id}`, `server ${c.server}`] };
   }
   if (links.length === 0) return undefined;
   switch (kind) {
@@ -163,8 +172,9 @@ export function generateSchedule(o: NemesisOptions): ExperimentFile {
     }
   }
   placed.sort((x, y) => x.e.at! - y.e.at! || x.order - y.order);
-  const timeline = placed.map((p) => p.e);
-  const last = timeline.length ? timeline[timeline.length - 1]!.at! : 0;
+  // Timed checks after the actions that break something (timed-checks.ts), then the final check.
+  const timeline = withTimedChecks(placed.map((p) => p.e), topology);
+  const last = placed.length ? placed[placed.length - 1]!.e.at! : 0;
   // No `at`: the check starts with the last action.
   timeline.push({ expect: 'consistent', within: settle });
   return {

@@ -1,5 +1,5 @@
 // A schedule's actions as fault units: each fault's start with the action that ends it (a down
-// and its up, a partition and its heal, a crash and its restart, a hold and its release, a named
+// and its up, a partition and its heal, a crash and its restart, a client's quit or disconnect and its join, a hold and its release, a named
 // toxic and its remove). The shrinker drops whole units, so a fault is never left open by
 // accident; an action with no partner is a unit of its own.
 import { type EntryDoc, isAction, linkKey } from './doc.ts';
@@ -15,6 +15,8 @@ function opens(e: EntryDoc): string | undefined {
     case 'down': return `down ${linkKey(String(e.link))} ${dir(e)}`;
     case 'partition': return 'partition';
     case 'crash': return `server ${e.server}`;
+    case 'quit':
+    case 'disconnect': return `client ${e.client}`;
     case 'hold': return `hold ${linkKey(String(e.link))} ${dir(e)}`;
     case 'latency':
     case 'toxic': {
@@ -31,6 +33,7 @@ function closes(e: EntryDoc): string | undefined {
     case 'up': return `down ${linkKey(String(e.link))} ${dir(e)}`;
     case 'heal': return 'partition';
     case 'restart': return `server ${e.server}`;
+    case 'join': return `client ${e.client}`;
     case 'release': return `hold ${linkKey(String(e.link))} ${dir(e)}`;
     case 'remove': return `toxic ${linkKey(String(e.link))} ${e.name}`;
     default: return undefined;

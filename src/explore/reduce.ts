@@ -5,6 +5,7 @@ import { resolveTopology } from '../topology/generate.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type EntryDoc, type ExperimentFile, isAction, lastActionAt } from './doc.ts';
 import type { Unit } from './pairs.ts';
+import { withTimedChecks } from './timed-checks.ts';
 
 /** Times are kept in steps of this (ms); a halved gap or duration never goes below it. */
 export const TIME_STEP_MS = 10;
@@ -33,7 +34,8 @@ function sortTimeline(timeline: readonly EntryDoc[]): EntryDoc[] {
 
 /** `doc` with a new timeline, in time order, its duration keeping the settle time after the last action. */
 function withTimeline(doc: ExperimentFile, timeline: EntryDoc[], settle = settleOf(doc)): ExperimentFile {
-  const next = { ...doc, timeline: sortTimeline(timeline) };
+  // The timed checks again, for the new times: a bound sound for the old ones may not be.
+  const next = { ...doc, timeline: withTimedChecks(sortTimeline(timeline), topologyOf(doc)) };
   return { ...next, duration: lastActionAt(next) + settle };
 }
 

@@ -19,7 +19,7 @@ describe('npm run explore flags', () => {
     expect(bad(['--topology', 'middle-earth'])).toBe('missing required flag --seeds');
     expect(bad(['--topology', 'middle-earth', '--seeds', 'ten'])).toMatch(/^--seeds must be an integer/);
     expect(bad(['--topology', 'middle-earth', '--seeds', '0'])).toMatch(/^--seeds must be an integer from 1/);
-    expect(bad(['--topology', 'middle-earth', '--seeds', '5', '--faults', 'crash,meteor'])).toBe("--faults: unknown fault 'meteor' (one of partition, crash, flap, latency, silent, hold)");
+    expect(bad(['--topology', 'middle-earth', '--seeds', '5', '--faults', 'crash,meteor'])).toBe("--faults: unknown fault 'meteor' (one of partition, crash, flap, latency, silent, hold, client)");
     expect(bad(['--topology', 'middle-earth', '--seeds', '5', '--duration', 'soon'])).toMatch(/^--duration must be a duration/);
     expect(bad(['--topology', 'middle-earth', '--seeds', '5', '--jobs', '0'])).toMatch(/^--jobs must be an integer/);
     expect(bad(['--topology', 'middle-earth', '--seeds', '5', '--seed-start', '-1'])).toMatch(/--seed-start/);

@@ -21,7 +21,7 @@ describe('nemesis', () => {
         for (const unit of faultUnits(doc.timeline)) {
           const first = doc.timeline[unit[0]!]!;
           kinds.add(`${first.do}${first.mode ? ` ${first.mode}` : ''}`);
-          // every fault has an end: crash/restart, partition/heal, down/up, hold/release, latency/remove
+          // every fault has an end: crash/restart, quit or disconnect/join, partition/heal, down/up, hold/release, latency/remove
           expect(unit.length, `seed ${seed}: ${JSON.stringify(first)} has no partner`).toBe(2);
         }
         const last = doc.timeline[doc.timeline.length - 1]!;
@@ -29,7 +29,7 @@ describe('nemesis', () => {
         expect(doc.traffic.length).toBeGreaterThanOrEqual(2);
       }
     }
-    expect([...kinds].sort()).toEqual(['crash', 'down', 'down silent', 'hold', 'latency', 'partition cut', 'partition silent']);
+    expect([...kinds].sort()).toEqual(['crash', 'disconnect', 'down', 'down silent', 'hold', 'latency', 'partition cut', 'partition silent', 'quit']);
   }, 300_000); // 3,000 parses: seconds alone, much more on a loaded machine
 
   it('is deterministic: the same inputs give the same file; another seed another', () => {

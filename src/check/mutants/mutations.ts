@@ -53,7 +53,8 @@ export const MUTANTS: Record<string, Mutant> = {
     breaks: 'quit-relayed',
     does: 'forgets a client that quits (or disconnects) but relays nothing',
     install: () => {
-      rewrite('received', (_c, a, fx) => (msgOf(a).type === MessageType.ClientQuit ? fx.filter((e) => !isOutput(e)) : fx));
+      // A heartbeat is a ClientQuit from id 0 (liveness.ts): its answer and a joiner's announce are not a quit's relay.
+      rewrite('received', (_c, a, fx) => (msgOf(a).type === MessageType.ClientQuit && msgOf(a).sourceId !== 0 ? fx.filter((e) => !isOutput(e)) : fx));
       rewrite('closed', (_c, _a, fx, { peer }) => (peer?.kind === 'client' ? fx.filter((e) => !isOutput(e)) : fx));
     },
   },
