@@ -10,7 +10,7 @@ import { judge } from '../../src/load/find-max.ts';
 import { limitingResource } from '../../src/load/limiting.ts';
 import { type LoadReport, writeLoadReport } from '../../src/load/report.ts';
 import { parseSlo } from '../../src/load/slo.ts';
-import { type RunSummary, mergeSecond, summariseRun } from '../../src/load/summary.ts';
+import { type RunSummary, type SecondSummary, mergeSecond, summariseRun } from '../../src/load/summary.ts';
 import { machineInfo } from '../../src/util/machine.ts';
 
 const hist = (...us: number[]) => {
@@ -107,7 +107,20 @@ describe('find-max judgements', () => {
     const late = run(100, 2, 1000, 0.95);
     late.generator.keptRate = false;
     expect(limitingResource(late, String).kind).toBe('generator');
-    expect(limitingResource(run(100, 3, 1000, 0.1), String).kind).toBe('queue');
+    const backlog = run(100, 3, 1000, 0.1);
+    backlog.servers[0]!.peakPendingBytes = 512 * 1024;
+    expect(limitingResource(backlog, String).kind).toBe('queue');
+  });
+
+  it('names the machine when the generators waited for a core and nothing saturated; a few bytes in flight are no backlog', () => {
+    const idle = run(100, 3, 1000, 0.1); // 200 B queued at peak
+    expect(limitingResource(idle, String).kind).toBe('unknown');
+    const starved = run(100, 3, 1000, 0.1);
+    starved.seconds[1]!.stall = { generator: 0, lateMs: 6, atMs: 1500, gapMs: 7, runningMs: 0.3, runQueueMs: 6.2, gcMs: 0, verdict: 'waiting for a core' } as NonNullable<SecondSummary['stall']>;
+    const l = limitingResource(starved, String);
+    expect(l.kind).toBe('host');
+    expect(l.text).toContain('in 1 of 3 seconds');
+    expect(l.text).toContain('up to 6.2 ms in the run queue');
   });
 
   it('parses SLOs and names the flag on a bad one', () => {
