@@ -131,7 +131,10 @@ export class StallProbe {
     const b = this.wokeAt;
     const due = b.wall - lateMs; // the due time on this thread's performance.now() (lateness is taken at the pump's start)
     let a: Reading | undefined;
-    for (const r of this.readings) if (r !== b && r.wall <= due && (!a || r.wall > a.wall)) a = r;
+    // Unused slots (wall -Infinity, no counters) are never a start: a due time before every
+    // reading (a long backlog, or a pump descheduled between its wake and its clock read) falls
+    // back to the oldest reading there is.
+    for (const r of this.readings) if (r !== b && Number.isFinite(r.wall) && r.wall <= due && (!a || r.wall > a.wall)) a = r;
     a ??= this.oldest(b);
     this.worst = {
       lateMs, atMs, gapMs: b.wall - a.wall, runningMs: (b.runNs - a.runNs) / 1e6, runQueueMs: (b.waitNs - a.waitNs) / 1e6,
