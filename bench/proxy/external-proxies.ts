@@ -74,9 +74,9 @@ export async function startToxiproxy(): Promise<ProxyProcess> {
   return wrap('toxiproxy', child, api, await waitForApi(child, api));
 }
 
-/** bin/crc-proxy (built), with `nodeArgs` (say --cpu-prof) for node. */
-export async function startCrcProxy(nodeArgs: string[] = []): Promise<ProxyProcess> {
-  const child = new Child({ label: 'crc-proxy', command: process.execPath, args: [...nodeArgs, CRC_PROXY_BIN, '--port', '0', '--quiet'] });
+/** bin/crc-proxy (built), or another build's `entry` (its dist/src/cli/crc-proxy.js), with `nodeArgs` (say --cpu-prof) for node. */
+export async function startCrcProxy(nodeArgs: string[] = [], entry = CRC_PROXY_BIN): Promise<ProxyProcess> {
+  const child = new Child({ label: 'crc-proxy', command: process.execPath, args: [...nodeArgs, entry, '--port', '0', '--quiet'] });
   const [m] = await child.waitForLines([/API listening on (http:\/\/\S+)/], START_TIMEOUT_MS);
   const api = m![1]!;
   return wrap('crc-proxy', child, api, await waitForApi(child, api));

@@ -34,6 +34,8 @@ export interface LatenessStats {
   p99Us: number;
   maxUs: number;
   meanUs: number;
+  /** setImmediate turns spent in the last 1-2 ms before due times (each a wake-up: see the header) */
+  stretchTurns: number;
 }
 
 /** What a pipe and its toxics use for time. Methods are bound: pass them around freely. */
@@ -52,7 +54,7 @@ export interface Scheduler {
   lateness(reset?: boolean): LatenessStats;
 }
 
-const NO_LATENESS: LatenessStats = { count: 0, p50Us: 0, p99Us: 0, maxUs: 0, meanUs: 0 };
+const NO_LATENESS: LatenessStats = { count: 0, p50Us: 0, p99Us: 0, maxUs: 0, meanUs: 0, stretchTurns: 0 };
 
 /** Wake this long before a due time and finish with setImmediate checks (ms). */
 const LEAD_MS = 1;
@@ -85,6 +87,8 @@ export class PreciseScheduler implements Scheduler {
   private pumping = false;
   /** How late each group of timers ran, ns (never negative: nothing runs early). */
   private readonly late = createHistogram();
+  /** Turns of the final stretch since the last reset: its cost, read by bench/proxy-ab.ts. */
+  private stretchTurns = 0;
 
   readonly now = (): number => origin + performance.now();
 
@@ -111,8 +115,12 @@ export class PreciseScheduler implements Scheduler {
     const h = this.late;
     const out = h.count === 0
       ? { ...NO_LATENESS }
-      : { count: h.count, p50Us: h.percentile(50) / 1000, p99Us: h.percentile(99) / 1000, maxUs: h.max / 1000, meanUs: h.mean / 1000 };
-    if (reset) h.reset();
+      : { count: h.count, p50Us: h.percentile(50) / 1000, p99Us: h.percentile(99) / 1000, maxUs: h.max / 1000, meanUs: h.mean / 1000, stretchTurns: 0 };
+    out.stretchTurns = this.stretchTurns;
+    if (reset) {
+      h.reset();
+      this.stretchTurns = 0;
+    }
     return out;
   }
 
@@ -129,6 +137,7 @@ export class PreciseScheduler implements Scheduler {
         // In the setImmediate phase (arm() sleeps whole milliseconds, so that is the last 1-2 ms):
         // sleep up to one slice, but wake ~80 µs early (the kernel's default timer slack is
         // 50 µs) and busy-wait the last stretch.
+        this.stretchTurns++;
         const left = first.due - t;
         if (left > SPIN_FINAL_MS) {
           Atomics.wait(sleeper, 0, 0, Math.min(left - SPIN_FINAL_MS, SPIN_SLICE_MS));

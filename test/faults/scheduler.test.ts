@@ -62,6 +62,17 @@ describe('scheduler', () => {
     expect(batch(() => inBatch())).toBe(true);
     expect(inBatch()).toBe(false);
   });
+
+  it('counts the turns of the final stretch before due times (the A/B bench reads them), and resets them', async () => {
+    defaultScheduler.lateness(true);
+    // Ten timers 1 ms out, each set when the last fires: each gets its last ms in setImmediate
+    // turns unless this thread was kept from running that whole ms (all ten: not plausible).
+    for (let i = 0; i < 10; i++) await new Promise<void>((r) => at(now() + 1, r));
+    const counted = defaultScheduler.lateness(true);
+    expect(counted.count).toBe(10);
+    expect(counted.stretchTurns).toBeGreaterThanOrEqual(1);
+    expect(defaultScheduler.lateness().stretchTurns).toBe(0);
+  });
 });
 
 describe('Scheduler on a VirtualClock', () => {
