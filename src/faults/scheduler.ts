@@ -1,26 +1,17 @@
 // The timers behind every timed toxic, as an instance over a Clock, and per-dispatch write
 // batching. Two kinds (schedulerFor picks one):
 //
-// PreciseScheduler, on the real clock: one min-heap of due times per thread (the default
-// instance), woken by one setTimeout or setImmediate at a time. setTimeout sleeps whole
-// milliseconds: a setTimeout(k) set at t fires at t + k plus the kernel's timer slack and a
-// wake-up (~0.1 ms here), or up to 1 ms early when other I/O wakes the loop just past a
-// millisecond boundary (libuv's clock is cached per loop turn). So, for the earliest due time
-// `left` ms away (coarseSleepMs):
-//   - when a whole number of ms ends at most OVERSHOOT_MS after it (every integer delay: 1, 10,
-//     100 ms), sleep exactly that: one wake-up, just after due, nothing before it;
-//   - otherwise sleep the whole ms below it, and finish the fraction (< 1 ms) with setImmediate
-//     turns that compare against the clock. The event loop keeps serving sockets during those
-//     turns (the poll phase just does not block). Each turn sleeps up to 50 µs in Atomics.wait
-//     (a futex wait with µs resolution; never past the due time) instead of spinning: a bare
-//     setImmediate spin burns a core the simulated nodes need and allocates enough for a
-//     scavenge every ~25 ms. Sockets wait at most those 50 µs.
-// A wake-up before due (the early case above) is re-armed by the same rule; nothing runs early.
-// Every wake-up costs 30-100 µs of CPU on this VM whatever it does, and a thread that used more
-// CPU waits longer for one under load (docs/proxy-scheduler.md: the old policy, 1-2 ms of such
-// turns before every due time, 9-13 wake-ups per 1 ms-toxic message, lost the 1 ms toxic's p99
-// to toxiproxy). The thread asks the kernel for a 1 µs timer slack (timer-slack.ts) so that
-// both sleeps end when asked.
+// PreciseScheduler, on the real clock. setTimeout alone fires 1-2 ms late (libuv's clock is
+// millisecond-grained and cached per loop turn), which would make a "1 ms latency" toxic
+// deliver at 2-3 ms. So: one min-heap of due times per thread (the default instance); sleep
+// with a single setTimeout until ~1 ms before the earliest (whole milliseconds, so 1-2 ms
+// before), then finish with setImmediate turns that compare against the clock. The event loop
+// keeps serving sockets during those turns (the poll phase just does not block), so this is
+// bounded to the last 1-2 ms before a due time. Each of those turns also sleeps up to 50 µs in
+// Atomics.wait (a futex wait with µs resolution; never past the due time) instead of spinning:
+// a bare setImmediate spin runs ~10^6 turns/s, burns a core the simulated nodes need, and
+// allocates enough to trigger a scavenge every ~25 ms, and a scavenge (0.3-1 ms) is exactly
+// the jitter this is meant to avoid. Sockets wait at most those 50 µs.
 //
 // ClockScheduler, on a virtual clock: each timer is the clock's own timer (exact, replayable).
 //
@@ -32,7 +23,6 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import type { Clock, ClockTimer } from '../util/clock.ts';
 import { realClock } from '../util/clock.ts';
 import { DispatchScope, type Flushable } from '../net/write-coalescer.ts';
-import { usePreciseTimerSlack } from './timer-slack.ts';
 
 /** A timer set on a Scheduler: cancel it with the same scheduler. */
 export type Timer = ClockTimer;
@@ -44,7 +34,7 @@ export interface LatenessStats {
   p99Us: number;
   maxUs: number;
   meanUs: number;
-  /** turns spent waiting in the final stretch before a due time (setImmediate turns that slept or spun) */
+  /** setImmediate turns spent in the last 1-2 ms before due times (each a wake-up: see the header) */
   stretchTurns: number;
 }
 
@@ -66,9 +56,9 @@ export interface Scheduler {
 
 const NO_LATENESS: LatenessStats = { count: 0, p50Us: 0, p99Us: 0, maxUs: 0, meanUs: 0, stretchTurns: 0 };
 
-/** A setTimeout may end this long after a due time rather than finish it with setImmediate turns (ms). */
-export const OVERSHOOT_MS = 0.02;
-/** Longest blocking wait per turn in the final stretch (ms). */
+/** Wake this long before a due time and finish with setImmediate checks (ms). */
+const LEAD_MS = 1;
+/** Longest blocking wait per turn in the last LEAD_MS (ms). */
 const SPIN_SLICE_MS = 0.05;
 /** Busy-wait (rather than sleep) this close to a due time (ms). */
 const SPIN_FINAL_MS = 0.08;
@@ -97,8 +87,8 @@ export class PreciseScheduler implements Scheduler {
   private pumping = false;
   /** How late each group of timers ran, ns (never negative: nothing runs early). */
   private readonly late = createHistogram();
+  /** Turns of the final stretch since the last reset: its cost, read by bench/proxy-ab.ts. */
   private stretchTurns = 0;
-  private slackSet = false;
 
   readonly now = (): number => origin + performance.now();
 
@@ -143,9 +133,10 @@ export class PreciseScheduler implements Scheduler {
     try {
       let t = this.now();
       const first = heap[0];
-      if (first !== undefined && first.fn !== undefined && first.due > t && coarseSleepMs(first.due - t) === 0) {
-        // The final fraction of a ms: sleep up to one slice, but wake ~80 µs early (a wake-up
-        // takes tens of µs here) and busy-wait the last stretch.
+      if (first !== undefined && first.fn !== undefined && first.due > t && first.due - t < LEAD_MS + 1) {
+        // In the setImmediate phase (arm() sleeps whole milliseconds, so that is the last 1-2 ms):
+        // sleep up to one slice, but wake ~80 µs early (the kernel's default timer slack is
+        // 50 µs) and busy-wait the last stretch.
         this.stretchTurns++;
         const left = first.due - t;
         if (left > SPIN_FINAL_MS) {
@@ -215,16 +206,9 @@ export class PreciseScheduler implements Scheduler {
     if (this.armedTimeout !== undefined && this.armedFor <= top.due) return;
     this.disarm();
     this.armedFor = top.due;
-    const sleep = coarseSleepMs(top.due - this.now());
-    if (sleep >= 1) {
-      if (!this.slackSet) {
-        this.slackSet = true; // once per thread: the kernel keeps it
-        usePreciseTimerSlack();
-      }
-      this.armedTimeout = setTimeout(this.pump, sleep);
-    } else {
-      this.armedImmediate = setImmediate(this.pump);
-    }
+    const sleep = Math.floor(top.due - this.now() - LEAD_MS);
+    if (sleep >= 1) this.armedTimeout = setTimeout(this.pump, sleep);
+    else this.armedImmediate = setImmediate(this.pump);
   }
 
   private disarm(): void {
@@ -274,17 +258,6 @@ export class PreciseScheduler implements Scheduler {
     this.cancelled = 0;
     for (const t of live) this.heapPush(t);
   }
-}
-
-/**
- * Whole ms to sleep in a setTimeout before a due time `left` ms away; 0: finish with
- * setImmediate turns now. See the file's header: a sleep that ends at most OVERSHOOT_MS after
- * due when one does, else the whole ms below it.
- */
-export function coarseSleepMs(left: number): number {
-  const up = Math.ceil(left);
-  if (up >= 1 && up - left <= OVERSHOOT_MS) return up;
-  return left > 0 ? Math.floor(left) : 0;
 }
 
 function before(a: HeapTimer, b: HeapTimer): boolean {
