@@ -21,6 +21,13 @@ export interface ConvergenceOptions {
   timeoutMs?: number;
 }
 
+export interface ForgottenOptions extends ConvergenceOptions {
+  /** Only these servers (and their clients) must have forgotten. */
+  by?: number[];
+  /** Gaps in which no node knew the id count from this instant (ledger clock); default: the call. */
+  since?: number;
+}
+
 export class ConvergenceTimeout extends Error {
   override readonly name = 'ConvergenceTimeout';
   constructor(message: string, readonly diff: string[]) {
@@ -236,12 +243,13 @@ export class Ledger {
 
   /**
    * Resolves when no node still knows `id` (with `by`: none of those servers and their
-   * clients), with the time the last of them forgot it.
+   * clients), with the time the last of them forgot it. `since` (default: now): an instant
+   * when none knew it counts from then on, though some know it again (a check waited for
+   * again passes its own start, so a gap between the two waits is still seen).
    */
-  forgotten(id: number, { timeoutMs = 30_000, by }: ConvergenceOptions & { by?: number[] } = {}): Promise<Convergence> {
+  forgotten(id: number, { timeoutMs = 30_000, by, since = this.clock.now() }: ForgottenOptions = {}): Promise<Convergence> {
     if (this.digests) return this.digestWait(by, timeoutMs, `${id} may still be known`);
     const asked = by === undefined ? undefined : new Set(by);
-    const since = this.clock.now();
     const nodes = () => [...this.knows.keys()].filter((n) => !asked || asked.has(n) || asked.has(this.clientServer.get(n) ?? -1));
     const still = () => nodes().filter((n) => this.knows.get(n)!.has(id));
     const probe = asked === undefined

@@ -43,7 +43,7 @@ export async function runCheck(sim: ExperimentNetwork, clock: Clock, c: Check, i
     return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within };
   }
   try {
-    const r = c.expect === 'forgotten' ? await sim.forgotten(c.id, { timeoutMs, by: c.by })
+    const r = c.expect === 'forgotten' ? await sim.forgotten(c.id, { timeoutMs, by: c.by, since: start })
       : c.expect === 'known' ? await sim.known(c.id, { timeoutMs })
         : await sim.converged({ timeoutMs });
     const took = Math.max(0, r.at - start);
@@ -53,4 +53,22 @@ export async function runCheck(sim: ExperimentNetwork, clock: Clock, c: Check, i
     if (foreign && err instanceof ConvergenceTimeout) return judged(ledgerProblems(sim, c), detail);
     return { ...base, tookMs: null, passed: false, detail };
   }
+}
+
+/**
+ * A check whose wait gave up before the host's lateness could excuse its answer does not show
+ * the answer never came: wait again until `allowedUntil()` (asked anew after each wait: a
+ * thread stalled now records its stall only once it runs again, so the allowance can grow
+ * while we wait). Stops when the allowance has passed, or when a wait broke before its
+ * deadline (a crash, the run stopping) rather than timed out.
+ */
+export async function waitOutLateness(first: RawCheck, allowedUntil: () => Promise<number>, waitUntil: (until: number) => Promise<RawCheck>, now: () => number): Promise<RawCheck> {
+  let r = first;
+  while (r.tookMs === null) {
+    const until = await allowedUntil();
+    if (until <= now()) break;
+    r = await waitUntil(until);
+    if (r.tookMs === null && now() < until) break;
+  }
+  return r;
 }

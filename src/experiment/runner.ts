@@ -23,7 +23,7 @@ import { NOT_LATE, RunLateness } from './run-lateness.ts';
 import { observations } from './foreign-findings.ts';
 import { FINAL_SETTLE_MS, verdictLines } from './verdict.ts';
 import { describe, runAction } from './actions.ts';
-import { runCheck } from './check-run.ts';
+import { runCheck, waitOutLateness } from './check-run.ts';
 
 export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
 export { describe, runAction } from './actions.ts';
@@ -172,13 +172,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         checks.push(runCheck(sim, clock, e, index, from, start).then(async (first) => {
           // A wait given up before the host's lateness could excuse the answer does not show it
           // never came (the coordinator itself was 1.4 s behind): wait out that allowance too.
-          let r = first;
-          if (r.tookMs === null && lateness) {
-            // (to a minute ahead: a thread stalled now records its stall once it runs, to answer)
+          const r = !lateness ? first : await waitOutLateness(first, async () => {
+            // (to a minute ahead, and at most a minute past the bound)
             const late = await lateness.worstAround(from, nowMs() + 60_000);
-            const until = from + e.within + Math.min(60_000, judgeTiming(null, e.within, late.maxMs, wakeups, undefined, late.observerMs).allowanceMs);
-            if (until > nowMs()) r = await runCheck(sim, clock, e, index, from, start, until - nowMs());
-          }
+            return from + e.within + Math.min(60_000, judgeTiming(null, e.within, late.maxMs, wakeups, undefined, late.observerMs).allowanceMs);
+          }, (until) => runCheck(sim, clock, e, index, from, start, until - nowMs()), nowMs);
           // Only a miss asks the threads: the worst of them around the check's window (none on virtual time).
           const late = r.passed || !lateness ? NOT_LATE : await lateness.worstAround(from, from + (r.tookMs ?? r.withinMs));
           const judged = judgeTiming(r.tookMs, r.withinMs, late.maxMs, wakeups, late.thread || undefined, late.observerMs);
