@@ -24,6 +24,7 @@ import { observations } from './foreign-findings.ts';
 import { FINAL_SETTLE_MS, verdictLines } from './verdict.ts';
 import { describe, runAction } from './actions.ts';
 import { runCheck, waitOutLateness } from './check-run.ts';
+import { settleTraffic } from './settle.ts';
 
 export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
 export { describe, runAction } from './actions.ts';
@@ -215,9 +216,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     await clock.sleepUntil(start + endMs);
     await Promise.all(trafficDone);
     summary.checks = await Promise.all(checks);
-    // Let the last chats arrive (bounded) before counting losses.
-    const settle = nowMs() + 2000;
-    while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise<void>((r) => clock.at(nowMs() + 20, r));
+    // Let the last chats arrive before counting losses: while they still come (a slow link
+    // draining, a late host), a chat is late, not lost. Ends 2 s after the last arrival, or
+    // SETTLE_LIMIT_MS after the traffic, whichever is first.
+    const settledAt = await settleTraffic(flows, clock);
+    if (settledAt.waitedMs > 2000) log(`traffic still arriving after its end: waited ${(settledAt.waitedMs / 1000).toFixed(1)} s for the last chats${settledAt.limited ? ' (the limit)' : ''}`);
     // The final verdict's snapshot, before the workers stop.
     finalFrom = nowMs();
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);
