@@ -9,6 +9,7 @@
 // where cannot be named (knownBy is unavailable).
 import { type Clock, realClock } from '../util/clock.ts';
 import { digestDiff } from './ledger-digests.ts';
+import { LedgerWaits } from './ledger-waits.ts';
 import type { SimEvent } from '../threads/worker-api.ts';
 
 export interface Convergence {
@@ -20,14 +21,19 @@ export interface ConvergenceOptions {
   timeoutMs?: number;
 }
 
+export interface ForgottenOptions extends ConvergenceOptions {
+  /** Only these servers (and their clients) must have forgotten. */
+  by?: number[];
+  /** Gaps in which no node knew the id count from this instant (ledger clock); default: the call. */
+  since?: number;
+}
+
 export class ConvergenceTimeout extends Error {
   override readonly name = 'ConvergenceTimeout';
   constructor(message: string, readonly diff: string[]) {
     super(message);
   }
 }
-
-type Waiter = { check: () => boolean; fail: (err: Error) => void };
 
 export class Ledger {
   private readonly servers = new Set<number>();
@@ -53,9 +59,7 @@ export class Ledger {
   /** Black-box servers (a foreign command impl): no events, so what they know is assumed right, never observed. */
   private readonly unobserved = new Set<number>();
   private lastEventAt = 0;
-  private readonly waiters = new Set<Waiter>();
-  private checkScheduled = false;
-  private failure: Error | undefined;
+  private readonly waits: LedgerWaits;
 
   /** Each node's latest digest, when knowledge comes as digests. */
   private readonly digests: Map<number, { count: number; sum: number; t: number }> | undefined;
@@ -66,6 +70,7 @@ export class Ledger {
   constructor(private readonly nameOf: (id: number) => string = String, { digests = false, clock = realClock }: { digests?: boolean; clock?: Clock } = {}) {
     this.digests = digests ? new Map() : undefined;
     this.clock = clock;
+    this.waits = new LedgerWaits(clock);
   }
 
   // ---- who is alive ----------------------------------------------------------------------
@@ -238,12 +243,13 @@ export class Ledger {
 
   /**
    * Resolves when no node still knows `id` (with `by`: none of those servers and their
-   * clients), with the time the last of them forgot it.
+   * clients), with the time the last of them forgot it. `since` (default: now): an instant
+   * when none knew it counts from then on, though some know it again (a check waited for
+   * again passes its own start, so a gap between the two waits is still seen).
    */
-  forgotten(id: number, { timeoutMs = 30_000, by }: ConvergenceOptions & { by?: number[] } = {}): Promise<Convergence> {
+  forgotten(id: number, { timeoutMs = 30_000, by, since = this.clock.now() }: ForgottenOptions = {}): Promise<Convergence> {
     if (this.digests) return this.digestWait(by, timeoutMs, `${id} may still be known`);
     const asked = by === undefined ? undefined : new Set(by);
-    const since = this.clock.now();
     const nodes = () => [...this.knows.keys()].filter((n) => !asked || asked.has(n) || asked.has(this.clientServer.get(n) ?? -1));
     const still = () => nodes().filter((n) => this.knows.get(n)!.has(id));
     const probe = asked === undefined
@@ -316,44 +322,14 @@ export class Ledger {
 
   /** Fail every wait now and every later one at once (a worker crashed, or the run stopped). */
   fail(err: Error): void {
-    this.failure ??= err;
-    for (const w of this.waiters) w.fail(err);
-    this.waiters.clear();
+    this.waits.fail(err);
   }
 
   private waitFor<T>(probe: () => T | undefined, timeoutMs: number, onTimeout: () => Error): Promise<T> {
-    const now = probe();
-    if (now !== undefined) return Promise.resolve(now);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.at(this.clock.now() + timeoutMs, () => {
-        this.waiters.delete(waiter);
-        reject(onTimeout());
-      });
-      const waiter: Waiter = {
-        check: () => {
-          const v = probe();
-          if (v === undefined) return false;
-          this.clock.cancel(timer);
-          resolve(v);
-          return true;
-        },
-        fail: (err) => {
-          this.clock.cancel(timer);
-          reject(err);
-        },
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waits.waitFor(probe, timeoutMs, onTimeout);
   }
 
-  /** Evaluate waiters at most once per turn of the event loop, after a batch of changes. */
   private scheduleCheck(): void {
-    if (this.checkScheduled || this.waiters.size === 0) return;
-    this.checkScheduled = true;
-    setImmediate(() => {
-      this.checkScheduled = false;
-      for (const w of this.waiters) if (w.check()) this.waiters.delete(w);
-    });
+    this.waits.scheduleCheck();
   }
 }

@@ -11,14 +11,14 @@ import { nowMs } from '../util/clock.ts';
 import type { ThreadLateness } from '../util/lateness-probe.ts';
 import { LedgerFeed } from './ledger-feed.ts';
 import { type BootTimings, type Network, anyForeign, boot, crashServer, joinServer, restartServer, startClient, startServer } from './lifecycle.ts';
-import { type Convergence, type ConvergenceOptions, Ledger } from './ledger.ts';
+import { type Convergence, type ConvergenceOptions, type ForgottenOptions, Ledger } from './ledger.ts';
 import { type LinkControl, type LinkInfo, Links } from './links.ts';
 import { connectionTimeoutsOf, livenessOf } from './liveness-defaults.ts';
 import type { SimulationOptions } from './options.ts';
 import type { ServerCounters } from '../threads/worker-api.ts';
 import { World } from './world.ts';
 
-export { ConvergenceTimeout, type Convergence, type ConvergenceOptions } from './ledger.ts';
+export { ConvergenceTimeout, type Convergence, type ConvergenceOptions, type ForgottenOptions } from './ledger.ts';
 export type { LinkControl, LinkFaults, LinkInfo } from './links.ts';
 export type { SimulationOptions } from './options.ts';
 
@@ -83,7 +83,7 @@ export class Simulation {
   // ---- the knowledge model ---------------------------------------------------------------
 
   converged(o?: ConvergenceOptions): Promise<Convergence> { return this.net.ledger.converged(o); }
-  forgotten(id: number, o?: ConvergenceOptions & { by?: number[] }): Promise<Convergence> { return this.net.ledger.forgotten(id, o); }
+  forgotten(id: number, o?: ForgottenOptions): Promise<Convergence> { return this.net.ledger.forgotten(id, o); }
   known(id: number, o?: ConvergenceOptions): Promise<Convergence> { return this.net.ledger.known(id, o); }
   diff(limit?: number): string[] { return this.net.ledger.diff(limit); }
   isConverged(): boolean { return this.net.ledger.isConverged(); }

@@ -2,7 +2,7 @@
 // the knowledge model's waits, traffic, hosts coming and going, link faults, and reading
 // nodes. Two things implement it: the coordinator's Simulation (real ports, worker threads)
 // and the sim's SimNetwork (every core in this thread, on virtual time).
-import type { Convergence, ConvergenceOptions, LinkControl, LinkInfo, Simulation } from '../coordinator/simulation.ts';
+import type { Convergence, ConvergenceOptions, ForgottenOptions, LinkControl, LinkInfo, Simulation } from '../coordinator/simulation.ts';
 import type { DownMode } from '../faults/proxy.ts';
 import type { ClientSpec, Topology } from '../topology/schema.ts';
 import type { ThreadLateness } from '../util/lateness-probe.ts';
@@ -15,7 +15,7 @@ export interface ExperimentNetwork {
   nameOf(id: number): string;
 
   converged(o?: ConvergenceOptions): Promise<Convergence>;
-  forgotten(id: number, o?: ConvergenceOptions & { by?: number[] }): Promise<Convergence>;
+  forgotten(id: number, o?: ForgottenOptions): Promise<Convergence>;
   known(id: number, o?: ConvergenceOptions): Promise<Convergence>;
   knownBy(node: number): ReadonlySet<number>;
   expectedOf(node: number): number[];

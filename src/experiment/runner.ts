@@ -5,31 +5,29 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHistogram, performance } from 'node:perf_hooks';
-import { ConvergenceTimeout } from '../coordinator/simulation.ts';
 import type { SimEvent } from '../threads/worker-api.ts';
 import type { ProxyEvent } from '../faults/events.ts';
 import { parseTrafficText } from '../coordinator/traffic-text.ts';
-import type { Topology } from '../topology/schema.ts';
-import type { Clock } from '../util/clock.ts';
 import { machineInfo } from '../util/machine.ts';
 import type { Endpoints } from '../placement/endpoints.ts';
 import type { ExperimentNetwork } from './network.ts';
 import { type ExperimentPlacement, openNetwork } from './open-network.ts';
-import { type Action, type Check, type Experiment, isCheck, linkEnds } from './schema.ts';
+import { type Experiment, isCheck, linkEnds } from './schema.ts';
 import { type CheckResult, type ExperimentSummary, type Pictures, replayCommand, summaryMarkdown } from './summary.ts';
 import type { ActionRecord } from './fault-replay.ts';
 import { FACT_TYPES, type NodeFact } from './knowledge.ts';
 import { type Polled, pollConsistent } from './probe.ts';
-import type { Consistency } from './consistency.ts';
 import { analyseRun } from './run-analysis.ts';
 import { judgeTiming, overallOutcome, treeDiameter } from './host-lateness.ts';
 import { NOT_LATE, RunLateness } from './run-lateness.ts';
 import { observations } from './foreign-findings.ts';
-import { diffProblems, ledgerProblems, splitCheckProblems } from './foreign-checks.ts';
-import type { NodeProblem } from './foreign-findings.ts';
-import { FINAL_SETTLE_MS, diffLines, verdictLines } from './verdict.ts';
+import { FINAL_SETTLE_MS, verdictLines } from './verdict.ts';
+import { describe, runAction } from './actions.ts';
+import { runCheck, waitOutLateness } from './check-run.ts';
+import { settleTraffic } from './settle.ts';
 
 export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
+export { describe, runAction } from './actions.ts';
 
 export interface RunExperimentOptions {
   file: string;
@@ -51,12 +49,6 @@ export interface RunExperimentOptions {
   onTimelineStart?: (net: ExperimentNetwork) => void;
   /** false: no results folder (no events.jsonl, no summary files); explore reads only the summary returned. */
   files?: boolean;
-}
-
-export function describe(e: Action | Check): string {
-  if (isCheck(e)) return `expect ${e.expect}${'id' in e ? ` ${e.id}` : ''}${'by' in e && e.by ? ` by servers ${e.by.join(',')}` : ''} within ${e.within} ms`;
-  const { at: _at, do: what, ...rest } = e as Action & { at?: number };
-  return `${what} ${JSON.stringify(rest)}`;
 }
 
 export async function runExperiment(exp: Experiment, opts: RunExperimentOptions): Promise<ExperimentSummary> {
@@ -181,13 +173,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
         checks.push(runCheck(sim, clock, e, index, from, start).then(async (first) => {
           // A wait given up before the host's lateness could excuse the answer does not show it
           // never came (the coordinator itself was 1.4 s behind): wait out that allowance too.
-          let r = first;
-          if (r.tookMs === null && lateness) {
-            // (to a minute ahead: a thread stalled now records its stall once it runs, to answer)
+          const r = !lateness ? first : await waitOutLateness(first, async () => {
+            // (to a minute ahead, and at most a minute past the bound)
             const late = await lateness.worstAround(from, nowMs() + 60_000);
-            const until = from + e.within + Math.min(60_000, judgeTiming(null, e.within, late.maxMs, wakeups, undefined, late.observerMs).allowanceMs);
-            if (until > nowMs()) r = await runCheck(sim, clock, e, index, from, start, until - nowMs());
-          }
+            return from + e.within + Math.min(60_000, judgeTiming(null, e.within, late.maxMs, wakeups, undefined, late.observerMs).allowanceMs);
+          }, (until) => runCheck(sim, clock, e, index, from, start, until - nowMs()), nowMs);
           // Only a miss asks the threads: the worst of them around the check's window (none on virtual time).
           const late = r.passed || !lateness ? NOT_LATE : await lateness.worstAround(from, from + (r.tookMs ?? r.withinMs));
           const judged = judgeTiming(r.tookMs, r.withinMs, late.maxMs, wakeups, late.thread || undefined, late.observerMs);
@@ -226,9 +216,11 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     await clock.sleepUntil(start + endMs);
     await Promise.all(trafficDone);
     summary.checks = await Promise.all(checks);
-    // Let the last chats arrive (bounded) before counting losses.
-    const settle = nowMs() + 2000;
-    while (flows.some((f) => f.delivered < f.sent) && nowMs() < settle) await new Promise<void>((r) => clock.at(nowMs() + 20, r));
+    // Let the last chats arrive before counting losses: while they still come (a slow link
+    // draining, a late host), a chat is late, not lost. Ends 2 s after the last arrival, or
+    // SETTLE_LIMIT_MS after the traffic, whichever is first.
+    const settledAt = await settleTraffic(flows, clock);
+    if (settledAt.waitedMs > 2000) log(`traffic still arriving after its end: waited ${(settledAt.waitedMs / 1000).toFixed(1)} s for the last chats${settledAt.limited ? ' (the limit)' : ''}`);
     // The final verdict's snapshot, before the workers stop.
     finalFrom = nowMs();
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);
@@ -281,83 +273,4 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
   writeFileSync(join(folder, 'summary.json'), JSON.stringify(done, null, 2) + '\n');
   writeFileSync(join(folder, 'summary.md'), summaryMarkdown(done));
   return done;
-}
-
-/** Play one action; a crash resolves with the servers it took down. */
-export async function runAction(sim: ExperimentNetwork, topology: Topology, e: Action): Promise<number[] | void> {
-  switch (e.do) {
-    case 'latency':
-    case 'toxic':
-      await sim.link(...linkEnds(e.link)).add(e.toxic);
-      return;
-    case 'remove':
-      return sim.link(...linkEnds(e.link)).remove(e.name);
-    case 'down':
-      return sim.link(...linkEnds(e.link)).down(e.direction, e.how, e.mode);
-    case 'up':
-      return sim.link(...linkEnds(e.link)).up(e.direction, e.mode);
-    case 'hold':
-      return sim.link(...linkEnds(e.link)).hold(e.direction);
-    case 'release':
-      return sim.link(...linkEnds(e.link)).release(e.direction);
-    case 'partition':
-      await sim.partition(e.groups, { mode: e.mode });
-      return;
-    case 'heal':
-      return sim.heal();
-    case 'crash':
-      return sim.crash(e.server);
-    case 'restart':
-      return sim.restart(e.server);
-    case 'quit':
-      await sim.quit(e.client, e.text);
-      return;
-    case 'disconnect':
-      await sim.disconnect(e.client);
-      return;
-    case 'join':
-      await sim.addClient(topology.clients.find((c) => c.id === e.client)!);
-      return;
-  }
-}
-
-/** A check's result before its timing is judged against the host's lateness (the caller does that). */
-type RawCheck = Omit<CheckResult, 'outcome'>;
-
-async function runCheck(sim: ExperimentNetwork, clock: Clock, c: Check, index: number, start: number, t0: number, graceMs = 1000): Promise<RawCheck> {
-  const nowMs = () => clock.now();
-  const base = { index, check: describe(c), startMs: +(start - t0).toFixed(3), withinMs: c.within };
-  // Wait a little past the limit, so a late answer is measured rather than cut off.
-  const timeoutMs = Math.max(0, start + c.within - nowMs()) + graceMs;
-  const foreign = sim.topology.servers.some((s) => s.impl);
-  // With foreign servers, a failed check passes when every problem is theirs (foreign-checks.ts).
-  const judged = (problems: NodeProblem[], detail: string): RawCheck => {
-    const { ours, findings } = splitCheckProblems(sim, problems);
-    if (ours.length) return { ...base, tookMs: null, passed: false, detail: ours.slice(0, 5).join('; '), ...(findings.length ? { findings } : {}) };
-    return { ...base, tookMs: null, passed: true, detail: `only foreign servers were wrong (${detail.slice(0, 200)})`, findings };
-  };
-  if (c.expect === 'consistent') {
-    const oursOnly = (r: Consistency) => r.consistent || splitCheckProblems(sim, diffProblems(r.diff)).ours.length === 0;
-    const { result, at } = await pollConsistent(sim, nowMs() + timeoutMs, 50, foreign ? oursOnly : undefined, clock);
-    const took = Math.max(0, at - start);
-    if (!result.consistent && foreign && oursOnly(result)) {
-      // Consistent as far as ours go, when it was: timed as any check, the rest are findings.
-      const { findings } = splitCheckProblems(sim, diffProblems(result.diff));
-      return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within, detail: 'consistent as far as ours go', findings };
-    }
-    if (!result.consistent && foreign) return judged(diffProblems(result.diff), diffLines(result.diff, 5).join('; '));
-    if (!result.consistent) return { ...base, tookMs: null, passed: false, detail: diffLines(result.diff, 5).join('; ') };
-    return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within };
-  }
-  try {
-    const r = c.expect === 'forgotten' ? await sim.forgotten(c.id, { timeoutMs, by: c.by })
-      : c.expect === 'known' ? await sim.known(c.id, { timeoutMs })
-        : await sim.converged({ timeoutMs });
-    const took = Math.max(0, r.at - start);
-    return { ...base, tookMs: +took.toFixed(3), passed: took <= c.within };
-  } catch (err) {
-    const detail = err instanceof ConvergenceTimeout ? err.diff.slice(0, 5).join('; ') : (err as Error).message;
-    if (foreign && err instanceof ConvergenceTimeout) return judged(ledgerProblems(sim, c), detail);
-    return { ...base, tookMs: null, passed: false, detail };
-  }
 }

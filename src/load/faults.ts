@@ -4,7 +4,7 @@
 // would see hosts it does not expect) and are listed as skipped. The actions become fault
 // windows on the report's charts: a fault from its action to the action that undoes it.
 import type { Simulation } from '../coordinator/simulation.ts';
-import { describe, runAction } from '../experiment/runner.ts';
+import { describe, runAction } from '../experiment/actions.ts';
 import { type Action, type Experiment, isCheck } from '../experiment/schema.ts';
 import { nowMs } from '../util/clock.ts';
 

@@ -11,7 +11,7 @@ import type { NodeEvent } from '../net/events.ts';
 import type { ServerState } from '../net/server-node.ts';
 import type { ClientSpec, ServerSpec, Topology } from '../topology/schema.ts';
 import { LedgerFeed } from '../coordinator/ledger-feed.ts';
-import { type Convergence, type ConvergenceOptions, Ledger } from '../coordinator/ledger.ts';
+import { type Convergence, type ConvergenceOptions, type ForgottenOptions, Ledger } from '../coordinator/ledger.ts';
 import { type LinkControl, type LinkInfo, Links } from '../coordinator/links.ts';
 import { livenessOf } from '../coordinator/liveness-defaults.ts';
 import { runTraffic } from '../coordinator/client-traffic.ts';
@@ -133,7 +133,7 @@ export class SimNetwork {
   // ---- the knowledge model ---------------------------------------------------------------
 
   converged(o?: ConvergenceOptions): Promise<Convergence> { return this.ledger.converged(o); }
-  forgotten(id: number, o?: ConvergenceOptions & { by?: number[] }): Promise<Convergence> { return this.ledger.forgotten(id, o); }
+  forgotten(id: number, o?: ForgottenOptions): Promise<Convergence> { return this.ledger.forgotten(id, o); }
   known(id: number, o?: ConvergenceOptions): Promise<Convergence> { return this.ledger.known(id, o); }
   knownBy(node: number): ReadonlySet<number> { return this.ledger.knownBy(node); }
   expectedOf(node: number): number[] { return this.ledger.expectedOf(node); }

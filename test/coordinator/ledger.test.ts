@@ -84,6 +84,17 @@ describe('Ledger', () => {
     expect(await again.catch((e: Error) => e)).toBeInstanceOf(ConvergenceTimeout);
   });
 
+  it('forgotten({ since }) counts a gap between `since` and the call (a check waited for again after the host was late)', async () => {
+    const { ledger, all } = chain();
+    ledger.apply(all);
+    const t = nowMs();
+    // The check began at t - 100; every node forgot 101 and learned it back before this second wait.
+    ledger.apply([1, 2, 3, 103].flatMap((n, i) => [forgot(n, 101, t - 90 + i), learned(n, 101, t - 50 + i)]));
+    expect(await ledger.forgotten(101, { timeoutMs: 50, since: t - 100 })).toEqual({ at: t - 87 });
+    // From the call on (the default), that gap is too old to answer.
+    expect(await ledger.forgotten(101, { timeoutMs: 50 }).catch((e: Error) => e)).toBeInstanceOf(ConvergenceTimeout);
+  });
+
   it('known() waits until every node that should know an id does', async () => {
     const { ledger, all } = chain();
     ledger.apply(all);

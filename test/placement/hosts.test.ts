@@ -8,20 +8,12 @@ import { Simulation } from '../../src/coordinator/simulation.ts';
 import { HostServers, checkHostCount } from '../../src/placement/hosts.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { waitFor } from '../net/helpers.ts';
+import { alive } from './pid.ts';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s().catch(() => {});
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The pids of this process's children running host-main (the node processes). */
 function hostChildren(parent = process.pid): number[] {

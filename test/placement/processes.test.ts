@@ -10,6 +10,7 @@ import type { HostedServerSpec, SimEvent } from '../../src/threads/worker-api.ts
 import { ProcessServers } from '../../src/placement/processes.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { waitFor } from '../net/helpers.ts';
+import { alive } from './pid.ts';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -17,14 +18,6 @@ afterEach(async () => {
 });
 
 const spec = (id: number, port?: number): HostedServerSpec => ({ id, name: `s${id}`, info: `server ${id}`, port });
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function placement() {
   const events: SimEvent[] = [];
