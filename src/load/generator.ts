@@ -55,12 +55,14 @@ export class Generator {
   private drainMs = 0;
   /** why this thread was late: see stall-probe.ts */
   private readonly probe = new StallProbe();
+  /** the pump's chats taken off the schedule, as flow, intended time pairs (reused: no garbage per pump) */
+  private readonly due: Array<Flow | number> = [];
   private start: RunReport['start'] = { commandAtMs: 0, setupMs: 0, setupRunningMs: 0, setupRunQueueMs: 0 };
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
 
   async connect(): Promise<void> {
-    this.clients = await connectClients(this.data.clients, (c, m) => this.onFrame(c, m), this.data.timeoutMs);
+    this.clients = await connectClients(this.data.clients, (c, m, at) => this.onFrame(c, m, at), this.data.timeoutMs);
     const byId = new Map(this.clients.map((c) => [c.spec.id, c]));
     const size = Math.max(LOAD_STAMP_BYTES, this.data.size);
     this.flows = this.data.flows.map((f) => ({
@@ -133,10 +135,15 @@ export class Generator {
     this.post({ type: 'done', report: this.report() });
   }
 
-  /** Send every chat due by now, then sleep until the next one is due. */
+  /**
+   * Send every chat due by now, then sleep until the next one is due. Latency runs from the
+   * intended time, so everything this thread does between a due time and the write is inside
+   * every chat's latency: only the frames' stamps come before the writes; the stall probe's
+   * reading (a /proc read), the counts and the histograms come after (issue 23: before, they
+   * sat on the send path and the lateness stamp was taken after the probe's read).
+   */
   private pump = (): void => {
     this.timer = undefined;
-    this.probe.wake();
     const now = nowMs() - this.t0;
     if (this.cutAsked && !this.cutApplied) {
       this.cutApplied = true;
@@ -144,6 +151,8 @@ export class Generator {
       for (const f of this.flows) f.schedule.cutAt(now);
     }
     const out = new Map<LoadClient, Buffer[]>();
+    const due = this.due;
+    due.length = 0;
     let next = Infinity;
     let pending = false;
     for (const f of this.flows) {
@@ -158,44 +167,56 @@ export class Generator {
           next = Math.min(next, now + 1); // held back; retried next turn, still timed from t
           break;
         }
-        this.steps[f.schedule.stepAt(t)]!.offered++;
-        f.stats.totals.offered++;
-        this.second.offered++;
         f.schedule.advance();
         const seq = f.seq++;
-        if (!f.from.open) {
-          f.stats.totals.cut++;
-          this.second.cut++;
-          continue;
-        }
+        due.push(f, t);
+        if (!f.from.open) continue;
         const frame = Buffer.from(f.template);
         writeLoadStamp(frame, { run: this.run, seq, intendedUs: Math.round(t * 1000) >>> 0 });
         let list = out.get(f.from);
         if (!list) out.set(f.from, (list = []));
         list.push(frame);
-        f.stats.totals.sent++;
-        this.second.sent++;
-        const lateUs = (now - t) * 1000;
-        recordUs(this.lateness, lateUs);
-        if (lateUs > this.second.lateMaxUs) {
-          this.second.lateMaxUs = lateUs;
-          this.probe.late(lateUs / 1000, t);
-        }
       }
     }
+    const sentAt = nowMs() - this.t0;
     for (const [c, frames] of out) c.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    // Off the latency path from here on.
+    this.probe.wake(sentAt + this.t0 - performance.timeOrigin);
+    for (let i = 0; i < due.length; i += 2) this.account(due[i] as Flow, due[i + 1] as number, sentAt);
+    due.length = 0;
     this.probe.idle();
     if (!pending) return this.finishRun?.();
     this.timer = defaultScheduler.at(this.t0 + next, this.pump);
   };
 
-  private onFrame(c: LoadClient, m: DecodedMessage): void {
+  /** The counts of a chat the pump took off the schedule at `sentAt` (written, or not: its client is closed). */
+  private account(f: Flow, t: number, sentAt: number): void {
+    this.steps[f.schedule.stepAt(t)]!.offered++;
+    f.stats.totals.offered++;
+    this.second.offered++;
+    if (!f.from.open) {
+      f.stats.totals.cut++;
+      this.second.cut++;
+      return;
+    }
+    f.stats.totals.sent++;
+    this.second.sent++;
+    const lateUs = (sentAt - t) * 1000;
+    recordUs(this.lateness, lateUs);
+    if (lateUs > this.second.lateMaxUs) {
+      this.second.lateMaxUs = lateUs;
+      this.probe.late(lateUs / 1000, t);
+    }
+  }
+
+  /** `arrivedAt`: when the bytes of `m` were read (before decoding: decoding is this thread's work, not the network's). */
+  private onFrame(c: LoadClient, m: DecodedMessage, arrivedAt: number): void {
     if (this.run < 0) return;
     if (m.type === MessageType.ClientChat) {
       const f = this.byEnds.get(m.destinationId)?.get(m.sourceId);
       const stamp = readLoadStamp(m.raw);
       if (!f || !stamp || stamp.run !== (this.run >>> 0)) return; // another run's tail
-      const now = nowMs() - this.t0;
+      const now = arrivedAt - this.t0;
       const intended = stamp.intendedUs / 1000;
       const { duplicated, reordered } = f.stats.totals;
       const us = f.stats.delivered(stamp.seq, intended, now);
