@@ -15,6 +15,8 @@ import { FlowSchedule } from './schedule.ts';
 import { LOAD_STAMP_BYTES, readLoadStamp, writeLoadStamp } from './stamp.ts';
 import { StallProbe } from './stall-probe.ts';
 
+/** An uncounted chat's sent-at when it was not sent: its load client's connection was closed. */
+const CUT = -Infinity;
 /** A sender's socket buffer past this holds further chats back (still timed from their intended time). */
 const MAX_SOCKET_BACKLOG = 4 << 20;
 
@@ -55,8 +57,13 @@ export class Generator {
   private drainMs = 0;
   /** why this thread was late: see stall-probe.ts */
   private readonly probe = new StallProbe();
-  /** the pump's chats taken off the schedule, as flow, intended time pairs (reused: no garbage per pump) */
-  private readonly due: Array<Flow | number> = [];
+  /**
+   * Chats taken off the schedule and not yet counted, as (flow, intended, sent-at) triples:
+   * counted at this thread's next wake (a delivery, once stamped; the next pump, once written;
+   * the second's close), not right after the write, when the server thread it just woke may
+   * be waiting for this core. Bounded: emptied at every pump.
+   */
+  private readonly uncounted: Array<Flow | number> = [];
   private start: RunReport['start'] = { commandAtMs: 0, setupMs: 0, setupRunningMs: 0, setupRunQueueMs: 0 };
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
@@ -139,8 +146,9 @@ export class Generator {
    * Send every chat due by now, then sleep until the next one is due. Latency runs from the
    * intended time, so everything this thread does between a due time and the write is inside
    * every chat's latency: only the frames' stamps come before the writes; the stall probe's
-   * reading (a /proc read), the counts and the histograms come after (issue 23: before, they
-   * sat on the send path and the lateness stamp was taken after the probe's read).
+   * reading (a /proc read) comes after, and the counts and histograms wait for this thread's
+   * next wake (issue 23: before, they sat on the send path, and the lateness stamp was taken
+   * after the probe's read).
    */
   private pump = (): void => {
     this.timer = undefined;
@@ -151,8 +159,8 @@ export class Generator {
       for (const f of this.flows) f.schedule.cutAt(now);
     }
     const out = new Map<LoadClient, Buffer[]>();
-    const due = this.due;
-    due.length = 0;
+    const uncounted = this.uncounted;
+    const first = uncounted.length;
     let next = Infinity;
     let pending = false;
     for (const f of this.flows) {
@@ -169,8 +177,11 @@ export class Generator {
         }
         f.schedule.advance();
         const seq = f.seq++;
-        due.push(f, t);
-        if (!f.from.open) continue;
+        if (!f.from.open) {
+          uncounted.push(f, t, CUT);
+          continue;
+        }
+        uncounted.push(f, t, NaN);
         const frame = Buffer.from(f.template);
         writeLoadStamp(frame, { run: this.run, seq, intendedUs: Math.round(t * 1000) >>> 0 });
         let list = out.get(f.from);
@@ -180,33 +191,47 @@ export class Generator {
     }
     const sentAt = nowMs() - this.t0;
     for (const [c, frames] of out) c.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-    // Off the latency path from here on.
+    // Off the latency path from here on: one probe reading (the end of this gap and the start
+    // of the next), this pump's worst lateness for it, and the counts of the previous pump.
     this.probe.wake(sentAt + this.t0 - performance.timeOrigin);
-    for (let i = 0; i < due.length; i += 2) this.account(due[i] as Flow, due[i + 1] as number, sentAt);
-    due.length = 0;
-    this.probe.idle();
-    if (!pending) return this.finishRun?.();
+    let oldest = Infinity;
+    for (let i = first; i < uncounted.length; i += 3) {
+      if (uncounted[i + 2] === CUT) continue;
+      uncounted[i + 2] = sentAt;
+      oldest = Math.min(oldest, uncounted[i + 1] as number);
+    }
+    if (oldest !== Infinity && (sentAt - oldest) * 1000 > this.second.lateMaxUs) {
+      this.second.lateMaxUs = (sentAt - oldest) * 1000;
+      this.probe.late(sentAt - oldest, oldest);
+    }
+    if (!pending) {
+      this.countUpTo(); // the drain's loss check needs every send counted
+      return this.finishRun?.();
+    }
+    this.countUpTo(first);
     this.timer = defaultScheduler.at(this.t0 + next, this.pump);
   };
 
-  /** The counts of a chat the pump took off the schedule at `sentAt` (written, or not: its client is closed). */
-  private account(f: Flow, t: number, sentAt: number): void {
+  /** Count the uncounted chats before index `end` (all by default). */
+  private countUpTo(end = this.uncounted.length): void {
+    const u = this.uncounted;
+    for (let i = 0; i < end; i += 3) this.count(u[i] as Flow, u[i + 1] as number, u[i + 2] as number);
+    u.splice(0, end);
+  }
+
+  /** The counts of a chat the pump took off the schedule and wrote at `sentAt` (or CUT: its client was closed). */
+  private count(f: Flow, t: number, sentAt: number): void {
     this.steps[f.schedule.stepAt(t)]!.offered++;
     f.stats.totals.offered++;
     this.second.offered++;
-    if (!f.from.open) {
+    if (sentAt === CUT) {
       f.stats.totals.cut++;
       this.second.cut++;
       return;
     }
     f.stats.totals.sent++;
     this.second.sent++;
-    const lateUs = (sentAt - t) * 1000;
-    recordUs(this.lateness, lateUs);
-    if (lateUs > this.second.lateMaxUs) {
-      this.second.lateMaxUs = lateUs;
-      this.probe.late(lateUs / 1000, t);
-    }
+    recordUs(this.lateness, (sentAt - t) * 1000);
   }
 
   /** `arrivedAt`: when the bytes of `m` were read (before decoding: decoding is this thread's work, not the network's). */
@@ -217,6 +242,7 @@ export class Generator {
       const stamp = readLoadStamp(m.raw);
       if (!f || !stamp || stamp.run !== (this.run >>> 0)) return; // another run's tail
       const now = arrivedAt - this.t0;
+      this.countUpTo(); // stamped: this thread's own work may run now
       const intended = stamp.intendedUs / 1000;
       const { duplicated, reordered } = f.stats.totals;
       const us = f.stats.delivered(stamp.seq, intended, now);
@@ -242,6 +268,7 @@ export class Generator {
   }
 
   private closeSecond(): void {
+    this.countUpTo();
     const s = this.second;
     const cpu = threadCpuNs();
     s.cpuNs = cpu - this.cpuAt;
