@@ -58,7 +58,7 @@ export class Generator {
   /** why this thread was late: see stall-probe.ts */
   private readonly probe = new StallProbe();
   /**
-   * Chats taken off the schedule and not yet counted, as (flow, intended, sent-at) triples:
+   * Chats taken off the schedule and not yet counted, as (flow, intended, sent-at, seq):
    * counted at this thread's next wake (a delivery, once stamped; the next pump, once written;
    * the second's close), not right after the write, when the server thread it just woke may
    * be waiting for this core. Bounded: emptied at every pump.
@@ -178,10 +178,10 @@ export class Generator {
         f.schedule.advance();
         const seq = f.seq++;
         if (!f.from.open) {
-          uncounted.push(f, t, CUT);
+          uncounted.push(f, t, CUT, seq);
           continue;
         }
-        uncounted.push(f, t, NaN);
+        uncounted.push(f, t, NaN, seq);
         const frame = Buffer.from(f.template);
         writeLoadStamp(frame, { run: this.run, seq, intendedUs: Math.round(t * 1000) >>> 0 });
         let list = out.get(f.from);
@@ -195,9 +195,10 @@ export class Generator {
     // of the next), this pump's worst lateness for it, and the counts of the previous pump.
     this.probe.wake(sentAt + this.t0 - performance.timeOrigin);
     let oldest = Infinity;
-    for (let i = first; i < uncounted.length; i += 3) {
+    for (let i = first; i < uncounted.length; i += 4) {
       if (uncounted[i + 2] === CUT) continue;
       uncounted[i + 2] = sentAt;
+      (uncounted[i] as Flow).stats.wrote(uncounted[i + 3] as number, sentAt);
       oldest = Math.min(oldest, uncounted[i + 1] as number);
     }
     if (oldest !== Infinity && (sentAt - oldest) * 1000 > this.second.lateMaxUs) {
@@ -215,7 +216,7 @@ export class Generator {
   /** Count the uncounted chats before index `end` (all by default). */
   private countUpTo(end = this.uncounted.length): void {
     const u = this.uncounted;
-    for (let i = 0; i < end; i += 3) this.count(u[i] as Flow, u[i + 1] as number, u[i + 2] as number);
+    for (let i = 0; i < end; i += 4) this.count(u[i] as Flow, u[i + 1] as number, u[i + 2] as number);
     u.splice(0, end);
   }
 
@@ -291,7 +292,7 @@ export class Generator {
       steps: this.steps,
       lateness: this.lateness,
       start: this.start,
-      flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop })),
+      flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop, fromWrite: f.stats.fromWrite })),
     };
   }
 }
