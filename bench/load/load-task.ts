@@ -10,6 +10,7 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { dial } from '../../src/net/dial.ts';
 import { FrameDecoder, MessageType, encode } from '../../src/protocol/index.ts';
 import { readHex8, writeHex8 } from '../../src/load/stamp.ts';
+import { defaultScheduler } from '../../src/faults/scheduler.ts';
 
 export interface LoadTask {
   /** 'crc': register both clients and wait until the route exists; 'raw': a relay chain that needs no registration */
@@ -25,7 +26,12 @@ export interface LoadTask {
   count?: number;
   /** …or after this long (ms) */
   durationMs?: number;
-  /** with window 1: wait this long after each delivery before sending the next (paced, not back to back) */
+  /**
+   * with window 1: a rate cap. Chat k is sent at start + k * paceMs, or when chat k-1 comes
+   * back if that is later: at a low rate the sender sleeps between chats as an open-loop flow
+   * at 1/paceMs does. Timed on the precise scheduler (setTimeout's ms grain would lower the
+   * rate), as the open-loop generator is.
+   */
   paceMs?: number;
   /** give up waiting for the route / the tail of the messages after this long */
   timeoutMs?: number;
@@ -161,10 +167,11 @@ export default async function run(task: LoadTask): Promise<LoadResult> {
     }
     lastDelivery = performance.now();
     if (result.delivered >= limit || (stopped && inFlight === 0)) done();
-    else if (task.paceMs) setTimeout(pump, task.paceMs);
+    else if (task.paceMs) defaultScheduler.at(pacedStart + seq * task.paceMs, pump);
     else pump();
   });
 
+  const pacedStart = defaultScheduler.now();
   pump();
   const tailTimer = setInterval(() => {
     // Nothing delivered for timeoutMs: what is still in flight is lost.

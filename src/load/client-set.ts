@@ -4,6 +4,7 @@
 import type net from 'node:net';
 import { dial } from '../net/dial.ts';
 import { type DecodedMessage, FrameDecoder, MessageType, encode } from '../protocol/index.ts';
+import { nowMs } from '../util/clock.ts';
 
 export interface LoadClientSpec {
   id: number;
@@ -19,7 +20,8 @@ export interface LoadClient {
   open: boolean;
 }
 
-export type FrameHandler = (client: LoadClient, m: DecodedMessage) => void;
+/** `arrivedAt`: nowMs() when the chunk holding `m` was read, taken before decoding it. */
+export type FrameHandler = (client: LoadClient, m: DecodedMessage, arrivedAt: number) => void;
 
 /** Connect and register every client; each frame received afterwards goes to `onFrame`. */
 export async function connectClients(specs: readonly LoadClientSpec[], onFrame: FrameHandler, timeoutMs: number): Promise<LoadClient[]> {
@@ -34,6 +36,7 @@ export async function connectClients(specs: readonly LoadClientSpec[], onFrame: 
       refused = rej;
     });
     socket.on('data', (chunk: Buffer) => {
+      const arrivedAt = nowMs();
       const { messages, error } = decoder.feed(chunk);
       if (error) socket.destroy(new Error(`load client ${spec.name}: bad frame from server: ${error.message}`));
       for (const m of messages) {
@@ -41,7 +44,7 @@ export async function connectClients(specs: readonly LoadClientSpec[], onFrame: 
         else if (m.type === MessageType.ClientQuit) client.known.delete(m.sourceId);
         else if (m.type === MessageType.Status && m.statusCode === 0) welcomed();
         else if (m.type === MessageType.Status && m.statusCode === 2) refused(new Error(`load client ${spec.name}: id ${spec.id} refused: ${m.content}`));
-        onFrame(client, m);
+        onFrame(client, m, arrivedAt);
       }
     });
     socket.on('error', () => {}); // seen as 'close'

@@ -23,12 +23,22 @@ export interface FlowTotals {
   cut: number;
 }
 
+/** Write times kept per flow (a ring by sequence): a chat later than this many behind is not timed from its write. */
+const WRITES_KEPT = 1024;
+
 export class FlowStats {
   readonly totals: FlowTotals = { offered: 0, sent: 0, delivered: 0, duplicated: 0, reordered: 0, unknownDestination: 0, cut: 0 };
   /** from the intended send time (µs) */
   readonly latency = createHistogram();
   /** what a closed-loop sender would have seen (µs) */
   readonly closedLoop = createHistogram();
+  /**
+   * From the chat's write to its arrival (µs): the network's share, without the generator's
+   * own lateness; what the bench's window-1 sender measures (it times from its actual send).
+   */
+  readonly fromWrite = createHistogram();
+  private readonly writtenAt = new Float64Array(WRITES_KEPT);
+  private readonly writtenSeq = new Int32Array(WRITES_KEPT).fill(-1);
   private readonly seen: Uint8Array;
   private nextSeq = 0;
   private lastDeliveredAt = -Infinity;
@@ -38,6 +48,13 @@ export class FlowStats {
   /** `scheduled`: how many chats the run intends for this flow (bounds the seen-table). */
   constructor(scheduled: number) {
     this.seen = new Uint8Array(Math.min(scheduled, 1 << 26));
+  }
+
+  /** Chat `seq` was written at `atMs` (same clock as delivered()'s). */
+  wrote(seq: number, atMs: number): void {
+    const i = seq % WRITES_KEPT;
+    this.writtenSeq[i] = seq;
+    this.writtenAt[i] = atMs;
   }
 
   /**
@@ -57,6 +74,8 @@ export class FlowStats {
     else this.nextSeq = seq + 1;
     const us = (nowMs - intendedMs) * 1000;
     recordUs(this.latency, us);
+    const i = seq % WRITES_KEPT;
+    if (this.writtenSeq[i] === seq) recordUs(this.fromWrite, (nowMs - this.writtenAt[i]!) * 1000);
     this.lastClosedUs = (nowMs - Math.max(intendedMs, this.lastDeliveredAt)) * 1000;
     recordUs(this.closedLoop, this.lastClosedUs);
     this.lastDeliveredAt = nowMs;

@@ -51,6 +51,8 @@ export interface FlowReport extends FlowTotals {
   lost: number;
   latency: RecordableHistogram;
   closedLoop: RecordableHistogram;
+  /** from each chat's write (the network's share: no generator lateness), µs */
+  fromWrite?: RecordableHistogram;
 }
 
 export interface RunReport {

@@ -15,6 +15,8 @@ import { FlowSchedule } from './schedule.ts';
 import { LOAD_STAMP_BYTES, readLoadStamp, writeLoadStamp } from './stamp.ts';
 import { StallProbe } from './stall-probe.ts';
 
+/** An uncounted chat's sent-at when it was not sent: its load client's connection was closed. */
+const CUT = -Infinity;
 /** A sender's socket buffer past this holds further chats back (still timed from their intended time). */
 const MAX_SOCKET_BACKLOG = 4 << 20;
 
@@ -55,12 +57,19 @@ export class Generator {
   private drainMs = 0;
   /** why this thread was late: see stall-probe.ts */
   private readonly probe = new StallProbe();
+  /**
+   * Chats taken off the schedule and not yet counted, as (flow, intended, sent-at, seq):
+   * counted at this thread's next wake (a delivery, once stamped; the next pump, once written;
+   * the second's close), not right after the write, when the server thread it just woke may
+   * be waiting for this core. Bounded: emptied at every pump.
+   */
+  private readonly uncounted: Array<Flow | number> = [];
   private start: RunReport['start'] = { commandAtMs: 0, setupMs: 0, setupRunningMs: 0, setupRunQueueMs: 0 };
 
   constructor(private readonly data: GeneratorData, private readonly post: (m: GeneratorMessage) => void) {}
 
   async connect(): Promise<void> {
-    this.clients = await connectClients(this.data.clients, (c, m) => this.onFrame(c, m), this.data.timeoutMs);
+    this.clients = await connectClients(this.data.clients, (c, m, at) => this.onFrame(c, m, at), this.data.timeoutMs);
     const byId = new Map(this.clients.map((c) => [c.spec.id, c]));
     const size = Math.max(LOAD_STAMP_BYTES, this.data.size);
     this.flows = this.data.flows.map((f) => ({
@@ -133,10 +142,16 @@ export class Generator {
     this.post({ type: 'done', report: this.report() });
   }
 
-  /** Send every chat due by now, then sleep until the next one is due. */
+  /**
+   * Send every chat due by now, then sleep until the next one is due. Latency runs from the
+   * intended time, so everything this thread does between a due time and the write is inside
+   * every chat's latency: only the frames' stamps come before the writes; the stall probe's
+   * reading (a /proc read) comes after, and the counts and histograms wait for this thread's
+   * next wake (issue 23: before, they sat on the send path, and the lateness stamp was taken
+   * after the probe's read).
+   */
   private pump = (): void => {
     this.timer = undefined;
-    this.probe.wake();
     const now = nowMs() - this.t0;
     if (this.cutAsked && !this.cutApplied) {
       this.cutApplied = true;
@@ -144,6 +159,8 @@ export class Generator {
       for (const f of this.flows) f.schedule.cutAt(now);
     }
     const out = new Map<LoadClient, Buffer[]>();
+    const uncounted = this.uncounted;
+    const first = uncounted.length;
     let next = Infinity;
     let pending = false;
     for (const f of this.flows) {
@@ -158,44 +175,75 @@ export class Generator {
           next = Math.min(next, now + 1); // held back; retried next turn, still timed from t
           break;
         }
-        this.steps[f.schedule.stepAt(t)]!.offered++;
-        f.stats.totals.offered++;
-        this.second.offered++;
         f.schedule.advance();
         const seq = f.seq++;
         if (!f.from.open) {
-          f.stats.totals.cut++;
-          this.second.cut++;
+          uncounted.push(f, t, CUT, seq);
           continue;
         }
+        uncounted.push(f, t, NaN, seq);
         const frame = Buffer.from(f.template);
         writeLoadStamp(frame, { run: this.run, seq, intendedUs: Math.round(t * 1000) >>> 0 });
         let list = out.get(f.from);
         if (!list) out.set(f.from, (list = []));
         list.push(frame);
-        f.stats.totals.sent++;
-        this.second.sent++;
-        const lateUs = (now - t) * 1000;
-        recordUs(this.lateness, lateUs);
-        if (lateUs > this.second.lateMaxUs) {
-          this.second.lateMaxUs = lateUs;
-          this.probe.late(lateUs / 1000, t);
-        }
       }
     }
+    const sentAt = nowMs() - this.t0;
     for (const [c, frames] of out) c.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-    this.probe.idle();
-    if (!pending) return this.finishRun?.();
+    // Off the latency path from here on: one probe reading (the end of this gap and the start
+    // of the next), this pump's worst lateness for it, and the counts of the previous pump.
+    this.probe.wake(sentAt + this.t0 - performance.timeOrigin);
+    let oldest = Infinity;
+    for (let i = first; i < uncounted.length; i += 4) {
+      if (uncounted[i + 2] === CUT) continue;
+      uncounted[i + 2] = sentAt;
+      (uncounted[i] as Flow).stats.wrote(uncounted[i + 3] as number, sentAt);
+      oldest = Math.min(oldest, uncounted[i + 1] as number);
+    }
+    if (oldest !== Infinity && (sentAt - oldest) * 1000 > this.second.lateMaxUs) {
+      this.second.lateMaxUs = (sentAt - oldest) * 1000;
+      this.probe.late(sentAt - oldest, oldest);
+    }
+    if (!pending) {
+      this.countUpTo(); // the drain's loss check needs every send counted
+      return this.finishRun?.();
+    }
+    this.countUpTo(first);
     this.timer = defaultScheduler.at(this.t0 + next, this.pump);
   };
 
-  private onFrame(c: LoadClient, m: DecodedMessage): void {
+  /** Count the uncounted chats before index `end` (all by default). */
+  private countUpTo(end = this.uncounted.length): void {
+    const u = this.uncounted;
+    for (let i = 0; i < end; i += 4) this.count(u[i] as Flow, u[i + 1] as number, u[i + 2] as number);
+    u.splice(0, end);
+  }
+
+  /** The counts of a chat the pump took off the schedule and wrote at `sentAt` (or CUT: its client was closed). */
+  private count(f: Flow, t: number, sentAt: number): void {
+    this.steps[f.schedule.stepAt(t)]!.offered++;
+    f.stats.totals.offered++;
+    this.second.offered++;
+    if (sentAt === CUT) {
+      f.stats.totals.cut++;
+      this.second.cut++;
+      return;
+    }
+    f.stats.totals.sent++;
+    this.second.sent++;
+    recordUs(this.lateness, (sentAt - t) * 1000);
+  }
+
+  /** `arrivedAt`: when the bytes of `m` were read (before decoding: decoding is this thread's work, not the network's). */
+  private onFrame(c: LoadClient, m: DecodedMessage, arrivedAt: number): void {
     if (this.run < 0) return;
     if (m.type === MessageType.ClientChat) {
       const f = this.byEnds.get(m.destinationId)?.get(m.sourceId);
       const stamp = readLoadStamp(m.raw);
       if (!f || !stamp || stamp.run !== (this.run >>> 0)) return; // another run's tail
-      const now = nowMs() - this.t0;
+      const now = arrivedAt - this.t0;
+      this.countUpTo(); // stamped: this thread's own work may run now
       const intended = stamp.intendedUs / 1000;
       const { duplicated, reordered } = f.stats.totals;
       const us = f.stats.delivered(stamp.seq, intended, now);
@@ -221,6 +269,7 @@ export class Generator {
   }
 
   private closeSecond(): void {
+    this.countUpTo();
     const s = this.second;
     const cpu = threadCpuNs();
     s.cpuNs = cpu - this.cpuAt;
@@ -243,7 +292,7 @@ export class Generator {
       steps: this.steps,
       lateness: this.lateness,
       start: this.start,
-      flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop })),
+      flows: this.flows.map((f) => ({ index: f.index, ...f.stats.totals, lost: f.stats.lost, latency: f.stats.latency, closedLoop: f.stats.closedLoop, fromWrite: f.stats.fromWrite })),
     };
   }
 }

@@ -51,7 +51,7 @@ function runSection(L: string[], r: LoadReport, run: RunSummary, name: (id: numb
   L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   L.push(`| ${t.offeredPerSec} | ${t.deliveredPerSec} | ${t.offered} | ${t.sent} | ${t.delivered} | ${t.lost} | ${t.unknownDestination} | ${t.cut} | ${t.duplicated} | ${t.reordered} |`, '');
   L.push(`| latency (ms) | ${LAT_HEAD} |`, `|---|${LAT_RULE}|`);
-  L.push(`| from intended send (ours) | ${pct(t.latencyMs)} |`, `| closed-loop view | ${pct(t.closedLoopMs)} |`, `| generator send lateness | ${pct(run.generator.latenessMs)} |`, '');
+  L.push(`| from intended send (ours) | ${pct(t.latencyMs)} |`, `| closed-loop view | ${pct(t.closedLoopMs)} |`, ...(t.fromWriteMs ? [`| from the write (the network's share) | ${pct(t.fromWriteMs)} |`] : []), `| generator send lateness | ${pct(run.generator.latenessMs)} |`, '');
   if (run.stepResults.length > 1) {
     L.push(`| step rate (chats/s) | offered | delivered | ${LAT_HEAD} |`, `|---:|---:|---:|${LAT_RULE}|`);
     for (const s of run.stepResults) L.push(`| ${s.rate} | ${s.offered} | ${s.delivered} | ${pct(s.latencyMs)} |`);

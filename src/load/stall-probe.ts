@@ -78,8 +78,9 @@ export function verdictOf(runningMs: number, runQueueMs: number, gcMs: number, g
 const MAX_READINGS = 64;
 
 /**
- * The generator calls wake() at the start of each pump, late(...) for a send later than any
- * before it in the second, and idle() at the end of the pump; second() closes the second and
+ * The generator calls wake() in each pump once its writes are done (the /proc read stays off
+ * the send path), late(...) for a send later than any before it in the second, and idle() at
+ * the end of the pump; second() closes the second and
  * returns its worst stall (or null). The window judged for a late send runs from the last
  * reading taken before the send was due to the start of the pump that sent it, so a backlog
  * left by an earlier pump (or a run command that came late) is inside it.
@@ -90,6 +91,7 @@ export class StallProbe {
   private readonly readings: Reading[] = Array.from({ length: MAX_READINGS }, () => ({ wall: -Infinity, runNs: NaN, waitNs: NaN }));
   private next = 0;
   private wokeAt: Reading = this.readings[0]!;
+  private sentWall = -Infinity;
   private worst: (Omit<StallReport, 'gcMs' | 'verdict'> & { from: number; to: number }) | null = null;
   private readonly gcs: Array<{ start: number; end: number }> = [];
   private gcSecondMs = 0;
@@ -121,15 +123,17 @@ export class StallProbe {
     this.take();
   }
 
-  wake(): void {
+  /** `sentWall`: when the pump's lateness was measured, on performance.now() (default: this reading). */
+  wake(sentWall?: number): void {
     this.wokeAt = this.take();
+    this.sentWall = sentWall ?? this.wokeAt.wall;
   }
 
   /** A send `lateMs` late, due at `atMs` (run time); call between wake() and idle(). */
   late(lateMs: number, atMs: number): void {
     if (this.worst && lateMs <= this.worst.lateMs) return;
     const b = this.wokeAt;
-    const due = b.wall - lateMs; // the due time on this thread's performance.now() (lateness is taken at the pump's start)
+    const due = this.sentWall - lateMs; // the due time on this thread's performance.now()
     let a: Reading | undefined;
     // Unused slots (wall -Infinity, no counters) are never a start: a due time before every
     // reading (a long backlog, or a pump descheduled between its wake and its clock read) falls

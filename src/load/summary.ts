@@ -72,7 +72,8 @@ export interface RunSummary {
   steps: Step[];
   durationMs: number;
   interrupted: boolean;
-  total: Counts & { offeredPerSec: number; deliveredPerSec: number; latencyMs: Percentiles | null; closedLoopMs: Percentiles | null };
+  /** fromWriteMs: from each chat's write, not its intended time (the network's share; what the bench's window-1 sender measures) */
+  total: Counts & { offeredPerSec: number; deliveredPerSec: number; latencyMs: Percentiles | null; closedLoopMs: Percentiles | null; fromWriteMs?: Percentiles | null };
   generator: { latenessMs: Percentiles | null; keptRate: boolean; note: string; start: Array<RunReport['start']> };
   stepResults: Array<{ rate: number; offered: number; delivered: number; latencyMs: Percentiles | null }>;
   flows: Array<{ from: number; to: number } & Counts & { latencyMs: Percentiles | null; closedLoopMs: Percentiles | null }>;
@@ -163,6 +164,7 @@ export function summariseRun(label: string, steps: Step[], flows: readonly FlowS
       deliveredPerSec: +(total.delivered / (durationMs / 1000)).toFixed(1),
       latencyMs: percentiles(merged(all.map((f) => f.latency))),
       closedLoopMs: percentiles(merged(all.map((f) => f.closedLoop))),
+      fromWriteMs: percentiles(merged(all.flatMap((f) => (f.fromWrite ? [f.fromWrite] : [])))),
     },
     generator: {
       latenessMs: percentiles(lateness), keptRate, note,
