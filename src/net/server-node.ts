@@ -116,8 +116,13 @@ export class CrcServerNode {
     this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}${liveness}`);
     this.log(describeLimits(this.connectionLimits));
     this.sweepTimer = startSweepTimer(intervalMs, this.connectionLimits, (lateMs) => {
-      this.sweepTimeouts();
-      if (intervalMs > 0) this.sweep(lateMs);
+      // After this turn's reads: timers run before I/O, so after the thread stood still the
+      // peers' bytes waiting in the kernel are read first; our lateness cuts no peer.
+      setImmediate(() => {
+        if (this.stopped) return;
+        this.sweepTimeouts();
+        if (intervalMs > 0) this.sweep(lateMs);
+      });
     });
     if (this.options.connectTo) await this.join(this.options.connectTo);
     return this.listeningPort;
