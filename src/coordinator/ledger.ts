@@ -58,7 +58,12 @@ export class Ledger {
   private sides: ReadonlyMap<number, number> | undefined;
   /** Black-box servers (a foreign command impl): no events, so what they know is assumed right, never observed. */
   private readonly unobserved = new Set<number>();
-  private lastEventAt = 0;
+  /**
+   * Each node's latest change of what it knows (its own clock). Convergence is timed by the
+   * latest of these over the live nodes: when the last node reached its final state. Not the
+   * latest event of any kind: a thread's late batch would time it by newer, unrelated events.
+   */
+  private readonly changedAt = new Map<number, number>();
   private readonly waits: LedgerWaits;
 
   /** Each node's latest digest, when knowledge comes as digests. */
@@ -151,9 +156,9 @@ export class Ledger {
 
   apply(events: readonly SimEvent[]): void {
     for (const e of events) {
-      if (e.t > this.lastEventAt) this.lastEventAt = e.t;
       if (e.type === 'knowledge') {
         this.digests?.set(e.node, { count: e.count, sum: e.sum, t: e.t });
+        this.changed(e.node, e.t);
       } else if (e.type === 'host-learned') {
         const set = this.knows.get(e.node);
         if (set && !set.has(e.id)) {
@@ -164,6 +169,7 @@ export class Ledger {
           else this.gapFrom.delete(key);
           this.holders.set(e.id, (this.holders.get(e.id) ?? 0) + 1);
           if (e.t > (this.lastLearned.get(e.id) ?? 0)) this.lastLearned.set(e.id, e.t);
+          this.changed(e.node, e.t);
         }
       } else if (e.type === 'host-forgotten') {
         const set = this.knows.get(e.node);
@@ -171,10 +177,23 @@ export class Ledger {
           this.holders.set(e.id, this.holders.get(e.id)! - 1);
           if (e.t > (this.lastForgot.get(e.id) ?? 0)) this.lastForgot.set(e.id, e.t);
           this.forgotAt.set(`${e.node}:${e.id}`, e.t);
+          this.changed(e.node, e.t);
         }
       }
     }
     this.scheduleCheck();
+  }
+
+  private changed(node: number, t: number): void {
+    if (t > (this.changedAt.get(node) ?? 0)) this.changedAt.set(node, t);
+  }
+
+  /** When the last live node reached what it knows now (its own clock). */
+  private settledAt(): number {
+    let at = 0;
+    for (const n of this.servers) at = Math.max(at, this.changedAt.get(n) ?? 0);
+    for (const n of this.clients) at = Math.max(at, this.changedAt.get(n) ?? 0);
+    return at;
   }
 
   // ---- the expected model ----------------------------------------------------------------
@@ -235,7 +254,7 @@ export class Ledger {
 
   /** Resolves when every live node knows exactly what it should; rejects on timeout with a per-host diff. */
   converged({ timeoutMs = 30_000 }: ConvergenceOptions = {}): Promise<Convergence> {
-    return this.waitFor(() => (this.isConverged() ? { at: this.lastEventAt } : undefined), timeoutMs, () => {
+    return this.waitFor(() => (this.isConverged() ? { at: this.settledAt() } : undefined), timeoutMs, () => {
       const diff = this.diff();
       return new ConvergenceTimeout(`not converged after ${timeoutMs} ms:\n  ${diff.join('\n  ')}`, diff);
     });

@@ -220,7 +220,8 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     // draining, a late host), a chat is late, not lost. Ends 2 s after the last arrival, or
     // SETTLE_LIMIT_MS after the traffic, whichever is first.
     const settledAt = await settleTraffic(flows, clock);
-    if (settledAt.waitedMs > 2000) log(`traffic still arriving after its end: waited ${(settledAt.waitedMs / 1000).toFixed(1)} s for the last chats${settledAt.limited ? ' (the limit)' : ''}`);
+    // Said only when the old fixed 2 s would have counted chats that came after it as lost.
+    if (settledAt.lastArrivalMs > 2000) log(`traffic still arriving after its end: the last chat came ${(settledAt.lastArrivalMs / 1000).toFixed(1)} s after it${settledAt.limited ? ' (waiting stopped at the limit)' : ''}`);
     // The final verdict's snapshot, before the workers stop.
     finalFrom = nowMs();
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);

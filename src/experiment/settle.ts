@@ -15,17 +15,21 @@ export interface FlowCount {
   delivered: number;
 }
 
-/** Wait for in-flight chats; returns how long it waited and whether the limit ended it. */
-export async function settleTraffic(flows: readonly FlowCount[], clock: Clock, quietMs = QUIET_MS, limitMs = SETTLE_LIMIT_MS): Promise<{ waitedMs: number; limited: boolean }> {
+/**
+ * Wait for in-flight chats; returns how long it waited, when the last chat came (ms after the
+ * traffic's end, 0 if none came) and whether the limit ended it.
+ */
+export async function settleTraffic(flows: readonly FlowCount[], clock: Clock, quietMs = QUIET_MS, limitMs = SETTLE_LIMIT_MS): Promise<{ waitedMs: number; lastArrivalMs: number; limited: boolean }> {
   const begin = clock.now();
   const delivered = () => flows.reduce((n, f) => n + f.delivered, 0);
   let seen = delivered();
   let lastArrival = begin;
+  const done = (limited: boolean) => ({ waitedMs: clock.now() - begin, lastArrivalMs: lastArrival - begin, limited });
   for (;;) {
-    if (!flows.some((f) => f.delivered < f.sent)) return { waitedMs: clock.now() - begin, limited: false };
+    if (!flows.some((f) => f.delivered < f.sent)) return done(false);
     const now = clock.now();
-    if (now - begin >= limitMs) return { waitedMs: now - begin, limited: true };
-    if (now - lastArrival >= quietMs) return { waitedMs: now - begin, limited: false };
+    if (now - begin >= limitMs) return done(true);
+    if (now - lastArrival >= quietMs) return done(false);
     await new Promise<void>((r) => clock.at(now + LOOK_MS, r));
     const d = delivered();
     if (d > seen) {

@@ -33,6 +33,18 @@ describe('Ledger', () => {
     expect(await waiting).toEqual({ at: all.at(-1)!.t });
   });
 
+  it('times convergence by the nodes\' own last changes, not by newer events of other kinds that came first', async () => {
+    const { ledger, all } = chain();
+    ledger.apply(all.slice(0, -1));
+    const waiting = ledger.converged({ timeoutMs: 1000 });
+    const last = all.at(-1)!;
+    // Other threads' events, stamped a second later (a re-dial refused, a link event), arrive
+    // before the late thread's batch that completes the model (seen in crash-restart under load).
+    ledger.apply([{ type: 'conn-closed', node: 2, conn: 7, reason: 'connection reset by peer', t: last.t + 1000 } as SimEvent]);
+    ledger.apply([last]);
+    expect(await waiting).toEqual({ at: last.t });
+  });
+
   it('reports extra hosts, and times out with the per-host diff', async () => {
     const { ledger, all } = chain();
     ledger.apply([...all, learned(101, 2, 5000)]);

@@ -21,6 +21,7 @@ describe('settleTraffic', () => {
     expect(flow.delivered).toBe(flow.sent);
     expect(r.limited).toBe(false);
     expect(r.waitedMs).toBeGreaterThanOrEqual(6000);
+    expect(r.lastArrivalMs).toBeGreaterThanOrEqual(6000);
   });
 
   it('stops QUIET_MS after the last arrival when the rest never comes (lost)', async () => {
@@ -44,6 +45,6 @@ describe('settleTraffic', () => {
 
   it('returns at once when everything arrived', async () => {
     const clock = new VirtualClock(1000);
-    expect(await settleTraffic([{ sent: 3, delivered: 3 }], clock)).toEqual({ waitedMs: 0, limited: false });
+    expect(await settleTraffic([{ sent: 3, delivered: 3 }], clock)).toEqual({ waitedMs: 0, lastArrivalMs: 0, limited: false });
   });
 });
