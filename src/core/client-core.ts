@@ -1,6 +1,6 @@
 // Sans-I/O CRC client: one connection to its server, the state the course checks
 // (connected user ids, status log, chat log), and the messages a user can send.
-import { type Message, MessageType, encode } from '../protocol/index.ts';
+import { type Message, MessageType, StatusCode, encode } from '../protocol/index.ts';
 import type { CoreEvent } from './effects.ts';
 
 export interface ClientIdentity {
@@ -8,6 +8,20 @@ export interface ClientIdentity {
   name: string;
   info: string;
 }
+
+/** What the client does when the server refuses its registration. */
+export interface ClientPolicy {
+  /**
+   * Close on a duplicate-id refusal, so a re-dialling driver tries again later. A client that
+   * re-dials after a lost connection can reach the server before the server has seen the old
+   * connection close (a late host): the id is still taken, and staying connected unregistered
+   * would wait out the server's registration timeout. Off: stay, as a course client does.
+   */
+  closeOnDuplicate?: boolean;
+}
+
+/** Why a client closes when its registration is refused as a duplicate. */
+export const DUPLICATE_REFUSED = 'registration refused: id still registered (the server has not yet seen the old connection close)';
 
 /** A client has exactly one connection, so its effects need no connection id. */
 export type ClientEffect =
@@ -39,8 +53,9 @@ export class ClientCore {
   private readonly statusLog: string[] = [];
   private readonly chatLog: string[] = [];
   private state: 'idle' | 'open' | 'quit' = 'idle';
+  private refused = false;
 
-  constructor(identity: ClientIdentity) {
+  constructor(identity: ClientIdentity, private readonly policy: ClientPolicy = {}) {
     if (!Number.isInteger(identity.id) || identity.id <= 0 || identity.id > 0xffff_ffff) {
       throw new RangeError(`client id must be an integer from 1 to 4294967295, got ${identity.id}`);
     }
@@ -56,6 +71,7 @@ export class ClientCore {
    */
   opened(): ClientEffect[] {
     this.state = 'open';
+    this.refused = false;
     const forgotten = [...this.users].map((id) => event({ type: 'host-forgotten', id, kind: 'client', reason: 'disconnect' }));
     this.users.clear();
     return [...forgotten, { kind: 'send', data: this.registration() }];
@@ -65,6 +81,10 @@ export class ClientCore {
     switch (msg.type) {
       case MessageType.Status:
         this.statusLog.push(msg.content);
+        if (this.policy.closeOnDuplicate && msg.statusCode === StatusCode.DuplicateId && this.state === 'open') {
+          this.refused = true;
+          return [event({ type: 'status-logged', from: msg.sourceId, code: msg.statusCode, content: msg.content }), { kind: 'close', reason: DUPLICATE_REFUSED }];
+        }
         return [event({ type: 'status-logged', from: msg.sourceId, code: msg.statusCode, content: msg.content })];
       case MessageType.ClientRegistration:
         if (msg.sourceId === this.id || this.users.has(msg.sourceId)) return [];
@@ -103,6 +123,10 @@ export class ClientCore {
     if (this.state === 'open') this.state = 'idle';
   }
 
+  /** The last connection's registration was refused as a duplicate (closeOnDuplicate). */
+  get registrationRefused(): boolean {
+    return this.refused;
+  }
   get connected(): boolean {
     return this.state === 'open';
   }

@@ -64,7 +64,7 @@ export class CrcClientNode {
   quitSentAt = 0;
 
   constructor(readonly options: ClientNodeOptions) {
-    this.core = new ClientCore({ id: options.id, name: options.name, info: options.info });
+    this.core = new ClientCore({ id: options.id, name: options.name, info: options.info }, { closeOnDuplicate: options.reconnect === true });
   }
 
   get id(): number {
@@ -108,6 +108,8 @@ export class CrcClientNode {
       },
       onClose: (_c, reason) => {
         this.core.closed();
+        // A refused registration did not reach a server that serves us: the backoff goes on.
+        if (this.core.registrationRefused) this.heard = false;
         this.log(`connection closed: ${reason}`);
         this.emit({ type: 'conn-closed', conn: 0, reason });
         for (const w of this.closedWaiters.splice(0)) w();

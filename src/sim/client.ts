@@ -34,7 +34,7 @@ export class SimClient {
   private redialTimer: ClockTimer | undefined;
 
   constructor(readonly options: SimClientOptions, private readonly ports: SimPorts, private readonly clock: Clock) {
-    this.core = new ClientCore({ id: options.id, name: options.name, info: options.info });
+    this.core = new ClientCore({ id: options.id, name: options.name, info: options.info }, { closeOnDuplicate: options.reconnect === true });
   }
 
   get id(): number {
@@ -60,6 +60,7 @@ export class SimClient {
       onDecodeError: (_c, err) => this.emit({ type: 'decode-error', conn: 0, code: err.code, value: err.value, message: err.message }),
       onClose: (_c, reason) => {
         this.core.closed();
+        if (this.core.registrationRefused) this.heard = false; // the backoff goes on
         this.emit({ type: 'conn-closed', conn: 0, reason });
         if (this.options.reconnect && !this.leaving) this.scheduleRedial();
       },
