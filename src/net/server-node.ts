@@ -27,6 +27,7 @@ import type { ServerNodeOptions, ServerState } from './server-node-options.ts';
 import { type ServerLimits, describeLimits, resolveServerLimits } from './server-limits.ts';
 import { type QueueStats, connectionCounts, pendingBytes, queueStats, serverState } from './server-views.ts';
 import { startSweepTimer } from './sweep-timer.ts';
+import { endOfTurn } from './write-coalescer.ts';
 
 export type { ServerNodeOptions, ServerState } from './server-node-options.ts';
 
@@ -318,9 +319,24 @@ export class CrcServerNode {
     }
   }
 
+  /**
+   * Forward first, account later: what happens here is stamped at once but handed on after
+   * this turn's writes have left, so a relayed quit does not wait for the event stream. Bounded
+   * by one turn's events, which the stream would hold anyway.
+   */
   private emit(event: NodeEvent): void {
-    this.options.onEvent?.(event, nowMs());
+    if (this.options.onEvent === undefined) return;
+    if (this.deferred.push(event, nowMs()) === 2) endOfTurn.after(this.emitDeferred);
   }
+
+  /** Events and their stamps, alternating, waiting for the end of the turn's writes. */
+  private deferred: Array<NodeEvent | number> = [];
+  private readonly emitDeferred = (): void => {
+    const d = this.deferred;
+    this.deferred = [];
+    const onEvent = this.options.onEvent!;
+    for (let i = 0; i < d.length; i += 2) onEvent(d[i] as NodeEvent, d[i + 1] as number);
+  };
 
   private log(line: string): void {
     this.options.log?.(`[${this.options.name}#${this.options.id}] ${line}`);

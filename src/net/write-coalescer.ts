@@ -20,13 +20,28 @@ export interface FlushScope {
   mark(sink: Flushable): void;
 }
 
-/** Flushes every sink marked during one event-loop turn, once, in that turn's check phase. */
+/**
+ * Flushes every sink marked during one event-loop turn, once, in that turn's check phase; then
+ * runs what was put off until after the writes (after()).
+ */
 export class TurnScope implements FlushScope {
   private readonly dirty = new Set<Flushable>();
+  /** Work put off until this turn's writes have left (one entry per caller per turn: callers keep their own flag). */
+  private later: Array<() => void> = [];
   private scheduled = false;
 
   mark(sink: Flushable): void {
     this.dirty.add(sink);
+    this.schedule();
+  }
+
+  /** Run `fn` in this turn's check phase, after every sink marked by then has written. */
+  after(fn: () => void): void {
+    this.later.push(fn);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushAll);
@@ -42,6 +57,10 @@ export class TurnScope implements FlushScope {
     this.scheduled = false;
     for (const s of this.dirty) s.flush();
     this.dirty.clear();
+    if (this.later.length === 0) return;
+    const later = this.later;
+    this.later = [];
+    for (const fn of later) fn();
   };
 }
 

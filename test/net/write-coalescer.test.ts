@@ -243,3 +243,16 @@ describe('FramedConnection output', () => {
     expect(writes.get(p2!.ours)).toBe(1);
   });
 });
+
+describe('TurnScope.after', () => {
+  it('runs put-off work in the same turn, after every sink marked by then has written', async () => {
+    const turn = new TurnScope();
+    const order: string[] = [];
+    turn.after(() => order.push('after'));
+    const sink = new WriteBatch(turn, (buf) => order.push(`write ${buf}`)); // marked after the after(): still written first
+    sink.push(Buffer.from('x'));
+    expect(order).toEqual([]);
+    await tick();
+    expect(order).toEqual(['write x', 'after']);
+  });
+});
