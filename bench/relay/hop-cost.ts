@@ -5,7 +5,8 @@
 // Ours is middle-earth with one server per worker, load from a piscina worker, as
 // bench/phases/throughput.ts runs it; the raw chain has as many relays, each in a worker.
 //   node dist/bench/relay/hop-cost.js [--hops 3] [--window 256] [--size 64] [--count 300000]
-//        [--rounds 3] [--systems crc,raw] [--json FILE]
+//        [--rounds 3] [--systems crc,raw] [--warmup M] [--json FILE]
+// A first unrecorded run of each system (--warmup messages, default count / 4) lets the JIT settle.
 // Linux only (/proc/self/task).
 import { loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { freshId } from '../phases/common.ts';
 import { startRelayChain } from './chain.ts';
 import { type ThreadCounters, diffCounters, sumCounters, threadCounters } from './thread-stats.ts';
 
-const USAGE = 'usage: node dist/bench/relay/hop-cost.js [--hops 3|5|1|0] [--window W] [--size B] [--count M] [--rounds R] [--systems crc,raw,decode] [--json FILE]\n';
+const USAGE = 'usage: node dist/bench/relay/hop-cost.js [--hops 3|5|1|0] [--window W] [--size B] [--count M] [--rounds R] [--systems crc,raw,decode] [--warmup M] [--json FILE]\n';
 
 type System = 'crc' | 'raw' | 'decode';
 
@@ -86,7 +87,7 @@ function printRun(r: RunRow): void {
 await runMain(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
     hops: { type: 'string' }, window: { type: 'string' }, size: { type: 'string' }, count: { type: 'string' },
-    rounds: { type: 'string' }, systems: { type: 'string' }, json: { type: 'string' },
+    rounds: { type: 'string' }, systems: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' },
   });
   const hops = intFlag(values, 'hops', 0, 5, 3);
   if (PAIRS[hops] === undefined) throw new UsageError(`--hops must be one of ${Object.keys(PAIRS).join(', ')}, got ${hops}`);
@@ -94,6 +95,7 @@ await runMain(USAGE, async () => {
   const size = intFlag(values, 'size', 16, 65_536, 64);
   const count = intFlag(values, 'count', 1000, 10_000_000, 300_000);
   const rounds = intFlag(values, 'rounds', 1, 100, 3);
+  const warmup = intFlag(values, 'warmup', 0, 10_000_000, Math.floor(count / 4));
   const systems = (values.systems ?? 'crc,raw').split(',') as System[];
   for (const s of systems) if (!['crc', 'raw', 'decode'].includes(s)) throw new UsageError(`--systems: unknown system '${s}' (crc, raw, decode)`);
   readFileSync('/proc/self/task/' + process.pid + '/io'); // fails early, naming the file, where there is no per-thread io
@@ -115,7 +117,7 @@ await runMain(USAGE, async () => {
       const onPath = id !== undefined && dist.get(id)! + toDist.get(id)! === hops;
       labelOf.set(tid, onPath ? `server ${dist.get(id!)} ${name}` : 'servers off the path');
     }
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = warmup > 0 ? 0 : 1; round <= rounds; round++) {
       for (const system of systems) {
         const chain = system === 'crc' ? undefined : await startRelayChain(hops + 1, system);
         const labels = new Map(labelOf);
@@ -123,11 +125,13 @@ await runMain(USAGE, async () => {
         const task: LoadTask = chain
           ? { mode: 'raw', senderPort: chain.headPort, receiverPort: chain.tailPort, senderId: freshId(), receiverId: freshId(), window, size, count }
           : { mode: 'crc', senderPort: sim.port(from), receiverPort: sim.port(to), senderId: freshId(), receiverId: freshId(), window, size, count };
+        if (round === 0) task.count = warmup;
         const before = threadCounters();
         const res = await pool.run(task) as LoadResult & { tid?: number };
         const after = threadCounters();
         await chain?.stop();
         if (res.error) throw new Error(`${system} round ${round}: ${res.error}`);
+        if (round === 0) continue; // the warm-up
         if (res.tid !== undefined) labels.set(res.tid, 'load (piscina)');
         const byLabel = new Map<string, ThreadCounters[]>();
         for (const [tid, d] of diffCounters(before, after)) {
