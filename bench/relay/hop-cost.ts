@@ -135,7 +135,7 @@ await runMain(USAGE, async () => {
         if (res.tid !== undefined) labels.set(res.tid, 'load (piscina)');
         const byLabel = new Map<string, ThreadCounters[]>();
         for (const [tid, d] of diffCounters(before, after)) {
-          const label = labels.get(tid) ?? 'other threads';
+          const label = labels.get(tid) ?? (process.env.HOP_COST_TIDS ? `other ${tid}` : 'other threads');
           (byLabel.get(label) ?? byLabel.set(label, []).get(label)!).push(d);
         }
         const threads = [...byLabel].map(([label, ds]) => ({ label, ...sumCounters(ds) })).sort((a, b) => a.label.localeCompare(b.label));

@@ -4,17 +4,17 @@
 // itself is a fake's) is what a message costs a server on top of the raw relay, which only
 // forwards the read. The minimum and low percentiles over many short reads are robust on a
 // loaded machine, where whole-run CPU per message varies by 2-3x.
-//   node dist/bench/relay/hot-path.js [--window 256] [--size 64] [--reads 3000] [--trace]
+//   node dist/bench/relay/hot-path.js [--window 256] [--size 64] [--reads 3000] [--trace] [--roles first,middle,last]
 // Roles: 'first' (the chat comes from a client: its text is checked), 'middle' (server link to
 // server link), 'last' (server link to the destination client: its text is checked).
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { intFlag, parseFlags, runMain } from '../../src/cli/args.ts';
+import { intFlag, parseFlags, runMain, UsageError } from '../../src/cli/args.ts';
 import { CrcServerNode } from '../../src/net/server-node.ts';
 import { type Message, MessageType, encode } from '../../src/protocol/index.ts';
 
-const USAGE = 'usage: node dist/bench/relay/hot-path.js [--window W] [--size B] [--reads N] [--trace]\n';
+const USAGE = 'usage: node dist/bench/relay/hot-path.js [--window W] [--size B] [--reads N] [--trace] [--roles first,middle,last]\n';
 
 /** Enough of a net.Socket for FramedConnection: writes are counted and dropped. */
 class FakeSocket extends EventEmitter {
@@ -103,15 +103,17 @@ function percentile(sorted: number[], p: number): number {
 
 await runMain(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
-    window: { type: 'string' }, size: { type: 'string' }, reads: { type: 'string' }, trace: { type: 'boolean' },
+    window: { type: 'string' }, size: { type: 'string' }, reads: { type: 'string' }, trace: { type: 'boolean' }, roles: { type: 'string' },
   });
   const window = intFlag(values, 'window', 1, 100_000, 256);
   const size = intFlag(values, 'size', 0, 65_536, 64);
   const reads = intFlag(values, 'reads', 10, 1_000_000, 3000);
   const trace = values.trace ?? false;
+  const roles = (values.roles ?? 'first,middle,last').split(',') as Role[];
+  for (const r of roles) if (!['first', 'middle', 'last'].includes(r)) throw new UsageError(`--roles: unknown role '${r}' (first, middle, last)`);
   const frame = encode({ type: MessageType.ClientChat, sourceId: SENDER, destinationId: RECEIVER, content: 'x'.repeat(size) });
   const read = Buffer.concat(Array.from({ length: window }, () => frame));
-  for (const role of ['first', 'middle', 'last'] as Role[]) {
+  for (const role of roles) {
     const { node, input, output } = await setup(role, trace);
     const before = output.written;
     const ns: number[] = [];
