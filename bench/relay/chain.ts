@@ -7,6 +7,8 @@ import type { RelayConfig, RelayMode } from './relay-worker.ts';
 export interface Relay {
   /** where it listens */
   port: number;
+  /** its worker's thread id (Linux; undefined elsewhere) */
+  tid?: number;
   stop(): Promise<void>;
 }
 
@@ -14,11 +16,11 @@ export interface Relay {
 export async function startRelay(mode: RelayMode, nextPort?: number): Promise<Relay> {
   const workerData: RelayConfig = { mode, nextPort };
   const w = new Worker(builtUrl('bench/relay/relay-worker'), { workerData });
-  const port = await new Promise<number>((resolve, reject) => {
-    w.once('message', (m: { port: number }) => resolve(m.port));
+  const { port, tid } = await new Promise<{ port: number; tid?: number }>((resolve, reject) => {
+    w.once('message', resolve);
     w.once('error', reject);
   });
-  return { port, stop: async () => void (await w.terminate()) };
+  return { port, tid, stop: async () => void (await w.terminate()) };
 }
 
 export interface RelayChain {
@@ -26,6 +28,8 @@ export interface RelayChain {
   headPort: number;
   /** where the receiver connects (and greets with 'R') */
   tailPort: number;
+  /** the relays' thread ids, head first (Linux; undefined elsewhere) */
+  tids: Array<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ export async function startRelayChain(nodes: number, mode: 'raw' | 'decode'): Pr
   return {
     headPort: relays[0]!.port,
     tailPort: relays[relays.length - 1]!.port,
+    tids: relays.map((r) => r.tid),
     stop: async () => {
       await Promise.all(relays.map((r) => r.stop()));
     },

@@ -3,6 +3,7 @@
 // and hands the same ones to registration.ts, routing.ts and departures.ts, so every rule reads
 // and changes one state; none of it is visible outside src/core.
 import { MessageType, type RegistrationMessage } from '../protocol/index.ts';
+import type { ChatRoutes } from './chat-routes.ts';
 import type { ConnId } from './effects.ts';
 import type { HostTable } from './host-table.ts';
 import type { JoinProof } from './join-proof.ts';
@@ -22,6 +23,8 @@ export interface CoreState {
   /** Every other host this server knows, in the order it learned them. */
   readonly hosts: HostTable;
   readonly conns: Map<ConnId, Peer>;
+  /** The chat hot path's recent routes (routing.ts). */
+  readonly chatRoutes: ChatRoutes;
   readonly statusLog: StatusRing;
   /** Outbound links whose peer has not announced itself yet (ServerCore's `dialling`). */
   readonly dialling: Set<ConnId>;

@@ -36,14 +36,24 @@ export function routeChat(s: CoreState, conn: ConnId, src: number, dest: number,
   const peer = s.conns.get(conn);
   if (peer === undefined) return undefined;
   if (peer.life) peer.life.heard = true; // any frame is life
+  // The same pair's chats get the same answer while the table and the peer stay as they were.
+  const routes = s.chatRoutes;
+  const version = s.hosts.version;
+  const k = routes.find(conn, peer, src, dest, version);
+  if (k >= 0) {
+    if (frame !== undefined && routes.mustCheck(k) && !chatFrameTextIsUtf8(frame, at, len)) return undefined;
+    return routes.via(k);
+  }
   if (!sourceBelongs(s.hosts, conn, peer, src)) return undefined;
   // By id and next hop only: building a HostRecord per chat would allocate on the hot path.
   const hop = s.hosts.hopOf(dest);
   if (hop === undefined) return undefined;
-  if (frame !== undefined && mustCheckChatTextTo(peer, s.hosts, dest, hop)
-    && !chatFrameTextIsUtf8(frame, at, len)) return undefined;
   const via = s.hosts.linkOf(hop);
-  return via === conn ? undefined : via;
+  if (via === undefined || via === conn) return undefined;
+  const check = mustCheckChatTextTo(peer, s.hosts, dest, hop);
+  routes.remember(conn, peer, src, dest, version, via, check);
+  if (frame !== undefined && check && !chatFrameTextIsUtf8(frame, at, len)) return undefined;
+  return via;
 }
 
 export function onChat(s: CoreState, conn: ConnId, peer: Peer, src: number, dest: number, msg: Message): void {

@@ -7,6 +7,7 @@
 // registration.ts, statuses and chats in routing.ts, quits and netsplits in departures.ts.
 import { type ClientChatMessage, type Message, MessageType, type RegistrationMessage, encode } from '../protocol/index.ts';
 import { registrations } from './bursts.ts';
+import { ChatRoutes } from './chat-routes.ts';
 import { type CoreState, ownRegistration } from './core-state.ts';
 import { forget, linkDead, netsplit, onClientQuit, onServerQuit } from './departures.ts';
 import type { ConnId, Effect, HostKind } from './effects.ts';
@@ -69,7 +70,7 @@ export class ServerCore {
     this.liveness = new Liveness(this.options.liveness);
     this.state = {
       id: this.id, name: this.name, info: this.info, options: this.options, counters: this.counters, liveness: this.liveness,
-      hosts: this.hosts, conns: this.conns, statusLog: this.statusLog, dialling: this.dialling, out: this.out, proof: this.proof, tableFull: false,
+      hosts: this.hosts, conns: this.conns, chatRoutes: new ChatRoutes(), statusLog: this.statusLog, dialling: this.dialling, out: this.out, proof: this.proof, tableFull: false,
     };
     // Fail now, not on first use, if the name or info cannot be encoded.
     encode(this.ownRegistration(0));

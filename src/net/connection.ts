@@ -4,7 +4,7 @@
 // costs one syscall, not one per frame. A lazy burst (stream()) is pulled a chunk at a time as
 // the socket drains; with a server's FlowControl, a queue past high water holds its feeders' reads.
 import type { Socket } from 'node:net';
-import { type ChatRouter, chatFrameTextIsUtf8, type DecodeError, type DecodedMessage, FrameDecoder, type Limits } from '../protocol/index.ts';
+import { type ChatRouter, chatFrameTextIsUtf8, type DecodeError, type DecodedMessage, FrameDecoder, type Limits, readU32 } from '../protocol/index.ts';
 import { TrafficCounters } from './counters.ts';
 import { type Congestion, type FlowControl, formatBytes } from './flow-control.ts';
 import { SendBacklog } from './send-backlog.ts';
@@ -269,7 +269,7 @@ export class FramedConnection implements ChatRouter {
     if (!this.isOpen) return false; // the decoded path drops it
     // Text enters the network on an untrusted link: invalid UTF-8 takes the decoded path, which fails it.
     if (!this.decoder.lazyChatText && !chatFrameTextIsUtf8(buf, at, len)) return false;
-    const to = this.chatRoute?.(this, buf.readUInt32BE(at + 1), buf.readUInt32BE(at + 5), buf, at, len);
+    const to = this.chatRoute?.(this, readU32(buf, at + 1), readU32(buf, at + 5), buf, at, len);
     if (to === undefined) return false;
     this.counters.countRoutedChat(len);
     to.sendRange(buf, at, len);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ServerCore } from '../../src/core/index.ts';
 import { pingFrame } from '../../src/core/liveness.ts';
 import { type ClientChatMessage, type DecodedMessage, FrameDecoder, MessageType } from '../../src/protocol/index.ts';
-import { chatMsg, clientReg, serverReg } from './msgs.ts';
+import { chatMsg, clientQuit, clientReg, serverQuit, serverReg } from './msgs.ts';
 
 const A = 1; // client 101
 const S2 = 2; // server 2, with client 201 behind it
@@ -93,5 +93,71 @@ describe('ServerCore.forwardChat', () => {
     };
     expect(run(false)).toBe(1); // silent for an interval: pinged
     expect(run(true)).toBe(0); // the chat was life
+  });
+
+  // routeChat() remembers its recent answers (chat-routes.ts): each must hold only while the
+  // host table and the peer are as they were when it was worked out.
+  describe('remembered routes', () => {
+    const route = (core: ServerCore, conn: number, frame: Buffer) => core.routeChat(conn, frame.readUInt32BE(1), frame.readUInt32BE(5), frame, 0, frame.length);
+
+    it.each(cases)('the same answer the second time, and after every other case: $what', ({ conn, frame, expected }) => {
+      const core = setUp();
+      expect(route(core, conn, frame)).toBe(expected);
+      expect(route(core, conn, frame)).toBe(expected);
+      for (const c of cases) route(core, c.conn, c.frame);
+      expect(route(core, conn, frame)).toBe(expected);
+    });
+
+    it('still checks the text of every chat handed to our client, not only the first of its pair', () => {
+      const core = setUp();
+      expect(route(core, S2, chatMsg(201, 101, 'héllo'))).toBe(A);
+      expect(route(core, S2, badChat(201, 101))).toBeUndefined();
+      expect(route(core, S2, chatMsg(201, 101, 'ok'))).toBe(A);
+    });
+
+    it('a destination that quit is unknown at once', () => {
+      const core = setUp();
+      expect(route(core, A, chatMsg(101, 201, 'x'))).toBe(S2);
+      core.received(S2, decode(clientQuit(201, 'bye'), true));
+      expect(route(core, A, chatMsg(101, 201, 'x'))).toBeUndefined();
+    });
+
+    it('a destination that comes back on another connection is reached there', () => {
+      const core = setUp();
+      expect(route(core, S2, chatMsg(201, 102, 'x'))).toBe(B);
+      core.received(B, decode(clientQuit(102, 'bye')));
+      core.closed(B);
+      const B2 = 9;
+      core.opened(B2, false);
+      core.received(B2, decode(clientReg(102, 0, 'b', 'x')));
+      expect(route(core, S2, chatMsg(201, 102, 'x'))).toBe(B2);
+    });
+
+    it('a source whose server link went is no longer believed on it', () => {
+      const core = setUp();
+      expect(route(core, S2, chatMsg(201, 101, 'x'))).toBe(A);
+      core.received(S2, decode(serverQuit(2, 0, 'gone'), true));
+      expect(route(core, S2, chatMsg(201, 101, 'x'))).toBeUndefined();
+    });
+
+    it('a client that quit cannot go on sending on its connection', () => {
+      const core = setUp();
+      expect(route(core, A, chatMsg(101, 102, 'x'))).toBe(B);
+      core.received(A, decode(clientQuit(101, 'bye')));
+      expect(route(core, A, chatMsg(101, 102, 'x'))).toBeUndefined();
+    });
+
+    it('many pairs at once (more than it remembers) each get their own answer', () => {
+      const core = setUp();
+      // 200 clients behind server 2, each chatting with 101 and 102 in turn.
+      for (let i = 0; i < 200; i++) core.received(S2, decode(clientReg(300 + i, 2, `c${i}`, 'x'), true));
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 200; i++) {
+          expect(route(core, S2, chatMsg(300 + i, 101, 'x'))).toBe(A);
+          expect(route(core, S2, chatMsg(300 + i, 102, 'x'))).toBe(B);
+          expect(route(core, A, chatMsg(101, 300 + i, 'x'))).toBe(S2);
+        }
+      }
+    });
   });
 });
