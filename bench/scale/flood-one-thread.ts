@@ -20,7 +20,9 @@ const digests = new DigestKeeper(() => posted++);
 const nodes = new Map<number, CrcServerNode>();
 for (const s of topology.servers) {
   const onEvent = events === 'digest' ? (e: { type: string; id?: number }, t: number) => { digests.fold(s.id, e, t); } : undefined;
-  nodes.set(s.id, new CrcServerNode({ id: s.id, name: s.name, info: s.info, port: 0, onEvent }));
+  // As a simulation grows them (liveness-defaults.ts): a thread far behind in the flood must not cut joins.
+  const timeoutMs = Math.max(10_000, 20 * n);
+  nodes.set(s.id, new CrcServerNode({ id: s.id, name: s.name, info: s.info, port: 0, onEvent, registrationTimeoutMs: timeoutMs, sendqTimeoutMs: timeoutMs }));
 }
 const ports = new Map<number, number>();
 for (const [id, node] of nodes) ports.set(id, await node.start());
