@@ -74,7 +74,12 @@ export class Liveness {
   /** Every link being watched: registered server links, and dialled links not registered yet. */
   private readonly watched = new Map<ConnId, LinkLife>();
   private lastTick = Number.NaN;
-  /** How late recent ticks ran (ms), newest last: bounded, and only the last timeout's worth is read. */
+  /**
+   * How late recent ticks ran (ms), newest last, each later tick less late than the one before
+   * it (a tick no later than a newer, worse one can never be the worst again): the worst is the
+   * first, read in O(1) on every tick (a 10,000-server network's 200 s timeout held 200 ticks
+   * per server, scanned by each every second). Bounded; only the last timeout's worth is kept.
+   */
   private readonly lateTicks: Array<{ t: number; ms: number }> = [];
   /** Deaths put off because this thread ran late (issue 20: a late host is not a dead peer). */
   deferred = 0;
@@ -171,11 +176,12 @@ export class Liveness {
   /** Record this tick's lateness; the worst of the last timeout's ticks (ms). */
   private noteLateness(now: number, lateMs: number): number {
     const late = this.lateTicks;
-    if (lateMs > 0) late.push({ t: now, ms: lateMs });
+    if (lateMs > 0) {
+      while (late.length > 0 && late[late.length - 1]!.ms <= lateMs) late.pop();
+      late.push({ t: now, ms: lateMs });
+    }
     while (late.length > 0 && (late.length > 1024 || late[0]!.t <= now - this.settings.timeoutMs)) late.shift();
-    let worst = 0;
-    for (const x of late) worst = Math.max(worst, x.ms);
-    return worst;
+    return late.length > 0 ? late[0]!.ms : 0;
   }
 
   private watch(life: LinkLife): LinkLife | undefined {

@@ -1,6 +1,6 @@
 // ServerCore's registration rules: what a server or client registration on a connection does
 // (trust-policy.ts judges it; here the verdict becomes table changes, answers and relays).
-import { type RegistrationMessage, StatusCode, encode, withLastHop } from '../protocol/index.ts';
+import { type RegistrationMessage, StatusCode, encode, setLastHop, withLastHop } from '../protocol/index.ts';
 import { registrations } from './bursts.ts';
 import { type CoreState, ownRegistration, reject } from './core-state.ts';
 import { dropLink } from './departures.ts';
@@ -77,7 +77,8 @@ function learn(s: CoreState, conn: ConnId, peer: Peer, msg: RegistrationMessage,
       : { role: 'client', id: src });
     s.out.event({ type: 'link-up', conn, peerId: src, kind });
   }
-  const relayed = msg.raw ? withLastHop(msg.raw, s.id) : encode({ ...msg, lastHopId: s.id });
+  // Relayed as received, only the last hop changed: in place when the bytes are this read's alone.
+  const relayed = msg.raw ? (s.options.ownsFrames ? setLastHop(msg.raw, s.id) : withLastHop(msg.raw, s.id)) : encode({ ...msg, lastHopId: s.id });
   if (seed) {
     if (kind === 'server') {
       // Seed the newcomer: this server first (and the probe), then every other host it knows.

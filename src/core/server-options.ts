@@ -21,6 +21,14 @@ export interface ServerCoreOptions {
    * effects instead of one 'send' per frame, for a driver that writes them as the socket drains.
    */
   streamBursts?: boolean;
+  /**
+   * The frames handed to received() are the driver's alone (decoded from socket reads, fresh
+   * buffers nobody else holds): a relayed registration's last hop is patched in its received
+   * bytes (setLastHop), not copied: no Buffer per relayed frame, and frames relayed from one
+   * read stay one run of it in the write batch. Off by default: a simulated link may hand the
+   * sender's own buffer on.
+   */
+  ownsFrames?: boolean;
 }
 
 /** The options with every default filled in; liveness resolved (liveness.ts). */
@@ -39,6 +47,7 @@ export function resolveServerOptions(o: ServerCoreOptions = {}): ResolvedServerO
   return {
     maxHosts, statusLogSize: o.statusLogSize ?? DEFAULT_STATUS_LOG_SIZE, staticTree: o.staticTree ?? false,
     liveness: resolveLiveness(o.pingIntervalMs, o.pingTimeoutMs), streamBursts: o.streamBursts ?? false,
+    ownsFrames: o.ownsFrames ?? false,
   };
 }
 

@@ -86,6 +86,10 @@ function announcesItself(selfId: number, outbound: boolean, kind: HostKind, src:
   return hop === 0 || hop === src || (outbound && kind === 'server' && hop === selfId);
 }
 
+/** The verdict on most registrations a server ever reads (N² in a network of N): made once, not per frame. */
+const RELAYED_SERVER: RegistrationVerdict = Object.freeze({ verdict: 'accept', kind: 'server', adjacent: false, seed: false });
+const RELAYED_CLIENT: RegistrationVerdict = Object.freeze({ verdict: 'accept', kind: 'client', adjacent: false, seed: false });
+
 /**
  * A registration on server `peerId`'s registered link. Whatever its last_hop_id (0, the
  * server's id, ours, the host's own: each is written by some implementation), it comes from
@@ -97,7 +101,7 @@ function judgeRelayed(selfId: number, hosts: HostTable, peerId: number, kind: Ho
   // the duplicate-id status puts a status in the course's graded log.
   if (src === peerId) return kind === 'server' ? { verdict: 'echo' } : { verdict: 'duplicate', kind };
   const known: HostRecord | 'self' | undefined = src === selfId ? 'self' : hosts.get(src);
-  if (known === undefined) return hosts.size >= maxHosts ? { verdict: 'full', kind } : { verdict: 'accept', kind, adjacent: false, seed: false };
+  if (known === undefined) return hosts.size >= maxHosts ? { verdict: 'full', kind } : kind === 'server' ? RELAYED_SERVER : RELAYED_CLIENT;
   // Announced again by the server we already reach it through (a re-seed after an echo): the
   // same host on the same path, nothing to learn and nothing to answer.
   if (known !== 'self' && known.kind === kind && known.firstLinkId === peerId) return { verdict: 'repeat' };

@@ -34,6 +34,9 @@ export interface ConnectionOptions {
  */
 export type ChatRoute = (from: FramedConnection, src: number, dest: number, frame: Buffer, at: number, len: number) => FramedConnection | undefined;
 
+/** Is `frame` a small view of a much bigger buffer than the shared pool's slabs (a socket read)? */
+const pinsMore = (frame: Buffer): boolean => frame.buffer.byteLength > Buffer.poolSize && frame.length * 16 < frame.buffer.byteLength;
+
 export const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
 /** A lazy burst is pulled until about this much waits for the socket, then again on 'drain'. */
 const STREAM_CHUNK = 64 * 1024;
@@ -143,7 +146,9 @@ export class FramedConnection implements ChatRouter {
   send(data: Buffer): void {
     if (this.closing !== undefined || this.socket.destroyed) return;
     if (this.backlog) {
-      this.backlog.push(data); // behind the burst, in order; counted when it leaves
+      // Behind the burst, in order; counted when it leaves. It may wait long: a frame that is a
+      // small view of a read (a registration relayed in place) is copied, not left pinning the read.
+      this.backlog.push(pinsMore(data) ? Buffer.from(data) : data);
     } else {
       this.out.push(data);
       this.counters.countOut(data);

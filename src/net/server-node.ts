@@ -66,7 +66,7 @@ export class CrcServerNode {
 
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info }, {
-      maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree, streamBursts: true,
+      maxHosts: options.maxHosts, statusLogSize: options.statusLogSize, staticTree: options.staticTree, streamBursts: true, ownsFrames: true,
       pingIntervalMs: options.pingIntervalMs, pingTimeoutMs: options.pingTimeoutMs,
     });
     this.connectionLimits = resolveServerLimits(options);

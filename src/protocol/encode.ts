@@ -90,13 +90,28 @@ export function encode(msg: Message, limits: Partial<Limits> = DEFAULT_LIMITS): 
  * patched. Relaying never re-encodes the strings.
  */
 export function withLastHop(raw: Buffer, lastHopId: number): Buffer {
-  checkU32('lastHopId', lastHopId);
-  if (raw.length < HEADER_SIZE[MessageType.ServerRegistration]
-    || (raw[0] !== MessageType.ServerRegistration && raw[0] !== MessageType.ClientRegistration)) {
-    throw new EncodeError('raw', raw[0], 'withLastHop needs a registration frame (type 0x00 or 0x80)');
-  }
+  checkRegistrationFrame(raw, lastHopId, 'withLastHop');
   const out = Buffer.allocUnsafe(raw.length);
   raw.copy(out);
   out.writeUInt32BE(lastHopId, 5);
   return out;
+}
+
+/**
+ * withLastHop() in place, for a frame whose bytes are its reader's alone (a decoded
+ * registration with rawOwned): no copy, no Buffer per relayed frame, and frames relayed from
+ * one read stay one run of it in the write batch. Returns `raw`.
+ */
+export function setLastHop(raw: Buffer, lastHopId: number): Buffer {
+  checkRegistrationFrame(raw, lastHopId, 'setLastHop');
+  raw.writeUInt32BE(lastHopId, 5);
+  return raw;
+}
+
+function checkRegistrationFrame(raw: Buffer, lastHopId: number, fn: string): void {
+  checkU32('lastHopId', lastHopId);
+  if (raw.length < HEADER_SIZE[MessageType.ServerRegistration]
+    || (raw[0] !== MessageType.ServerRegistration && raw[0] !== MessageType.ClientRegistration)) {
+    throw new EncodeError('raw', raw[0], `${fn} needs a registration frame (type 0x00 or 0x80)`);
+  }
 }

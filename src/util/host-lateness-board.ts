@@ -5,10 +5,13 @@
 // *their* thread was late says nothing about the peer being dead (issue 20, the false netsplit
 // of quit-during-load: the peer's thread, which also ran the link's proxy, was 382 ms late).
 //
-// Layout: SLOTS slots, each the time its thread last ran its probe, then RING windows of two
-// int32 (end, worst ms, rounded up); times in ms since the board's epoch. A thread stalled right
-// now has not published its lateness yet: the time since it last ran is that lateness so far.
-// Atomics on every access: one writer per slot, many readers.
+// Layout: SLOTS slots, each the time its thread last ran its probe, the worst of its ring and
+// the end of its oldest window (kept by the writer, so a reader asking about a span longer than
+// the ring reads two words, not the ring), a spare, then RING windows of two int32 (end, worst
+// ms, rounded up); times in ms since the board's epoch. A thread stalled right now has not
+// published its lateness yet: the time since it last ran is that lateness so far. Atomics on
+// every access: one writer per slot, many readers. Every server reads it on every sweep (10,000
+// servers: 10,000 reads a second), so a read skips empty slots and whole rings.
 import { nowMs } from './clock.ts';
 import { type LatenessProbe, threadProbe, threadProbesOff } from './lateness-probe.ts';
 
@@ -16,8 +19,12 @@ import { type LatenessProbe, threadProbe, threadProbesOff } from './lateness-pro
 export const BOARD_SLOTS = 128;
 /** Windows kept per slot: with the probes' 100 ms windows, the last 12.8 s. */
 export const BOARD_RING = 128;
-/** Per slot: last run, a spare word, then the windows. */
-const WORDS = 2 + BOARD_RING * 2;
+/** Per slot: last run, the ring's worst, its oldest window's end, a spare word, then the windows. */
+const HEAD = 4;
+const WORDS = HEAD + BOARD_RING * 2;
+const RAN = 0;
+const RING_WORST = 1;
+const OLDEST_END = 2;
 
 export interface BoardHandle {
   /** the SharedArrayBuffer of the whole board, and the epoch its times count from (nowMs() clock) */
@@ -45,16 +52,36 @@ export class HostLatenessBoard {
 
   /** `slot`'s thread ran its probe at `at` (nowMs() clock). */
   ran(slot: number, at: number): void {
-    Atomics.store(this.words, slot * WORDS, Math.max(1, Math.round(at - this.handle.epochMs)));
+    Atomics.store(this.words, slot * WORDS + RAN, Math.max(1, Math.round(at - this.handle.epochMs)));
   }
 
   /** Publish one window of `slot`: its start (nowMs() clock) and its worst lateness so far (ms). */
   publish(slot: number, windowStart: number, maxMs: number, windowMs: number): void {
     const index = Math.floor(windowStart / windowMs) % BOARD_RING;
-    const at = slot * WORDS + 2 + index * 2;
+    const base = slot * WORDS;
+    const at = base + HEAD + index * 2;
     // End 0 marks an empty window: times count from 1.
-    Atomics.store(this.words, at, Math.max(1, Math.round(windowStart + windowMs - this.handle.epochMs)));
-    Atomics.store(this.words, at + 1, Math.ceil(maxMs));
+    const end = Math.max(1, Math.round(windowStart + windowMs - this.handle.epochMs));
+    const worst = Math.ceil(maxMs);
+    const replaced = Atomics.load(this.words, at);
+    Atomics.store(this.words, at, end);
+    Atomics.store(this.words, at + 1, worst);
+    if (replaced === end) {
+      // The same window grew worse: the ring's worst can only grow.
+      if (worst > Atomics.load(this.words, base + RING_WORST)) Atomics.store(this.words, base + RING_WORST, worst);
+      return;
+    }
+    // A new window (about one per 100 ms): it may have pushed out the ring's worst or its oldest.
+    let ringWorst = 0;
+    let oldest = 0;
+    for (let i = base + HEAD; i < base + WORDS; i += 2) {
+      const e = Atomics.load(this.words, i);
+      if (e === 0) continue;
+      ringWorst = Math.max(ringWorst, Atomics.load(this.words, i + 1));
+      if (oldest === 0 || e < oldest) oldest = e;
+    }
+    Atomics.store(this.words, base + RING_WORST, ringWorst);
+    Atomics.store(this.words, base + OLDEST_END, oldest);
   }
 
   /**
@@ -67,10 +94,17 @@ export class HostLatenessBoard {
     let worst = 0;
     for (let slot = 0; slot < BOARD_SLOTS; slot++) {
       const base = slot * WORDS;
-      const ran = Atomics.load(this.words, base);
+      const ran = Atomics.load(this.words, base + RAN);
       // 0: no thread, or one whose probe does not run (its windows, if any, still count)
       if (ran !== 0) worst = Math.max(worst, at - ran);
-      for (let i = base + 2; i < base + WORDS; i += 2) {
+      const oldest = Atomics.load(this.words, base + OLDEST_END);
+      if (oldest === 0) continue; // no window
+      if (oldest >= since) {
+        // Every window of the ring ends after `from` (a liveness timeout longer than the ring: 10,000 servers wait 200 s).
+        worst = Math.max(worst, Atomics.load(this.words, base + RING_WORST));
+        continue;
+      }
+      for (let i = base + HEAD; i < base + WORDS; i += 2) {
         const end = Atomics.load(this.words, i);
         if (end !== 0 && end >= since) worst = Math.max(worst, Atomics.load(this.words, i + 1));
       }

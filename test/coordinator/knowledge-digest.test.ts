@@ -1,7 +1,7 @@
 // Knowledge by digest: the worker-side keeper folds learn/forget events into one digest per
 // node, and the Ledger in digest mode converges, forgets and times out on digests alone.
-import { afterEach, describe, expect, it } from 'vitest';
-import { DigestKeeper, digestOf, mixId } from '../../src/coordinator/knowledge-digest.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DIGEST_MS_PER_NODE, DigestKeeper, digestOf, mixId } from '../../src/coordinator/knowledge-digest.ts';
 import { ConvergenceTimeout, Ledger } from '../../src/coordinator/ledger.ts';
 import { Simulation } from '../../src/coordinator/simulation.ts';
 import type { SimEvent } from '../../src/threads/worker-api.ts';
@@ -24,6 +24,27 @@ afterEach(async () => {
 });
 
 describe('knowledge digests', () => {
+  it('after a big post the keeper waits longer, so a thread of many learning nodes posts a bounded rate', () => {
+    vi.useFakeTimers();
+    try {
+      const posted: SimEvent[] = [];
+      const k = new DigestKeeper((e) => posted.push(e), 20);
+      for (let node = 1; node <= 100; node++) k.fold(node, { type: 'host-learned', id: 1000 }, 1);
+      vi.advanceTimersByTime(20);
+      expect(posted).toHaveLength(100);
+      k.fold(1, { type: 'host-learned', id: 1001 }, 2);
+      vi.advanceTimersByTime(100 * DIGEST_MS_PER_NODE - 1);
+      expect(posted).toHaveLength(100); // 100 digests went out: the next waits 100 x DIGEST_MS_PER_NODE
+      vi.advanceTimersByTime(1);
+      expect(posted).toHaveLength(101);
+      k.fold(2, { type: 'host-learned', id: 1001 }, 3);
+      vi.advanceTimersByTime(20); // one digest went out: back to the interval
+      expect(posted).toHaveLength(102);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('the keeper posts one digest per changed node, learned minus forgotten', () => {
     const posted: SimEvent[] = [];
     const k = new DigestKeeper((e) => posted.push(e), 1_000_000);

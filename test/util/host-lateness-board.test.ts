@@ -1,8 +1,8 @@
 // The host's lateness board: each thread publishes its probe's windows to its own slot; a reader
 // sees the worst of every slot since a time, from any thread (the buffer is shared, not copied).
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
-import { BOARD_SLOTS, HostLatenessBoard } from '../../src/util/host-lateness-board.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { BOARD_RING, BOARD_SLOTS, HostLatenessBoard } from '../../src/util/host-lateness-board.ts';
 import { LatenessProbe } from '../../src/util/lateness-probe.ts';
 
 describe('HostLatenessBoard', () => {
@@ -46,6 +46,31 @@ describe('HostLatenessBoard', () => {
     expect(board.worstSince(5_101, 5_200)).toBe(4);
   });
 
+  it('a window pushed out of the ring no longer counts, over a span longer than the ring too', () => {
+    const board = HostLatenessBoard.create(0);
+    board.publish(5, 0, 500, 100);
+    for (let w = 1; w < BOARD_RING; w++) board.publish(5, w * 100, 1, 100);
+    expect(board.worstSince(0, BOARD_RING * 100)).toBe(500);
+    board.publish(5, BOARD_RING * 100, 2, 100); // takes the first window's place
+    expect(board.worstSince(0, BOARD_RING * 100 + 100)).toBe(2);
+    expect(board.worstSince(BOARD_RING * 100 + 100, BOARD_RING * 100 + 100)).toBe(2);
+    expect(board.worstSince(BOARD_RING * 100 + 101, BOARD_RING * 100 + 100)).toBe(0);
+    board.publish(5, BOARD_RING * 100, 30, 100); // the same window, worse
+    expect(board.worstSince(0, BOARD_RING * 100 + 100)).toBe(30);
+  });
+
+  it('a read over a span longer than the ring reads a few words per slot, not every window (every server reads it every sweep)', () => {
+    const board = HostLatenessBoard.create(0);
+    for (let slot = 0; slot < 50; slot++) for (let w = 0; w < BOARD_RING; w++) board.publish(slot, w * 100, slot, 100);
+    const load = vi.spyOn(Atomics, 'load');
+    try {
+      expect(board.worstSince(-200_000, BOARD_RING * 100)).toBe(49);
+      expect(load.mock.calls.length).toBeLessThanOrEqual(4 * BOARD_SLOTS);
+    } finally {
+      load.mockRestore();
+    }
+  });
+
   it('another thread reads what this one published, and this one what it did', async () => {
     const board = HostLatenessBoard.create(0);
     board.publish(1, 10_000, 33, 100);
@@ -53,10 +78,13 @@ describe('HostLatenessBoard', () => {
     const worker = new Worker(`
       const { workerData, parentPort } = require('node:worker_threads');
       const words = new Int32Array(workerData);
-      const slot = (s) => s * ${2 + 128 * 2} + 2; // a slot's windows, after its last-ran word and a spare
+      const base = (s) => s * ${4 + 128 * 2};
+      const slot = (s) => base(s) + 4; // a slot's windows, after its last run, its ring's worst, its oldest end and a spare
       const seen = Math.max(...Array.from({ length: ${128 * 2} }, (_, i) => (i % 2 ? Atomics.load(words, slot(1) + i) : 0)));
       Atomics.store(words, slot(2), 20_100);
       Atomics.store(words, slot(2) + 1, 77);
+      Atomics.store(words, base(2) + 1, 77); // the ring's worst
+      Atomics.store(words, base(2) + 2, 20_100); // its oldest window's end
       parentPort.postMessage(seen);
     `, { eval: true, workerData: board.handle.buffer });
     const seen = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
