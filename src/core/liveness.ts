@@ -81,6 +81,12 @@ export class Liveness {
    * per server, scanned by each every second). Bounded; only the last timeout's worth is kept.
    */
   private readonly lateTicks: Array<{ t: number; ms: number }> = [];
+  /**
+   * When a link held back only by the lateness margin passes timeout + margin (the earliest of
+   * them), for the driver to look again then rather than a whole interval later: the margin
+   * excuses a late host, it must not round detection up to the next tick.
+   */
+  recheckAt: number | undefined;
   /** Deaths put off because this thread ran late (issue 20: a late host is not a dead peer). */
   deferred = 0;
 
@@ -140,6 +146,7 @@ export class Liveness {
     // shared host the peer's thread and the link's (its proxy) can be late too, and a ping waits
     // on them twice, there and back: their lateness counts twice (issue 20, quit-during-load).
     const margin = Math.max(this.noteLateness(now, lateMs), 2 * hostLateMs);
+    this.recheckAt = undefined;
     const out: Verdict[] = [];
     for (const life of this.watched.values()) {
       // A dialled link's clock runs from the dial: only its peer's registration stops it.
@@ -149,7 +156,11 @@ export class Liveness {
       }
       const silentMs = now - life.lastHeard;
       if (silentMs < timeoutMs + margin) {
-        if (silentMs >= timeoutMs && life.capability === 'yes') this.deferred++;
+        if (silentMs >= timeoutMs && life.capability === 'yes') {
+          this.deferred++;
+          const due = life.lastHeard + timeoutMs + margin;
+          if (this.recheckAt === undefined || due < this.recheckAt) this.recheckAt = due;
+        }
         if (life.capability === 'yes' && silentMs >= intervalMs && life.pingAt < life.lastHeard) {
           life.pingAt = now;
           out.push({ kind: 'ping', life });

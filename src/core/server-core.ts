@@ -176,6 +176,11 @@ export class ServerCore {
     return this.flush();
   }
 
+  /** When liveness wants to look again before the next interval (a verdict deferred by the lateness margin), or undefined. */
+  get livenessRecheckAt(): number | undefined {
+    return this.liveness.recheckAt;
+  }
+
   /** Is a joiner waiting to be announced? (Only then does the driver need to call readDone.) */
   get joinsHeld(): boolean {
     return this.proof.size > 0;

@@ -63,6 +63,8 @@ export class CrcServerNode {
   private readonly rejectionLog = new LogThrottle((l) => this.log(l), REJECTIONS_LOGGED_PER_SECOND, 'rejected frames');
   private readonly limitCuts: LimitCuts;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** A liveness look before the next sweep, when a verdict waits only on the lateness margin. */
+  private recheckTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info }, {
@@ -148,6 +150,7 @@ export class CrcServerNode {
     this.stopped = true;
     this.bootstrap.stop();
     clearInterval(this.sweepTimer);
+    clearTimeout(this.recheckTimer);
     const reason = 'server shutting down';
     const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
     const socketsClosed = [...this.conns.values()].map((c) => new Promise<void>((r) => {
@@ -285,6 +288,22 @@ export class CrcServerNode {
     for (const c of this.conns.values()) if (c.takeHeldSinceSweep()) this.core.notReading(c.id);
     const now = nowMs();
     this.apply(this.core.tick(now, lateMs, this.options.hostLateness?.(now - this.core.livenessSettings.timeoutMs) ?? 0));
+    this.scheduleRecheck(now);
+  }
+
+  /** Look again when a link deferred by the lateness margin passes it, if before the next sweep. */
+  private scheduleRecheck(now: number): void {
+    const at = this.core.livenessRecheckAt;
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
+    if (at === undefined || at - now >= this.core.livenessSettings.intervalMs) return;
+    const due = at + 1;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      const late = Math.max(0, nowMs() - due);
+      setImmediate(() => { if (!this.stopped) this.sweep(late); }); // after this turn's reads, as the sweep
+    }, Math.max(0, due - now));
+    this.recheckTimer.unref();
   }
 
   private apply(effects: Effect[]): void {

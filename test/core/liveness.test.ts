@@ -202,6 +202,20 @@ describe('liveness in the core (fake clock)', () => {
     expect(deathWith(1000)).toEqual({ at: 2400, deferred: 20 });
   });
 
+  it('a verdict held back only by the lateness margin asks to be looked at again when the margin has passed, not a whole interval later', () => {
+    const h = new Harness();
+    h.peer(true);
+    let recheck: number | undefined;
+    for (let t = 0; t <= TIMEOUT; t += INTERVAL) {
+      h.core.tick(t, 0, 5); // a host 5 ms late: the margin is 10 ms
+      recheck = h.core.livenessRecheckAt;
+    }
+    // Silent a timeout at the tick at TIMEOUT: deferred by the 10 ms margin, to be looked at again then.
+    expect(recheck).toBe(TIMEOUT + 10);
+    expect(events(h.core.tick(TIMEOUT + 10, 0, 5)).some((e) => e.type === 'link-dead')).toBe(true);
+    expect(h.core.livenessRecheckAt).toBeUndefined();
+  });
+
   it('silence on a link whose reads the driver held (back-pressure) is not a dead peer', () => {
     const h = new Harness();
     h.peer(true);
