@@ -88,6 +88,15 @@ export function goals(r: BenchReport): Goal[] {
       measured: `median ${f(c0.ms.p50, 3)} ms over ${c0.repeats}`,
       met: c0.ms.p50 < 1.5,
     });
+    // Against the machine's own floor in the same run: the code-free flood over the same threads.
+    const flood = r.wakeup?.flood;
+    if (c0.serversPerWorker === 1 && flood) {
+      out.push({
+        goal: 'quit convergence, no injected latency (middle-earth, one server per worker): median ≤ 1.5 × the code-free flood\'s over the same threads (same run)',
+        measured: `${f(c0.ms.p50 / flood.p50, 2)} × (${f(c0.ms.p50, 3)} against ${f(flood.p50, 3)} ms)`,
+        met: c0.ms.p50 <= 1.5 * flood.p50,
+      });
+    }
     out.push({
       goal: `quit convergence, no injected latency (middle-earth, ${placement(c0.serversPerWorker)}): p99 < 5 ms`,
       measured: `p99 ${f(c0.ms.p99, 3)} ms`,
