@@ -9,7 +9,7 @@ import type { SimEvent } from '../../src/threads/worker-api.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
 import { nowMs } from '../../src/util/clock.ts';
 import { Cleanup, freePort, waitFor } from '../net/helpers.ts';
-import { ids, start, stopAll } from './helpers.ts';
+import { clientOf, ids, start, stopAll } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(async () => {
@@ -20,11 +20,7 @@ afterEach(async () => {
 const welcome = (name: string) => `Welcome to the Clemson Relay Chat network ${name}`;
 
 /** A client made here also stops re-dialling when the test ends. */
-async function client(opts: Parameters<Cleanup['client']>[0]): Promise<CrcClientNode> {
-  const c = await cleanup.client(opts);
-  cleanup.add(() => c.disconnect());
-  return c;
-}
+const client = (opts: Parameters<Cleanup['client']>[0]): Promise<CrcClientNode> => clientOf(cleanup, opts);
 
 describe('CrcClientNode with reconnect', () => {
   it('re-dials after its link is cut and registers again with the same id, keeping its logs', async () => {

@@ -3,6 +3,8 @@
 import { Simulation, type SimulationOptions } from '../../src/coordinator/simulation.ts';
 import type { SimEvent } from '../../src/threads/worker-api.ts';
 import type { ProxyEvent } from '../../src/faults/events.ts';
+import type { CrcClientNode } from '../../src/net/client-node.ts';
+import type { Cleanup } from '../net/helpers.ts';
 
 export type LinkDead = Extract<SimEvent, { type: 'link-dead' }>;
 export type ConnClosed = Extract<SimEvent, { type: 'conn-closed' }>;
@@ -27,4 +29,11 @@ export async function start(options: SimulationOptions): Promise<{ sim: Simulati
 
 export async function stopAll(): Promise<void> {
   await Promise.all(running.splice(0).map((s) => s.stop()));
+}
+
+/** A client made through `cleanup` that also stops re-dialling when the test ends. */
+export async function clientOf(cleanup: Cleanup, opts: Parameters<Cleanup['client']>[0]): Promise<CrcClientNode> {
+  const c = await cleanup.client(opts);
+  cleanup.add(() => c.disconnect());
+  return c;
 }

@@ -7,15 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CrcClientNode } from '../../src/net/client-node.ts';
 import { DUPLICATE_REFUSED } from '../../src/core/client-core.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
+import { clientOf } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-async function client(opts: Parameters<Cleanup['client']>[0]): Promise<CrcClientNode> {
-  const c = await cleanup.client(opts);
-  cleanup.add(() => c.disconnect());
-  return c;
-}
+const client = (opts: Parameters<Cleanup['client']>[0]): Promise<CrcClientNode> => clientOf(cleanup, opts);
 
 describe('a re-dialling client refused as a duplicate', () => {
   it('closes and re-dials with backoff, and registers once the old connection is gone', async () => {
