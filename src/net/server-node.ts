@@ -26,7 +26,7 @@ import { LogThrottle } from './log-throttle.ts';
 import type { ServerNodeOptions, ServerState } from './server-node-options.ts';
 import { type ServerLimits, describeLimits, resolveServerLimits } from './server-limits.ts';
 import { type QueueStats, connectionCounts, pendingBytes, queueStats, serverState } from './server-views.ts';
-import { startSweepTimer } from './sweep-timer.ts';
+import { RecheckTimer, startSweepTimer } from './sweep-timer.ts';
 import { endOfTurn } from './write-coalescer.ts';
 
 export type { ServerNodeOptions, ServerState } from './server-node-options.ts';
@@ -64,7 +64,7 @@ export class CrcServerNode {
   private readonly limitCuts: LimitCuts;
   private sweepTimer: NodeJS.Timeout | undefined;
   /** A liveness look before the next sweep, when a verdict waits only on the lateness margin. */
-  private recheckTimer: NodeJS.Timeout | undefined;
+  private readonly recheck = new RecheckTimer((lateMs) => { if (!this.stopped) this.sweep(lateMs); });
 
   constructor(readonly options: ServerNodeOptions) {
     this.core = new ServerCore({ id: options.id, name: options.name, info: options.info }, {
@@ -119,13 +119,9 @@ export class CrcServerNode {
     this.log(`limits: ${maxHosts} hosts, ${statusLogSize} status log entries${this.options.staticTree ? '; static tree (course-reference mode)' : ''}${liveness}`);
     this.log(describeLimits(this.connectionLimits));
     this.sweepTimer = startSweepTimer(intervalMs, this.connectionLimits, (lateMs) => {
-      // After this turn's reads: timers run before I/O, so after the thread stood still the
-      // peers' bytes waiting in the kernel are read first; our lateness cuts no peer.
-      setImmediate(() => {
-        if (this.stopped) return;
-        this.sweepTimeouts();
-        if (intervalMs > 0) this.sweep(lateMs);
-      });
+      if (this.stopped) return;
+      this.sweepTimeouts();
+      if (intervalMs > 0) this.sweep(lateMs);
     });
     if (this.options.connectTo) await this.join(this.options.connectTo);
     return this.listeningPort;
@@ -150,7 +146,7 @@ export class CrcServerNode {
     this.stopped = true;
     this.bootstrap.stop();
     clearInterval(this.sweepTimer);
-    clearTimeout(this.recheckTimer);
+    this.recheck.stop();
     const reason = 'server shutting down';
     const listenerClosed = new Promise<void>((r) => this.server.close(() => r()));
     const socketsClosed = [...this.conns.values()].map((c) => new Promise<void>((r) => {
@@ -288,22 +284,7 @@ export class CrcServerNode {
     for (const c of this.conns.values()) if (c.takeHeldSinceSweep()) this.core.notReading(c.id);
     const now = nowMs();
     this.apply(this.core.tick(now, lateMs, this.options.hostLateness?.(now - this.core.livenessSettings.timeoutMs) ?? 0));
-    this.scheduleRecheck(now);
-  }
-
-  /** Look again when a link deferred by the lateness margin passes it, if before the next sweep. */
-  private scheduleRecheck(now: number): void {
-    const at = this.core.livenessRecheckAt;
-    clearTimeout(this.recheckTimer);
-    this.recheckTimer = undefined;
-    if (at === undefined || at - now >= this.core.livenessSettings.intervalMs) return;
-    const due = at + 1;
-    this.recheckTimer = setTimeout(() => {
-      this.recheckTimer = undefined;
-      const late = Math.max(0, nowMs() - due);
-      setImmediate(() => { if (!this.stopped) this.sweep(late); }); // after this turn's reads, as the sweep
-    }, Math.max(0, due - now));
-    this.recheckTimer.unref();
+    this.recheck.set(this.core.livenessRecheckAt, now, this.core.livenessSettings.intervalMs);
   }
 
   private apply(effects: Effect[]): void {
