@@ -59,12 +59,14 @@ function commandLines(body: string[]): string[] {
 }
 
 /** `npm start/run X -- args` as the script it names, without its pre-hook (the test builds once);
- * `npx crc-*` as the repository's bin. */
+ * `npx crc-*` as the repository's bin. `npm run build` becomes `true`: the run has built dist/
+ * already, and rebuilding it rewrites every file under the commands running beside it (a CI run
+ * died on a half-written module that way). */
 export function resolveNpm(command: string, scripts: Record<string, string>): string {
   return command.replace(/^npm (start|run ([\w:-]+))(?: -- | |$)/, (whole, verb: string, name?: string) => {
     const script = scripts[name ?? verb];
     if (!script) throw new Error(`no npm script "${name ?? verb}" in package.json`);
-    return `${script} `;
+    return name === 'build' ? 'true ' : `${script} `;
   }).replace(/^npx (crc-[\w-]+)/, './bin/$1').trim();
 }
 

@@ -1,7 +1,7 @@
 // The doc test writes nothing into the clone: output folders a doc command names, or writes to
 // by default, become temporary folders (withTempOutputs), consistently within a block.
 import { describe, expect, it } from 'vitest';
-import { withTempOutputs } from './doc-commands.ts';
+import { resolveNpm, withTempOutputs } from './doc-commands.ts';
 
 const temps = () => {
   let n = 0;
@@ -47,5 +47,13 @@ describe('doc commands run with temporary output folders', () => {
       'node dist/bench/run.js --quick --out /tmp/t3',
       'node dist/src/cli/sim.js --topology tree:1000:7',
     ]);
+  });
+
+  it('npm run build is not run again: dist/ is built once, before any command runs from it', () => {
+    const scripts = { build: 'tsc -p tsconfig.build.json', bench: 'node dist/bench/run.js' };
+    expect(resolveNpm('npm run build', scripts)).toBe('true');
+    expect(resolveNpm('npm run build && node dist/bench/fairness.js --stallers 1', scripts)).toBe('true && node dist/bench/fairness.js --stallers 1');
+    expect(resolveNpm('npm run bench -- --quick', scripts)).toBe('node dist/bench/run.js --quick');
+    expect(() => resolveNpm('npm run nope', scripts)).toThrow(/no npm script "nope"/);
   });
 });
