@@ -63,11 +63,15 @@ function commandLines(body: string[]): string[] {
  * already, and rebuilding it rewrites every file under the commands running beside it (a CI run
  * died on a half-written module that way). */
 export function resolveNpm(command: string, scripts: Record<string, string>): string {
-  return command.replace(/^npm (start|run ([\w:-]+))(?: -- | |$)/, (whole, verb: string, name?: string) => {
+  // after any VAR=value prefix (`CI=true npm run load …`)
+  const out = command.replace(/^((?:\w+=\S*\s+)*)npm (start|run ([\w:-]+))(?: -- | |$)/, (whole, env: string, verb: string, name?: string) => {
     const script = scripts[name ?? verb];
     if (!script) throw new Error(`no npm script "${name ?? verb}" in package.json`);
-    return name === 'build' ? 'true ' : `${script} `;
-  }).replace(/^npx (crc-[\w-]+)/, './bin/$1').trim();
+    return `${env}${name === 'build' ? 'true' : script} `;
+  }).replace(/^((?:\w+=\S*\s+)*)npx (crc-[\w-]+)/, '$1./bin/$2').trim();
+  // npm anywhere else would run the script's pre-hook, `npm run build`, under the other commands
+  if (/(^|[\s;&|(])npm (start|run|test|install|ci)\b/.test(out)) throw new Error(`runs npm where the doc test cannot resolve it (its pre-hook would rebuild dist/ mid-run): ${command}`);
+  return out;
 }
 
 export function readBlocks(root: string): DocBlock[] {

@@ -54,6 +54,10 @@ describe('doc commands run with temporary output folders', () => {
     expect(resolveNpm('npm run build', scripts)).toBe('true');
     expect(resolveNpm('npm run build && node dist/bench/fairness.js --stallers 1', scripts)).toBe('true && node dist/bench/fairness.js --stallers 1');
     expect(resolveNpm('npm run bench -- --quick', scripts)).toBe('node dist/bench/run.js --quick');
+    expect(resolveNpm('CI=true X=1 npm run bench -- --quick', scripts)).toBe('CI=true X=1 node dist/bench/run.js --quick');
     expect(() => resolveNpm('npm run nope', scripts)).toThrow(/no npm script "nope"/);
+    // npm left in the command would run `prebench` (npm run build) while other commands run from dist/
+    expect(() => resolveNpm('cd /tmp && npm run bench', scripts)).toThrow(/pre-hook would rebuild/);
+    expect(() => resolveNpm('true && npm test', scripts)).toThrow(/pre-hook would rebuild/);
   });
 });
