@@ -20,21 +20,28 @@ it('a 500 ms hold raises the open-loop p99 to about 500 ms; the closed-loop view
   const topology = resolveTopology('chain:3');
   session = await LoadSession.start({ topology, flows: [{ from: 1, to: 3, weight: 1 }], seed: 7, size: 64, generators: 1, proxyLinks: 'all' });
   const s = session;
+  // How long the hold surely lasted: from its call's answer to the release's call (each call
+  // crosses to the proxy's thread, which a busy host makes late: CI once held for 484 ms).
+  let heldMs = 0;
   const run = await s.run('hold', [{ rate: 1000, durationMs: 3000 }], {
     during: async (t0) => {
       await sleepUntil(t0 + 1000);
       await s.sim.link(1, 2).hold();
+      const heldFrom = nowMs();
       await sleepUntil(t0 + 1500);
+      heldMs = nowMs() - heldFrom;
       await s.sim.link(1, 2).release();
     },
   });
+  expect(heldMs, 'the hold itself').toBeGreaterThan(400);
   expect(run.total.offered).toBe(3000);
   expect(run.total.delivered).toBe(3000);
   expect(run.total.lost).toBe(0);
   // About a sixth of the chats were intended during the hold, waiting up to 500 ms.
   expect(run.total.latencyMs!.p99).toBeGreaterThan(400);
-  expect(run.total.latencyMs!.max).toBeGreaterThanOrEqual(490);
+  // The chat intended first after the hold began waited it out (sent within a few ms of its start).
+  expect(run.total.latencyMs!.max).toBeGreaterThanOrEqual(heldMs - 10);
   // A closed-loop sender would have waited on the first held chat and sent nothing more: one slow sample.
-  expect(run.total.closedLoopMs!.max).toBeGreaterThanOrEqual(490);
+  expect(run.total.closedLoopMs!.max).toBeGreaterThanOrEqual(heldMs - 10);
   expect(run.total.closedLoopMs!.p99).toBeLessThan(250);
 }, 60_000);
