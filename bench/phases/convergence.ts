@@ -4,6 +4,7 @@
 // network re-converges. Also registration convergence: a client or a server joins, until
 // every node that should know it does.
 import { Simulation } from '../../src/coordinator/simulation.ts';
+import { POST_DELAY_MS } from '../../src/coordinator/event-batcher.ts';
 import { serverDistances } from '../../src/topology/generate.ts';
 import type { Topology } from '../../src/topology/schema.ts';
 import { type Percentiles, type Progress, samplePercentiles } from './common.ts';
@@ -52,6 +53,12 @@ export interface QuitCase {
   serversPerWorker: number;
 }
 
+/**
+ * The rejoin's last event batches (posted POST_DELAY_MS after their first event, some after the
+ * Ledger has converged) go before the next measured round, so each round starts on a quiet network.
+ */
+const settled = () => new Promise((r) => setTimeout(r, 2 * POST_DELAY_MS));
+
 export async function measureQuit(c: QuitCase, progress: Progress, phase: string): Promise<ConvergenceRow> {
   const spec = c.topology.clients.find((x) => x.id === c.quitter)!;
   const samples: number[] = [];
@@ -63,6 +70,7 @@ export async function measureQuit(c: QuitCase, progress: Progress, phase: string
     await c.sim.addClient(spec);
     await c.sim.known(c.quitter, { timeoutMs: 10_000 });
     await c.sim.converged({ timeoutMs: 10_000 });
+    await settled();
     progress.tick(phase);
   }
   const bound = c.linkLatencyMs * eccentricity(c.topology, spec.server);
@@ -85,6 +93,7 @@ export async function measureClientJoin(sim: Simulation, topology: Topology, ser
     samples.push(at - sentAt);
     await sim.quit(id);
     await sim.forgotten(id, { timeoutMs: 10_000 });
+    await settled();
     progress.tick(phase);
   }
   return { topology: topology.name, serversPerWorker: sim.serversPerWorker, kind: 'client', repeats, ms: samplePercentiles(samples) };
@@ -99,6 +108,7 @@ export async function measureServerJoin(sim: Simulation, topology: Topology, joi
     const { at } = await sim.known(id, { timeoutMs: 10_000 });
     samples.push(at - joinedAt);
     await sim.converged({ timeoutMs: 10_000 });
+    await settled();
     progress.tick(phase);
   }
   return { topology: topology.name, serversPerWorker: sim.serversPerWorker, kind: 'server', repeats, ms: samplePercentiles(samples) };
