@@ -34,6 +34,25 @@ export const builtWorkerUrl = (name: string): URL => builtUrl(`workers/${name}`)
  */
 export const WORKER_START_TIMEOUT_MS = 120_000;
 
+/**
+ * The young generation of each server, clients' and proxy thread (MiB; V8 makes a third of it
+ * a semi-space). V8's default (16 MiB semi-spaces) made a busy server thread run a full
+ * mark-compact every ~0.3 s while its heap stayed at 9-12 MiB: after each one the old
+ * generation's headroom (15 MiB) was below the new space's capacity, V8's trigger for the next
+ * incremental marking (`--trace-incremental-marking`: "Start (task)", 22 in a 3 s hop-cost
+ * round, 2 with this). A relay thread allocates little and survives less, so a small young
+ * generation costs nothing: docs/hop.md. CRC_WORKER_YOUNG_GENERATION_MB=0 keeps V8's default.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 6;
+
+function youngGenerationMb(): number {
+  const v = process.env.CRC_WORKER_YOUNG_GENERATION_MB;
+  if (v === undefined || v === '') return WORKER_YOUNG_GENERATION_MB;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`CRC_WORKER_YOUNG_GENERATION_MB: expected a whole number of MiB (0: V8's default), got '${v}'`);
+  return n;
+}
+
 export class WorkerCrash extends Error {
   override readonly name = 'WorkerCrash';
 }
@@ -73,11 +92,13 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     this.kind = options.kind;
     this.label = options.label;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
+    const youngMb = youngGenerationMb(); // before anything is taken: a bad value throws
+    const resourceLimits = youngMb > 0 ? { maxYoungGenerationSizeMb: youngMb } : undefined;
     const { port1, port2 } = new MessageChannel();
     // Threads of servers and link proxies share their lateness (liveness reads it); clients' do not.
     const share = options.kind === 'clients' ? undefined : takeBoardSlot(nowMs());
     const data: WorkerData = { events: port2, eventTypes: options.eventTypes ?? 'all', knowledge: options.knowledge, label: options.label, ...(share ? { latenessBoard: share } : {}) };
-    this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2] });
+    this.worker = new Worker(builtWorkerUrl(WORKER_SCRIPT[options.kind]), { workerData: data, transferList: [port2], resourceLimits });
     this.events = port1;
     let markReady!: () => void;
     this.ready = new Promise<void>((r) => { markReady = r; });
@@ -111,6 +132,11 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
       });
     });
     this.died.catch(() => {}); // observed through call()
+  }
+
+  /** The V8 heap limits the thread runs with (its young generation: WORKER_YOUNG_GENERATION_MB). */
+  get resourceLimits(): import('node:worker_threads').ResourceLimits {
+    return this.worker.resourceLimits ?? {};
   }
 
   get alive(): boolean {
