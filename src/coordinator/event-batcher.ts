@@ -3,7 +3,7 @@
 // waiting go at once). Events are stamped where they happen, so the delay moves no measured
 // time; it keeps the coordinator asleep while the burst that made them (a quit, a netsplit, a
 // join) is still crossing the network: on two cores its wake-up and the Ledger's work took a
-// core from the relays (docs/quit-convergence.md: a quit's median fell by 13%). With
+// core from the relays (docs/quit-convergence.md: a quit's median fell by 14%). With
 // `delayMs: 0` a batch goes at the end of the turn that made it, after that turn's writes, at
 // most once per `minGapMs`. Used by every worker script (node-host, proxy-host).
 import type { MessagePort } from 'node:worker_threads';
