@@ -7,6 +7,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ProxyEvent } from '../faults/events.ts';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
 import { nowMs } from '../util/clock.ts';
+import { envWholeNumber } from '../util/env.ts';
 import { giveBoardSlot, takeBoardSlot } from '../util/host-lateness-board.ts';
 import type { ThreadLateness } from '../util/lateness-probe.ts';
 import { type KnowledgeMode, type NodeHostApi, type SimEvent, WORKER_SCRIPT, type WorkerControl, type WorkerData, type WorkerKind } from './worker-api.ts';
@@ -44,14 +45,6 @@ export const WORKER_START_TIMEOUT_MS = 120_000;
  * generation costs nothing: docs/hop.md. CRC_WORKER_YOUNG_GENERATION_MB=0 keeps V8's default.
  */
 export const WORKER_YOUNG_GENERATION_MB = 6;
-
-function youngGenerationMb(): number {
-  const v = process.env.CRC_WORKER_YOUNG_GENERATION_MB;
-  if (v === undefined || v === '') return WORKER_YOUNG_GENERATION_MB;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`CRC_WORKER_YOUNG_GENERATION_MB: expected a whole number of MiB (0: V8's default), got '${v}'`);
-  return n;
-}
 
 export class WorkerCrash extends Error {
   override readonly name = 'WorkerCrash';
@@ -92,7 +85,8 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
     this.kind = options.kind;
     this.label = options.label;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
-    const youngMb = youngGenerationMb(); // before anything is taken: a bad value throws
+    // before anything is taken: a bad value throws
+    const youngMb = envWholeNumber('CRC_WORKER_YOUNG_GENERATION_MB', WORKER_YOUNG_GENERATION_MB, "a whole number of MiB (0: V8's default)");
     const resourceLimits = youngMb > 0 ? { maxYoungGenerationSizeMb: youngMb } : undefined;
     const { port1, port2 } = new MessageChannel();
     // Threads of servers and link proxies share their lateness (liveness reads it); clients' do not.

@@ -68,4 +68,19 @@ describe('EventBatcher', () => {
     await tick();
     expect(posts).toHaveLength(1); // the turn's end finds nothing more
   });
+
+  it('CRC_EVENT_POST_DELAY_MS sets the default delay (0: at the end of the turn); a bad value names it', async () => {
+    const posts: unknown[] = [];
+    try {
+      process.env.CRC_EVENT_POST_DELAY_MS = '0';
+      const batcher = new EventBatcher<{ type: string }>({ postMessage: (m: unknown) => posts.push(m) }, 'all');
+      batcher.push({ type: 'host-forgotten' });
+      await tick();
+      expect(posts).toEqual([{ events: [{ type: 'host-forgotten' }] }]);
+      process.env.CRC_EVENT_POST_DELAY_MS = 'soon';
+      expect(() => new EventBatcher({ postMessage: () => {} }, 'all')).toThrow(/CRC_EVENT_POST_DELAY_MS: expected a whole number of ms/);
+    } finally {
+      delete process.env.CRC_EVENT_POST_DELAY_MS;
+    }
+  });
 });
