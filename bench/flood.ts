@@ -9,7 +9,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { fileURLToPath } from 'node:url';
 import type { Topology } from '../src/topology/schema.ts';
 import { type Percentiles, samplePercentiles } from './phases/common.ts';
-import { ownCpuNs } from './thread-cpu.ts';
+import { threadCpuNs } from '../src/faults/proxy-table.ts';
 
 type ToNode =
   | { do: 'listen' }
@@ -62,7 +62,7 @@ function node(): void {
       sockets[m.via]!.write(Buffer.from([m.round]));
       parentPort!.postMessage(at);
     } else if (m.do === 'cpu') {
-      parentPort!.postMessage(ownCpuNs());
+      parentPort!.postMessage(threadCpuNs());
     } else if (m.do === 'stamps') {
       parentPort!.postMessage(stamps.get(m.round) ?? []);
     } else {
@@ -94,7 +94,7 @@ export interface FloodRound {
 
 /**
  * The flood's tree of threads, kept up between rounds so that rounds can be interleaved with
- * something else measured in the same process (bench/quit-vs-flood.ts). At most 255 rounds.
+ * something else measured in the same process (bench/quit-timeline.ts). At most 255 rounds.
  */
 export class FloodTree {
   private round = 0;

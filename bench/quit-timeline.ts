@@ -14,9 +14,10 @@ import { Simulation } from '../src/coordinator/simulation.ts';
 import type { SimEvent } from '../src/threads/worker-api.ts';
 import { resolveTopology } from '../src/topology/generate.ts';
 import { nowMs } from '../src/util/clock.ts';
-import { FloodTree } from './flood.ts';
+import { type FloodRound, FloodTree } from './flood.ts';
 import { samplePercentiles } from './phases/common.ts';
-import { type ThreadTimes, type ThreadWork, ownCpuNs, threadTimes, threadWork } from './thread-cpu.ts';
+import { threadCpuNs } from '../src/faults/proxy-table.ts';
+import { type ThreadTimes, type ThreadWork, threadTimes, threadWork } from './thread-cpu.ts';
 
 const QUITTER = 108;
 const USAGE = 'usage: node dist/bench/quit-timeline.js [--servers-per-worker K] [--repeats R] [--window-ms W] [--quiet]\n';
@@ -25,10 +26,7 @@ const GROUPS = ['coordinator', 'simulation', 'flood', 'other'] as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const median = (xs: number[]) => samplePercentiles(xs).p50;
 
-interface Round {
-  totalMs: number;
-  /** node id -> ms after the send */
-  stamps: Map<number, number>;
+interface Round extends FloodRound {
   /** by thread group, in the window from the send (undefined off Linux) */
   work: Map<string, ThreadWork> | undefined;
   /** CPU µs per thread over the round: the server's id, 0 for the clients' worker, -1 for the coordinator's thread */
@@ -103,24 +101,24 @@ await runMain(USAGE, async () => {
 
       let cpu0 = await flood.cpuNs();
       await sleep(20); // everyone asleep again
-      let main0 = ownCpuNs();
+      let main0 = threadCpuNs();
       let before = threadTimes();
       let at = nowMs();
       const floodSent = await flood.send();
       const floodWork = await workSince(before, at); // the flood's stamps are asked for after the window
-      let mainUs = (ownCpuNs() - main0) / 1000;
+      let mainUs = (threadCpuNs() - main0) / 1000;
       floods.push({ ...await flood.collect(floodSent), work: floodWork, cpuUs: cpuDiff(cpu0, await flood.cpuNs(), mainUs) });
 
       cpu0 = await simCpuNs(sim);
       await sleep(20);
       seen.clear();
-      main0 = ownCpuNs();
+      main0 = threadCpuNs();
       before = threadTimes();
       at = nowMs();
       const sentAt = await sim.quit(QUITTER, 'timeline');
       const { at: doneAt } = await sim.forgotten(QUITTER, { timeoutMs: 10_000 });
       const work = await workSince(before, at);
-      mainUs = (ownCpuNs() - main0) / 1000;
+      mainUs = (threadCpuNs() - main0) / 1000;
       const stamps = new Map([...seen].map(([n, t]) => [n, t - sentAt]));
       quits.push({ totalMs: doneAt - sentAt, stamps, work, cpuUs: cpuDiff(cpu0, await simCpuNs(sim), mainUs) });
       if (!values.quiet) process.stdout.write(`#${i + 1}\n  ${line('flood', floods.at(-1)!)}\n  ${line('quit ', quits.at(-1)!)}\n`);

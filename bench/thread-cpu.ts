@@ -34,15 +34,6 @@ export function threadTimes(): ThreadTimes | undefined {
   return out;
 }
 
-/** The calling thread's CPU time (ns; Linux schedstat, else NaN). */
-export function ownCpuNs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-  } catch {
-    return NaN;
-  }
-}
-
 /** What ran between two readings, per group of threads (`groupOf` names a thread's; threads that ended in between are left out). */
 export function threadWork(before: ThreadTimes, after: ThreadTimes, groupOf: (tid: string) => string = () => 'all'): Map<string, ThreadWork> {
   const out = new Map<string, ThreadWork>();

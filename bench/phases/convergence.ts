@@ -4,7 +4,7 @@
 // network re-converges. Also registration convergence: a client or a server joins, until
 // every node that should know it does.
 import { Simulation } from '../../src/coordinator/simulation.ts';
-import { POST_DELAY_MS } from '../../src/coordinator/event-batcher.ts';
+import { eventPostDelayMs } from '../../src/coordinator/event-batcher.ts';
 import { serverDistances } from '../../src/topology/generate.ts';
 import type { Topology } from '../../src/topology/schema.ts';
 import { type Percentiles, type Progress, samplePercentiles } from './common.ts';
@@ -54,10 +54,10 @@ export interface QuitCase {
 }
 
 /**
- * The rejoin's last event batches (posted POST_DELAY_MS after their first event, some after the
+ * The rejoin's last event batches (posted eventPostDelayMs() after their first event, some after the
  * Ledger has converged) go before the next measured round, so each round starts on a quiet network.
  */
-const settled = () => new Promise((r) => setTimeout(r, 2 * POST_DELAY_MS));
+const settled = () => new Promise((r) => setTimeout(r, 2 * eventPostDelayMs()));
 
 export async function measureQuit(c: QuitCase, progress: Progress, phase: string): Promise<ConvergenceRow> {
   const spec = c.topology.clients.find((x) => x.id === c.quitter)!;

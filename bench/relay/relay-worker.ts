@@ -1,6 +1,6 @@
 // A ceiling for the router: one node of a relay chain (relay-node.ts) in its own worker
 // thread, as each CRC server is.
-import { readlinkSync } from 'node:fs';
+import { ownTid } from './thread-stats.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type RelayMode, startRelayNode } from './relay-node.ts';
 
@@ -15,13 +15,7 @@ export interface RelayConfig {
 const cfg = workerData as RelayConfig;
 const node = await startRelayNode(cfg.mode, cfg.nextPort);
 // Its thread id (Linux), so a bench can read this thread's kernel counters from /proc/self/task.
-const tid = (() => {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return undefined;
-  }
-})();
+const tid = ownTid();
 parentPort!.postMessage({ port: node.port, tid });
 parentPort!.on('message', (m: string) => {
   if (m === 'stop') {

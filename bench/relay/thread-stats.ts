@@ -2,7 +2,7 @@
 // CPU time and timeslices (schedstat), read/write syscalls and bytes (io), and context
 // switches (status: a voluntary one is a sleep, so the next run is a wake-up). Diffed over a
 // run, they say what each thread spent per message without touching the code it runs.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ThreadCounters {
   cpuNs: number;
@@ -66,4 +66,13 @@ export function sumCounters(rows: Iterable<ThreadCounters>): ThreadCounters {
   const s = Object.fromEntries(FIELDS.map((f) => [f, 0])) as unknown as ThreadCounters;
   for (const r of rows) for (const f of FIELDS) s[f] += r[f];
   return s;
+}
+
+/** The calling thread's id (Linux), so a bench can find its counters in /proc/self/task; undefined elsewhere. */
+export function ownTid(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
 }

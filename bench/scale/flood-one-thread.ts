@@ -4,6 +4,7 @@
 // a digest as a worker does), without threads, processes or the coordinator, so a profile
 // (node --cpu-prof) and a CPU-per-record figure take a minute, not a scale run.
 // Usage: node dist/bench/scale/flood-one-thread.js N [--events digest|none]
+import { connectionTimeoutsOf } from '../../src/coordinator/liveness-defaults.ts';
 import { DigestKeeper } from '../../src/coordinator/knowledge-digest.ts';
 import { CrcServerNode } from '../../src/net/server-node.ts';
 import { resolveTopology } from '../../src/topology/generate.ts';
@@ -18,11 +19,11 @@ const topology = resolveTopology(`tree:${n}:7`);
 let posted = 0;
 const digests = new DigestKeeper(() => posted++);
 const nodes = new Map<number, CrcServerNode>();
+// As a simulation grows them: a thread far behind in the flood must not cut joins.
+const timeouts = connectionTimeoutsOf({ topology });
 for (const s of topology.servers) {
   const onEvent = events === 'digest' ? (e: { type: string; id?: number }, t: number) => { digests.fold(s.id, e, t); } : undefined;
-  // As a simulation grows them (liveness-defaults.ts): a thread far behind in the flood must not cut joins.
-  const timeoutMs = Math.max(10_000, 20 * n);
-  nodes.set(s.id, new CrcServerNode({ id: s.id, name: s.name, info: s.info, port: 0, onEvent, registrationTimeoutMs: timeoutMs, sendqTimeoutMs: timeoutMs }));
+  nodes.set(s.id, new CrcServerNode({ id: s.id, name: s.name, info: s.info, port: 0, onEvent, ...timeouts }));
 }
 const ports = new Map<number, number>();
 for (const [id, node] of nodes) ports.set(id, await node.start());

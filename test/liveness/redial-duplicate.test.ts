@@ -5,7 +5,6 @@
 import { MessageType } from '../../src/protocol/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CrcClientNode } from '../../src/net/client-node.ts';
-import { DUPLICATE_REFUSED } from '../../src/core/client-core.ts';
 import { Cleanup, waitFor } from '../net/helpers.ts';
 import { clientOf } from './helpers.ts';
 
@@ -40,6 +39,5 @@ describe('a re-dialling client refused as a duplicate', () => {
     const plain = await client({ id: 101, name: 'plain', serverPort: s1.port });
     await waitFor(() => plain.state().statusLog.length === 1, 3000, 'the refusal');
     expect(plain.state().connected).toBe(true);
-    expect(DUPLICATE_REFUSED).toMatch(/refused/);
   });
 });
