@@ -12,8 +12,8 @@ import { envWholeNumber } from '../util/env.ts';
 
 /** A batch is posted this long after its first event (ms): longer than a quit takes to cross middle-earth. */
 export const POST_DELAY_MS = 10;
-/** CRC_EVENT_POST_DELAY_MS, else POST_DELAY_MS: read when a batcher is made (one or two per thread). */
-const defaultDelayMs = (): number => envWholeNumber('CRC_EVENT_POST_DELAY_MS', POST_DELAY_MS, 'a whole number of ms (0: at the end of the turn)');
+/** The delay batches get by default: CRC_EVENT_POST_DELAY_MS, else POST_DELAY_MS (read when a batcher is made, one or two per thread). */
+export const eventPostDelayMs = (): number => envWholeNumber('CRC_EVENT_POST_DELAY_MS', POST_DELAY_MS, 'a whole number of ms (0: at the end of the turn)');
 /** With no delay, posts are at least this far apart (ms). */
 export const MIN_GAP_MS = 2;
 const MAX_BATCH = 512;
@@ -47,7 +47,7 @@ export class EventBatcher<E extends { type: string }> {
     this.wanted = types === 'all' || types === undefined ? undefined : new Set(types);
     this.now = options.now ?? (() => performance.now());
     this.minGapMs = options.minGapMs ?? MIN_GAP_MS;
-    this.delayMs = options.delayMs ?? defaultDelayMs();
+    this.delayMs = options.delayMs ?? eventPostDelayMs();
   }
 
   /** False when no event type is wanted at all, so callers can skip building events. */

@@ -35,8 +35,6 @@ export class HostTable {
   private learned = 0;
   /** Bumped by every compaction: positions a reader holds are stale after it. */
   private generation = 0;
-  /** Bumped by every add and forget: a route worked out at one version holds while it lasts (chat-routes.ts). */
-  private changes = 0;
   /** Adjacent host id -> its connection. */
   private readonly links = new Map<number, ConnId>();
   readonly adjacentServers = new Set<number>();
@@ -47,9 +45,13 @@ export class HostTable {
   get size(): number {
     return this.live;
   }
-  /** Changes with every host learned or forgotten (and so with every link added or removed). */
+  /**
+   * Grows by one with every host learned or forgotten (and so with every link added or removed):
+   * a route worked out at one version holds while it lasts (chat-routes.ts). An add raises
+   * `learned` and `live` by one, a forget lowers `live` by one: both raise 2·learned − live by one.
+   */
   get version(): number {
-    return this.changes;
+    return 2 * this.learned - this.live;
   }
   /** Positions in use, holes included (for memory accounting). */
   get positions(): number {
@@ -134,7 +136,6 @@ export class HostTable {
   /** Learn a host (not known yet: the caller checked); `conn` is given when it is adjacent. */
   add(record: HostRecord, conn?: ConnId): void {
     if (this.has(record.id)) this.forget(record.id);
-    this.changes++;
     const d = this.directory.acquire(record.id, record.kind, record.name, record.info);
     const p = this.desc.length;
     if (p === this.hop.length) {
@@ -155,7 +156,6 @@ export class HostTable {
   forget(id: number): HostRecord | undefined {
     const p = this.posOf(id);
     if (p < 0) return undefined;
-    this.changes++;
     const h = this.recordAt(p);
     const d = this.desc[p]!;
     this.posOfSlot[d.slot] = 0;

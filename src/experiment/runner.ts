@@ -24,10 +24,9 @@ import { observations } from './foreign-findings.ts';
 import { FINAL_SETTLE_MS, verdictLines } from './verdict.ts';
 import { describe, runAction } from './actions.ts';
 import { runCheck, waitOutLateness } from './check-run.ts';
-import { settleTraffic } from './settle.ts';
+import { QUIET_MS, settleTraffic } from './settle.ts';
 
 export { type CheckResult, type ExperimentSummary, type FlowResult, summaryMarkdown } from './summary.ts';
-export { describe, runAction } from './actions.ts';
 
 export interface RunExperimentOptions {
   file: string;
@@ -221,7 +220,7 @@ export async function runExperiment(exp: Experiment, opts: RunExperimentOptions)
     // SETTLE_LIMIT_MS after the traffic, whichever is first.
     const settledAt = await settleTraffic(flows, clock);
     // Said only when the old fixed 2 s would have counted chats that came after it as lost.
-    if (settledAt.lastArrivalMs > 2000) log(`traffic still arriving after its end: the last chat came ${(settledAt.lastArrivalMs / 1000).toFixed(1)} s after it${settledAt.limited ? ' (waiting stopped at the limit)' : ''}`);
+    if (settledAt.lastArrivalMs > QUIET_MS) log(`traffic still arriving after its end: the last chat came ${(settledAt.lastArrivalMs / 1000).toFixed(1)} s after it${settledAt.limited ? ' (waiting stopped at the limit)' : ''}`);
     // The final verdict's snapshot, before the workers stop.
     finalFrom = nowMs();
     final = await pollConsistent(sim, finalFrom + FINAL_SETTLE_MS, 50, undefined, clock);

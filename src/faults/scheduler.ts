@@ -114,9 +114,8 @@ export class PreciseScheduler implements Scheduler {
   lateness(reset = false): LatenessStats {
     const h = this.late;
     const out = h.count === 0
-      ? { ...NO_LATENESS }
-      : { count: h.count, p50Us: h.percentile(50) / 1000, p99Us: h.percentile(99) / 1000, maxUs: h.max / 1000, meanUs: h.mean / 1000, stretchTurns: 0 };
-    out.stretchTurns = this.stretchTurns;
+      ? { ...NO_LATENESS, stretchTurns: this.stretchTurns }
+      : { count: h.count, p50Us: h.percentile(50) / 1000, p99Us: h.percentile(99) / 1000, maxUs: h.max / 1000, meanUs: h.mean / 1000, stretchTurns: this.stretchTurns };
     if (reset) {
       h.reset();
       this.stretchTurns = 0;

@@ -57,10 +57,12 @@ export class TurnScope implements FlushScope {
     this.scheduled = false;
     for (const s of this.dirty) s.flush();
     this.dirty.clear();
-    if (this.later.length === 0) return;
-    const later = this.later;
-    this.later = [];
-    for (const fn of later) fn();
+    // Work that puts off more work (an event handed on, then batched for its post) still runs in this turn.
+    while (this.later.length > 0) {
+      const later = this.later;
+      this.later = [];
+      for (const fn of later) fn();
+    }
   };
 }
 

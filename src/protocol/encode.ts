@@ -99,8 +99,8 @@ export function withLastHop(raw: Buffer, lastHopId: number): Buffer {
 
 /**
  * withLastHop() in place, for a frame whose bytes are its reader's alone (a decoded
- * registration with rawOwned): no copy, no Buffer per relayed frame, and frames relayed from
- * one read stay one run of it in the write batch. Returns `raw`.
+ * registration on a server core with `ownsFrames`): no copy, no Buffer per relayed frame, and
+ * frames relayed from one read stay one run of it in the write batch. Returns `raw`.
  */
 export function setLastHop(raw: Buffer, lastHopId: number): Buffer {
   checkRegistrationFrame(raw, lastHopId, 'setLastHop');

@@ -3,7 +3,7 @@
 // settle), plus the raw event port. Its kind picks the script (worker-api.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
 import type { ProxyEvent } from '../faults/events.ts';
 import { Comlink, nodeEndpoint } from '../util/comlink-node.ts';
 import { nowMs } from '../util/clock.ts';
@@ -129,7 +129,7 @@ export class WorkerHandle<Api extends WorkerControl = NodeHostApi, Ev = SimEvent
   }
 
   /** The V8 heap limits the thread runs with (its young generation: WORKER_YOUNG_GENERATION_MB). */
-  get resourceLimits(): import('node:worker_threads').ResourceLimits {
+  get resourceLimits(): ResourceLimits {
     return this.worker.resourceLimits ?? {};
   }
 

@@ -255,4 +255,15 @@ describe('TurnScope.after', () => {
     await tick();
     expect(order).toEqual(['write x', 'after']);
   });
+
+  it('work put off by put-off work runs in the same turn (an event handed on, then batched to post)', async () => {
+    const turn = new TurnScope();
+    const order: string[] = [];
+    turn.after(() => {
+      order.push('hand on');
+      turn.after(() => order.push('post'));
+    });
+    await tick();
+    expect(order).toEqual(['hand on', 'post']);
+  });
 });
